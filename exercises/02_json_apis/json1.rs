@@ -1,0 +1,178 @@
+//! # DTOs: the exact shape of what goes over the wire
+//!
+//! A DTO (data transfer object) is a struct whose only job is to describe one
+//! JSON body: what a client may send (`UpdateProfileRequest`) or what the
+//! server sends back (`ProfileResponse`). It is deliberately *not* your domain
+//! model (`User`): the model has fields that clients must never set
+//! (`is_admin`) and never see (`password_hash`).
+//!
+//! Two serde attributes make DTOs strict and idiomatic:
+//! - `#[serde(rename_all = "camelCase")]`: Rust fields are `snake_case`, JSON
+//!   APIs are usually `camelCase` (`display_name` <-> `displayName`).
+//! - `#[serde(deny_unknown_fields)]`: a body with a field the DTO does not
+//!   declare is an error instead of being silently ignored. A client that
+//!   sends `"isAdmin": true` or misspells `"emial"` learns about it at once.
+//!
+//! Setting properties a client should not control is "mass assignment", and
+//! leaking properties it should not see is "excessive data exposure"; both are
+//! OWASP API Security Top 10 2023, API3 (Broken Object Property Level
+//! Authorization): https://owasp.org/API-Security/editions/2023/en/0xa3-broken-object-property-level-authorization/
+//! Serde attributes: https://serde.rs/container-attrs.html
+
+use serde::{Deserialize, Serialize};
+
+/// The body of `PUT /me/profile`.
+// TODO: the JSON keys are `displayName`, `email` and `marketingOptIn`, and a
+// body with any other key must be rejected. Add one `#[serde(...)]` attribute.
+#[derive(Debug, Deserialize)]
+struct UpdateProfileRequest {
+    display_name: String,
+    email: String,
+    marketing_opt_in: bool,
+}
+
+/// What the server answers: only what the client may see.
+// TODO: the response must use camelCase keys too.
+#[derive(Debug, Serialize)]
+struct ProfileResponse {
+    id: u64,
+    display_name: String,
+    email: String,
+    marketing_opt_in: bool,
+}
+
+/// The domain model, as stored on the server.
+struct User {
+    id: u64,
+    display_name: String,
+    email: String,
+    marketing_opt_in: bool,
+    is_admin: bool,
+    password_hash: String,
+}
+
+struct Response {
+    status: u16,
+    body: String,
+}
+
+impl From<&User> for ProfileResponse {
+    // TODO: copy the four public fields. `is_admin` and `password_hash` stay
+    // on the server: the DTO has no place for them, which is the point.
+    fn from(user: &User) -> Self {
+        todo!()
+    }
+}
+
+/// Handles `PUT /me/profile` for the signed-in `user`.
+fn update_profile(user: &mut User, body: &str) -> Response {
+    let request: UpdateProfileRequest = match serde_json::from_str(body) {
+        Ok(request) => request,
+        // The serde error says what was wrong: "unknown field `x`", "missing field `y`".
+        Err(e) => {
+            return Response {
+                status: 400,
+                body: e.to_string(),
+            };
+        }
+    };
+    user.display_name = request.display_name;
+    user.email = request.email;
+    user.marketing_opt_in = request.marketing_opt_in;
+    let dto = ProfileResponse::from(&*user);
+    Response {
+        status: 200,
+        body: serde_json::to_string(&dto).expect("a DTO always serializes"),
+    }
+}
+
+/// A user as the database would hold it.
+fn sample_user() -> User {
+    User {
+        id: 7,
+        display_name: "Ada".into(),
+        email: "ada@example.com".into(),
+        marketing_opt_in: false,
+        is_admin: false,
+        password_hash: "$argon2id$v=19$secret".into(),
+    }
+}
+
+fn main() {
+    // Try it: `cargo run --bin json1` prints what `update_profile` answers.
+    let mut user = sample_user();
+    let body = r#"{"displayName":"Ada L.","email":"ada@example.com","marketingOptIn":true}"#;
+    let response = update_profile(&mut user, body);
+    println!("{} {}", response.status, response.body);
+    println!(
+        "user {}: admin? {} hash: {}",
+        user.id, user.is_admin, user.password_hash
+    );
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn camel_case_in_camel_case_out_without_internal_fields() {
+        let mut user = sample_user();
+        let body = r#"{"displayName":"Ada L.","email":"ada@lovelace.org","marketingOptIn":true}"#;
+        let resp = update_profile(&mut user, body);
+        assert_eq!(
+            resp.status, 200,
+            "a valid camelCase body should be answered 200, but got {}: {}",
+            resp.status, resp.body
+        );
+        let got: Value = serde_json::from_str(&resp.body)
+            .unwrap_or_else(|e| panic!("the body should be JSON ({e}), got: {}", resp.body));
+        let expected = json!({
+            "id": 7, "displayName": "Ada L.", "email": "ada@lovelace.org", "marketingOptIn": true
+        });
+        assert_eq!(
+            got, expected,
+            "the response should have exactly the keys id, displayName, email, \
+             marketingOptIn, with the new values (no isAdmin, no passwordHash)"
+        );
+    }
+
+    #[test]
+    fn snake_case_keys_are_rejected() {
+        let mut user = sample_user();
+        let body = r#"{"display_name":"Eve","email":"eve@example.com","marketing_opt_in":true}"#;
+        let resp = update_profile(&mut user, body);
+        assert_eq!(
+            resp.status, 400,
+            "the API speaks camelCase: `display_name` is not one of its fields, \
+             so the body should be answered 400, but got {}",
+            resp.status
+        );
+        assert_eq!(
+            user.display_name, "Ada",
+            "a rejected body must not change the user"
+        );
+    }
+
+    #[test]
+    fn unknown_field_is_rejected_not_ignored() {
+        let mut user = sample_user();
+        let body = r#"{"displayName":"Ada","email":"a@b.c","marketingOptIn":false,"isAdmin":true}"#;
+        let resp = update_profile(&mut user, body);
+        assert_eq!(
+            resp.status, 400,
+            "a body with the unknown field `isAdmin` should be answered 400, but got {}",
+            resp.status
+        );
+        assert!(
+            resp.body.contains("isAdmin"),
+            "the 400 body should name the unknown field `isAdmin`, but it was: {}",
+            resp.body
+        );
+        assert!(
+            !user.is_admin,
+            "a client must never be able to make itself admin"
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! # Validation: 400 or 422, explained with problem details
+//!
+//! A request body can be wrong in two different ways:
+//! - it is not JSON at all (`{"guestName": "Ada",` is cut off): the server
+//!   cannot even read it. That is **400 Bad Request** (RFC 9110 §15.5.1).
+//! - it is JSON, but its content is unacceptable: a string where a number
+//!   belongs, a missing field, a party of 0 guests. The server understood the
+//!   syntax but cannot process it: **422 Unprocessable Content** (RFC 9110
+//!   §15.5.21). serde tells the two apart: `serde_json::Error::is_syntax()` and
+//!   `is_eof()` for broken JSON, `is_data()` for JSON of the wrong shape.
+//!
+//! Either way the client deserves a machine-readable explanation. RFC 9457
+//! ("Problem Details for HTTP APIs") defines one, sent with the content type
+//! `application/problem+json`:
+//!
+//! ```json
+//! {"type": "about:blank", "title": "Unprocessable Content", "status": 422,
+//!  "detail": "partySize must be between 1 and 12"}
+//! ```
+//!
+//! `type` is a URI naming the kind of problem; `about:blank` means "nothing
+//! more than the status code", and then `title` should be the status code's
+//! reason phrase (RFC 9457 §4.2.1). `status` repeats the HTTP status, `detail`
+//! explains this occurrence. Read https://www.rfc-editor.org/rfc/rfc9457#section-3
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct NewReservation {
+    guest_name: String,
+    party_size: u32,
+}
+
+/// An RFC 9457 problem details object. `type` is a Rust keyword, hence the rename.
+#[derive(Serialize)]
+struct Problem {
+    #[serde(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    detail: String,
+}
+
+struct Response {
+    status: u16,
+    content_type: String,
+    body: String,
+}
+
+/// The business rules. `Err` holds a message for the client.
+fn validate(r: &NewReservation) -> Result<(), String> {
+    let name = r.guest_name.trim();
+    if name.is_empty() || name.chars().count() > 50 {
+        return Err("guestName must be 1 to 50 characters".into());
+    }
+    if !(1..=12).contains(&r.party_size) {
+        return Err("partySize must be between 1 and 12".into());
+    }
+    Ok(())
+}
+
+/// A problem details response with type "about:blank".
+// TODO: build a `Problem` from the arguments and answer it with `status`,
+// the content type `application/problem+json` and the problem as JSON body
+// (`serde_json::to_string`).
+fn problem(status: u16, title: &str, detail: String) -> Response {
+    todo!()
+}
+
+/// Handles `POST /reservations`.
+fn create_reservation(body: &str) -> Response {
+    let reservation: NewReservation = match serde_json::from_str(body) {
+        Ok(r) => r,
+        // TODO: broken JSON (`e.is_syntax()` or `e.is_eof()`) is 400 "Bad Request",
+        // JSON of the wrong shape (`e.is_data()`) is 422 "Unprocessable Content".
+        // Use serde's message (`e.to_string()`) as the detail.
+        Err(e) => return problem(500, "Internal Server Error", e.to_string()),
+    };
+    if let Err(detail) = validate(&reservation) {
+        // TODO: breaking a business rule is not a malformed request. Which status?
+        return problem(400, "Bad Request", detail);
+    }
+    Response {
+        status: 201,
+        content_type: "application/json".into(),
+        body: serde_json::to_string(&reservation).expect("a DTO always serializes"),
+    }
+}
+
+fn main() {
+    // Try it: `cargo run --bin json2`
+    for body in [
+        r#"{"guestName": "Ada","#,
+        r#"{"guestName": "Ada", "partySize": 0}"#,
+    ] {
+        let resp = create_reservation(body);
+        println!("{} {} {}", resp.status, resp.content_type, resp.body);
+    }
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    const UNPROCESSABLE: &str = "Unprocessable Content";
+
+    /// Checks that `resp` is a problem details response and returns its body.
+    #[track_caller]
+    fn assert_problem(resp: &Response, status: u16, title: &str, why: &str) -> Value {
+        let got = (resp.status, resp.content_type.as_str());
+        let expected = (status, "application/problem+json");
+        assert_eq!(
+            got, expected,
+            "{why}: expected (status, content type) {expected:?}, got {got:?}"
+        );
+        let body: Value = serde_json::from_str(&resp.body)
+            .unwrap_or_else(|e| panic!("{why}: the body should be JSON ({e}): {}", resp.body));
+        let members = json!({"type": "about:blank", "title": title, "status": status});
+        for key in ["type", "title", "status"] {
+            assert_eq!(body[key], members[key], "{why}: wrong `{key}` in {body}");
+        }
+        assert!(
+            body["detail"].is_string(),
+            "{why}: `detail` should be a string in {body}"
+        );
+        body
+    }
+
+    #[test]
+    fn broken_json_is_400() {
+        let resp = create_reservation(r#"{"guestName": "Ada","#);
+        assert_problem(&resp, 400, "Bad Request", "a body cut off mid-object");
+    }
+
+    #[test]
+    fn json_of_the_wrong_shape_is_422() {
+        for body in [
+            r#"{"guestName": "Ada", "partySize": "four"}"#,
+            r#"{"guestName": "Ada"}"#,
+        ] {
+            assert_problem(&create_reservation(body), 422, UNPROCESSABLE, body);
+        }
+    }
+
+    #[test]
+    fn rule_violations_are_422_and_name_the_field() {
+        for (body, field) in [
+            (r#"{"guestName": "Ada", "partySize": 0}"#, "partySize"),
+            (r#"{"guestName": "Ada", "partySize": 13}"#, "partySize"),
+            (r#"{"guestName": "   ", "partySize": 2}"#, "guestName"),
+        ] {
+            let problem = assert_problem(&create_reservation(body), 422, UNPROCESSABLE, body);
+            let detail = problem["detail"].as_str().unwrap_or_default();
+            assert!(
+                detail.contains(field),
+                "for {body} the detail should name `{field}`: {detail:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn valid_reservation_is_201_json() {
+        let resp = create_reservation(r#"{"guestName": "Ada", "partySize": 4}"#);
+        assert_eq!(
+            (resp.status, resp.content_type.as_str()),
+            (201, "application/json"),
+            "a valid reservation should be created: (status, content type); body {}",
+            resp.body
+        );
+    }
+}

@@ -1,0 +1,209 @@
+//! # Content negotiation: 415 and 406
+//!
+//! Two headers say which formats travel in each direction (RFC 9110 §12):
+//! - `Content-Type` on the request names the format of the *request body*.
+//!   A JSON API that receives `text/plain` or a form must refuse it:
+//!   **415 Unsupported Media Type** (RFC 9110 §15.5.16), with an `Accept:
+//!   application/json` response header that says what would have worked.
+//!   Media types are case-insensitive and may carry parameters:
+//!   `Application/JSON; charset=utf-8` is JSON, `application/jsonp` is not.
+//! - `Accept` on the request lists the formats the client can read in the
+//!   *response* (RFC 9110 §12.5.1): `text/html, application/json;q=0.5`.
+//!   Each media range may be `type/subtype`, `type/*` or `*/*`, and may have
+//!   a weight `q` from 0 to 1; `q=0` means "not acceptable". When several
+//!   ranges match, the most specific one counts: with
+//!   `application/json;q=0, */*` the client takes anything except JSON.
+//!   No `Accept` header at all means "anything". If JSON is not acceptable,
+//!   answer **406 Not Acceptable** (RFC 9110 §15.5.7).
+//!
+//! Checking both up front turns confusing failures (a form body parsed as
+//! JSON, a browser showing raw JSON) into clear errors.
+//! Read https://www.rfc-editor.org/rfc/rfc9110#section-12.5.1
+
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CountRequest {
+    text: String,
+}
+
+struct Request {
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Request {
+    /// The value of header `name`; names are case-insensitive.
+    fn header(&self, name: &str) -> Option<&str> {
+        let mut found = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        found.next().map(|(_, value)| value.as_str())
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+impl Response {
+    fn new(status: u16, content_type: &str, body: &str) -> Self {
+        let headers = vec![("Content-Type", content_type.to_string())];
+        Response {
+            status,
+            headers,
+            body: body.to_string(),
+        }
+    }
+}
+
+/// Is `content_type`, the value of a Content-Type header, JSON?
+// TODO: keep the media type (the part before any `;`), trim it, and compare
+// it with `application/json` ignoring ASCII case.
+fn is_json(content_type: &str) -> bool {
+    todo!()
+}
+
+/// May the response be JSON, given the request's Accept header?
+// TODO: no header: true. Otherwise split it at `,` into media ranges, and each
+// range at `;` into the range itself and its parameters (trim every part).
+// Ranges that match JSON are `application/json` (most specific),
+// `application/*` and `*/*` (least specific), in any ASCII case; ignore the
+// others. Of the matching ranges, the most specific decides: JSON is
+// acceptable if its `q=` parameter (a number; 1 if absent) is above 0.
+// No matching range at all: false.
+fn accepts_json(accept: Option<&str>) -> bool {
+    todo!()
+}
+
+/// Handles `POST /word-count`.
+fn word_count(req: &Request) -> Response {
+    if !req.header("Content-Type").is_some_and(is_json) {
+        // TODO: pick the right status, and add the response header
+        // `Accept: application/json` to the response's `headers`.
+        return Response::new(400, "text/plain", "send the body as application/json");
+    }
+    if !accepts_json(req.header("Accept")) {
+        // TODO: pick the right status.
+        return Response::new(400, "text/plain", "this API only answers application/json");
+    }
+    let Ok(request) = serde_json::from_str::<CountRequest>(&req.body) else {
+        return Response::new(400, "text/plain", "expected {\"text\": \"...\"}");
+    };
+    let words = request.text.split_whitespace().count();
+    let body = serde_json::json!({ "words": words }).to_string();
+    Response::new(200, "application/json", &body)
+}
+
+fn main() {
+    // Try it: `cargo run --bin json5`
+    let headers = vec![("Content-Type".to_string(), "text/plain".to_string())];
+    let body = "one two three".to_string();
+    let resp = word_count(&Request { headers, body });
+    println!("{} {:?} {}", resp.status, resp.headers, resp.body);
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends `{"text": "one two three"}` with these headers and checks the status.
+    #[track_caller]
+    fn send(content_type: Option<&str>, accept: Option<&str>, status: u16) -> Response {
+        let headers = [("content-type", content_type), ("Accept", accept)].into_iter();
+        let headers = headers.filter_map(|(n, v)| Some((n.to_string(), v?.to_string())));
+        let body = r#"{"text": "one two three"}"#.to_string();
+        let resp = word_count(&Request {
+            headers: headers.collect(),
+            body,
+        });
+        let why = format!(
+            "Content-Type {content_type:?}, Accept {accept:?}: want {status}, got {}",
+            resp.status
+        );
+        assert_eq!(resp.status, status, "{why}");
+        resp
+    }
+
+    fn header<'a>(resp: &'a Response, name: &str) -> Option<&'a str> {
+        let mut found = resp
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        found.next().map(|(_, value)| value.as_str())
+    }
+
+    #[test]
+    fn json_in_json_out() {
+        let resp = send(Some("application/json"), None, 200);
+        assert_eq!(
+            header(&resp, "Content-Type"),
+            Some("application/json"),
+            "the answer is JSON"
+        );
+        assert_eq!(
+            resp.body, r#"{"words":3}"#,
+            "\"one two three\" has three words"
+        );
+    }
+
+    #[test]
+    fn content_type_is_case_insensitive_and_may_have_parameters() {
+        for content_type in [
+            "APPLICATION/json",
+            "application/json; charset=utf-8",
+            "Application/JSON;charset=UTF-8",
+        ] {
+            send(Some(content_type), None, 200);
+        }
+    }
+
+    #[test]
+    fn other_or_missing_content_type_is_415_with_accept() {
+        for content_type in [
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/jsonp"),
+            None,
+        ] {
+            let resp = send(content_type, None, 415);
+            let accept = header(&resp, "Accept");
+            assert_eq!(
+                accept,
+                Some("application/json"),
+                "a 415 should say what it accepts: `Accept: application/json`"
+            );
+        }
+    }
+
+    #[test]
+    fn accept_that_allows_json_is_200() {
+        for accept in [
+            "application/json",
+            "*/*",
+            "application/*",
+            "text/html, application/json;q=0.5",
+            "text/html,application/xhtml+xml,*/*;q=0.8",
+        ] {
+            send(Some("application/json"), Some(accept), 200);
+        }
+    }
+
+    #[test]
+    fn accept_without_json_is_406() {
+        for accept in [
+            "text/html",
+            "text/*",
+            "application/json;q=0",
+            "application/json;q=0, */*",
+            "*/*, application/json;q=0",
+        ] {
+            send(Some("application/json"), Some(accept), 406);
+        }
+    }
+}

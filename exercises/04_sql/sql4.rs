@@ -1,0 +1,144 @@
+//! # Joins: INNER JOIN and LEFT JOIN
+//!
+//! Data is split over tables so each fact is stored once: a user's name lives in
+//! `users`, and each order in `orders` refers to its user by `user_id`. A join
+//! puts the pieces back together in one query:
+//! - `FROM orders INNER JOIN users ON users.id = orders.user_id` pairs every
+//!   order with its user. A row without a partner on the other side is dropped:
+//!   a user who never ordered does not appear at all.
+//! - `FROM users LEFT JOIN orders ON orders.user_id = users.id` keeps every row
+//!   of the left table (`users`); when there is no matching order, the order's
+//!   columns are `NULL`. In Rust you read a column that may be `NULL` as an
+//!   `Option<T>`: `row.get::<_, Option<i64>>(1)?`.
+//!
+//! Which one? Ask whether rows without a partner belong in the answer. "Orders
+//! with their customer's name": INNER. "Every user and their orders, if any" or
+//! "users who never ordered" (LEFT JOIN, then `WHERE orders.id IS NULL`): LEFT.
+//! When both tables have a column of the same name (`id`), say which one you
+//! mean: `users.id`, `orders.id`.
+//!
+//! Read more: https://www.sqlite.org/lang_select.html#the_from_clause and
+//! https://www.sqlite.org/syntax/join-operator.html
+
+use rusqlite::{Connection, Result};
+
+fn create_schema(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+         CREATE TABLE orders (
+             id INTEGER PRIMARY KEY,
+             user_id INTEGER NOT NULL REFERENCES users(id),
+             total_cents INTEGER NOT NULL
+         );",
+    )
+}
+
+fn collect_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    f: impl FnMut(&rusqlite::Row) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let rows = stmt.query_map((), f)?;
+    rows.collect()
+}
+
+// TODO: return every order as (order id, customer name, total), ordered by order
+// id. Join `orders` with `users` so each order gets its user's name. You can use
+// `collect_rows` above, as the next function does.
+fn orders_with_customer(conn: &Connection) -> Result<Vec<(i64, String, i64)>> {
+    todo!()
+}
+
+// Every user with each of their order ids, ordered by user id, then order id.
+// A user without orders appears once, with `None`.
+// TODO: this query forgets the users who have no orders. Pick the right join.
+fn users_and_their_orders(conn: &Connection) -> Result<Vec<(String, Option<i64>)>> {
+    collect_rows(
+        conn,
+        "SELECT users.name, orders.id
+         FROM users INNER JOIN orders ON orders.user_id = users.id
+         ORDER BY users.id, orders.id",
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )
+}
+
+// TODO: return the names of the users who have never ordered, ordered by user
+// id. Start from the query above and keep only the rows without an order.
+fn users_without_orders(conn: &Connection) -> Result<Vec<String>> {
+    todo!()
+}
+
+fn main() -> Result<()> {
+    let conn = Connection::open_in_memory()?;
+    create_schema(&conn)?;
+    conn.execute_batch("INSERT INTO users (name) VALUES ('Ada'), ('Grace');")?;
+    conn.execute_batch("INSERT INTO orders (user_id, total_cents) VALUES (1, 999);")?;
+    println!("orders: {:?}", orders_with_customer(&conn)?);
+    println!("users and orders: {:?}", users_and_their_orders(&conn)?);
+    println!("never ordered: {:?}", users_without_orders(&conn)?);
+    Ok(())
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Ada has two orders, Grace none, Linus one, Margaret none.
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        create_schema(&conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, name) VALUES
+                 (1, 'Ada'), (2, 'Grace'), (3, 'Linus'), (4, 'Margaret');
+             INSERT INTO orders (id, user_id, total_cents) VALUES
+                 (10, 3, 500), (11, 1, 1200), (12, 1, 300);",
+        )
+        .unwrap();
+        conn
+    }
+
+    #[test]
+    fn inner_join_pairs_each_order_with_its_customer() {
+        let rows = orders_with_customer(&db()).expect("orders_with_customer failed");
+        let expected = vec![
+            (10, "Linus".to_string(), 500),
+            (11, "Ada".to_string(), 1200),
+            (12, "Ada".to_string(), 300),
+        ];
+        assert_eq!(
+            rows, expected,
+            "orders_with_customer returned {rows:?}, it should return each of the 3 orders, \
+             by order id, with the name of the user who placed it"
+        );
+    }
+
+    #[test]
+    fn left_join_keeps_users_without_orders() {
+        let rows = users_and_their_orders(&db()).expect("users_and_their_orders failed");
+        let expected = vec![
+            ("Ada".to_string(), Some(11)),
+            ("Ada".to_string(), Some(12)),
+            ("Grace".to_string(), None),
+            ("Linus".to_string(), Some(10)),
+            ("Margaret".to_string(), None),
+        ];
+        assert_eq!(
+            rows, expected,
+            "users_and_their_orders returned {rows:?}: Grace and Margaret have no orders but \
+             must still appear once each with None; an INNER JOIN drops them, \
+             a LEFT JOIN keeps them"
+        );
+    }
+
+    #[test]
+    fn users_without_orders_are_found() {
+        let names = users_without_orders(&db()).expect("users_without_orders failed");
+        assert_eq!(
+            names,
+            ["Grace", "Margaret"],
+            "users_without_orders returned {names:?}, but only Grace and Margaret never ordered"
+        );
+    }
+}

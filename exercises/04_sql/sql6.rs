@@ -1,0 +1,177 @@
+//! # Transactions: all or nothing
+//!
+//! A money transfer is several statements: take the amount from one account, add
+//! it to the other, write a log entry. If the program stops halfway (an error,
+//! a crash, a missing account), money has vanished. A transaction groups the
+//! statements so that either all of them take effect (COMMIT) or none does
+//! (ROLLBACK): the "A" (atomicity) of ACID.
+//!
+//! In rusqlite, `let tx = conn.transaction()?;` starts one (it needs
+//! `&mut Connection`); run your statements on `tx` (it derefs to a
+//! `Connection`), then `tx.commit()?`. If `tx` is dropped without a commit,
+//! for example because a `?` returned early, it rolls back. So: return early
+//! on any error, commit only at the very end.
+//!
+//! Inside the transaction, check the rules and report them as errors:
+//! `execute` returns how many rows it changed, so 0 means the account does
+//! not exist, and a balance that went negative means insufficient funds.
+//!
+//! Read more: https://www.sqlite.org/lang_transaction.html and
+//! https://docs.rs/rusqlite/0.43/rusqlite/struct.Transaction.html
+
+use rusqlite::Connection;
+
+#[derive(Debug, PartialEq)]
+enum TransferError {
+    AccountNotFound(i64),
+    InsufficientFunds,
+    Db(String),
+}
+
+impl From<rusqlite::Error> for TransferError {
+    fn from(err: rusqlite::Error) -> Self {
+        TransferError::Db(err.to_string())
+    }
+}
+
+fn create_schema(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance_cents INTEGER NOT NULL);
+         CREATE TABLE transfers (
+             id INTEGER PRIMARY KEY,
+             from_id INTEGER NOT NULL,
+             to_id INTEGER NOT NULL,
+             amount_cents INTEGER NOT NULL
+         );",
+    )
+}
+
+// Moves `amount_cents` from account `from` to account `to` and logs the
+// transfer, all in one transaction: on any error nothing is changed.
+//
+// TODO: as it is, an error halfway leaves the first UPDATE in place. Start a
+// transaction with `let tx = conn.transaction()?;`, run every statement on `tx`
+// instead of `conn`, and call `tx.commit()?` once everything has succeeded.
+fn transfer(
+    conn: &mut Connection,
+    from: i64,
+    to: i64,
+    amount_cents: i64,
+) -> Result<(), TransferError> {
+    let debited = conn.execute(
+        "UPDATE accounts SET balance_cents = balance_cents - ?1 WHERE id = ?2",
+        (amount_cents, from),
+    )?;
+    if debited == 0 {
+        return Err(TransferError::AccountNotFound(from));
+    }
+    let balance: i64 = conn.query_row(
+        "SELECT balance_cents FROM accounts WHERE id = ?1",
+        [from],
+        |row| row.get(0),
+    )?;
+    if balance < 0 {
+        return Err(TransferError::InsufficientFunds);
+    }
+    let credited = conn.execute(
+        "UPDATE accounts SET balance_cents = balance_cents + ?1 WHERE id = ?2",
+        (amount_cents, to),
+    )?;
+    if credited == 0 {
+        return Err(TransferError::AccountNotFound(to));
+    }
+    conn.execute(
+        "INSERT INTO transfers (from_id, to_id, amount_cents) VALUES (?1, ?2, ?3)",
+        (from, to, amount_cents),
+    )?;
+    Ok(())
+}
+
+fn main() -> Result<(), TransferError> {
+    let mut conn = Connection::open_in_memory()?;
+    create_schema(&conn)?;
+    conn.execute_batch("INSERT INTO accounts (id, balance_cents) VALUES (1, 100), (2, 0);")?;
+    println!("{:?}", transfer(&mut conn, 1, 2, 500));
+    Ok(())
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Account 1 holds 100.00, account 2 holds 20.00. There is no account 99.
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        create_schema(&conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO accounts (id, balance_cents) VALUES (1, 10000), (2, 2000);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn state(conn: &Connection) -> (Vec<(i64, i64)>, i64) {
+        let mut stmt = conn
+            .prepare("SELECT id, balance_cents FROM accounts ORDER BY id")
+            .unwrap();
+        let balances = stmt.query_map((), |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        let balances = balances.map(|b| b.unwrap()).collect();
+        let logged = conn
+            .query_row("SELECT COUNT(*) FROM transfers", (), |r| r.get(0))
+            .unwrap();
+        (balances, logged)
+    }
+
+    fn assert_leaves_no_trace(from: i64, to: i64, amount: i64, expected: TransferError) {
+        let mut conn = db();
+        let before = state(&conn);
+        let result = transfer(&mut conn, from, to, amount);
+        assert_eq!(
+            result,
+            Err(expected),
+            "transfer({from} -> {to}, {amount}) returned the wrong result"
+        );
+        let after = state(&conn);
+        assert_eq!(
+            after, before,
+            "the failed transfer({from} -> {to}, {amount}) changed the database: \
+             (balances, logged transfers) went from {before:?} to {after:?}; \
+             run it in a transaction so an error rolls back what was already done"
+        );
+        assert!(
+            conn.is_autocommit(),
+            "after the failed transfer a transaction is still open on the connection: \
+             it must be rolled back (dropping the Transaction does that)"
+        );
+    }
+
+    #[test]
+    fn successful_transfer_moves_money_and_logs_it() {
+        let mut conn = db();
+        let result = transfer(&mut conn, 1, 2, 2500);
+        assert_eq!(result, Ok(()), "transfer(1 -> 2, 2500) should succeed");
+        let after = state(&conn);
+        assert_eq!(
+            after,
+            (vec![(1, 7500), (2, 4500)], 1),
+            "after transfer(1 -> 2, 2500), (balances, logged transfers) should be \
+             ([(1, 7500), (2, 4500)], 1), but are {after:?}"
+        );
+    }
+
+    #[test]
+    fn insufficient_funds_leaves_no_trace() {
+        assert_leaves_no_trace(2, 1, 5000, TransferError::InsufficientFunds);
+    }
+
+    #[test]
+    fn missing_destination_leaves_no_trace() {
+        assert_leaves_no_trace(1, 99, 1000, TransferError::AccountNotFound(99));
+    }
+
+    #[test]
+    fn missing_source_leaves_no_trace() {
+        assert_leaves_no_trace(99, 1, 1000, TransferError::AccountNotFound(99));
+    }
+}

@@ -1,0 +1,179 @@
+//! # The N+1 query problem
+//!
+//! A page lists authors with their books. The obvious code runs one query for
+//! the authors, then, in a loop, one more query per author for their books:
+//! 1 + N queries. With 500 authors that is 501 round trips for one page; with
+//! a database server over the network, each costs a millisecond or more. ORMs
+//! produce the same pattern silently when they "lazy load" inside a loop.
+//! (SQLite runs inside your process, so its queries are cheap; the habit still
+//! pays off the day the database is PostgreSQL on another machine.)
+//!
+//! The fix is to fetch the children for all parents at once, then assemble in
+//! Rust. Either:
+//! - one query with a join: `authors LEFT JOIN books ...` (LEFT, so authors
+//!   without books stay; exercise sql4), ordered so each author's rows come
+//!   together, then group consecutive rows; or
+//! - two queries: all authors, then all their books in one go (ordered by
+//!   `author_id`), matched up in Rust ("eager loading").
+//!
+//! Reading rows one by one: `let mut rows = stmt.query(())?;` then
+//! `while let Some(row) = rows.next()? { ... }`. `Vec::last_mut` gives you the
+//! author you are currently filling.
+//!
+//! Read more: https://docs.sentry.io/product/issues/issue-details/performance-issues/n-one-queries/
+//! and https://www.sqlite.org/np1queryprob.html (why SQLite minds less).
+
+use rusqlite::{Connection, Result};
+
+#[derive(Debug, PartialEq)]
+struct AuthorWithBooks {
+    name: String,
+    books: Vec<String>,
+}
+
+fn create_schema(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+         CREATE TABLE books (
+             id INTEGER PRIMARY KEY,
+             author_id INTEGER NOT NULL REFERENCES authors(id),
+             title TEXT NOT NULL
+         );",
+    )
+}
+
+// Every author (by id) with the titles of their books (by book id), in at most
+// two queries however many authors there are.
+//
+// TODO: the answer is right, but it runs 1 query for the authors plus 1 per
+// author. Rewrite it to fetch all the books at once: one LEFT JOIN ordered by
+// author id and book id (then group the rows in Rust), or two queries.
+fn authors_with_books(conn: &Connection) -> Result<Vec<AuthorWithBooks>> {
+    let mut stmt = conn.prepare("SELECT id, name FROM authors ORDER BY id")?;
+    let rows = stmt.query_map((), |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
+    let mut authors = Vec::new();
+    for row in rows {
+        let (id, name) = row?;
+        let mut books = conn.prepare("SELECT title FROM books WHERE author_id = ?1 ORDER BY id")?;
+        let books = books.query_map([id], |row| row.get(0))?;
+        authors.push(AuthorWithBooks {
+            name,
+            books: books.collect::<Result<_>>()?,
+        });
+    }
+    Ok(authors)
+}
+
+fn main() -> Result<()> {
+    let conn = Connection::open_in_memory()?;
+    create_schema(&conn)?;
+    conn.execute_batch(
+        "INSERT INTO authors (id, name) VALUES (1, 'Ursula K. Le Guin');
+         INSERT INTO books (author_id, title) VALUES (1, 'The Dispossessed');",
+    )?;
+    println!("{:?}", authors_with_books(&conn)?);
+    Ok(())
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
+    use std::sync::Mutex;
+
+    /// Records the SQL of every statement SQLite starts on `conn`, through
+    /// SQLite's own trace hook (`sqlite3_trace_v2`). No need to understand it.
+    fn record_statements(conn: &Connection) -> &'static Mutex<Vec<String>> {
+        unsafe extern "C" fn on_statement(
+            _event: c_uint,
+            log: *mut c_void,
+            _stmt: *mut c_void,
+            sql: *mut c_void,
+        ) -> c_int {
+            let log = unsafe { &*(log as *const Mutex<Vec<String>>) };
+            let sql = unsafe { CStr::from_ptr(sql as *const c_char) };
+            if let Ok(mut log) = log.lock() {
+                log.push(sql.to_string_lossy().into_owned());
+            }
+            0
+        }
+        let log: &'static Mutex<Vec<String>> = Box::leak(Box::new(Mutex::new(Vec::new())));
+        let mask = rusqlite::ffi::SQLITE_TRACE_STMT;
+        let context = log as *const Mutex<Vec<String>> as *mut c_void;
+        unsafe {
+            rusqlite::ffi::sqlite3_trace_v2(conn.handle(), mask, Some(on_statement), context)
+        };
+        log
+    }
+
+    fn author(name: &str, books: &[&str]) -> AuthorWithBooks {
+        let books = books.iter().map(|b| b.to_string()).collect();
+        AuthorWithBooks {
+            name: name.to_string(),
+            books,
+        }
+    }
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        create_schema(&conn).unwrap();
+        conn
+    }
+
+    #[test]
+    fn every_author_with_their_books_in_order() {
+        let conn = db();
+        conn.execute_batch(
+            "INSERT INTO authors (id, name) VALUES (1, 'Le Guin'), (2, 'Nobody'), (3, 'Pratchett');
+             INSERT INTO books (id, author_id, title) VALUES
+                 (10, 3, 'Mort'), (11, 1, 'The Lathe of Heaven'), (12, 3, 'Small Gods'),
+                 (13, 1, 'The Dispossessed'), (14, 3, 'Night Watch');",
+        )
+        .unwrap();
+        let got = authors_with_books(&conn).expect("authors_with_books failed");
+        let expected = vec![
+            author("Le Guin", &["The Lathe of Heaven", "The Dispossessed"]),
+            author("Nobody", &[]),
+            author("Pratchett", &["Mort", "Small Gods", "Night Watch"]),
+        ];
+        assert_eq!(
+            got, expected,
+            "authors_with_books should return every author by id (Nobody, who wrote nothing, \
+             with an empty list), each with their books by book id"
+        );
+    }
+
+    #[test]
+    fn at_most_two_statements_for_ten_authors() {
+        let conn = db();
+        for id in 1..=10 {
+            conn.execute(
+                "INSERT INTO authors (id, name) VALUES (?1, ?2)",
+                (id, format!("author {id}")),
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO books (author_id, title) VALUES (?1, 'first'), (?1, 'second')",
+                [id],
+            )
+            .unwrap();
+        }
+        let log = record_statements(&conn);
+        let got = authors_with_books(&conn).expect("authors_with_books failed");
+        let ran = log.lock().unwrap().clone();
+        assert_eq!(
+            got.len(),
+            10,
+            "there are 10 authors, but authors_with_books returned {}",
+            got.len()
+        );
+        assert!(
+            ran.len() <= 2,
+            "for 10 authors, authors_with_books ran {} SQL statements:\n  {}\n\
+             at most 2 are allowed: fetch the books of all authors at once, not one query per author",
+            ran.len(),
+            ran.join("\n  ")
+        );
+    }
+}

@@ -1,0 +1,203 @@
+//! # Choosing the status code
+//!
+//! The status code is what clients, proxies, caches and monitoring act on
+//! (RFC 9110 §15): 2xx means it worked, 4xx means the client must change the
+//! request, 5xx means the server failed and a retry later may work. A `200`
+//! with an error message in the body breaks all of them.
+//!
+//! - `200 OK` (§15.3.1): success; the body is the result.
+//! - `201 Created` (§15.3.2): success; a new resource was created.
+//! - `204 No Content` (§15.3.5): success, nothing to send back; the body
+//!   must be empty.
+//! - `400 Bad Request` (§15.5.1): the request is invalid (a malformed id,
+//!   a missing required value). Retrying it unchanged will not help.
+//! - `404 Not Found` (§15.5.5): there is nothing at this path.
+//! - `405 Method Not Allowed` (§15.5.6): the resource exists but does not
+//!   support this method; the response lists the methods it does support
+//!   in an `Allow` header (done for you here).
+//! - `500 Internal Server Error` (§15.6.1): something broke on our side.
+//!   Log the details, but never send them to the client: they reveal paths
+//!   and versions to attackers (OWASP Error Handling Cheat Sheet,
+//!   https://cheatsheetseries.owasp.org/cheatsheets/Error_Handling_Cheat_Sheet.html).
+
+use std::collections::BTreeMap;
+
+#[derive(Debug)]
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Response {
+    fn new(status: u16, body: impl Into<String>) -> Response {
+        let (headers, body) = (Vec::new(), body.into());
+        Response {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn allow(mut self, methods: &str) -> Response {
+        self.headers
+            .push(("Allow".to_string(), methods.to_string()));
+        self
+    }
+}
+
+/// A small store of notes. Writing can fail, like a real database.
+struct Notes {
+    notes: BTreeMap<u32, String>,
+    next_id: u32,
+    disk_full: bool,
+}
+
+impl Notes {
+    /// One note, "buy milk", with id 1.
+    fn example(disk_full: bool) -> Notes {
+        let notes = BTreeMap::from([(1, "buy milk".to_string())]);
+        Notes {
+            notes,
+            next_id: 2,
+            disk_full,
+        }
+    }
+
+    fn insert(&mut self, text: &str) -> Result<u32, String> {
+        if self.disk_full {
+            return Err("write /var/lib/notes/notes.db: no space left on device".to_string());
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.notes.insert(id, text.to_string());
+        Ok(id)
+    }
+}
+
+// TODO: every response below answers 200. Give each the right status code.
+// In two places the body must change too: a 204 has an empty body, and a
+// 500 answers exactly "internal server error" instead of the error `e`.
+fn handle(notes: &mut Notes, method: &str, path: &str, body: &str) -> Response {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method, segments.as_slice()) {
+        ("POST", ["notes"]) if body.trim().is_empty() => Response::new(400, "a note needs text"),
+        ("POST", ["notes"]) => match notes.insert(body) {
+            Ok(id) => Response::new(201, format!("created note {id}")),
+            Err(e) => {
+                eprintln!("POST /notes failed: {e}"); // the log keeps the details
+                Response::new(500, "internal server error")
+            }
+        },
+        (_, ["notes"]) => Response::new(405, "use POST").allow("POST"),
+        (_, ["notes", id]) => {
+            let Ok(id) = id.parse::<u32>() else {
+                return Response::new(400, "a note id is a number");
+            };
+            match method {
+                "GET" => match notes.notes.get(&id) {
+                    Some(text) => Response::new(200, text.as_str()),
+                    None => Response::new(404, "no such note"),
+                },
+                "DELETE" => match notes.notes.remove(&id) {
+                    Some(_) => Response::new(204, ""),
+                    None => Response::new(404, "no such note"),
+                },
+                _ => Response::new(405, "use GET or DELETE").allow("GET, DELETE"),
+            }
+        }
+        _ => Response::new(404, "nothing here"),
+    }
+}
+
+fn main() {
+    let response = handle(&mut Notes::example(false), "GET", "/notes/1", "");
+    println!(
+        "{} {:?} {:?}",
+        response.status, response.headers, response.body
+    );
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(notes: &mut Notes, request: &str, body: &str, status: u16) -> Response {
+        let (method, path) = request.split_once(' ').unwrap();
+        let resp = handle(notes, method, path, body);
+        assert_eq!(
+            resp.status, status,
+            "{request} with body {body:?} answered {} (body {:?}), but it should answer {status}",
+            resp.status, resp.body
+        );
+        resp
+    }
+
+    fn check_fresh(request: &str, body: &str, status: u16) -> Response {
+        check(&mut Notes::example(false), request, body, status)
+    }
+
+    #[test]
+    fn existing_note_is_200() {
+        let body = check_fresh("GET /notes/1", "", 200).body;
+        assert_eq!(
+            body, "buy milk",
+            "GET /notes/1 should answer the note's text"
+        );
+    }
+
+    #[test]
+    fn creating_a_note_is_201() {
+        let mut notes = Notes::example(false);
+        let body = check(&mut notes, "POST /notes", "call mom", 201).body;
+        assert_eq!(body, "created note 2", "POST /notes answered {body:?}");
+        check(&mut notes, "GET /notes/2", "", 200);
+    }
+
+    #[test]
+    fn deleting_is_204_with_an_empty_body() {
+        let mut notes = Notes::example(false);
+        let body = check(&mut notes, "DELETE /notes/1", "", 204).body;
+        assert_eq!(body, "", "a 204 response must have an empty body");
+        check(&mut notes, "GET /notes/1", "", 404);
+    }
+
+    #[test]
+    fn invalid_input_is_400() {
+        check_fresh("POST /notes", "", 400);
+        check_fresh("POST /notes", "   ", 400);
+        check_fresh("GET /notes/abc", "", 400);
+        check_fresh("DELETE /notes/-1", "", 400);
+    }
+
+    #[test]
+    fn missing_note_or_path_is_404() {
+        check_fresh("GET /notes/99", "", 404);
+        check_fresh("DELETE /notes/99", "", 404);
+        check_fresh("GET /teapot", "", 404);
+    }
+
+    #[test]
+    fn unsupported_method_is_405_with_allow() {
+        for (request, allow) in [("PUT /notes/1", "GET, DELETE"), ("GET /notes", "POST")] {
+            let resp = check_fresh(request, "", 405);
+            let got = resp.headers.iter().find(|(name, _)| name == "Allow");
+            let expected = Some(&("Allow".to_string(), allow.to_string()));
+            assert_eq!(
+                got, expected,
+                "a 405 for {request} must list the allowed methods"
+            );
+        }
+    }
+
+    #[test]
+    fn store_failure_is_500_without_details() {
+        let body = check(&mut Notes::example(true), "POST /notes", "call mom", 500).body;
+        let expected = "internal server error";
+        assert_eq!(
+            body, expected,
+            "the 500 body must not reveal the internal error"
+        );
+    }
+}

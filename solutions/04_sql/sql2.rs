@@ -1,0 +1,168 @@
+//! # Filtering, sorting and limiting: WHERE, ORDER BY, LIMIT
+//!
+//! A search endpoint ("cables under 15 euros, cheapest first, 20 per page")
+//! should let the database do the work, not load the whole table into Rust:
+//! - `WHERE category = ?1 AND price_cents <= ?2` keeps only matching rows.
+//! - `ORDER BY price_cents, name` sorts them (ascending unless you write `DESC`).
+//!   Without `ORDER BY`, SQL promises no order at all. And when two rows tie on
+//!   the first key, add a second key (a "tie-breaker") so the order is stable
+//!   from one request to the next, which pagination relies on.
+//! - `LIMIT ?3` returns at most that many rows.
+//!
+//! The clauses come in this order: `SELECT ... FROM ... WHERE ... ORDER BY ...
+//! LIMIT ...`. Values go in as parameters (`?1`, `?2`, `?3`), here a tuple
+//! `(category, max_price_cents, limit)`.
+//!
+//! Filtering in SQL means only the rows you need leave the database, and with an
+//! index (exercise sql8) the others are never even read.
+//!
+//! Read more: https://www.sqlite.org/lang_select.html (sections "WHERE clause
+//! filtering", "The ORDER BY clause" and "The LIMIT clause").
+
+use rusqlite::{Connection, Result};
+
+#[derive(Debug, PartialEq)]
+struct Product {
+    name: String,
+    price_cents: i64,
+}
+
+fn create_schema(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "CREATE TABLE products (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            category TEXT NOT NULL,
+            price_cents INTEGER NOT NULL
+        )",
+        (),
+    )?;
+    Ok(())
+}
+
+// Products of `category` that cost at most `max_price_cents`, cheapest first,
+// equal prices sorted by name, at most `limit` of them.
+fn find_products(
+    conn: &Connection,
+    category: &str,
+    max_price_cents: i64,
+    limit: i64,
+) -> Result<Vec<Product>> {
+    let mut stmt = conn.prepare(
+        "SELECT name, price_cents FROM products
+         WHERE category = ?1 AND price_cents <= ?2
+         ORDER BY price_cents, name
+         LIMIT ?3",
+    )?;
+    let rows = stmt.query_map((category, max_price_cents, limit), |row| {
+        Ok(Product {
+            name: row.get(0)?,
+            price_cents: row.get(1)?,
+        })
+    })?;
+    rows.collect()
+}
+
+fn main() -> Result<()> {
+    let conn = Connection::open_in_memory()?;
+    create_schema(&conn)?;
+    conn.execute(
+        "INSERT INTO products (name, category, price_cents) VALUES ('USB cable', 'cables', 500)",
+        (),
+    )?;
+    println!("{:?}", find_products(&conn, "cables", 1000, 10)?);
+    Ok(())
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        create_schema(&conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO products (name, category, price_cents) VALUES
+                ('USB cable', 'cables', 500),
+                ('HDMI cable', 'cables', 1500),
+                ('Mouse', 'input', 2500),
+                ('Keyboard', 'input', 4500),
+                ('Ethernet cable', 'cables', 500),
+                ('Trackball', 'input', 2500),
+                ('Fibre cable', 'cables', 9900),
+                ('Audio cable', 'cables', 900);",
+        )
+        .unwrap();
+        conn
+    }
+
+    fn names(products: &[Product]) -> Vec<&str> {
+        products.iter().map(|p| p.name.as_str()).collect()
+    }
+
+    #[test]
+    fn only_the_category_at_or_under_the_price() {
+        let found = find_products(&db(), "cables", 1500, 100).expect("find_products failed");
+        let mut got = names(&found);
+        got.sort();
+        let expected = ["Audio cable", "Ethernet cable", "HDMI cable", "USB cable"];
+        assert_eq!(
+            got, expected,
+            "find_products(\"cables\", 1500, 100) returned {got:?} (sorted here by name), \
+             it should return the cables costing at most 1500 cents: {expected:?} \
+             (no other category, and HDMI cable at exactly 1500 is included)"
+        );
+    }
+
+    #[test]
+    fn cheapest_first_and_ties_broken_by_name() {
+        let found = find_products(&db(), "cables", 1500, 100).expect("find_products failed");
+        let expected = vec![
+            Product {
+                name: "Ethernet cable".into(),
+                price_cents: 500,
+            },
+            Product {
+                name: "USB cable".into(),
+                price_cents: 500,
+            },
+            Product {
+                name: "Audio cable".into(),
+                price_cents: 900,
+            },
+            Product {
+                name: "HDMI cable".into(),
+                price_cents: 1500,
+            },
+        ];
+        assert_eq!(
+            found, expected,
+            "find_products(\"cables\", 1500, 100) returned the rows in the wrong order: \
+             cheapest first, and two products with the same price sorted by name"
+        );
+    }
+
+    #[test]
+    fn limit_caps_the_number_of_rows() {
+        let found = find_products(&db(), "cables", 10_000, 2).expect("find_products failed");
+        assert_eq!(
+            names(&found),
+            ["Ethernet cable", "USB cable"],
+            "find_products(\"cables\", 10000, 2) should return only the 2 cheapest cables, \
+             but returned {} rows: {:?}",
+            found.len(),
+            names(&found)
+        );
+    }
+
+    #[test]
+    fn no_match_is_an_empty_list() {
+        let found = find_products(&db(), "garden", 10_000, 10).expect("find_products failed");
+        assert!(
+            found.is_empty(),
+            "there are no products in category \"garden\", but find_products returned {:?}",
+            names(&found)
+        );
+    }
+}

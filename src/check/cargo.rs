@@ -1,0 +1,166 @@
+//! Builds exercises with one cargo invocation and reads its JSON messages: the test
+//! executables it produced and the compiler's rendered diagnostics per target.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+use super::CheckError;
+
+/// What to build.
+pub enum Selection<'a> {
+    /// One exercise's test harness (`cargo test --no-run --bin X`).
+    OneTest(&'a str),
+    /// One exercise's program (`cargo build --bin X`).
+    OneProgram(&'a str),
+    /// Every bin's test harness, and the listed programs, continuing past errors.
+    All { programs: &'a [&'a str] },
+}
+
+#[derive(Debug, Default)]
+pub struct Build {
+    /// Test harness executables, by bin name.
+    pub tests: HashMap<String, PathBuf>,
+    /// Program executables, by bin name.
+    pub programs: HashMap<String, PathBuf>,
+    /// rustc's rendered errors and warnings, by bin name.
+    pub diagnostics: HashMap<String, Diagnostics>,
+    /// What cargo itself printed on stderr (shown when the build failed without diagnostics).
+    pub cargo_stderr: String,
+    pub success: bool,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    reason: String,
+    target: Option<Target>,
+    profile: Option<Profile>,
+    executable: Option<PathBuf>,
+    message: Option<CompilerMessage>,
+    success: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    name: String,
+    kind: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Profile {
+    test: bool,
+}
+
+#[derive(Deserialize)]
+struct CompilerMessage {
+    level: String,
+    rendered: Option<String>,
+}
+
+/// Runs cargo in `dir`. `on_artifact` is called for each compiled crate (for progress bars).
+pub fn build(
+    dir: &Path,
+    selection: Selection<'_>,
+    color: bool,
+    on_artifact: &mut dyn FnMut(&str),
+) -> Result<Build, CheckError> {
+    let format = if color {
+        "--message-format=json-diagnostic-rendered-ansi"
+    } else {
+        "--message-format=json"
+    };
+    let mut command = Command::new(cargo_program());
+    match selection {
+        Selection::OneTest(bin) => {
+            command.args(["test", "--no-run", format, "--bin", bin]);
+        }
+        Selection::OneProgram(bin) => {
+            command.args(["build", format, "--bin", bin]);
+        }
+        Selection::All { programs } => {
+            command.args(["build", "--tests", "--keep-going", format]);
+            for bin in programs {
+                command.args(["--bin", bin]);
+            }
+        }
+    }
+    command
+        .current_dir(dir)
+        .env("CARGO_TERM_COLOR", if color { "always" } else { "never" })
+        .env("CARGO_TERM_PROGRESS_WHEN", "never")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(CheckError::CargoMissing)?;
+
+    // Drain stderr on its own thread so that a chatty cargo never blocks on a full pipe.
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+
+    let mut build = Build::default();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    for line in BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        let Ok(msg) = serde_json::from_str::<Message>(&line) else {
+            continue;
+        };
+        match msg.reason.as_str() {
+            "compiler-artifact" => {
+                let Some(target) = msg.target else { continue };
+                on_artifact(&target.name);
+                let is_bin = target.kind.iter().any(|k| k == "bin");
+                if let (true, Some(exe)) = (is_bin, msg.executable) {
+                    let is_test = msg.profile.is_some_and(|p| p.test);
+                    let map = if is_test {
+                        &mut build.tests
+                    } else {
+                        &mut build.programs
+                    };
+                    map.insert(target.name, exe);
+                }
+            }
+            "compiler-message" => {
+                let (Some(target), Some(message)) = (msg.target, msg.message) else {
+                    continue;
+                };
+                let Some(rendered) = message.rendered else {
+                    continue;
+                };
+                let entry = build.diagnostics.entry(target.name).or_default();
+                let list = if message.level.starts_with("error") {
+                    &mut entry.errors
+                } else {
+                    &mut entry.warnings
+                };
+                // The test and the normal build of a bin report the same diagnostic twice.
+                if !list.contains(&rendered) {
+                    list.push(rendered);
+                }
+            }
+            "build-finished" => build.success = msg.success.unwrap_or(false),
+            _ => {}
+        }
+    }
+    let status = child.wait().map_err(CheckError::CargoMissing)?;
+    build.cargo_stderr = stderr_reader.join().unwrap_or_default();
+    build.success &= status.success();
+    Ok(build)
+}
+
+/// The cargo to run: the one that runs us (`$CARGO`, set by `cargo run`), else from PATH.
+pub fn cargo_program() -> String {
+    std::env::var("BACKENDLINGS_CARGO").unwrap_or_else(|_| "cargo".into())
+}

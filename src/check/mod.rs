@@ -1,0 +1,292 @@
+//! Checks exercises: one cargo build for all of them, then their test binaries in parallel
+//! under time limits, each turned into a `Verdict`.
+
+pub mod cargo;
+pub mod grade;
+pub mod process;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::course::Exercise;
+use crate::course::Mode;
+use crate::course::tests_section::{self, Tampering};
+
+/// Most bytes kept of a run's stdout or stderr; a run printing more is stopped.
+const OUTPUT_CAP: usize = 512 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Passed,
+    Failed,
+    CompileError,
+    TimedOut,
+    Tampered,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed => "failed",
+            Outcome::CompileError => "compile error",
+            Outcome::TimedOut => "timed out",
+            Outcome::Tampered => "tampered",
+        }
+    }
+}
+
+/// The result of checking one exercise.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub exercise: String,
+    pub outcome: Outcome,
+    /// One line: "3 of 5 tests failed".
+    pub summary: String,
+    /// What to show: rustc's errors, the failing tests' messages, or what was tampered with.
+    pub details: String,
+    #[serde(serialize_with = "as_millis", rename = "duration_ms")]
+    pub duration: Duration,
+}
+
+impl Verdict {
+    pub fn passed(&self) -> bool {
+        self.outcome == Outcome::Passed
+    }
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+#[derive(Debug)]
+pub enum CheckError {
+    CargoMissing(std::io::Error),
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::CargoMissing(e) => write!(
+                f,
+                "cargo could not be started ({e})\n  fix: install Rust with rustup (https://rustup.rs) \
+                 and make sure `cargo` is on your PATH"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+/// One thing to check: an exercise's rules applied to a source file built as cargo bin `bin`.
+pub struct Target<'a> {
+    pub exercise: &'a Exercise,
+    pub bin: String,
+    pub source: PathBuf,
+    /// The course's version of the file, whose grading tests must be kept (`None`: trust the file).
+    pub original: Option<String>,
+}
+
+/// How a check reports progress: each compiled crate while building, then each verdict.
+pub trait Progress: Sync {
+    fn compiled(&self, _crate_name: &str) {}
+    fn built(&self) {}
+    fn verdict(&self, _verdict: &Verdict) {}
+}
+
+/// No progress reporting.
+pub struct Quiet;
+impl Progress for Quiet {}
+
+/// Checks `targets` in `build_dir`: one cargo invocation, then the runs in parallel.
+/// Verdicts come back in the order of `targets`.
+pub fn check(
+    build_dir: &Path,
+    targets: &[Target<'_>],
+    color: bool,
+    progress: &dyn Progress,
+) -> Result<Vec<Verdict>, CheckError> {
+    let start = Instant::now();
+    let mut verdicts: Vec<Option<Verdict>> = vec![None; targets.len()];
+
+    // Tampered files are not worth building.
+    let mut to_build = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        match tampering(target) {
+            Some(verdict) => {
+                progress.verdict(&verdict);
+                verdicts[i] = Some(verdict);
+            }
+            None => to_build.push(i),
+        }
+    }
+    if to_build.is_empty() {
+        return Ok(verdicts.into_iter().flatten().collect());
+    }
+
+    let programs: Vec<&str> = to_build
+        .iter()
+        .map(|&i| &targets[i])
+        .filter(|t| t.exercise.mode == Mode::Run)
+        .map(|t| t.bin.as_str())
+        .collect();
+    let selection = match (&to_build[..], programs.len()) {
+        ([only], 1) => cargo::Selection::OneProgram(&targets[*only].bin),
+        ([only], _) => cargo::Selection::OneTest(&targets[*only].bin),
+        _ => cargo::Selection::All {
+            programs: &programs,
+        },
+    };
+    let build = cargo::build(build_dir, selection, color, &mut |name| {
+        progress.compiled(name)
+    })?;
+    progress.built();
+    let build_time = start.elapsed();
+
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(to_build.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(&i) = to_build.get(k) else { break };
+                    let run_start = Instant::now();
+                    let mut verdict = run_one(build_dir, &targets[i], &build);
+                    verdict.duration = build_time + run_start.elapsed();
+                    progress.verdict(&verdict);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, verdict));
+                }
+            });
+        }
+    });
+    for (i, verdict) in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        verdicts[i] = Some(verdict);
+    }
+    Ok(verdicts.into_iter().flatten().collect())
+}
+
+fn tampering(target: &Target<'_>) -> Option<Verdict> {
+    if target.exercise.mode != Mode::Test {
+        return None;
+    }
+    let original = target.original.as_deref()?;
+    let learner = std::fs::read_to_string(&target.source).unwrap_or_default();
+    let details = match tests_section::find_tampering(original, &learner)? {
+        Tampering::MarkerRemoved => "The line `// ---- grading tests …` and the tests below it are gone. \
+             The grader only counts the course's own tests: put them back (`backendlings reset NAME` \
+             restores the file and keeps your version as a backup)."
+            .to_string(),
+        Tampering::Changed {
+            original_line,
+            original,
+        } => format!(
+            "The grading tests were changed. The grader only counts the course's own tests, so undo \
+             your changes below the `// ---- grading tests` line.\nThe first difference is at line \
+             {original_line}, which should read:\n  {original}\n(`backendlings reset NAME` restores the \
+             file and keeps your version as a backup.)"
+        ),
+    };
+    Some(Verdict {
+        exercise: target.exercise.name.clone(),
+        outcome: Outcome::Tampered,
+        summary: "the grading tests were changed".into(),
+        details: details.replace("NAME", &target.exercise.name),
+        duration: Duration::ZERO,
+    })
+}
+
+fn run_one(build_dir: &Path, target: &Target<'_>, build: &cargo::Build) -> Verdict {
+    let ex = target.exercise;
+    let verdict = |outcome, summary: String, details: String| Verdict {
+        exercise: ex.name.clone(),
+        outcome,
+        summary,
+        details,
+        duration: Duration::ZERO,
+    };
+    let executable = match ex.mode {
+        Mode::Run => build.programs.get(&target.bin),
+        Mode::Test | Mode::Mutants => build.tests.get(&target.bin),
+    };
+    let Some(executable) = executable else {
+        return compile_failure(target, build, verdict);
+    };
+    let mut command = Command::new(executable);
+    command.current_dir(build_dir).env("RUST_BACKTRACE", "0");
+    if ex.mode != Mode::Run {
+        command.args(["--color", "never"]);
+    }
+    let timeout_secs = ex.timeout.as_secs();
+    let run = match process::run_limited(command, ex.timeout, OUTPUT_CAP) {
+        Ok(run) => run,
+        Err(e) => {
+            return verdict(
+                Outcome::Failed,
+                "could not be started".into(),
+                format!("The compiled exercise could not be started: {e}"),
+            );
+        }
+    };
+    let graded = match ex.mode {
+        Mode::Run => grade::grade_program(&run, timeout_secs, ex.expected_output.as_deref()),
+        Mode::Test | Mode::Mutants => {
+            let expected = target
+                .original
+                .as_deref()
+                .and_then(tests_section::grading_section)
+                .map_or(1, tests_section::count_tests)
+                .max(1);
+            grade::grade_tests(&run, timeout_secs, expected)
+        }
+    };
+    verdict(graded.outcome, graded.summary, graded.details)
+}
+
+fn compile_failure(
+    target: &Target<'_>,
+    build: &cargo::Build,
+    verdict: impl Fn(Outcome, String, String) -> Verdict,
+) -> Verdict {
+    let diagnostics = build.diagnostics.get(&target.bin);
+    match diagnostics {
+        Some(d) if !d.errors.is_empty() => {
+            let count = d
+                .errors
+                .iter()
+                .filter(|e| !e.contains("aborting due to"))
+                .count();
+            let mut details = d.errors.join("\n");
+            if !d.warnings.is_empty() {
+                details.push('\n');
+                details.push_str(&d.warnings.join("\n"));
+            }
+            verdict(
+                Outcome::CompileError,
+                format!("{count} compile error{}", if count == 1 { "" } else { "s" }),
+                details.trim_end().to_string(),
+            )
+        }
+        _ => verdict(
+            Outcome::CompileError,
+            "the build failed".into(),
+            format!(
+                "cargo could not build the exercise:\n{}",
+                build.cargo_stderr.trim_end()
+            ),
+        ),
+    }
+}

@@ -1,0 +1,160 @@
+//! Runs a program with a time limit and an output cap, in its own process group so that
+//! a timeout kills everything it started.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt as _;
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+/// What a limited run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// `None` when the run was killed for exceeding a limit.
+    pub status: Option<ExitStatus>,
+    pub stdout: String,
+    pub stderr: String,
+    pub timed_out: bool,
+    pub output_capped: bool,
+}
+
+/// Runs `command` (stdin closed) until it exits, `timeout` passes, or it prints more than
+/// `cap` bytes on either stream; in the last two cases its whole process group is killed.
+pub fn run_limited(
+    mut command: Command,
+    timeout: Duration,
+    cap: usize,
+) -> std::io::Result<RunOutput> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = command.spawn()?;
+    let group = child.id() as libc::pid_t;
+    let over_cap = Arc::new(AtomicBool::new(false));
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+
+    let reader = |stream: Option<Box<dyn Read + Send>>| {
+        let over_cap = Arc::clone(&over_cap);
+        let done_tx = done_tx.clone();
+        thread::spawn(move || {
+            let mut kept = Vec::new();
+            if let Some(mut stream) = stream {
+                let mut buf = [0u8; 8192];
+                loop {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) if kept.len() + n > cap => {
+                            kept.extend_from_slice(&buf[..cap - kept.len()]);
+                            over_cap.store(true, Ordering::SeqCst);
+                            let _ = done_tx.send(());
+                            break;
+                        }
+                        Ok(n) => kept.extend_from_slice(&buf[..n]),
+                    }
+                }
+            }
+            String::from_utf8_lossy(&kept).into_owned()
+        })
+    };
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+
+    let waiter = thread::spawn(move || {
+        let status = child.wait();
+        let _ = done_tx.send(());
+        status
+    });
+
+    let timed_out = match done_rx.recv_timeout(timeout) {
+        Ok(()) => false,
+        Err(mpsc::RecvTimeoutError::Timeout) => true,
+        Err(mpsc::RecvTimeoutError::Disconnected) => false,
+    };
+    let output_capped = over_cap.load(Ordering::SeqCst);
+    if timed_out || output_capped {
+        kill_group(group);
+    }
+    let status = waiter
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("waiter panicked")))?;
+    // The group may live on after its leader exited (a test that spawned a child):
+    // kill what is left so that the pipes close and the readers finish.
+    kill_group(group);
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    Ok(RunOutput {
+        status: (!timed_out && !output_capped).then_some(status),
+        stdout,
+        stderr,
+        timed_out,
+        output_capped,
+    })
+}
+
+fn kill_group(group: libc::pid_t) {
+    // SAFETY: kill(2) with a negative pid signals a process group; it has no memory effects.
+    unsafe {
+        libc::kill(-group, libc::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Command {
+        let mut c = Command::new("sh");
+        c.args(["-c", script]);
+        c
+    }
+
+    #[test]
+    fn captures_output_and_status() {
+        let out = run_limited(
+            sh("echo out; echo err >&2; exit 3"),
+            Duration::from_secs(5),
+            1000,
+        )
+        .unwrap();
+        assert_eq!(out.stdout, "out\n");
+        assert_eq!(out.stderr, "err\n");
+        assert_eq!(out.status.unwrap().code(), Some(3));
+        assert!(!out.timed_out);
+    }
+
+    #[test]
+    fn timeout_kills_the_whole_group() {
+        // The grandchild keeps stdout open; only killing the group lets the run end.
+        let start = std::time::Instant::now();
+        let out = run_limited(sh("sleep 30 & sleep 30"), Duration::from_millis(200), 1000).unwrap();
+        assert!(out.timed_out);
+        assert!(out.status.is_none());
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
+    fn output_cap_stops_a_flood() {
+        let out = run_limited(sh("yes flood"), Duration::from_secs(10), 10_000).unwrap();
+        assert!(out.output_capped);
+        assert_eq!(out.stdout.len(), 10_000);
+    }
+}

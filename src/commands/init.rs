@@ -1,0 +1,147 @@
+//! `init`: writes the bundled course into a new learner workspace, then builds the
+//! exercises' dependencies once so that the first check is warm.
+
+use std::fs;
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::check::cargo::{self, Selection};
+use crate::course::{Course, embedded, layout};
+use crate::session::Error;
+use crate::state::StateFile;
+use crate::ui;
+use crate::workspace::{DATA_DIR, slash_path, write_atomically};
+
+use super::CommandResult;
+
+/// Where the course comes from: the one in the binary, or a course folder.
+enum Source<'a> {
+    Bundled,
+    Folder(&'a Path),
+}
+
+impl Source<'_> {
+    fn file(&self, relative: &str) -> Option<String> {
+        match self {
+            Source::Bundled => embedded::file(relative).map(str::to_string),
+            Source::Folder(root) => fs::read_to_string(root.join(relative)).ok(),
+        }
+    }
+
+    fn course(&self) -> Result<Course, Error> {
+        Ok(match self {
+            Source::Bundled => embedded::course()?,
+            Source::Folder(root) => Course::load_dir(root, true)?,
+        })
+    }
+}
+
+pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandResult {
+    if dir.exists() && fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
+        return Err(format!(
+            "{} already exists and is not empty; init only writes into a new or empty folder\n  \
+             fix: choose another folder (`backendlings init OTHER_DIR`), or cd into it if it is your workspace",
+            dir.display()
+        )
+        .into());
+    }
+    let source = course_dir.map_or(Source::Bundled, Source::Folder);
+    let course = source.course()?;
+    let write = |relative: &str, contents: &str| -> Result<(), std::io::Error> {
+        write_atomically(&dir.join(relative), contents.as_bytes())
+    };
+    for ex in &course.exercises {
+        for (path, hidden_only) in [
+            (slash_path(&ex.path()), false),
+            (slash_path(&ex.solution_path()), true),
+        ] {
+            let text = source
+                .file(&path)
+                .ok_or_else(|| format!("the course lacks {path}; `backendlings dev check` in the course finds such problems"))?;
+            if !hidden_only {
+                write(&path, &text)?;
+            }
+            // Pristine exercises (for `reset` and to tell whether the grading tests were
+            // changed) and the solutions, revealed once an exercise passes.
+            write(
+                &format!(
+                    "{DATA_DIR}/{}",
+                    path.replacen("exercises/", "originals/exercises/", 1)
+                ),
+                &text,
+            )?;
+        }
+    }
+    write("info.toml", &source.file("info.toml").unwrap_or_default())?;
+    if let Some(lock) = source.file("course.lock") {
+        write("Cargo.lock", &lock)?;
+    }
+    let bins = layout::exercise_bins(&course, "");
+    write("Cargo.toml", &layout::cargo_toml(&course, &bins))?;
+    write(".gitignore", layout::GITIGNORE)?;
+    write(".vscode/settings.json", layout::VSCODE_SETTINGS)?;
+    write(
+        "solutions/README.md",
+        "Each exercise's solution appears here once your version passes: compare them!\n",
+    )?;
+    let data_dir = dir.join(DATA_DIR);
+    StateFile::new(&data_dir, &course).save()?;
+
+    println!(
+        "Created {} with {} exercises.",
+        dir.display(),
+        course.exercises.len()
+    );
+    if prebuild {
+        prebuild_dependencies(dir, &course.exercises[0].name)?;
+    }
+    let first = &course.exercises[0];
+    println!(
+        "\nNext:\n  cd {}\n  backendlings          # watch mode: edit {} and save",
+        dir.display(),
+        slash_path(&first.path())
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds the dependencies (and the first exercise) with a progress bar over cargo's units.
+fn prebuild_dependencies(dir: &Path, first: &str) -> Result<(), String> {
+    // The lock file lists every package; cargo compiles about that many units.
+    let total = fs::read_to_string(dir.join("Cargo.lock"))
+        .map_or(1, |lock| lock.matches("[[package]]").count().max(1));
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if !ui::colors() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "Building the exercises' dependencies {bar:30.green} {pos}/{len} {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut on_artifact = |name: &str| {
+        bar.inc(1);
+        bar.set_message(name.to_string());
+    };
+    let build = cargo::build(
+        dir,
+        Selection::OneTest(first),
+        ui::colors(),
+        &mut on_artifact,
+    )
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    // The first exercise may not compile as shipped; only a failure before it matters.
+    let reached_first = build.tests.contains_key(first) || build.diagnostics.contains_key(first);
+    if !reached_first {
+        return Err(format!(
+            "the workspace was created, but its dependencies could not be built:\n{}\n  \
+             fix: check your network connection (cargo downloads from crates.io), then run \
+             `backendlings run` in {}: it builds what is missing",
+            build.cargo_stderr.trim_end(),
+            dir.display()
+        ));
+    }
+    println!("Dependencies built: the first check will be fast.");
+    Ok(())
+}

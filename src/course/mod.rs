@@ -1,0 +1,140 @@
+//! A course: its exercises in order, read from `info.toml`, and where its files come from
+//! (embedded in the binary, or a folder on disk).
+
+pub mod embedded;
+pub mod info;
+pub mod layout;
+pub mod tests_section;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+pub use info::InfoError;
+
+/// How an exercise is graded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The course's tests in the file (below the marker line) must pass.
+    #[default]
+    Test,
+    /// The program must exit 0 (and print `expected_output`, if given).
+    Run,
+    /// The learner's tests must pass on the solution and catch every mutant.
+    Mutants,
+}
+
+/// A buggy variant of an exercise's solution, for `mutants` mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mutant {
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exercise {
+    pub name: String,
+    /// The topic's folder below `exercises/`, e.g. `01_http`.
+    pub dir: String,
+    pub mode: Mode,
+    pub hints: Vec<String>,
+    /// Time limit for running (not building) the exercise.
+    pub timeout: Duration,
+    pub expected_output: Option<String>,
+    pub mutants: Vec<Mutant>,
+}
+
+impl Exercise {
+    /// `exercises/<dir>/<name>.rs`, relative to the course or workspace root.
+    pub fn path(&self) -> PathBuf {
+        Path::new("exercises")
+            .join(&self.dir)
+            .join(format!("{}.rs", self.name))
+    }
+
+    /// `solutions/<dir>/<name>.rs`, relative to the course or workspace root.
+    pub fn solution_path(&self) -> PathBuf {
+        Path::new("solutions")
+            .join(&self.dir)
+            .join(format!("{}.rs", self.name))
+    }
+
+    /// The topic, as shown to learners.
+    pub fn topic(&self) -> &str {
+        &self.dir
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Course {
+    pub welcome_message: String,
+    pub final_message: String,
+    /// The exercises' `[dependencies]`, copied into the generated Cargo.toml.
+    pub dependencies: toml::Table,
+    pub exercises: Vec<Exercise>,
+}
+
+impl Course {
+    pub fn find(&self, name: &str) -> Option<&Exercise> {
+        self.exercises.iter().find(|e| e.name == name)
+    }
+
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.exercises.iter().position(|e| e.name == name)
+    }
+
+    /// Topics in course order, each with its exercises.
+    pub fn topics(&self) -> Vec<(&str, Vec<&Exercise>)> {
+        let mut topics: Vec<(&str, Vec<&Exercise>)> = Vec::new();
+        for ex in &self.exercises {
+            match topics.iter_mut().find(|(t, _)| *t == ex.topic()) {
+                Some((_, list)) => list.push(ex),
+                None => topics.push((ex.topic(), vec![ex])),
+            }
+        }
+        topics
+    }
+
+    /// Loads `info.toml` from a folder and checks that every exercise file exists
+    /// (and every solution, when `require_solutions`).
+    pub fn load_dir(root: &Path, require_solutions: bool) -> Result<Course, InfoError> {
+        let info_path = root.join("info.toml");
+        let file = info_path.display().to_string();
+        let text = std::fs::read_to_string(&info_path).map_err(|e| InfoError {
+            file: file.clone(),
+            problems: vec![info::Problem {
+                line: 1,
+                column: 1,
+                field: "(file)".into(),
+                message: format!("cannot be read: {e}"),
+                fix: "run backendlings in a course folder or workspace (one with info.toml), or run `backendlings init`".into(),
+            }],
+        })?;
+        let course = info::parse(&file, &text)?;
+        let mut problems = Vec::new();
+        for ex in &course.exercises {
+            let mut wanted = vec![("name", ex.path(), "exercise")];
+            if require_solutions {
+                wanted.push(("name", ex.solution_path(), "solution"));
+            }
+            for (field, path, kind) in wanted {
+                if !root.join(&path).is_file() {
+                    let (line, column) = info::locate_exercise_field(&text, &ex.name, field);
+                    problems.push(info::Problem {
+                        line,
+                        column,
+                        field: format!("exercise {:?}", ex.name),
+                        message: format!("the {kind} file {} does not exist", path.display()),
+                        fix: format!("create {} or correct `name`/`dir`", path.display()),
+                    });
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(course)
+        } else {
+            Err(InfoError { file, problems })
+        }
+    }
+}

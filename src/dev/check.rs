@@ -1,0 +1,275 @@
+//! `dev check`: proves a course sound. Every exercise is listed once and exists, fails as
+//! shipped, and its solution passes with the same grading tests; files are formatted.
+//! All exercises and solutions are built in one cargo invocation and run in parallel.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use console::style;
+
+use crate::check::{self, Outcome, Progress, Target, Verdict};
+use crate::course::{Course, Exercise, Mode, layout, tests_section};
+use crate::session::Error;
+use crate::ui;
+use crate::workspace::{Workspace, slash_path};
+
+/// One thing wrong with the course.
+struct Problem {
+    /// Where: a file, with a line when one is known.
+    place: String,
+    message: String,
+}
+
+/// The folder (below the course's `target/`) where `dev check` builds exercises and solutions.
+pub fn build_dir(root: &Path) -> PathBuf {
+    root.join("target").join("backendlings-dev")
+}
+
+/// Bin name of an exercise's solution in the dev build project (`-` cannot be in a name).
+pub fn solution_bin(ex: &Exercise) -> String {
+    format!("{}-solution", ex.name)
+}
+
+/// The dev build project: every exercise and every solution as a bin.
+pub fn dev_bins(course: &Course) -> Vec<layout::Bin> {
+    let mut bins = layout::exercise_bins(course, "../../");
+    bins.extend(course.exercises.iter().map(|ex| layout::Bin {
+        name: solution_bin(ex),
+        path: format!("../../{}", slash_path(&ex.solution_path())),
+    }));
+    bins
+}
+
+pub fn check(names: &[String]) -> Result<ExitCode, Error> {
+    let root = std::env::current_dir()?;
+    let course = Course::load_dir(&root, true)?;
+    for name in names {
+        if course.find(name).is_none() {
+            return Err(format!("there is no exercise named {name:?} in info.toml").into());
+        }
+    }
+    let selected: Vec<&Exercise> = course
+        .exercises
+        .iter()
+        .filter(|ex| names.is_empty() || names.contains(&ex.name))
+        .collect();
+
+    let mut problems = structure_problems(&root, &course, &selected);
+    problems.extend(format_problems(&root, &selected));
+
+    // Build both sides of every exercise with one cargo invocation.
+    let ws = Workspace::open(&root)?;
+    let dev = ws.with_build_dir(build_dir(&root));
+    dev.write_build_project(&dev_bins(&course))?;
+    let mut targets = Vec::new();
+    for ex in &selected {
+        targets.push(Target {
+            exercise: ex,
+            bin: ex.name.clone(),
+            source: root.join(ex.path()),
+            original: None,
+        });
+        targets.push(Target {
+            exercise: ex,
+            bin: solution_bin(ex),
+            source: root.join(ex.solution_path()),
+            // The solution must keep the exercise's grading tests, and pass all of them.
+            original: std::fs::read_to_string(root.join(ex.path())).ok(),
+        });
+    }
+    let bar = progress_bar(targets.len());
+    let verdicts = check::check(&dev.build_dir, &targets, ui::colors(), &Bar(bar.clone()))?;
+    bar.finish_and_clear();
+    for (target, verdict) in targets.iter().zip(&verdicts) {
+        problems.extend(verdict_problem(target, verdict));
+    }
+
+    if problems.is_empty() {
+        println!(
+            "{} {} exercises checked: each fails as shipped, its solution passes, hints and formatting are in order.",
+            style("✓").green().bold(),
+            selected.len()
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for p in &problems {
+            println!("{} {}: {}", style("✗").red().bold(), p.place, p.message);
+        }
+        println!("\n{} problem(s) in the course.", problems.len());
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn verdict_problem(target: &Target<'_>, verdict: &Verdict) -> Option<Problem> {
+    let ex = target.exercise;
+    let is_solution = target.bin != ex.name;
+    let place = slash_path(&if is_solution {
+        ex.solution_path()
+    } else {
+        ex.path()
+    });
+    let message = match (is_solution, verdict.outcome) {
+        (false, Outcome::Passed) => {
+            "passes as shipped; an exercise must fail until the learner has done the work"
+                .to_string()
+        }
+        (false, Outcome::TimedOut) => format!(
+            "times out as shipped ({}); it should fail quickly so the learner sees why",
+            verdict.summary
+        ),
+        (false, _) => return None,
+        (true, Outcome::Passed) => return None,
+        (true, Outcome::Tampered) => format!(
+            "the solution's grading tests differ from the exercise's; they must be identical\n{}",
+            indent(&verdict.details)
+        ),
+        (true, _) => format!(
+            "the solution does not pass: {}\n{}",
+            verdict.summary,
+            indent(&verdict.details)
+        ),
+    };
+    Some(Problem { place, message })
+}
+
+/// Files without an entry, entries whose tests cannot be told apart, missing markers.
+fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let listed: BTreeSet<String> = course
+        .exercises
+        .iter()
+        .flat_map(|ex| [slash_path(&ex.path()), slash_path(&ex.solution_path())])
+        .collect();
+    for folder in ["exercises", "solutions"] {
+        for file in rust_files(&root.join(folder)) {
+            let relative = slash_path(file.strip_prefix(root).unwrap_or(&file));
+            if !listed.contains(&relative) {
+                problems.push(Problem {
+                    place: relative,
+                    message: "is not listed in info.toml; add an `[[exercises]]` entry for it or delete it"
+                        .into(),
+                });
+            }
+        }
+    }
+    for ex in selected {
+        let text = std::fs::read_to_string(root.join(ex.path())).unwrap_or_default();
+        let place = slash_path(&ex.path());
+        if ex.mode == Mode::Test {
+            match tests_section::grading_section(&text) {
+                None => problems.push(Problem {
+                    place,
+                    message: format!(
+                        "has no `{}` line; test-mode exercises keep their grading tests below it",
+                        tests_section::MARKER_PREFIX
+                    ),
+                }),
+                Some(section) if tests_section::count_tests(section) == 0 => {
+                    problems.push(Problem {
+                        place,
+                        message: "has no `#[test]` below the grading marker".into(),
+                    })
+                }
+                Some(_) => {}
+            }
+        }
+        if !text.contains("TODO") {
+            problems.push(Problem {
+                place: slash_path(&ex.path()),
+                message: "has no `TODO` comment showing the learner where to work".into(),
+            });
+        }
+    }
+    problems
+}
+
+/// `rustfmt --check` over every exercise and solution, in one invocation.
+fn format_problems(root: &Path, selected: &[&Exercise]) -> Vec<Problem> {
+    let files: Vec<PathBuf> = selected
+        .iter()
+        .flat_map(|ex| [ex.path(), ex.solution_path()])
+        .collect();
+    let output = Command::new("rustfmt")
+        .args(["--check", "--edition", "2024", "-l"])
+        .args(&files)
+        .current_dir(root)
+        .output();
+    match output {
+        Ok(out) if out.status.success() => Vec::new(),
+        Ok(out) if out.status.code() == Some(1) => String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.ends_with(".rs"))
+            .map(|file| Problem {
+                place: file
+                    .trim_start_matches(&format!("{}/", root.display()))
+                    .to_string(),
+                message: "is not formatted; run `rustfmt --edition 2024` on it".into(),
+            })
+            .collect(),
+        Ok(out) => vec![Problem {
+            place: "rustfmt".into(),
+            message: format!(
+                "could not check formatting: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        }],
+        Err(e) => vec![Problem {
+            place: "rustfmt".into(),
+            message: format!(
+                "could not be started ({e}); install it with `rustup component add rustfmt`"
+            ),
+        }],
+    }
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+fn indent(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let _ = writeln!(out, "    {line}");
+    }
+    out.trim_end().to_string()
+}
+
+fn progress_bar(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if !ui::colors() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30.green} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message("building");
+    bar
+}
+
+struct Bar(indicatif::ProgressBar);
+
+impl Progress for Bar {
+    fn compiled(&self, name: &str) {
+        self.0.set_message(format!("building {name}"));
+    }
+    fn verdict(&self, verdict: &Verdict) {
+        self.0.inc(1);
+        self.0.set_message(verdict.exercise.clone());
+    }
+}

@@ -1,0 +1,52 @@
+//! Instructor tools: `dev new` scaffolds a course, `dev check` proves one sound, `dev update`
+//! regenerates the generated files.
+
+mod check;
+mod scaffold;
+
+use std::path::Path;
+use std::process::{Command, ExitCode, Stdio};
+
+use crate::course::{Course, layout};
+use crate::session::Error;
+use crate::workspace::Workspace;
+
+pub use check::check;
+pub use scaffold::{add, new};
+
+/// Regenerates the build projects' Cargo.toml from info.toml, resolves new dependencies
+/// (keeping pinned versions), and writes the result back to `course.lock`.
+pub fn update() -> Result<ExitCode, Error> {
+    let root = std::env::current_dir()?;
+    update_in(&root)?;
+    println!("Updated Cargo.toml and course.lock from info.toml.");
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn update_in(root: &Path) -> Result<(), Error> {
+    let course = Course::load_dir(root, false)?;
+    let ws = Workspace::open(root)?;
+    if ws.build_dir == root {
+        // A workspace or course folder whose Cargo.toml is ours: rewrite it in place.
+        let bins = layout::exercise_bins(&course, "");
+        std::fs::write(root.join("Cargo.toml"), layout::cargo_toml(&course, &bins))?;
+    }
+    let dev = ws.with_build_dir(check::build_dir(root));
+    dev.write_build_project(&check::dev_bins(&course))?;
+    // `cargo metadata` resolves what the lock file lacks and keeps what it pins.
+    let status = Command::new(crate::check::cargo::cargo_program())
+        .args(["metadata", "--format-version", "1"])
+        .current_dir(&dev.build_dir)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(crate::check::CheckError::CargoMissing)?;
+    if !status.success() {
+        return Err("cargo could not resolve the course's dependencies (see above)".into());
+    }
+    let lock = std::fs::read_to_string(dev.build_dir.join("Cargo.lock"))?;
+    std::fs::write(root.join("course.lock"), &lock)?;
+    if dev.root.join("Cargo.toml").is_file() && layout::is_generated(&dev.root.join("Cargo.toml")) {
+        std::fs::write(root.join("Cargo.lock"), &lock)?;
+    }
+    Ok(())
+}

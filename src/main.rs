@@ -1,0 +1,175 @@
+//! backendlings: small graded exercises on backend development in Rust.
+//! This file parses the command line and dispatches; the work is in the modules.
+
+mod check;
+mod commands;
+mod course;
+mod dev;
+mod report;
+mod session;
+mod state;
+mod ui;
+mod watch;
+mod workspace;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// rustlings for backend development: HTTP, JSON APIs, SQL, auth, testing, caching.
+///
+/// Run `backendlings init`, then `cd backendlings && backendlings` to start watch mode.
+///
+/// Exit status: 0 success; 1 an exercise did not pass (or a check could not finish);
+/// 2 invalid usage or input (a bad info.toml, not in a workspace, a refused folder).
+#[derive(Parser)]
+#[command(version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the current exercise, re-check on every save, move on when it passes (the default)
+    Watch(WatchArgs),
+    /// Create a learner workspace with the bundled course and pre-build its dependencies
+    Init {
+        /// Folder to create; must not exist or be empty
+        #[arg(default_value = "backendlings")]
+        dir: PathBuf,
+        /// Do not download and build the exercises' dependencies now
+        #[arg(long)]
+        no_prebuild: bool,
+        /// Use the course in this folder instead of the bundled one
+        #[arg(long, value_name = "COURSE_DIR")]
+        course: Option<PathBuf>,
+    },
+    /// Check one exercise once (the current one by default); exit 0 if it passes
+    Run {
+        /// Exercise name, e.g. `http1`
+        name: Option<String>,
+    },
+    /// Show the next hint of an exercise (the current one by default)
+    Hint {
+        /// Exercise name, e.g. `http1`
+        name: Option<String>,
+    },
+    /// List the exercises with topic and status (interactive in a terminal)
+    List,
+    /// Restore an exercise's original text, keeping your version as a backup
+    Reset {
+        /// Exercise name, e.g. `http1`
+        name: String,
+    },
+    /// Check every exercise in parallel and update your progress
+    CheckAll,
+    /// Show progress per topic
+    Progress,
+    /// Grade a workspace without changing it, for a class's CI
+    Grade {
+        /// Report format
+        #[arg(long, value_enum, default_value = "json")]
+        format: report::Format,
+        /// Write the report to this file instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+    /// Tools for course authors
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(clap::Args, Default)]
+pub struct WatchArgs {
+    /// Print events as JSON lines and read commands (next, hint, run, list, check-all, quit)
+    /// as lines on standard input: for editors, tests and benchmarks
+    #[arg(long)]
+    json: bool,
+    /// Poll the exercise files instead of using the system's file watcher (for network,
+    /// container and WSL mounts that deliver no events)
+    #[arg(long)]
+    poll: bool,
+    /// Open the current exercise with this command whenever watch mode moves to a new one
+    /// (default: none; `$VISUAL` or `$EDITOR` with `--edit`)
+    #[arg(long, value_name = "CMD")]
+    edit_cmd: Option<String>,
+    /// Open exercises in `$VISUAL` or `$EDITOR` when moving to a new one
+    #[arg(long, conflicts_with = "edit_cmd")]
+    edit: bool,
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Create a new course folder that `dev check` passes
+    New {
+        /// Folder to create
+        dir: PathBuf,
+    },
+    /// Prove the course in the current folder sound: every exercise fails as shipped, every
+    /// solution passes, hints exist, files are formatted
+    Check {
+        /// Check only these exercises
+        names: Vec<String>,
+    },
+    /// Regenerate generated files (Cargo.toml, lock file) after info.toml changed
+    Update,
+    /// Add an exercise (exercise, solution, info.toml entry) to the course in this folder
+    Add {
+        /// Topic folder below exercises/, e.g. `01_http`
+        topic: String,
+        /// Exercise name, e.g. `routing2`
+        name: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    ui::init_colors();
+    let result = match cli.command.unwrap_or(Command::Watch(WatchArgs::default())) {
+        Command::Watch(args) => watch::run(args.into()),
+        Command::Init {
+            dir,
+            no_prebuild,
+            course,
+        } => commands::init(&dir, course.as_deref(), !no_prebuild),
+        Command::Run { name } => commands::run(name.as_deref()),
+        Command::Hint { name } => commands::hint(name.as_deref()),
+        Command::List => commands::list(),
+        Command::Reset { name } => commands::reset(&name),
+        Command::CheckAll => commands::check_all(),
+        Command::Progress => commands::progress(),
+        Command::Grade { format, output } => report::grade(format, output.as_deref()),
+        Command::Dev(DevCommand::New { dir }) => dev::new(&dir),
+        Command::Dev(DevCommand::Check { names }) => dev::check(&names),
+        Command::Dev(DevCommand::Update) => dev::update(),
+        Command::Dev(DevCommand::Add { topic, name }) => dev::add(&topic, &name),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{} {error}", console::style("error:").red().bold());
+            ExitCode::from(2)
+        }
+    }
+}
+
+impl From<WatchArgs> for watch::Options {
+    fn from(args: WatchArgs) -> Self {
+        let edit_cmd = args.edit_cmd.or_else(|| {
+            args.edit
+                .then(|| {
+                    std::env::var("VISUAL")
+                        .or_else(|_| std::env::var("EDITOR"))
+                        .ok()
+                })
+                .flatten()
+        });
+        watch::Options {
+            json: args.json,
+            poll: args.poll,
+            edit_cmd,
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The workspace and the learner's progress together: what every learner command starts
+//! from, and the one place where a verdict changes progress.
+
+use std::path::PathBuf;
+
+use crate::check::{self, Progress, Target, Verdict};
+use crate::course::Exercise;
+use crate::state::StateFile;
+use crate::ui;
+use crate::workspace::{Workspace, WorkspaceError};
+
+pub type Error = Box<dyn std::error::Error>;
+
+pub struct Session {
+    pub ws: Workspace,
+    pub state: StateFile,
+}
+
+/// What recording a verdict changed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Advance {
+    /// Not passed, or not the current exercise: nothing moves.
+    Stay,
+    /// Passed the current exercise; the new current one.
+    To(String),
+    /// Passed, and every exercise is done.
+    Finished,
+}
+
+impl Session {
+    /// Opens the workspace in the current folder, printing any repair of the progress file.
+    pub fn open() -> Result<Session, WorkspaceError> {
+        let root = std::env::current_dir()
+            .map_err(crate::workspace::io_error("cannot read the current folder"))?;
+        let ws = Workspace::open(&root)?;
+        let (state, warnings) = StateFile::load(&ws.data_dir(), &ws.course);
+        for warning in warnings {
+            ui::warn(&warning);
+        }
+        Ok(Session { ws, state })
+    }
+
+    /// The named exercise, or the current one.
+    pub fn exercise(&self, name: Option<&str>) -> Result<&Exercise, Error> {
+        let name = name.unwrap_or(&self.state.state.current);
+        self.ws.course.find(name).ok_or_else(|| {
+            let mut message = format!("there is no exercise named {name:?}");
+            if let Some(close) = self.closest_name(name) {
+                message.push_str(&format!("; did you mean {close:?}?"));
+            }
+            message.push_str("\n  fix: `backendlings list` shows every exercise's name");
+            message.into()
+        })
+    }
+
+    fn closest_name(&self, name: &str) -> Option<&str> {
+        self.ws
+            .course
+            .exercises
+            .iter()
+            .map(|e| (edit_distance(name, &e.name), e.name.as_str()))
+            .filter(|(d, _)| *d <= 2)
+            .min()
+            .map(|(_, n)| n)
+    }
+
+    pub fn target<'a>(&self, ex: &'a Exercise) -> Target<'a> {
+        Target {
+            exercise: ex,
+            bin: ex.name.clone(),
+            source: self.ws.exercise_file(ex),
+            original: self.ws.original(ex),
+        }
+    }
+
+    pub fn check(
+        &self,
+        exercises: &[&Exercise],
+        progress: &dyn Progress,
+    ) -> Result<Vec<Verdict>, Error> {
+        let targets: Vec<Target> = exercises.iter().map(|ex| self.target(ex)).collect();
+        Ok(check::check(
+            &self.ws.build_dir,
+            &targets,
+            ui::colors(),
+            progress,
+        )?)
+    }
+
+    /// Applies a verdict to the progress: a pass reveals the solution, marks the exercise
+    /// done and, for the current exercise, moves on. Saves the state.
+    /// Returns where to go and the revealed solution's path.
+    pub fn record(&mut self, verdict: &Verdict) -> Result<(Advance, Option<PathBuf>), Error> {
+        let Some(ex) = self.ws.course.find(&verdict.exercise) else {
+            return Ok((Advance::Stay, None));
+        };
+        if !verdict.passed() {
+            self.state.mark_not_done(&ex.name);
+            self.state.save()?;
+            return Ok((Advance::Stay, None));
+        }
+        let solution = self.ws.reveal_solution(ex)?;
+        let was_current = self.state.state.current == ex.name;
+        let next = self.state.mark_done(&self.ws.course, &ex.name.clone());
+        self.state.save()?;
+        let advance = match next {
+            None => Advance::Finished,
+            Some(next) if was_current => Advance::To(next),
+            Some(_) => Advance::Stay,
+        };
+        Ok((advance, solution))
+    }
+
+    /// Moves to another exercise without finishing this one.
+    pub fn set_current(&mut self, name: &str) -> Result<(), Error> {
+        self.state.state.current = name.to_string();
+        self.state.save()?;
+        Ok(())
+    }
+
+    pub fn done_count(&self) -> usize {
+        self.state.state.done.len()
+    }
+}
+
+/// Levenshtein distance, for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn edit_distance_counts_single_edits() {
+        assert_eq!(super::edit_distance("http1", "http1"), 0);
+        assert_eq!(super::edit_distance("htp1", "http1"), 1);
+        assert_eq!(super::edit_distance("sql", "sql10"), 2);
+    }
+}

@@ -1,0 +1,238 @@
+//! The learner's progress (current exercise, finished ones, hints used): one small TOML
+//! file in the workspace, written atomically; rebuilt with a warning when missing or corrupt.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::course::Course;
+use crate::workspace::write_atomically;
+
+pub const STATE_FILE: &str = "state.toml";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// The exercise watch mode and `run`/`hint` work on by default.
+    pub current: String,
+    #[serde(default)]
+    pub done: BTreeSet<String>,
+    /// How many hints of each exercise the learner has seen.
+    #[serde(default)]
+    pub hints_used: BTreeMap<String, usize>,
+    /// Whether the welcome message was shown.
+    #[serde(default)]
+    pub welcomed: bool,
+}
+
+/// The state and where it lives.
+#[derive(Debug)]
+pub struct StateFile {
+    path: PathBuf,
+    pub state: State,
+}
+
+impl StateFile {
+    /// Loads the state, repairing what cannot be trusted. The warnings say what was repaired.
+    pub fn load(data_dir: &Path, course: &Course) -> (StateFile, Vec<String>) {
+        let path = data_dir.join(STATE_FILE);
+        let mut warnings = Vec::new();
+        let state = match std::fs::read_to_string(&path) {
+            Ok(text) => match toml::from_str::<State>(&text) {
+                Ok(state) => state,
+                Err(e) => {
+                    warnings.push(format!(
+                        "the progress file {} was corrupt ({}); it was rebuilt from scratch. \
+                         Run `backendlings check-all` to mark the exercises you finished as done again.",
+                        path.display(),
+                        e.message().trim()
+                    ));
+                    State::default()
+                }
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                warnings.push(format!(
+                    "no progress file was found; a new one was made at {}. \
+                     Run `backendlings check-all` if you had finished exercises.",
+                    path.display()
+                ));
+                State::default()
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "the progress file {} could not be read ({e}); starting from the first exercise",
+                    path.display()
+                ));
+                State::default()
+            }
+        };
+        let mut file = StateFile { path, state };
+        warnings.extend(file.repair(course));
+        if !warnings.is_empty()
+            && let Err(e) = file.save()
+        {
+            warnings.push(format!("the repaired progress could not be saved: {e}"));
+        }
+        (file, warnings)
+    }
+
+    /// A fresh state at the first exercise (for `init`).
+    pub fn new(data_dir: &Path, course: &Course) -> StateFile {
+        let mut file = StateFile {
+            path: data_dir.join(STATE_FILE),
+            state: State::default(),
+        };
+        file.repair(course);
+        file
+    }
+
+    /// Drops exercises the course no longer has and makes `current` valid.
+    fn repair(&mut self, course: &Course) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let known = |name: &String| course.find(name).is_some();
+        let unknown: Vec<String> = self
+            .state
+            .done
+            .iter()
+            .filter(|n| !known(n))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            warnings.push(format!(
+                "the progress file named exercises this course does not have ({}); they were dropped",
+                unknown.join(", ")
+            ));
+            self.state.done.retain(known);
+        }
+        self.state.hints_used.retain(|name, _| known(name));
+        if !known(&self.state.current) {
+            if !self.state.current.is_empty() {
+                warnings.push(format!(
+                    "the current exercise {:?} is not in this course; moved to the first unfinished one",
+                    self.state.current
+                ));
+            }
+            self.state.current = self
+                .first_unfinished_after(course, 0)
+                .unwrap_or_else(|| course.exercises[0].name.clone());
+        }
+        warnings
+    }
+
+    pub fn save(&self) -> io::Result<()> {
+        let text = toml::to_string(&self.state).map_err(io::Error::other)?;
+        write_atomically(&self.path, text.as_bytes())
+    }
+
+    pub fn is_done(&self, name: &str) -> bool {
+        self.state.done.contains(name)
+    }
+
+    /// The next unfinished exercise at or after position `start`, wrapping around.
+    pub fn first_unfinished_after(&self, course: &Course, start: usize) -> Option<String> {
+        let n = course.exercises.len();
+        (0..n)
+            .map(|i| &course.exercises[(start + i) % n])
+            .find(|ex| !self.is_done(&ex.name))
+            .map(|ex| ex.name.clone())
+    }
+
+    /// Records a pass and returns the exercise to move to (`None`: the course is finished).
+    pub fn mark_done(&mut self, course: &Course, name: &str) -> Option<String> {
+        self.state.done.insert(name.to_string());
+        let after = course.index_of(name).map_or(0, |i| i + 1);
+        let next = self.first_unfinished_after(course, after);
+        if let Some(next) = &next {
+            self.state.current = next.clone();
+        }
+        next
+    }
+
+    /// Records that an exercise did not pass (after a `check-all`, say).
+    pub fn mark_not_done(&mut self, name: &str) {
+        self.state.done.remove(name);
+    }
+
+    /// Counts one more hint seen; returns how many the learner has seen now.
+    pub fn use_hint(&mut self, name: &str, available: usize) -> usize {
+        let used = self.state.hints_used.entry(name.to_string()).or_insert(0);
+        *used = (*used + 1).min(available);
+        *used
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::info;
+
+    fn course() -> Course {
+        let mut text = String::from("format_version = 1\n");
+        for name in ["a", "b", "c"] {
+            text.push_str(&format!(
+                "[[exercises]]\nname = \"{name}\"\ndir = \"t\"\nhints = [\"h1\", \"h2\"]\n"
+            ));
+        }
+        info::parse("info.toml", &text).unwrap()
+    }
+
+    #[test]
+    fn missing_state_starts_at_the_first_exercise_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, warnings) = StateFile::load(dir.path(), &course());
+        assert_eq!(file.state.current, "a");
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            dir.path().join(STATE_FILE).exists(),
+            "the rebuilt state is saved"
+        );
+    }
+
+    #[test]
+    fn corrupt_state_is_rebuilt_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(STATE_FILE), "current = [[[").unwrap();
+        let (file, warnings) = StateFile::load(dir.path(), &course());
+        assert_eq!(
+            file.state,
+            State {
+                current: "a".into(),
+                ..State::default()
+            }
+        );
+        assert!(warnings[0].contains("corrupt"), "{warnings:?}");
+    }
+
+    #[test]
+    fn saved_state_round_trips_and_unknown_names_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = StateFile::new(dir.path(), &course());
+        assert_eq!(file.mark_done(&course(), "a").as_deref(), Some("b"));
+        file.state.done.insert("gone".into());
+        file.save().unwrap();
+        let (loaded, warnings) = StateFile::load(dir.path(), &course());
+        assert_eq!(loaded.state.current, "b");
+        assert_eq!(loaded.state.done, BTreeSet::from(["a".to_string()]));
+        assert!(warnings[0].contains("gone"));
+    }
+
+    #[test]
+    fn advancing_skips_finished_exercises_and_wraps() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = StateFile::new(dir.path(), &course());
+        file.mark_done(&course(), "b");
+        assert_eq!(file.mark_done(&course(), "c").as_deref(), Some("a"));
+        assert_eq!(file.mark_done(&course(), "a"), None, "all done");
+    }
+
+    #[test]
+    fn hints_count_up_to_the_number_available() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut file = StateFile::new(dir.path(), &course());
+        assert_eq!(file.use_hint("a", 2), 1);
+        assert_eq!(file.use_hint("a", 2), 2);
+        assert_eq!(file.use_hint("a", 2), 2);
+    }
+}

@@ -1,0 +1,97 @@
+//! Terminal output: colours (off with `NO_COLOR` or when not a terminal), verdicts,
+//! progress bars and links to files.
+
+use std::io::IsTerminal as _;
+use std::path::Path;
+
+use console::style;
+
+use crate::check::{Outcome, Verdict};
+
+/// Decides once whether to colour output: never with `NO_COLOR`, always with
+/// `CLICOLOR_FORCE`, otherwise only when stdout is a terminal.
+pub fn init_colors() {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let forced = std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0");
+    let on = !no_color && (forced || std::io::stdout().is_terminal());
+    console::set_colors_enabled(on);
+    console::set_colors_enabled_stderr(on);
+}
+
+pub fn colors() -> bool {
+    console::colors_enabled()
+}
+
+pub fn warn(message: &str) {
+    eprintln!("{} {message}", style("warning:").yellow().bold());
+}
+
+/// A clickable link to a file (OSC 8) where colours are on; plain text otherwise.
+pub fn file_link(path: &Path, text: &str) -> String {
+    if !colors() {
+        return text.to_string();
+    }
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    format!(
+        "\x1b]8;;file://{}\x1b\\{}\x1b]8;;\x1b\\",
+        absolute.display(),
+        style(text).underlined()
+    )
+}
+
+/// `[#####>-----] 5/12`
+pub fn bar(done: usize, total: usize, width: usize) -> String {
+    let filled = (done * width).checked_div(total).unwrap_or(0);
+    let mut bar = "#".repeat(filled);
+    if filled < width {
+        bar.push('>');
+        bar.push_str(&"-".repeat(width - filled - 1));
+    }
+    format!("[{}] {done}/{total}", style(bar).green())
+}
+
+/// The verdict's headline: `✓ intro1: all 3 tests passed`.
+pub fn headline(verdict: &Verdict) -> String {
+    let (mark, word) = match verdict.outcome {
+        Outcome::Passed => (style("✓").green().bold(), style("passed").green().bold()),
+        Outcome::Failed => (style("✗").red().bold(), style("failed").red().bold()),
+        Outcome::CompileError => (
+            style("✗").red().bold(),
+            style("does not compile").red().bold(),
+        ),
+        Outcome::TimedOut => (style("✗").red().bold(), style("timed out").red().bold()),
+        Outcome::Tampered => (
+            style("✗").yellow().bold(),
+            style("tests changed").yellow().bold(),
+        ),
+    };
+    format!(
+        "{mark} {} {word}: {}",
+        style(&verdict.exercise).bold(),
+        verdict.summary
+    )
+}
+
+/// Headline and details, ready to print.
+pub fn verdict_text(verdict: &Verdict) -> String {
+    let mut text = headline(verdict);
+    if !verdict.passed() && !verdict.details.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&verdict.details);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_fills_in_proportion() {
+        console::set_colors_enabled(false);
+        assert_eq!(bar(0, 4, 8), "[>-------] 0/4");
+        assert_eq!(bar(2, 4, 8), "[####>---] 2/4");
+        assert_eq!(bar(4, 4, 8), "[########] 4/4");
+        assert_eq!(bar(0, 0, 4), "[>---] 0/0");
+    }
+}

@@ -1,0 +1,112 @@
+//! Which file events mean "the learner saved a file": a pure function, so it can be tested
+//! without a file system.
+
+use std::path::{Path, PathBuf};
+
+use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+
+/// How soon a relevant event should start a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Urgency {
+    /// The writer may not be done (a write without a close): wait a moment for more.
+    Soon,
+    /// The file is complete (closed after writing, or renamed into place): check now.
+    Now,
+}
+
+/// Whether `event` may have changed a file's content, and how soon to act on it.
+pub fn classify(kind: &EventKind) -> Option<Urgency> {
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(Urgency::Now),
+        EventKind::Access(_) => None,
+        EventKind::Modify(ModifyKind::Metadata(_)) => None,
+        EventKind::Modify(ModifyKind::Name(RenameMode::From)) => None,
+        EventKind::Modify(ModifyKind::Name(_)) => Some(Urgency::Now),
+        EventKind::Modify(_) | EventKind::Create(_) | EventKind::Any => Some(Urgency::Soon),
+        EventKind::Remove(_) | EventKind::Other => None,
+    }
+}
+
+/// The paths of an event that are source files worth checking: `.rs` files that are not
+/// editor swap or backup files, and nothing below a `target` folder.
+pub fn relevant_paths(paths: &[PathBuf]) -> impl Iterator<Item = &PathBuf> {
+    paths.iter().filter(|p| is_source_file(p))
+}
+
+fn is_source_file(path: &Path) -> bool {
+    if path.components().any(|c| c.as_os_str() == "target") {
+        return false;
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let editor_droppings =
+        name.starts_with('.') || name.starts_with('#') || name.ends_with('~') || name == "4913";
+    !editor_droppings && name.ends_with(".rs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{CreateKind, DataChange, MetadataKind, RemoveKind};
+
+    #[test]
+    fn close_after_write_and_rename_into_place_check_now() {
+        assert_eq!(
+            classify(&EventKind::Access(AccessKind::Close(AccessMode::Write))),
+            Some(Urgency::Now)
+        );
+        assert_eq!(
+            classify(&EventKind::Modify(ModifyKind::Name(RenameMode::To))),
+            Some(Urgency::Now)
+        );
+        assert_eq!(
+            classify(&EventKind::Modify(ModifyKind::Name(RenameMode::Both))),
+            Some(Urgency::Now)
+        );
+    }
+
+    #[test]
+    fn writes_and_creates_wait_for_more() {
+        assert_eq!(
+            classify(&EventKind::Modify(ModifyKind::Data(DataChange::Content))),
+            Some(Urgency::Soon)
+        );
+        assert_eq!(
+            classify(&EventKind::Create(CreateKind::File)),
+            Some(Urgency::Soon)
+        );
+    }
+
+    #[test]
+    fn reads_metadata_and_removals_are_ignored() {
+        for kind in [
+            EventKind::Access(AccessKind::Read),
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::Permissions)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::From)),
+            EventKind::Remove(RemoveKind::File),
+        ] {
+            assert_eq!(classify(&kind), None, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn swap_files_backups_and_target_are_ignored() {
+        let paths: Vec<PathBuf> = [
+            "/w/exercises/01_http/http1.rs",
+            "/w/exercises/01_http/.http1.rs.swp",
+            "/w/exercises/01_http/http1.rs~",
+            "/w/exercises/01_http/4913",
+            "/w/exercises/01_http/#http1.rs#",
+            "/w/exercises/01_http/.#http1.rs",
+            "/w/target/debug/build/x.rs",
+            "/w/exercises/01_http/notes.txt",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        let kept: Vec<&PathBuf> = relevant_paths(&paths).collect();
+        assert_eq!(kept, [&PathBuf::from("/w/exercises/01_http/http1.rs")]);
+    }
+}

@@ -1,0 +1,115 @@
+//! Commands from the learner: single keys in a terminal (without echo, restored on exit),
+//! or one command per line when standard input is not a terminal (the JSON-lines mode).
+
+use std::io::{BufRead, Read};
+use std::sync::mpsc::Sender;
+
+use super::Input;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    Next,
+    Hint,
+    List,
+    CheckAll,
+    Rerun,
+    Quit,
+}
+
+impl Command {
+    /// A key (`n`) or word (`next`) to a command.
+    pub fn parse(word: &str) -> Option<Command> {
+        Some(match word.trim() {
+            "n" | "next" => Command::Next,
+            "h" | "hint" => Command::Hint,
+            "l" | "list" => Command::List,
+            "c" | "check-all" | "check_all" => Command::CheckAll,
+            "r" | "run" | "rerun" => Command::Rerun,
+            "q" | "quit" => Command::Quit,
+            _ => return None,
+        })
+    }
+}
+
+/// Reads single key presses from a terminal; Ctrl-C and Ctrl-D quit.
+pub fn read_keys(tx: Sender<Input>) {
+    let mut stdin = std::io::stdin().lock();
+    let mut byte = [0u8; 1];
+    while let Ok(1) = stdin.read(&mut byte) {
+        let command = match byte[0] {
+            3 | 4 => Some(Command::Quit),
+            b => Command::parse(&(b as char).to_ascii_lowercase().to_string()),
+        };
+        if let Some(command) = command
+            && tx.send(Input::Command(command)).is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// Reads one command per line; an unknown line is reported, end of input quits.
+pub fn read_lines(tx: Sender<Input>) {
+    for line in std::io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let input = match Command::parse(&line) {
+            Some(command) => Input::Command(command),
+            None => Input::Unknown(line),
+        };
+        if tx.send(input).is_err() {
+            return;
+        }
+    }
+    let _ = tx.send(Input::Command(Command::Quit));
+}
+
+/// Puts the terminal in a mode where keys arrive one at a time without echo; the previous
+/// mode comes back when this is dropped (on quit, Ctrl-C included, since Ctrl-C is a key here).
+pub struct RawTerminal {
+    saved: libc::termios,
+}
+
+impl RawTerminal {
+    pub fn enable() -> Option<RawTerminal> {
+        // SAFETY: tcgetattr/tcsetattr on fd 0 with a properly sized termios struct.
+        unsafe {
+            let mut saved: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(libc::STDIN_FILENO, &mut saved) != 0 {
+                return None;
+            }
+            let mut raw = saved;
+            raw.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG);
+            raw.c_cc[libc::VMIN] = 1;
+            raw.c_cc[libc::VTIME] = 0;
+            if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &raw) != 0 {
+                return None;
+            }
+            Some(RawTerminal { saved })
+        }
+    }
+}
+
+impl Drop for RawTerminal {
+    fn drop(&mut self) {
+        // SAFETY: restores the settings read in `enable`.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_words_map_to_commands() {
+        assert_eq!(Command::parse("n"), Some(Command::Next));
+        assert_eq!(Command::parse("check-all\n"), Some(Command::CheckAll));
+        assert_eq!(Command::parse(" quit "), Some(Command::Quit));
+        assert_eq!(Command::parse("x"), None);
+    }
+}

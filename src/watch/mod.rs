@@ -1,0 +1,386 @@
+//! Watch mode: a loop that turns file saves and commands into checks, and verdicts into
+//! screens. Checks run on a worker thread; this loop alone talks to the screen.
+
+mod filter;
+mod input;
+mod screen;
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use notify::Watcher as _;
+
+use crate::check::{self, Target, Verdict};
+use crate::session::{Advance, Error, Session};
+use crate::ui;
+use filter::Urgency;
+use input::Command;
+use screen::{Event, JsonLines, Screen, Terminal};
+
+/// How long to wait for more events after a write that may not be the last one.
+const COALESCE: Duration = Duration::from_millis(50);
+/// How often the polling watcher looks at the files.
+const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+pub struct Options {
+    pub json: bool,
+    pub poll: bool,
+    pub edit_cmd: Option<String>,
+}
+
+/// Everything the loop waits for.
+pub enum Input {
+    FileChanged(PathBuf, Urgency),
+    Command(Command),
+    Unknown(String),
+    CheckDone {
+        verdict: Result<Verdict, String>,
+        hash: u64,
+    },
+}
+
+pub fn run(options: Options) -> Result<ExitCode, Error> {
+    let mut session = Session::open()?;
+    let (tx, rx) = mpsc::channel();
+    let mut screen: Box<dyn Screen> = if options.json {
+        Box::new(JsonLines)
+    } else {
+        Box::new(Terminal::new(std::io::stdout().is_terminal()))
+    };
+
+    let exercises_dir = session.ws.root.join("exercises");
+    let (_watcher, polling) = start_watcher(&exercises_dir, options.poll, tx.clone())?;
+
+    let interactive = !options.json && std::io::stdin().is_terminal();
+    let _raw_terminal = if interactive {
+        input::RawTerminal::enable()
+    } else {
+        None
+    };
+    {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            if interactive {
+                input::read_keys(tx)
+            } else {
+                input::read_lines(tx)
+            }
+        });
+    }
+
+    if !session.state.state.welcomed && !options.json {
+        println!("{}\n", session.ws.course.welcome_message);
+        session.state.state.welcomed = true;
+        session.state.save()?;
+    }
+    let mut watch = Watch {
+        session,
+        screen: screen.as_mut(),
+        tx,
+        running: false,
+        rerun_queued: false,
+        last_started: None,
+        edit_cmd: options.edit_cmd,
+    };
+    watch.show(&Event::Watching {
+        exercise: &watch.session.state.state.current.clone(),
+        done: watch.session.done_count(),
+        total: watch.session.ws.course.exercises.len(),
+        polling,
+    });
+    watch.start_check();
+    watch.run_loop(&rx)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The native watcher, or the polling one when asked or when the native one fails.
+fn start_watcher(
+    dir: &Path,
+    force_poll: bool,
+    tx: Sender<Input>,
+) -> Result<(Box<dyn notify::Watcher>, bool), Error> {
+    let handler = move |result: notify::Result<notify::Event>| {
+        let Ok(event) = result else { return };
+        let Some(urgency) = filter::classify(&event.kind) else {
+            return;
+        };
+        for path in filter::relevant_paths(&event.paths) {
+            let _ = tx.send(Input::FileChanged(path.clone(), urgency));
+        }
+    };
+    if !force_poll {
+        let native = notify::recommended_watcher(handler.clone()).and_then(|mut w| {
+            w.watch(dir, notify::RecursiveMode::Recursive)?;
+            Ok(w)
+        });
+        match native {
+            Ok(watcher) => return Ok((Box::new(watcher), false)),
+            Err(e) => ui::warn(&format!(
+                "the system's file watcher is not available ({e}); polling the files instead"
+            )),
+        }
+    }
+    let config = notify::Config::default()
+        .with_poll_interval(POLL_INTERVAL)
+        .with_compare_contents(true);
+    let mut watcher = notify::PollWatcher::new(handler, config)?;
+    watcher.watch(dir, notify::RecursiveMode::Recursive)?;
+    Ok((Box::new(watcher), true))
+}
+
+struct Watch<'s> {
+    session: Session,
+    screen: &'s mut dyn Screen,
+    tx: Sender<Input>,
+    /// A check is running on the worker thread.
+    running: bool,
+    /// The file changed while a check was running: check again when it is done.
+    rerun_queued: bool,
+    /// Hash of the content the latest check started from (saves that change nothing are ignored).
+    last_started: Option<u64>,
+    edit_cmd: Option<String>,
+}
+
+impl Watch<'_> {
+    fn show(&mut self, event: &Event<'_>) {
+        self.screen.show(event, &self.session);
+    }
+
+    fn run_loop(&mut self, rx: &Receiver<Input>) -> Result<(), Error> {
+        let mut deadline: Option<Instant> = None;
+        loop {
+            let received = match deadline {
+                Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
+                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match received {
+                Err(RecvTimeoutError::Timeout) => {
+                    deadline = None;
+                    self.file_saved();
+                }
+                Err(RecvTimeoutError::Disconnected) => return Ok(()),
+                Ok(Input::FileChanged(path, urgency)) => {
+                    if path != self.current_file() {
+                        continue;
+                    }
+                    match urgency {
+                        Urgency::Now => {
+                            deadline = None;
+                            self.file_saved();
+                        }
+                        Urgency::Soon => {
+                            deadline.get_or_insert_with(|| Instant::now() + COALESCE);
+                        }
+                    }
+                }
+                Ok(Input::CheckDone { verdict, hash }) => self.check_done(verdict, hash)?,
+                Ok(Input::Unknown(line)) => self.show(&Event::Warning {
+                    message: &format!(
+                        "unknown command {line:?}; commands: next, hint, list, check-all, run, quit"
+                    ),
+                }),
+                Ok(Input::Command(command)) => {
+                    if !self.command(command)? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    fn current_file(&self) -> PathBuf {
+        let current = &self.session.state.state.current;
+        self.session
+            .ws
+            .course
+            .find(current)
+            .map(|ex| self.session.ws.exercise_file(ex))
+            .unwrap_or_default()
+    }
+
+    fn current_hash(&self) -> u64 {
+        let text = std::fs::read(self.current_file()).unwrap_or_default();
+        let mut hasher = DefaultHasher::new();
+        text.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// A save of the current exercise: check it, unless its content is what we last checked.
+    fn file_saved(&mut self) {
+        if self.running {
+            self.rerun_queued = true;
+        } else if self.last_started != Some(self.current_hash()) {
+            self.start_check();
+        }
+    }
+
+    fn start_check(&mut self) {
+        if self.running {
+            self.rerun_queued = true;
+            return;
+        }
+        let Some(ex) = self
+            .session
+            .ws
+            .course
+            .find(&self.session.state.state.current)
+            .cloned()
+        else {
+            return;
+        };
+        let hash = self.current_hash();
+        self.last_started = Some(hash);
+        self.running = true;
+        self.show(&Event::CheckStarted { exercise: &ex.name });
+        let target_source = self.session.ws.exercise_file(&ex);
+        let original = self.session.ws.original(&ex);
+        let build_dir = self.session.ws.build_dir.clone();
+        let tx = self.tx.clone();
+        let color = ui::colors();
+        thread::spawn(move || {
+            let target = Target {
+                exercise: &ex,
+                bin: ex.name.clone(),
+                source: target_source,
+                original,
+            };
+            let verdict = check::check(&build_dir, &[target], color, &check::Quiet)
+                .map_err(|e| e.to_string())
+                .and_then(|mut v| v.pop().ok_or_else(|| "no verdict".to_string()));
+            let _ = tx.send(Input::CheckDone { verdict, hash });
+        });
+    }
+
+    fn check_done(&mut self, verdict: Result<Verdict, String>, hash: u64) -> Result<(), Error> {
+        self.running = false;
+        let verdict = match verdict {
+            Ok(verdict) => verdict,
+            Err(message) => {
+                self.show(&Event::Warning { message: &message });
+                return Ok(());
+            }
+        };
+        let still_current = verdict.exercise == self.session.state.state.current;
+        if !still_current {
+            // The learner moved on while it ran; check the exercise they are on now.
+            self.start_check();
+            return Ok(());
+        }
+        if self.current_hash() != hash {
+            self.show(&Event::VerdictDropped {
+                exercise: &verdict.exercise,
+                reason: "the file changed during the check",
+            });
+            self.rerun_queued = false;
+            self.start_check();
+            return Ok(());
+        }
+        self.show(&Event::Verdict(&verdict));
+        let (advance, solution) = self.session.record(&verdict)?;
+        if verdict.passed() {
+            self.show(&Event::Solved {
+                exercise: &verdict.exercise,
+                solution: solution.map(|p| p.display().to_string()),
+            });
+        }
+        match advance {
+            Advance::To(next) => {
+                self.show(&Event::Advanced {
+                    from: &verdict.exercise,
+                    to: &next,
+                });
+                self.open_in_editor();
+                self.rerun_queued = false;
+                self.start_check();
+            }
+            Advance::Finished => {
+                let message = self.session.ws.course.final_message.clone();
+                self.show(&Event::CourseFinished { message: &message });
+            }
+            Advance::Stay if self.rerun_queued => {
+                self.rerun_queued = false;
+                self.file_saved();
+            }
+            Advance::Stay => {}
+        }
+        Ok(())
+    }
+
+    /// Handles a command; returns false to quit.
+    fn command(&mut self, command: Command) -> Result<bool, Error> {
+        match command {
+            Command::Quit => return Ok(false),
+            Command::Rerun => {
+                self.last_started = None;
+                self.start_check();
+            }
+            Command::Hint => {
+                let name = self.session.state.state.current.clone();
+                if let Some(ex) = self.session.ws.course.find(&name).cloned() {
+                    let level = self.session.state.use_hint(&name, ex.hints.len());
+                    self.session.state.save()?;
+                    self.show(&Event::Hint {
+                        exercise: &name,
+                        level,
+                        of: ex.hints.len(),
+                        text: &ex.hints[level - 1],
+                    });
+                }
+            }
+            Command::Next => {
+                let course = &self.session.ws.course;
+                let index = course
+                    .index_of(&self.session.state.state.current)
+                    .unwrap_or(0);
+                let next = course.exercises[(index + 1) % course.exercises.len()]
+                    .name
+                    .clone();
+                self.session.set_current(&next)?;
+                self.show(&Event::Current { exercise: &next });
+                self.open_in_editor();
+                self.last_started = None;
+                self.start_check();
+            }
+            Command::List => self.show(&Event::List),
+            Command::CheckAll => self.check_all()?,
+        }
+        Ok(true)
+    }
+
+    fn check_all(&mut self) -> Result<(), Error> {
+        let exercises = self.session.ws.course.exercises.clone();
+        let refs: Vec<_> = exercises.iter().collect();
+        let verdicts = self.session.check(&refs, &check::Quiet)?;
+        let current = self.session.state.state.current.clone();
+        for verdict in &verdicts {
+            self.session.record(verdict)?;
+        }
+        if !self.session.state.is_done(&current) {
+            self.session.set_current(&current)?;
+        }
+        let passed = verdicts.iter().filter(|v| v.passed()).count();
+        self.show(&Event::CheckAllFinished {
+            passed,
+            total: verdicts.len(),
+        });
+        Ok(())
+    }
+
+    fn open_in_editor(&self) {
+        let Some(cmd) = &self.edit_cmd else { return };
+        // `sh -c 'CMD "$1"' sh PATH`: the command may have arguments; the path is quoted.
+        let _ = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("{cmd} \"$1\""))
+            .arg("sh")
+            .arg(self.current_file())
+            .stdin(std::process::Stdio::null())
+            .spawn();
+    }
+}

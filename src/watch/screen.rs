@@ -1,0 +1,193 @@
+//! What watch mode tells the learner, as events; a terminal screen and a JSON-lines stream
+//! are two ways of showing the same events.
+
+use std::io::Write as _;
+
+use serde::Serialize;
+
+use crate::check::Verdict;
+use crate::session::Session;
+use crate::ui;
+
+#[derive(Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event<'a> {
+    /// Watch mode started on `exercise`.
+    Watching {
+        exercise: &'a str,
+        done: usize,
+        total: usize,
+        polling: bool,
+    },
+    CheckStarted {
+        exercise: &'a str,
+    },
+    Verdict(&'a Verdict),
+    /// A verdict thrown away because the file changed while it was being checked.
+    VerdictDropped {
+        exercise: &'a str,
+        reason: &'a str,
+    },
+    /// The exercise passed and is done; its solution was revealed at `solution`.
+    Solved {
+        exercise: &'a str,
+        solution: Option<String>,
+    },
+    /// The current exercise changed: after a pass (`advanced`) or on request.
+    Advanced {
+        from: &'a str,
+        to: &'a str,
+    },
+    Current {
+        exercise: &'a str,
+    },
+    Hint {
+        exercise: &'a str,
+        level: usize,
+        of: usize,
+        text: &'a str,
+    },
+    List,
+    CheckAllFinished {
+        passed: usize,
+        total: usize,
+    },
+    CourseFinished {
+        message: &'a str,
+    },
+    Warning {
+        message: &'a str,
+    },
+}
+
+pub trait Screen {
+    fn show(&mut self, event: &Event<'_>, session: &Session);
+}
+
+/// One JSON object per line on stdout, flushed at once.
+pub struct JsonLines;
+
+impl Screen for JsonLines {
+    fn show(&mut self, event: &Event<'_>, session: &Session) {
+        let mut out = std::io::stdout().lock();
+        let line = match event {
+            // The list needs the session; serialise it here rather than in the event.
+            Event::List => serde_json::json!({
+                "event": "list",
+                "exercises": session.ws.course.exercises.iter().map(|ex| serde_json::json!({
+                    "name": ex.name,
+                    "topic": ex.topic(),
+                    "done": session.state.is_done(&ex.name),
+                    "current": ex.name == session.state.state.current,
+                })).collect::<Vec<_>>(),
+            })
+            .to_string(),
+            other => serde_json::to_string(other).unwrap_or_default(),
+        };
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
+    }
+}
+
+/// The human screen: the verdict of the current exercise, progress and the keys.
+pub struct Terminal {
+    pub clear: bool,
+    /// The last verdict shown, redrawn under hints and lists.
+    last_verdict: Option<String>,
+}
+
+impl Terminal {
+    pub fn new(clear: bool) -> Terminal {
+        Terminal {
+            clear,
+            last_verdict: None,
+        }
+    }
+
+    fn redraw(&self, session: &Session, below: &str) {
+        let term = console::Term::stdout();
+        if self.clear {
+            let _ = term.clear_screen();
+        }
+        if let Some(verdict) = &self.last_verdict {
+            println!("{verdict}\n");
+        }
+        if !below.is_empty() {
+            println!("{below}");
+        }
+        println!("{}", footer(session));
+    }
+}
+
+fn footer(session: &Session) -> String {
+    let course = &session.ws.course;
+    let current = &session.state.state.current;
+    let (path, topic) = course
+        .find(current)
+        .map(|ex| (ex.path(), ex.topic().to_string()))
+        .unwrap_or_default();
+    format!(
+        "{}\nCurrent exercise: {} ({topic})\n{}",
+        ui::bar(session.done_count(), course.exercises.len(), 40),
+        ui::file_link(&session.ws.root.join(&path), &path.display().to_string()),
+        console::style("h hint · n next · l list · c check all · r re-run · q quit").dim()
+    )
+}
+
+impl Screen for Terminal {
+    fn show(&mut self, event: &Event<'_>, session: &Session) {
+        match event {
+            Event::Watching { polling, .. } => {
+                self.redraw(session, "");
+                if *polling {
+                    ui::warn(
+                        "watching by polling the exercise files; press r to re-run at any time",
+                    );
+                }
+            }
+            Event::CheckStarted { exercise } => {
+                println!("{}", console::style(format!("Checking {exercise}…")).dim());
+            }
+            Event::Verdict(verdict) => {
+                self.last_verdict = Some(ui::verdict_text(verdict));
+                self.redraw(session, "");
+            }
+            Event::VerdictDropped { .. } => {}
+            Event::Solved { exercise, solution } => {
+                let mut text =
+                    format!("{} {exercise} is done!", console::style("✓").green().bold());
+                if let Some(path) = solution {
+                    text.push_str(&format!(" Compare with the solution: {path}"));
+                }
+                self.last_verdict = Some(text);
+            }
+            Event::Advanced { .. } | Event::Current { .. } => {
+                self.redraw(session, "");
+            }
+            Event::Hint {
+                exercise, level, ..
+            } => {
+                let ex = session.ws.course.find(exercise);
+                let hints = ex.map(|e| e.hints.as_slice()).unwrap_or_default();
+                self.redraw(
+                    session,
+                    &crate::commands::hints_text(exercise, hints, *level),
+                );
+            }
+            Event::List => {
+                self.redraw(session, &crate::commands::list_table(session));
+            }
+            Event::CheckAllFinished { passed, total } => {
+                self.redraw(
+                    session,
+                    &format!("check all: {passed} of {total} exercises pass"),
+                );
+            }
+            Event::CourseFinished { message } => {
+                self.last_verdict = None;
+                self.redraw(session, message);
+            }
+            Event::Warning { message } => ui::warn(message),
+        }
+    }
+}

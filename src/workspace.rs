@@ -1,0 +1,207 @@
+//! A learner's workspace (made by `init`) or a course folder: where exercise files, their
+//! originals, the solutions and the build project are.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::course::{Course, Exercise, InfoError, layout};
+
+/// The runner's own folder inside a workspace: state, originals, backups.
+pub const DATA_DIR: &str = ".backendlings";
+
+#[derive(Debug)]
+pub enum WorkspaceError {
+    NotAWorkspace(PathBuf),
+    Info(InfoError),
+    Io(String, io::Error),
+}
+
+impl fmt::Display for WorkspaceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WorkspaceError::NotAWorkspace(dir) => write!(
+                f,
+                "{} is not a backendlings workspace (it has no info.toml)\n  \
+                 fix: run `backendlings init` to create one, then `cd backendlings`",
+                dir.display()
+            ),
+            WorkspaceError::Info(e) => e.fmt(f),
+            WorkspaceError::Io(what, e) => write!(f, "{what}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WorkspaceError {}
+
+pub fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> WorkspaceError {
+    let what = what.into();
+    move |e| WorkspaceError::Io(what, e)
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    pub root: PathBuf,
+    pub course: Course,
+    /// Where cargo runs: the workspace root when its Cargo.toml is ours, otherwise a
+    /// generated project under `target/backendlings/` (a course folder, such as this repository).
+    pub build_dir: PathBuf,
+    /// Folder holding the pristine `exercises/` tree (for `reset` and tamper checks).
+    originals_root: PathBuf,
+}
+
+impl Workspace {
+    /// Opens the workspace or course folder at `root`.
+    pub fn open(root: &Path) -> Result<Workspace, WorkspaceError> {
+        if !root.join("info.toml").is_file() {
+            return Err(WorkspaceError::NotAWorkspace(root.to_path_buf()));
+        }
+        let course = Course::load_dir(root, false).map_err(WorkspaceError::Info)?;
+        // A workspace made by `init` keeps pristine copies; in a course folder the
+        // exercise files are the originals.
+        let originals = root.join(DATA_DIR).join("originals");
+        let originals_root = if originals.is_dir() {
+            originals
+        } else {
+            root.to_path_buf()
+        };
+        let build_dir = if layout::is_generated(&root.join("Cargo.toml")) {
+            root.to_path_buf()
+        } else {
+            // Cargo.toml is someone else's (this repository's, say): build beside it.
+            root.join("target").join("backendlings")
+        };
+        let ws = Workspace {
+            root: root.to_path_buf(),
+            course,
+            build_dir,
+            originals_root,
+        };
+        if ws.build_dir != ws.root {
+            ws.write_build_project(&layout::exercise_bins(&ws.course, "../../"))?;
+        }
+        Ok(ws)
+    }
+
+    /// Writes the generated Cargo.toml (only if it changed: cargo re-resolves on any
+    /// rewrite) and the lock file of a build project outside the workspace root.
+    pub fn write_build_project(&self, bins: &[layout::Bin]) -> Result<(), WorkspaceError> {
+        fs::create_dir_all(&self.build_dir).map_err(io_error("cannot create the build folder"))?;
+        let manifest = self.build_dir.join("Cargo.toml");
+        let text = layout::cargo_toml(&self.course, bins);
+        if fs::read_to_string(&manifest).ok().as_deref() != Some(text.as_str()) {
+            fs::write(&manifest, text).map_err(io_error("cannot write the build Cargo.toml"))?;
+        }
+        // The course's lock file pins the versions; keep the build project's copy in step.
+        if let Ok(pinned) = fs::read_to_string(self.root.join("course.lock")) {
+            let lock = self.build_dir.join("Cargo.lock");
+            if fs::read_to_string(&lock).ok().as_deref() != Some(pinned.as_str()) {
+                fs::write(&lock, pinned).map_err(io_error("cannot copy course.lock"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The same workspace, built in another folder (`dev check` builds solutions too).
+    pub fn with_build_dir(self, build_dir: PathBuf) -> Workspace {
+        Workspace { build_dir, ..self }
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.join(DATA_DIR)
+    }
+
+    /// Absolute path of the learner's file for an exercise.
+    pub fn exercise_file(&self, ex: &Exercise) -> PathBuf {
+        self.root.join(ex.path())
+    }
+
+    /// The exercise as the course shipped it.
+    pub fn original(&self, ex: &Exercise) -> Option<String> {
+        fs::read_to_string(self.originals_root.join(ex.path())).ok()
+    }
+
+    /// Writes the solution into `solutions/` once the exercise passed; returns its path,
+    /// or `None` when there is no solution to reveal (or it is already there).
+    pub fn reveal_solution(&self, ex: &Exercise) -> Result<Option<PathBuf>, WorkspaceError> {
+        let path = self.root.join(ex.solution_path());
+        if path.exists() {
+            return Ok(Some(path));
+        }
+        // `init` keeps the solutions out of sight until they are earned.
+        let hidden = self.data_dir().join(ex.solution_path());
+        let Ok(text) = fs::read_to_string(hidden) else {
+            return Ok(None);
+        };
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io_error("cannot create solutions/"))?;
+        }
+        fs::write(&path, text).map_err(io_error(format!("cannot write {}", path.display())))?;
+        Ok(Some(path))
+    }
+
+    /// Restores the original exercise, first copying the learner's version to a backup.
+    /// Returns the backup's path (`None` when the file was missing or unchanged).
+    pub fn reset(&self, ex: &Exercise) -> Result<Option<PathBuf>, WorkspaceError> {
+        let original = self.original(ex).ok_or_else(|| {
+            WorkspaceError::Io(
+                format!("no original of {} is known", ex.name),
+                io::Error::from(io::ErrorKind::NotFound),
+            )
+        })?;
+        let path = self.exercise_file(ex);
+        let current = fs::read_to_string(&path).ok();
+        let backup = match current {
+            Some(text) if text != original => {
+                let dir = self.data_dir().join("backups");
+                fs::create_dir_all(&dir).map_err(io_error("cannot create the backup folder"))?;
+                let stamp = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let backup = unique_path(&dir, &format!("{}-{stamp}", ex.name), "rs");
+                fs::write(&backup, text).map_err(io_error("cannot write the backup"))?;
+                Some(backup)
+            }
+            _ => None,
+        };
+        write_atomically(&path, original.as_bytes())
+            .map_err(io_error(format!("cannot write {}", path.display())))?;
+        Ok(backup)
+    }
+}
+
+/// `path/name.ext`, or `path/name-2.ext` … if it exists.
+fn unique_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
+    let mut candidate = dir.join(format!("{stem}.{ext}"));
+    let mut n = 2;
+    while candidate.exists() {
+        candidate = dir.join(format!("{stem}-{n}.{ext}"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Paths in the embedded course use `/` on every platform.
+pub fn slash_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Writes through a temporary file in the same folder and a rename, so that a crash
+/// never leaves half a file.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // Keep the file's permissions; a new file gets the usual rw-r--r-- (temp files are rw-------).
+    let permissions = fs::metadata(path)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    tmp.as_file().set_permissions(permissions)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}

@@ -1,0 +1,739 @@
+//! End-to-end tests: the real binary on small fixture courses in temporary folders.
+//! Fixture exercises use no dependencies, so each check builds in well under a second.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_backendlings");
+
+/// An exercise of a fixture course: `answer()` must return 42.
+fn exercise(name: &str, body: &str) -> String {
+    format!(
+        "//! # {name}\n//! Make `answer` return 42.\n\n// TODO: return the answer.\nfn answer() -> u32 {{\n    {body}\n}}\n\nfn main() {{\n    println!(\"{{}}\", answer());\n}}\n\n\
+         // ---- grading tests: read them, but do not change them ----\n#[cfg(test)]\nmod tests {{\n    use super::*;\n\n    #[test]\n    fn answer_is_42() {{\n        assert_eq!(answer(), 42, \"answer() should be 42\");\n    }}\n\n    #[test]\n    fn answer_is_even() {{\n        assert_eq!(answer() % 2, 0, \"answer() should be even\");\n    }}\n}}\n"
+    )
+}
+
+const INFO: &str = r#"format_version = 1
+welcome_message = "Welcome to the fixture."
+final_message = "All fixture exercises done!"
+
+[[exercises]]
+name = "first"
+dir = "00_basics"
+hints = ["Look at answer.", "It returns 0.", "Return 42."]
+
+[[exercises]]
+name = "second"
+dir = "00_basics"
+hints = ["Same as first."]
+
+[[exercises]]
+name = "printer"
+dir = "01_more"
+mode = "run"
+expected_output = "42"
+hints = ["Print 42."]
+"#;
+
+/// A course folder and a workspace made from it, in one temporary folder.
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    course: PathBuf,
+    ws: PathBuf,
+}
+
+impl Fixture {
+    /// The fixture course, and a workspace initialised from it.
+    fn new() -> Fixture {
+        Self::with_info(INFO)
+    }
+
+    fn with_info(info: &str) -> Fixture {
+        let tmp = tempfile::tempdir().unwrap();
+        let course = tmp.path().join("course");
+        let files = [
+            ("exercises/00_basics/first.rs", exercise("first", "0")),
+            ("solutions/00_basics/first.rs", exercise("first", "42")),
+            ("exercises/00_basics/second.rs", exercise("second", "1")),
+            (
+                "solutions/00_basics/second.rs",
+                exercise("second", "40 + 2"),
+            ),
+            (
+                "exercises/01_more/printer.rs",
+                "// TODO: print 42.\nfn main() {\n    println!(\"41\");\n}\n".into(),
+            ),
+            (
+                "solutions/01_more/printer.rs",
+                "// TODO: print 42.\nfn main() {\n    println!(\"42\");\n}\n".into(),
+            ),
+            ("info.toml", info.to_string()),
+        ];
+        for (path, text) in files {
+            write(&course.join(path), &text);
+        }
+        let ws = tmp.path().join("ws");
+        let fixture = Fixture {
+            _tmp: tmp,
+            course,
+            ws,
+        };
+        let out = fixture.run_in(
+            fixture.ws.parent().unwrap(),
+            &["init", "ws", "--no-prebuild", "--course", "course"],
+        );
+        assert_eq!(out.code, 0, "init failed: {}", out.stderr);
+        fixture
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        self.run_in(&self.ws, args)
+    }
+
+    fn run_in(&self, dir: &Path, args: &[&str]) -> Run {
+        let output = command(dir).args(args).output().unwrap();
+        Run::from(output)
+    }
+
+    fn solve(&self, path: &str) {
+        let solution =
+            fs::read_to_string(self.course.join(path.replacen("exercises", "solutions", 1)))
+                .unwrap();
+        write(&self.ws.join(path), &solution);
+    }
+
+    fn state(&self) -> String {
+        fs::read_to_string(self.ws.join(".backendlings/state.toml")).unwrap()
+    }
+}
+
+fn command(dir: &Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
+    c
+}
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, text).unwrap();
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    fn expect(&self, code: i32, stdout_has: &[&str]) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "exit status\nstdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        for needle in stdout_has {
+            assert!(
+                self.stdout.contains(needle),
+                "stdout lacks {needle:?}:\n{}\nstderr:\n{}",
+                self.stdout,
+                self.stderr
+            );
+        }
+        assert!(
+            !self.stdout.contains('\u{1b}'),
+            "plain output expected without a terminal:\n{}",
+            self.stdout
+        );
+        self
+    }
+
+    #[track_caller]
+    fn stderr_has(&self, needles: &[&str]) -> &Run {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr lacks {needle:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+#[test]
+fn init_writes_a_workspace_and_refuses_a_non_empty_folder() {
+    let f = Fixture::new();
+    for file in [
+        "Cargo.toml",
+        "Cargo.toml",
+        "exercises/00_basics/first.rs",
+        ".vscode/settings.json",
+        ".backendlings/state.toml",
+    ] {
+        assert!(f.ws.join(file).is_file(), "{file} missing");
+    }
+    assert!(
+        !f.ws.join("solutions/00_basics/first.rs").exists(),
+        "solutions stay hidden until earned"
+    );
+    assert!(f.state().contains("current = \"first\""));
+    f.run_in(
+        f.ws.parent().unwrap(),
+        &["init", "ws", "--no-prebuild", "--course", "course"],
+    )
+    .expect(2, &[])
+    .stderr_has(&["already exists and is not empty", "fix:"]);
+}
+
+#[test]
+fn init_with_the_bundled_course() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Run::from(
+        command(tmp.path())
+            .args(["init", "--no-prebuild"])
+            .output()
+            .unwrap(),
+    );
+    out.expect(0, &["Created backendlings with", "cd backendlings"]);
+    let ws = tmp.path().join("backendlings");
+    assert!(ws.join("exercises/00_intro/intro1.rs").is_file());
+    assert!(
+        ws.join("Cargo.lock").is_file(),
+        "the course's lock file pins the dependencies"
+    );
+    let list = Run::from(command(&ws).arg("list").output().unwrap());
+    list.expect(0, &["> intro1", "00_intro", "http1"]);
+}
+
+#[test]
+fn run_shows_the_failing_tests_messages_and_exits_1() {
+    let f = Fixture::new();
+    f.run(&["run"]).expect(
+        1,
+        &[
+            "✗ first failed: 1 of 2 tests failed",
+            "answer() should be 42",
+            "left: 0",
+            "(at exercises/00_basics/first.rs:",
+        ],
+    );
+}
+
+#[test]
+fn run_a_solved_exercise_passes_reveals_the_solution_and_moves_on() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    f.run(&["run"]).expect(
+        0,
+        &[
+            "✓ first passed: all 2 tests passed",
+            "solutions/00_basics/first.rs",
+            "Next exercise: second",
+        ],
+    );
+    assert!(f.ws.join("solutions/00_basics/first.rs").is_file());
+    assert!(f.state().contains("current = \"second\""), "{}", f.state());
+}
+
+#[test]
+fn compile_errors_are_shown_as_rustc_renders_them() {
+    let f = Fixture::new();
+    write(
+        &f.ws.join("exercises/00_basics/second.rs"),
+        &exercise("second", "\"forty-two\""),
+    );
+    f.run(&["run", "second"]).expect(
+        1,
+        &[
+            "second does not compile",
+            "error[E0308]: mismatched types",
+            "second.rs:",
+        ],
+    );
+}
+
+#[test]
+fn unknown_exercise_suggests_a_close_name() {
+    Fixture::new()
+        .run(&["run", "secnd"])
+        .expect(2, &[])
+        .stderr_has(&["no exercise named \"secnd\"", "did you mean \"second\""]);
+}
+
+#[test]
+fn run_mode_compares_the_output() {
+    let f = Fixture::new();
+    f.run(&["run", "printer"]).expect(
+        1,
+        &[
+            "printer failed",
+            "should print:\n  42",
+            "but printed:\n  41",
+        ],
+    );
+    f.solve("exercises/01_more/printer.rs");
+    f.run(&["run", "printer"]).expect(0, &["✓ printer passed"]);
+}
+
+#[test]
+fn hints_are_progressive() {
+    let f = Fixture::new();
+    f.run(&["hint"])
+        .expect(0, &["Hint 1 of 3 for first: Look at answer.", "ask again"]);
+    let second = f.run(&["hint"]);
+    second.expect(0, &["Hint 1 of 3", "Hint 2 of 3 for first: It returns 0."]);
+    assert!(!second.stdout.contains("Hint 3"));
+    f.run(&["hint"]).expect(
+        0,
+        &[
+            "Hint 3 of 3 for first: Return 42.",
+            "that was the last hint",
+        ],
+    );
+    f.run(&["hint"])
+        .expect(0, &["Hint 3 of 3", "that was the last hint"]);
+}
+
+#[test]
+fn list_and_progress_show_status() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    f.run(&["run"]).expect(0, &[]);
+    f.run(&["list"]).expect(
+        0,
+        &[
+            "  first          00_basics        done",
+            "> second         00_basics        pending  (current)",
+        ],
+    );
+    f.run(&["progress"]).expect(
+        0,
+        &[
+            "00_basics  [##########>---------] 1/2",
+            "01_more    [>-------------------] 0/1",
+            "all        [######>-------------] 1/3",
+        ],
+    );
+}
+
+#[test]
+fn reset_restores_the_original_and_keeps_a_backup() {
+    let f = Fixture::new();
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    let original = fs::read_to_string(&file).unwrap();
+    write(&file, "my work in progress");
+    let out = f.run(&["reset", "first"]);
+    out.expect(
+        0,
+        &[
+            "Restored exercises/00_basics/first.rs",
+            "Your version is saved as",
+        ],
+    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), original);
+    let backups: Vec<_> = fs::read_dir(f.ws.join(".backendlings/backups"))
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1);
+    let backup = backups[0].as_ref().unwrap().path();
+    assert_eq!(fs::read_to_string(backup).unwrap(), "my work in progress");
+}
+
+#[test]
+fn check_all_grades_everything_and_records_progress() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/second.rs");
+    f.run(&["check-all"]).expect(
+        1,
+        &[
+            "✗ first failed",
+            "✗ printer failed",
+            "1 of 3 exercises pass",
+            "Current exercise: first",
+        ],
+    );
+    assert!(f.state().contains("done = [\"second\"]"), "{}", f.state());
+    for path in [
+        "exercises/00_basics/first.rs",
+        "exercises/01_more/printer.rs",
+    ] {
+        f.solve(path);
+    }
+    f.run(&["check-all"])
+        .expect(0, &["3 of 3 exercises pass", "Everything is done!"]);
+}
+
+#[test]
+fn corrupt_state_is_rebuilt_with_a_warning() {
+    let f = Fixture::new();
+    write(
+        &f.ws.join(".backendlings/state.toml"),
+        "current = \"first\"\ndone = 7 what",
+    );
+    f.run(&["progress"])
+        .expect(0, &["all"])
+        .stderr_has(&["warning:", "was corrupt", "check-all"]);
+    assert!(f.state().contains("current = \"first\""));
+    f.run(&["progress"]).expect(0, &[]);
+}
+
+#[test]
+fn a_broken_info_toml_names_file_line_field_and_fix() {
+    let f = Fixture::new();
+    let info = INFO.replace("name = \"second\"", "name = \"second\"\nhint = \"typo\"");
+    write(&f.ws.join("info.toml"), &info);
+    f.run(&["run"]).expect(2, &[]).stderr_has(&[
+        "info.toml:12:1: hint: unknown field `hint`",
+        "fix: remove the key",
+    ]);
+    let duplicate = INFO
+        .replace("name = \"second\"", "name = \"first\"")
+        .replace("dir = \"01_more\"", "dir = \"../up\"");
+    write(&f.ws.join("info.toml"), &duplicate);
+    f.run(&["list"]).expect(2, &[]).stderr_has(&[
+        "has 2 problems",
+        "info.toml:11:8: exercises[1].name: \"first\" is already the name of the exercise on line 6",
+        "exercises[2].dir: \"../up\" is not a valid folder name",
+    ]);
+}
+
+#[test]
+fn changed_grading_tests_are_not_a_pass() {
+    let f = Fixture::new();
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    let weakened = fs::read_to_string(&file)
+        .unwrap()
+        .replace("assert_eq!(answer(), 42", "assert_eq!(42, 42");
+    write(&file, &weakened);
+    f.run(&["run"]).expect(
+        1,
+        &[
+            "first tests changed",
+            "line 20",
+            "assert_eq!(answer(), 42, \"answer() should be 42\");",
+            "backendlings reset first",
+        ],
+    );
+    let deleted = fs::read_to_string(&file).unwrap();
+    write(
+        &file,
+        deleted.split("// ---- grading tests").next().unwrap(),
+    );
+    f.run(&["run"]).expect(1, &["tests changed", "are gone"]);
+}
+
+#[test]
+fn a_test_that_never_ends_times_out() {
+    let info = INFO.replace(
+        "name = \"first\"\ndir = \"00_basics\"",
+        "name = \"first\"\ndir = \"00_basics\"\ntimeout_secs = 1",
+    );
+    let f = Fixture::with_info(&info);
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", "loop { std::hint::spin_loop() }"),
+    );
+    let start = std::time::Instant::now();
+    f.run(&["run"]).expect(
+        1,
+        &[
+            "first timed out: timed out after 1 s",
+            "a loop that never ends",
+        ],
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn outside_a_workspace_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    Run::from(command(tmp.path()).arg("run").output().unwrap())
+        .expect(2, &[])
+        .stderr_has(&["is not a backendlings workspace", "backendlings init"]);
+}
+
+#[test]
+fn help_exists_for_every_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    for cmd in [
+        &["--help"][..],
+        &["watch", "--help"],
+        &["init", "--help"],
+        &["dev", "check", "--help"],
+        &["grade", "--help"],
+    ] {
+        Run::from(command(tmp.path()).args(cmd).output().unwrap()).expect(0, &["Usage:"]);
+    }
+}
+
+/// Watch mode in its machine-readable mode: JSON lines out, commands in.
+struct Watcher {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<serde_json::Value>,
+}
+
+impl Watcher {
+    fn start(dir: &Path) -> Watcher {
+        let mut child = command(dir)
+            .args(["watch", "--json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                if tx.send(value).is_err() {
+                    break;
+                }
+            }
+        });
+        Watcher {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    /// The next event of `kind`, skipping others; panics after 60 s.
+    #[track_caller]
+    fn next(&self, kind: &str) -> serde_json::Value {
+        loop {
+            let event = self
+                .lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no {kind:?} event within 60 s"));
+            if event["event"] == kind {
+                return event;
+            }
+        }
+    }
+
+    fn send(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}").unwrap();
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn watch_mode_sees_saves_in_place_and_by_rename_and_advances() {
+    let f = Fixture::new();
+    let mut w = Watcher::start(&f.ws);
+    assert_eq!(w.next("watching")["exercise"], "first");
+    let verdict = w.next("verdict");
+    assert_eq!(
+        (verdict["exercise"].as_str(), verdict["outcome"].as_str()),
+        (Some("first"), Some("failed"))
+    );
+
+    // An editor that writes the file in place.
+    f.solve("exercises/00_basics/first.rs");
+    let verdict = w.next("verdict");
+    assert_eq!(verdict["outcome"], "passed", "{verdict}");
+    assert_eq!(w.next("advanced")["to"], "second");
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+
+    // An editor that writes a temporary file and renames it over the exercise.
+    let tmp = f.ws.join("exercises/00_basics/.second.rs.tmp");
+    write(&tmp, &exercise("second", "42"));
+    fs::rename(&tmp, f.ws.join("exercises/00_basics/second.rs")).unwrap();
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+    assert_eq!(w.next("advanced")["to"], "printer");
+
+    w.send("hint");
+    let hint = w.next("hint");
+    assert_eq!(
+        (hint["exercise"].as_str(), hint["level"].as_u64()),
+        (Some("printer"), Some(1))
+    );
+    w.send("quit");
+    assert!(w.child.wait().unwrap().success());
+    assert!(
+        f.state().contains("done = [\"first\", \"second\"]"),
+        "{}",
+        f.state()
+    );
+}
+
+#[test]
+fn watch_mode_ignores_saves_that_change_nothing_and_finishes_the_course() {
+    let f = Fixture::new();
+    for path in [
+        "exercises/00_basics/first.rs",
+        "exercises/00_basics/second.rs",
+    ] {
+        f.solve(path);
+    }
+    let mut w = Watcher::start(&f.ws);
+    assert_eq!(w.next("advanced")["to"], "second");
+    assert_eq!(w.next("advanced")["to"], "printer");
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    // Same content written again: no new check. Then a real change.
+    let printer = f.ws.join("exercises/01_more/printer.rs");
+    let same = fs::read_to_string(&printer).unwrap();
+    write(&printer, &same);
+    f.solve("exercises/01_more/printer.rs");
+    let started = w.next("check_started");
+    assert_eq!(started["exercise"], "printer");
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+    assert_eq!(
+        w.next("course_finished")["message"],
+        "All fixture exercises done!"
+    );
+    w.send("list");
+    let list = w.next("list");
+    assert!(
+        list["exercises"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["done"] == true)
+    );
+}
+
+#[test]
+fn dev_new_and_dev_add_make_a_course_that_dev_check_passes() {
+    let tmp = tempfile::tempdir().unwrap();
+    Run::from(
+        command(tmp.path())
+            .args(["dev", "new", "web-course"])
+            .output()
+            .unwrap(),
+    )
+    .expect(0, &["Created the course"]);
+    let course = tmp.path().join("web-course");
+    Run::from(
+        command(&course)
+            .args(["dev", "add", "01_http", "routing"])
+            .output()
+            .unwrap(),
+    )
+    .expect(0, &["Added routing"]);
+    Run::from(command(&course).args(["dev", "check"]).output().unwrap())
+        .expect(0, &["2 exercises checked"]);
+    // The course folder works as a workspace too.
+    Run::from(command(&course).args(["run"]).output().unwrap()).expect(1, &["example1 failed"]);
+}
+
+#[test]
+fn dev_check_reports_every_kind_of_problem_at_once() {
+    let f = Fixture::new();
+    let c = &f.course;
+    write(
+        &c.join("exercises/00_basics/first.rs"),
+        &exercise("first", "42"),
+    );
+    write(
+        &c.join("solutions/00_basics/second.rs"),
+        &exercise("second", "41"),
+    );
+    write(&c.join("exercises/00_basics/stray.rs"), "fn main() {}\n");
+    write(
+        &c.join("exercises/01_more/printer.rs"),
+        "// TODO: print 42.\nfn main() {   println!(\"41\"); }\n",
+    );
+    let solution = fs::read_to_string(c.join("solutions/01_more/printer.rs")).unwrap();
+    write(
+        &c.join("solutions/01_more/printer.rs"),
+        &solution.replace("42", "4 2"),
+    );
+    let out = f.run_in(c, &["dev", "check"]);
+    out.expect(
+        1,
+        &[
+            "exercises/00_basics/stray.rs: is not listed in info.toml",
+            "exercises/00_basics/first.rs: passes as shipped",
+            "solutions/00_basics/second.rs: the solution does not pass: 2 of 2 tests failed",
+            "exercises/01_more/printer.rs: is not formatted",
+            "solutions/01_more/printer.rs: the solution does not pass",
+            "5 problem(s)",
+        ],
+    );
+}
+
+#[test]
+fn dev_check_finds_changed_tests_in_a_solution() {
+    let f = Fixture::new();
+    let path = f.course.join("solutions/00_basics/first.rs");
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("answer() % 2", "answer() % 1");
+    write(&path, &text);
+    f.run_in(&f.course, &["dev", "check", "first"]).expect(
+        1,
+        &[
+            "solutions/00_basics/first.rs: the solution's grading tests differ",
+            "1 problem(s)",
+        ],
+    );
+}
+
+#[test]
+fn grade_reports_json_and_junit_without_changing_progress() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    let before = f.state();
+    let json = f.run(&["grade"]);
+    json.expect(1, &["\"passed\": 1", "\"total\": 3"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["exercises"][0]["status"], "passed");
+    assert_eq!(report["exercises"][1]["status"], "failed");
+    assert!(
+        report["exercises"][1]["details"]
+            .as_str()
+            .unwrap()
+            .contains("answer() should be 42")
+    );
+    f.run(&["grade", "--format", "junit", "--output", "report.xml"])
+        .expect(1, &[]);
+    let xml = fs::read_to_string(f.ws.join("report.xml")).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"00_basics\" tests=\"2\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"2 of 2 tests failed\" type=\"failed\">"),
+        "{xml}"
+    );
+    assert_eq!(f.state(), before, "grade must not change progress");
+}
+
+/// The bundled course is proven on every test run: each exercise fails as shipped, each
+/// solution passes with the same grading tests, hints exist, files are formatted.
+#[test]
+fn bundled_course_passes_dev_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Run::from(command(root).args(["dev", "check"]).output().unwrap());
+    out.expect(0, &["exercises checked"]);
+}
