@@ -1,4 +1,4 @@
-//! Embeds the bundled course (info.toml, course.lock, exercises/, solutions/) into the binary,
+//! Embeds the bundled course (info.toml, course.lock, exercises/, solutions/, mutants/) into the binary,
 //! so that `backendlings init` needs no copy of this repository.
 
 use std::env;
@@ -15,7 +15,7 @@ fn main() {
             files.push(PathBuf::from(name));
         }
     }
-    for dir in ["exercises", "solutions"] {
+    for dir in ["exercises", "solutions", "mutants"] {
         collect(&root, Path::new(dir), &mut files);
         println!("cargo:rerun-if-changed={dir}");
     }

@@ -70,6 +70,7 @@ impl Session {
             bin: ex.name.clone(),
             source: self.ws.exercise_file(ex),
             original: self.ws.original(ex),
+            mutants: self.ws.mutants_impl(ex),
         }
     }
 

@@ -123,6 +123,17 @@ impl Workspace {
         fs::read_to_string(self.originals_root.join(ex.path())).ok()
     }
 
+    /// For `mutants` mode: the course's implementation with its mutants, kept out of the
+    /// learner's way by `init` (or in the course folder's `mutants/`).
+    pub fn mutants_impl(&self, ex: &Exercise) -> Option<String> {
+        if ex.mode != crate::course::Mode::Mutants {
+            return None;
+        }
+        fs::read_to_string(self.data_dir().join(ex.mutants_path()))
+            .or_else(|_| fs::read_to_string(self.root.join(ex.mutants_path())))
+            .ok()
+    }
+
     /// Writes the solution into `solutions/` once the exercise passed; returns its path,
     /// or `None` when there is no solution to reveal (or it is already there).
     pub fn reveal_solution(&self, ex: &Exercise) -> Result<Option<PathBuf>, WorkspaceError> {

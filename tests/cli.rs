@@ -54,6 +54,11 @@ impl Fixture {
     }
 
     fn with_info(info: &str) -> Fixture {
+        Self::with_files(info, &[])
+    }
+
+    /// The fixture course with `info` and `extra` files, and a workspace made from it.
+    fn with_files(info: &str, extra: &[(&str, String)]) -> Fixture {
         let tmp = tempfile::tempdir().unwrap();
         let course = tmp.path().join("course");
         let files = [
@@ -74,8 +79,8 @@ impl Fixture {
             ),
             ("info.toml", info.to_string()),
         ];
-        for (path, text) in files {
-            write(&course.join(path), &text);
+        for (path, text) in files.iter().chain(extra) {
+            write(&course.join(path), text);
         }
         let ws = tmp.path().join("ws");
         let fixture = Fixture {
@@ -736,4 +741,61 @@ fn bundled_course_passes_dev_check() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Run::from(command(root).args(["dev", "check"]).output().unwrap());
     out.expect(0, &["exercises checked"]);
+}
+
+const SHIPPING: &str = "//! # shipping\n//! Test the shipping rule.\n\n/// Shipping costs 5 below a total of 50, and nothing from 50 on.\npub fn shipping(total: u32) -> u32 {\n    if total >= 50 { 0 } else { 5 }\n}\n\nfn main() {}\n\n// ---- your tests: write them below ----\n";
+
+const SHIPPING_MUTANTS: &str = "pub fn shipping(total: u32) -> u32 {\n    if mutant(1) {\n        return if total > 50 { 0 } else { 5 };\n    }\n    if mutant(2) {\n        return 5;\n    }\n    if total >= 50 { 0 } else { 5 }\n}\n\nfn main() {}\n";
+
+/// The fixture course plus one `mutants` exercise; the learner has written `learner_tests`.
+fn mutants_fixture(learner_tests: &str) -> Fixture {
+    let info = format!(
+        "{INFO}\n[[exercises]]\nname = \"shipping\"\ndir = \"02_testing\"\nmode = \"mutants\"\nhints = [\"Test the boundary.\"]\nmutants = [\n    {{ description = \"a cart of exactly 50 is charged shipping\" }},\n    {{ description = \"every cart is charged shipping\" }},\n]\n"
+    );
+    let todo = "#[cfg(test)]\nmod tests {\n    // TODO: write tests for `shipping`.\n}\n";
+    let reference = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn boundary() {\n        assert_eq!(shipping(49), 5);\n        assert_eq!(shipping(50), 0);\n    }\n}\n";
+    let f = Fixture::with_files(
+        &info,
+        &[
+            ("exercises/02_testing/shipping.rs", format!("{SHIPPING}{todo}")),
+            ("solutions/02_testing/shipping.rs", format!("{SHIPPING}{reference}")),
+            ("mutants/02_testing/shipping.rs", SHIPPING_MUTANTS.to_string()),
+        ],
+    );
+    if !learner_tests.is_empty() {
+        write(&f.ws.join("exercises/02_testing/shipping.rs"), &format!("{SHIPPING}{learner_tests}"));
+    }
+    f
+}
+
+#[test]
+fn mutants_mode_names_the_bugs_the_learners_tests_miss() {
+    let weak = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn big_carts_ship_free() {\n        assert_eq!(shipping(100), 0);\n    }\n}\n";
+    let f = mutants_fixture(weak);
+    let out = f.run(&["run", "shipping"]);
+    out.expect(1, &["shipping failed: 1 of 2 bugs went unnoticed", "- a cart of exactly 50 is charged shipping"]);
+    assert!(!out.stdout.contains("every cart is charged"), "a caught mutant is not listed:\n{}", out.stdout);
+    assert!(!out.stdout.contains("total > 50"), "never show the mutant's code");
+    f.solve("exercises/02_testing/shipping.rs");
+    f.run(&["run", "shipping"]).expect(0, &["✓ shipping passed: your tests caught all 2 bugs"]);
+}
+
+#[test]
+fn mutants_mode_rejects_no_tests_and_wrong_tests() {
+    let f = mutants_fixture("");
+    f.run(&["run", "shipping"]).expect(1, &["There are no tests yet"]);
+    let wrong = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn wrong() {\n        assert_eq!(shipping(50), 5, \"fifty pays\");\n    }\n}\n";
+    write(&f.ws.join("exercises/02_testing/shipping.rs"), &format!("{SHIPPING}{wrong}"));
+    f.run(&["run", "shipping"]).expect(1, &["your tests fail on the correct code", "fifty pays", "(at exercises/02_testing/shipping.rs:18:9)"]);
+    let broken = "#[cfg(test)]\nmod tests {\n    #[test]\n    fn broken() {\n        let x: u32 = \"no\";\n    }\n}\n";
+    write(&f.ws.join("exercises/02_testing/shipping.rs"), &format!("{SHIPPING}{broken}"));
+    f.run(&["run", "shipping"]).expect(1, &["does not compile", "--> exercises/02_testing/shipping.rs:16:"]);
+}
+
+#[test]
+fn dev_check_proves_mutants_exercises() {
+    let f = mutants_fixture("");
+    f.run_in(&f.course, &["dev", "check", "shipping"]).expect(0, &["1 exercises checked"]);
+    write(&f.course.join("mutants/02_testing/shipping.rs"), &SHIPPING_MUTANTS.replace("mutant(2)", "false"));
+    f.run_in(&f.course, &["dev", "check", "shipping"]).expect(1, &["never calls `mutant(2)`", "the solution does not pass: 1 of 2 bugs went unnoticed"]);
 }

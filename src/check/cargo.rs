@@ -69,6 +69,7 @@ struct CompilerMessage {
 /// Runs cargo in `dir`. `on_artifact` is called for each compiled crate (for progress bars).
 pub fn build(
     dir: &Path,
+    target_dir: Option<&Path>,
     selection: Selection<'_>,
     color: bool,
     on_artifact: &mut dyn FnMut(&str),
@@ -92,6 +93,9 @@ pub fn build(
                 command.args(["--bin", bin]);
             }
         }
+    }
+    if let Some(target_dir) = target_dir {
+        command.env("CARGO_TARGET_DIR", target_dir);
     }
     command
         .current_dir(dir)
@@ -160,7 +164,7 @@ pub fn build(
     Ok(build)
 }
 
-/// The cargo to run: the one that runs us (`$CARGO`, set by `cargo run`), else from PATH.
+/// The cargo to run: `$BACKENDLINGS_CARGO` if set (a wrapper, a toolchain), else from PATH.
 pub fn cargo_program() -> String {
     std::env::var("BACKENDLINGS_CARGO").unwrap_or_else(|_| "cargo".into())
 }

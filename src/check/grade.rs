@@ -210,6 +210,10 @@ fn finish((name, lines): (String, Vec<&str>)) -> (String, String) {
                 continue;
             }
         }
+        if line == "not yet implemented" || line.starts_with("not yet implemented: ") {
+            kept.push(format!("{line} (a `todo!()` was reached: that is a place to work)"));
+            continue;
+        }
         kept.push(line.to_string());
     }
     while kept.last().is_some_and(|l| l.trim().is_empty()) {
@@ -289,6 +293,16 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
         assert_eq!(
             graded.details,
             "✗ unknown user is 404\n  assertion `left == right` failed: GET /users/7 should answer 404, but answered 200\n    left: 200\n   right: 404\n  (at exercises/01_http/http6.rs:80:9)\n"
+        );
+    }
+
+    #[test]
+    fn a_reached_todo_says_where_to_work() {
+        let out = "---- tests::a stdout ----\n\nthread 'tests::a' panicked at x.rs:3:5:\nnot yet implemented\n\nfailures:\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored\n";
+        let graded = grade_tests(&run(out, 101), 10, 1);
+        assert_eq!(
+            graded.details,
+            "✗ a\n  not yet implemented (a `todo!()` was reached: that is a place to work)\n  (at x.rs:3:5)\n"
         );
     }
 

@@ -3,6 +3,7 @@
 
 pub mod cargo;
 pub mod grade;
+pub mod mutants;
 pub mod process;
 
 use std::fmt;
@@ -19,7 +20,7 @@ use crate::course::Mode;
 use crate::course::tests_section::{self, Tampering};
 
 /// Most bytes kept of a run's stdout or stderr; a run printing more is stopped.
-const OUTPUT_CAP: usize = 512 * 1024;
+pub(crate) const OUTPUT_CAP: usize = 512 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,6 +93,8 @@ pub struct Target<'a> {
     pub source: PathBuf,
     /// The course's version of the file, whose grading tests must be kept (`None`: trust the file).
     pub original: Option<String>,
+    /// For `mutants` mode: the course's implementation with its mutants.
+    pub mutants: Option<String>,
 }
 
 /// How a check reports progress: each compiled crate while building, then each verdict.
@@ -131,22 +134,63 @@ pub fn check(
         return Ok(verdicts.into_iter().flatten().collect());
     }
 
-    let programs: Vec<&str> = to_build
+    // Mutants-mode targets are built in a project of their own (see `mutants`).
+    let (graded, plain): (Vec<usize>, Vec<usize>) = to_build
         .iter()
-        .map(|&i| &targets[i])
-        .filter(|t| t.exercise.mode == Mode::Run)
-        .map(|t| t.bin.as_str())
-        .collect();
-    let selection = match (&to_build[..], programs.len()) {
-        ([only], 1) => cargo::Selection::OneProgram(&targets[*only].bin),
-        ([only], _) => cargo::Selection::OneTest(&targets[*only].bin),
-        _ => cargo::Selection::All {
-            programs: &programs,
-        },
-    };
-    let build = cargo::build(build_dir, selection, color, &mut |name| {
-        progress.compiled(name)
-    })?;
+        .partition(|&&i| targets[i].exercise.mode == Mode::Mutants);
+    let mut to_run = Vec::new();
+    let mut builds = Vec::new();
+    if !plain.is_empty() {
+        let programs: Vec<&str> = plain
+            .iter()
+            .map(|&i| &targets[i])
+            .filter(|t| t.exercise.mode == Mode::Run)
+            .map(|t| t.bin.as_str())
+            .collect();
+        let selection = match (&plain[..], programs.len()) {
+            ([only], 1) => cargo::Selection::OneProgram(&targets[*only].bin),
+            ([only], _) => cargo::Selection::OneTest(&targets[*only].bin),
+            _ => cargo::Selection::All {
+                programs: &programs,
+            },
+        };
+        let build = cargo::build(build_dir, None, selection, color, &mut |name| {
+            progress.compiled(name)
+        })?;
+        builds.push(build);
+        to_run.extend(plain.iter().map(|&i| (i, builds.len() - 1)));
+    }
+    if !graded.is_empty() {
+        let refs: Vec<&Target> = graded.iter().map(|&i| &targets[i]).collect();
+        let problems = mutants::write_project(build_dir, &refs).map_err(CheckError::CargoMissing)?;
+        let mut ready = Vec::new();
+        for (&i, problem) in graded.iter().zip(problems) {
+            match problem {
+                Some(graded) => {
+                    let verdict = verdict_of(targets[i].exercise, graded, Duration::ZERO);
+                    progress.verdict(&verdict);
+                    verdicts[i] = Some(verdict);
+                }
+                None => ready.push(i),
+            }
+        }
+        if !ready.is_empty() {
+            let selection = match &ready[..] {
+                [only] => cargo::Selection::OneTest(&targets[*only].bin),
+                _ => cargo::Selection::All { programs: &[] },
+            };
+            let target_dir = build_dir.join("target");
+            let build = cargo::build(
+                &mutants::project_dir(build_dir),
+                Some(&target_dir),
+                selection,
+                color,
+                &mut |name| progress.compiled(name),
+            )?;
+            builds.push(build);
+            to_run.extend(ready.iter().map(|&i| (i, builds.len() - 1)));
+        }
+    }
     progress.built();
     let build_time = start.elapsed();
 
@@ -154,15 +198,15 @@ pub fn check(
     let results = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
-        .min(to_build.len());
+        .min(to_run.len());
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let k = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(&i) = to_build.get(k) else { break };
+                    let Some(&(i, b)) = to_run.get(k) else { break };
                     let run_start = Instant::now();
-                    let mut verdict = run_one(build_dir, &targets[i], &build);
+                    let mut verdict = run_one(build_dir, &targets[i], &builds[b]);
                     verdict.duration = build_time + run_start.elapsed();
                     progress.verdict(&verdict);
                     results
@@ -211,20 +255,27 @@ fn tampering(target: &Target<'_>) -> Option<Verdict> {
 
 fn run_one(build_dir: &Path, target: &Target<'_>, build: &cargo::Build) -> Verdict {
     let ex = target.exercise;
-    let verdict = |outcome, summary: String, details: String| Verdict {
-        exercise: ex.name.clone(),
-        outcome,
-        summary,
-        details,
-        duration: Duration::ZERO,
-    };
     let executable = match ex.mode {
         Mode::Run => build.programs.get(&target.bin),
         Mode::Test | Mode::Mutants => build.tests.get(&target.bin),
     };
-    let Some(executable) = executable else {
-        return compile_failure(target, build, verdict);
+    let graded = match executable {
+        None => compile_failure(target, build),
+        Some(exe) if ex.mode == Mode::Mutants => mutants::grade(exe, build_dir, target),
+        Some(exe) => run_and_grade(exe, build_dir, target),
     };
+    let mut verdict = verdict_of(ex, graded, Duration::ZERO);
+    if ex.mode == Mode::Mutants {
+        // The learner's tests were compiled from a copy: point at their own file.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let learner = target.source.strip_prefix(&cwd).unwrap_or(&target.source).display().to_string();
+        verdict.details = replace_path_ending(&verdict.details, &format!("{}_tests.rs", target.bin), &learner);
+    }
+    verdict
+}
+
+fn run_and_grade(executable: &Path, build_dir: &Path, target: &Target<'_>) -> grade::Graded {
+    let ex = target.exercise;
     let mut command = Command::new(executable);
     command.current_dir(build_dir).env("RUST_BACKTRACE", "0");
     if ex.mode != Mode::Run {
@@ -234,33 +285,52 @@ fn run_one(build_dir: &Path, target: &Target<'_>, build: &cargo::Build) -> Verdi
     let run = match process::run_limited(command, ex.timeout, OUTPUT_CAP) {
         Ok(run) => run,
         Err(e) => {
-            return verdict(
-                Outcome::Failed,
-                "could not be started".into(),
-                format!("The compiled exercise could not be started: {e}"),
-            );
+            return grade::Graded {
+                outcome: Outcome::Failed,
+                summary: "could not be started".into(),
+                details: format!("The compiled exercise could not be started: {e}"),
+            };
         }
     };
-    let graded = match ex.mode {
-        Mode::Run => grade::grade_program(&run, timeout_secs, ex.expected_output.as_deref()),
-        Mode::Test | Mode::Mutants => {
-            let expected = target
-                .original
-                .as_deref()
-                .and_then(tests_section::grading_section)
-                .map_or(1, tests_section::count_tests)
-                .max(1);
-            grade::grade_tests(&run, timeout_secs, expected)
-        }
-    };
-    verdict(graded.outcome, graded.summary, graded.details)
+    if ex.mode == Mode::Run {
+        return grade::grade_program(&run, timeout_secs, ex.expected_output.as_deref());
+    }
+    let expected = target
+        .original
+        .as_deref()
+        .and_then(tests_section::grading_section)
+        .map_or(1, tests_section::count_tests)
+        .max(1);
+    grade::grade_tests(&run, timeout_secs, expected)
 }
 
-fn compile_failure(
-    target: &Target<'_>,
-    build: &cargo::Build,
-    verdict: impl Fn(Outcome, String, String) -> Verdict,
-) -> Verdict {
+fn verdict_of(ex: &Exercise, graded: grade::Graded, duration: Duration) -> Verdict {
+    Verdict {
+        exercise: ex.name.clone(),
+        outcome: graded.outcome,
+        summary: graded.summary,
+        details: graded.details,
+        duration,
+    }
+}
+
+/// Replaces every path (a run of non-space characters) ending in `ending` with `with`.
+fn replace_path_ending(text: &str, ending: &str, with: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(ending) {
+        let start = rest[..at]
+            .rfind(|c: char| c.is_whitespace() || c == '(' || c == '\'')
+            .map_or(0, |i| i + 1);
+        out.push_str(&rest[..start]);
+        out.push_str(with);
+        rest = &rest[at + ending.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn compile_failure(target: &Target<'_>, build: &cargo::Build) -> grade::Graded {
     let diagnostics = build.diagnostics.get(&target.bin);
     match diagnostics {
         Some(d) if !d.errors.is_empty() => {
@@ -274,19 +344,19 @@ fn compile_failure(
                 details.push('\n');
                 details.push_str(&d.warnings.join("\n"));
             }
-            verdict(
-                Outcome::CompileError,
-                format!("{count} compile error{}", if count == 1 { "" } else { "s" }),
-                details.trim_end().to_string(),
-            )
+            grade::Graded {
+                outcome: Outcome::CompileError,
+                summary: format!("{count} compile error{}", if count == 1 { "" } else { "s" }),
+                details: details.trim_end().to_string(),
+            }
         }
-        _ => verdict(
-            Outcome::CompileError,
-            "the build failed".into(),
-            format!(
+        _ => grade::Graded {
+            outcome: Outcome::CompileError,
+            summary: "the build failed".into(),
+            details: format!(
                 "cargo could not build the exercise:\n{}",
                 build.cargo_stderr.trim_end()
             ),
-        ),
+        },
     }
 }

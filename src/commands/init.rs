@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::check::cargo::{self, Selection};
-use crate::course::{Course, embedded, layout};
+use crate::course::{Course, Mode, embedded, layout};
 use crate::session::Error;
 use crate::state::StateFile;
 use crate::ui;
@@ -51,10 +51,14 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
         write_atomically(&dir.join(relative), contents.as_bytes())
     };
     for ex in &course.exercises {
-        for (path, hidden_only) in [
+        let mut files = vec![
             (slash_path(&ex.path()), false),
             (slash_path(&ex.solution_path()), true),
-        ] {
+        ];
+        if ex.mode == Mode::Mutants {
+            files.push((slash_path(&ex.mutants_path()), true));
+        }
+        for (path, hidden_only) in files {
             let text = source
                 .file(&path)
                 .ok_or_else(|| format!("the course lacks {path}; `backendlings dev check` in the course finds such problems"))?;
@@ -125,6 +129,7 @@ fn prebuild_dependencies(dir: &Path, first: &str) -> Result<(), String> {
     };
     let build = cargo::build(
         dir,
+        None,
         Selection::OneTest(first),
         ui::colors(),
         &mut on_artifact,

@@ -67,6 +67,8 @@ struct RawInfo {
     #[serde(default)]
     dependencies: toml::Table,
     #[serde(default)]
+    optimize_dependencies: Vec<String>,
+    #[serde(default)]
     exercises: Vec<Spanned<RawExercise>>,
 }
 
@@ -269,6 +271,7 @@ pub fn parse(file: &str, text: &str) -> Result<Course, InfoError> {
             welcome_message: raw.welcome_message,
             final_message: raw.final_message,
             dependencies: raw.dependencies,
+            optimize_dependencies: raw.optimize_dependencies,
             exercises,
         })
     } else {

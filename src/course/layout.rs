@@ -37,6 +37,9 @@ pub fn cargo_toml(course: &Course, bins: &[Bin]) -> String {
     out.push_str(&toml::to_string(&deps).unwrap_or_default());
     // No debug info: it is most of the link time of a check, and learners read test messages.
     out.push_str("\n[profile.dev]\ndebug = 0\n");
+    for krate in &course.optimize_dependencies {
+        writeln!(out, "\n[profile.dev.package.{krate:?}]\nopt-level = 3").unwrap();
+    }
     for bin in bins {
         writeln!(
             out,

@@ -60,6 +60,13 @@ impl Exercise {
             .join(format!("{}.rs", self.name))
     }
 
+    /// `mutants/<dir>/<name>.rs`: for `mutants` mode, the implementation with its mutants.
+    pub fn mutants_path(&self) -> PathBuf {
+        Path::new("mutants")
+            .join(&self.dir)
+            .join(format!("{}.rs", self.name))
+    }
+
     /// The topic, as shown to learners.
     pub fn topic(&self) -> &str {
         &self.dir
@@ -72,6 +79,8 @@ pub struct Course {
     pub final_message: String,
     /// The exercises' `[dependencies]`, copied into the generated Cargo.toml.
     pub dependencies: toml::Table,
+    /// Crates compiled with optimisations even in the dev profile (hashing that must be fast).
+    pub optimize_dependencies: Vec<String>,
     pub exercises: Vec<Exercise>,
 }
 
@@ -117,6 +126,9 @@ impl Course {
             let mut wanted = vec![("name", ex.path(), "exercise")];
             if require_solutions {
                 wanted.push(("name", ex.solution_path(), "solution"));
+                if ex.mode == Mode::Mutants {
+                    wanted.push(("mode", ex.mutants_path(), "mutants"));
+                }
             }
             for (field, path, kind) in wanted {
                 if !root.join(&path).is_file() {

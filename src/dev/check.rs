@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 
 use console::style;
 
-use crate::check::{self, Outcome, Progress, Target, Verdict};
+use crate::check::{self, Outcome, Progress, Target, Verdict, mutants};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
 use crate::ui;
@@ -61,8 +61,8 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
 
     // Build both sides of every exercise with one cargo invocation.
     let ws = Workspace::open(&root)?;
-    let dev = ws.with_build_dir(build_dir(&root));
-    dev.write_build_project(&dev_bins(&course))?;
+    let ws = ws.with_build_dir(build_dir(&root));
+    ws.write_build_project(&dev_bins(&course))?;
     let mut targets = Vec::new();
     for ex in &selected {
         targets.push(Target {
@@ -70,6 +70,7 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
             bin: ex.name.clone(),
             source: root.join(ex.path()),
             original: None,
+            mutants: ws.mutants_impl(ex),
         });
         targets.push(Target {
             exercise: ex,
@@ -77,10 +78,11 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
             source: root.join(ex.solution_path()),
             // The solution must keep the exercise's grading tests, and pass all of them.
             original: std::fs::read_to_string(root.join(ex.path())).ok(),
+            mutants: ws.mutants_impl(ex),
         });
     }
     let bar = progress_bar(targets.len());
-    let verdicts = check::check(&dev.build_dir, &targets, ui::colors(), &Bar(bar.clone()))?;
+    let verdicts = check::check(&ws.build_dir, &targets, ui::colors(), &Bar(bar.clone()))?;
     bar.finish_and_clear();
     for (target, verdict) in targets.iter().zip(&verdicts) {
         problems.extend(verdict_problem(target, verdict));
@@ -140,9 +142,11 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
     let listed: BTreeSet<String> = course
         .exercises
         .iter()
-        .flat_map(|ex| [slash_path(&ex.path()), slash_path(&ex.solution_path())])
+        .flat_map(|ex| {
+            [ex.path(), ex.solution_path(), ex.mutants_path()].map(|p| slash_path(&p))
+        })
         .collect();
-    for folder in ["exercises", "solutions"] {
+    for folder in ["exercises", "solutions", "mutants"] {
         for file in rust_files(&root.join(folder)) {
             let relative = slash_path(file.strip_prefix(root).unwrap_or(&file));
             if !listed.contains(&relative) {
@@ -175,6 +179,9 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
                 Some(_) => {}
             }
         }
+        if ex.mode == Mode::Mutants {
+            problems.extend(mutants_problems(root, ex, &text));
+        }
         if !text.contains("TODO") {
             problems.push(Problem {
                 place: slash_path(&ex.path()),
@@ -185,11 +192,44 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
     problems
 }
 
+/// A mutants exercise needs the learner's marker in both files, and a switch per mutant.
+fn mutants_problems(root: &Path, ex: &Exercise, exercise_text: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let solution = std::fs::read_to_string(root.join(ex.solution_path())).unwrap_or_default();
+    for (path, text) in [(ex.path(), exercise_text), (ex.solution_path(), solution.as_str())] {
+        if mutants::learner_tests(text).is_none() {
+            problems.push(Problem {
+                place: slash_path(&path),
+                message: format!("has no `{}` line above the tests", mutants::YOUR_TESTS_PREFIX),
+            });
+        }
+    }
+    let implementation = std::fs::read_to_string(root.join(ex.mutants_path())).unwrap_or_default();
+    for k in 1..=ex.mutants.len() {
+        if !implementation.contains(&format!("mutant({k})")) {
+            problems.push(Problem {
+                place: slash_path(&ex.mutants_path()),
+                message: format!(
+                    "never calls `mutant({k})`, so the mutant {:?} is never switched on",
+                    ex.mutants[k - 1].description
+                ),
+            });
+        }
+    }
+    problems
+}
+
 /// `rustfmt --check` over every exercise and solution, in one invocation.
 fn format_problems(root: &Path, selected: &[&Exercise]) -> Vec<Problem> {
     let files: Vec<PathBuf> = selected
         .iter()
-        .flat_map(|ex| [ex.path(), ex.solution_path()])
+        .flat_map(|ex| {
+            let mut files = vec![ex.path(), ex.solution_path()];
+            if ex.mode == Mode::Mutants {
+                files.push(ex.mutants_path());
+            }
+            files
+        })
         .collect();
     let output = Command::new("rustfmt")
         .args(["--check", "--edition", "2024", "-l"])

@@ -240,6 +240,7 @@ impl Watch<'_> {
         self.show(&Event::CheckStarted { exercise: &ex.name });
         let target_source = self.session.ws.exercise_file(&ex);
         let original = self.session.ws.original(&ex);
+        let mutants = self.session.ws.mutants_impl(&ex);
         let build_dir = self.session.ws.build_dir.clone();
         let tx = self.tx.clone();
         let color = ui::colors();
@@ -249,6 +250,7 @@ impl Watch<'_> {
                 bin: ex.name.clone(),
                 source: target_source,
                 original,
+                mutants,
             };
             let verdict = check::check(&build_dir, &[target], color, &check::Quiet)
                 .map_err(|e| e.to_string())
