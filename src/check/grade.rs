@@ -211,7 +211,9 @@ fn finish((name, lines): (String, Vec<&str>)) -> (String, String) {
             }
         }
         if line == "not yet implemented" || line.starts_with("not yet implemented: ") {
-            kept.push(format!("{line} (a `todo!()` was reached: that is a place to work)"));
+            kept.push(format!(
+                "{line} (a `todo!()` was reached: that is a place to work)"
+            ));
             continue;
         }
         kept.push(line.to_string());

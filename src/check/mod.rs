@@ -162,7 +162,8 @@ pub fn check(
     }
     if !graded.is_empty() {
         let refs: Vec<&Target> = graded.iter().map(|&i| &targets[i]).collect();
-        let problems = mutants::write_project(build_dir, &refs).map_err(CheckError::CargoMissing)?;
+        let problems =
+            mutants::write_project(build_dir, &refs).map_err(CheckError::CargoMissing)?;
         let mut ready = Vec::new();
         for (&i, problem) in graded.iter().zip(problems) {
             match problem {
@@ -268,8 +269,17 @@ fn run_one(build_dir: &Path, target: &Target<'_>, build: &cargo::Build) -> Verdi
     if ex.mode == Mode::Mutants {
         // The learner's tests were compiled from a copy: point at their own file.
         let cwd = std::env::current_dir().unwrap_or_default();
-        let learner = target.source.strip_prefix(&cwd).unwrap_or(&target.source).display().to_string();
-        verdict.details = replace_path_ending(&verdict.details, &format!("{}_tests.rs", target.bin), &learner);
+        let learner = target
+            .source
+            .strip_prefix(&cwd)
+            .unwrap_or(&target.source)
+            .display()
+            .to_string();
+        verdict.details = replace_path_ending(
+            &verdict.details,
+            &format!("{}_tests.rs", target.bin),
+            &learner,
+        );
     }
     verdict
 }

@@ -42,7 +42,10 @@ pub fn learner_tests(source: &str) -> Option<String> {
 /// Writes the graded project for `targets` (all in mutants mode): per target, the course's
 /// implementation with its tests included from the learner's file. Returns why a target
 /// cannot be graded (no marker, no tests), by index.
-pub fn write_project(build_dir: &Path, targets: &[&Target<'_>]) -> std::io::Result<Vec<Option<Graded>>> {
+pub fn write_project(
+    build_dir: &Path,
+    targets: &[&Target<'_>],
+) -> std::io::Result<Vec<Option<Graded>>> {
     let dir = project_dir(build_dir);
     fs::create_dir_all(&dir)?;
     let manifest = fs::read_to_string(build_dir.join("Cargo.toml"))?;
@@ -120,7 +123,12 @@ pub fn grade(executable: &Path, build_dir: &Path, target: &Target<'_>) -> Graded
     };
     let correct = match run(None) {
         Ok(output) => output,
-        Err(e) => return failed(format!("The tests could not be started: {e}"), "could not run"),
+        Err(e) => {
+            return failed(
+                format!("The tests could not be started: {e}"),
+                "could not run",
+            );
+        }
     };
     let baseline = grade::grade_tests(&correct, timeout_secs, 1);
     if baseline.outcome != Outcome::Passed {
@@ -178,9 +186,13 @@ mod tests {
 
     #[test]
     fn learner_tests_keep_their_line_numbers() {
-        let source = "fn f() {}\n\n// ---- your tests: write them below ----\n#[cfg(test)]\nmod tests {}\n";
+        let source =
+            "fn f() {}\n\n// ---- your tests: write them below ----\n#[cfg(test)]\nmod tests {}\n";
         let tests = learner_tests(source).unwrap();
-        assert_eq!(tests, "\n\n// ---- your tests: write them below ----\n#[cfg(test)]\nmod tests {}\n");
+        assert_eq!(
+            tests,
+            "\n\n// ---- your tests: write them below ----\n#[cfg(test)]\nmod tests {}\n"
+        );
         assert_eq!(learner_tests("fn f() {}\n"), None);
     }
 }

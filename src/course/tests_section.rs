@@ -30,12 +30,14 @@ pub enum Tampering {
 
 /// Compares the learner's grading section with the original's, ignoring white space
 /// (so that rustfmt or an editor's trailing-space trimming is not called tampering).
+/// Text added after the end of the tests (a note, a test of the learner's own) is fine:
+/// it cannot change the tests above it.
 pub fn find_tampering(original_file: &str, learner_file: &str) -> Option<Tampering> {
     let original = grading_section(original_file)?;
     let Some(learner) = grading_section(learner_file) else {
         return Some(Tampering::MarkerRemoved);
     };
-    if squash(original) == squash(learner) {
+    if squash(learner).starts_with(&squash(original)) {
         return None;
     }
     // Name the first original line that no longer stands in the learner's section.
@@ -55,10 +57,16 @@ pub fn find_tampering(original_file: &str, learner_file: &str) -> Option<Tamperi
             });
         }
     }
-    // The learner added lines after the end of the tests.
+    // Unreachable in practice: every original line was found, so the learner's text starts
+    // with the original's. Report the end of the tests rather than nothing.
     Some(Tampering::Changed {
         original_line: line_offset + original.lines().count(),
-        original: "(text added after the end of the tests)".into(),
+        original: original
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     })
 }
 
@@ -123,11 +131,20 @@ mod tests {
     }
 
     #[test]
-    fn appended_code_is_found() {
-        let appended = format!("{ORIGINAL}mod more {{}}\n");
+    fn code_added_after_the_tests_is_fine() {
+        let appended = format!("{ORIGINAL}// my notes\nmod more {{}}\n");
+        assert_eq!(find_tampering(ORIGINAL, &appended), None);
+    }
+
+    #[test]
+    fn a_removed_test_is_found() {
+        let removed = ORIGINAL.replace("    #[test]\n    fn one() {\n        assert_eq!(super::f(), 1, \"f should return 1\");\n    }\n", "");
         assert!(matches!(
-            find_tampering(ORIGINAL, &appended),
-            Some(Tampering::Changed { .. })
+            find_tampering(ORIGINAL, &removed),
+            Some(Tampering::Changed {
+                original_line: 6,
+                ..
+            })
         ));
     }
 }

@@ -142,9 +142,7 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
     let listed: BTreeSet<String> = course
         .exercises
         .iter()
-        .flat_map(|ex| {
-            [ex.path(), ex.solution_path(), ex.mutants_path()].map(|p| slash_path(&p))
-        })
+        .flat_map(|ex| [ex.path(), ex.solution_path(), ex.mutants_path()].map(|p| slash_path(&p)))
         .collect();
     for folder in ["exercises", "solutions", "mutants"] {
         for file in rust_files(&root.join(folder)) {
@@ -196,11 +194,17 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
 fn mutants_problems(root: &Path, ex: &Exercise, exercise_text: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     let solution = std::fs::read_to_string(root.join(ex.solution_path())).unwrap_or_default();
-    for (path, text) in [(ex.path(), exercise_text), (ex.solution_path(), solution.as_str())] {
+    for (path, text) in [
+        (ex.path(), exercise_text),
+        (ex.solution_path(), solution.as_str()),
+    ] {
         if mutants::learner_tests(text).is_none() {
             problems.push(Problem {
                 place: slash_path(&path),
-                message: format!("has no `{}` line above the tests", mutants::YOUR_TESTS_PREFIX),
+                message: format!(
+                    "has no `{}` line above the tests",
+                    mutants::YOUR_TESTS_PREFIX
+                ),
             });
         }
     }
