@@ -1,6 +1,7 @@
 //! The workspace and the learner's progress together: what every learner command starts
 //! from, and the one place where a verdict changes progress.
 
+use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use crate::check::{self, Progress, Target, Verdict};
@@ -10,6 +11,11 @@ use crate::ui;
 use crate::workspace::{Workspace, WorkspaceError};
 
 pub type Error = Box<dyn std::error::Error>;
+
+/// The file in `.backendlings/` that records a learner's go-ahead for a course folder.
+pub const TRUST_MARKER: &str = "trusted";
+/// Set to 1 to trust a course folder without being asked (automation).
+pub const TRUST_VAR: &str = "BACKENDLINGS_TRUST_COURSE";
 
 pub struct Session {
     pub ws: Workspace,
@@ -33,11 +39,44 @@ impl Session {
         let root = std::env::current_dir()
             .map_err(crate::workspace::io_error("cannot read the current folder"))?;
         let ws = Workspace::open(&root)?;
-        let (state, warnings) = StateFile::load(&ws.data_dir(), &ws.course);
+        let (state, warnings) = StateFile::load(&ws.data_dir(), &ws.course, !ws.is_course_folder());
         for warning in warnings {
             ui::warn(&warning);
         }
         Ok(Session { ws, state })
+    }
+
+    /// Before the first build in a course folder nobody vouched for, say that its code will
+    /// run on this machine, and ask. (`init` and `dev new` are such a say-so.)
+    pub fn ensure_trusted(&self) -> Result<(), Error> {
+        let marker = self.ws.data_dir().join(TRUST_MARKER);
+        if !self.ws.is_course_folder()
+            || marker.exists()
+            || std::env::var_os(TRUST_VAR).is_some_and(|v| v == "1")
+        {
+            return Ok(());
+        }
+        let question = format!(
+            "{} is a course folder backendlings has not run before. Checking its exercises \
+             compiles and runs the course's code (and its dependencies' build scripts) on this \
+             machine, as `cargo test` would. Only continue if you trust its author.",
+            self.ws.root.display()
+        );
+        if !std::io::stdin().is_terminal() {
+            return Err(format!(
+                "{question}\n  fix: run backendlings once in a terminal to answer, or set {TRUST_VAR}=1"
+            )
+            .into());
+        }
+        eprint!("{question}\nContinue? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            return Err("stopped: nothing was built or run".into());
+        }
+        std::fs::create_dir_all(self.ws.data_dir())?;
+        std::fs::write(marker, "This course folder was trusted to run its code.\n")?;
+        Ok(())
     }
 
     /// The named exercise, or the current one.
@@ -79,6 +118,7 @@ impl Session {
         exercises: &[&Exercise],
         progress: &dyn Progress,
     ) -> Result<Vec<Verdict>, Error> {
+        self.ensure_trusted()?;
         let targets: Vec<Target> = exercises.iter().map(|ex| self.target(ex)).collect();
         Ok(check::check(
             &self.ws.build_dir,

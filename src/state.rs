@@ -36,7 +36,8 @@ pub struct StateFile {
 
 impl StateFile {
     /// Loads the state, repairing what cannot be trusted. The warnings say what was repaired.
-    pub fn load(data_dir: &Path, course: &Course) -> (StateFile, Vec<String>) {
+    /// `expected`: the file should exist (a workspace made by `init`; a course folder starts without).
+    pub fn load(data_dir: &Path, course: &Course, expected: bool) -> (StateFile, Vec<String>) {
         let path = data_dir.join(STATE_FILE);
         let mut warnings = Vec::new();
         let state = match std::fs::read_to_string(&path) {
@@ -53,11 +54,13 @@ impl StateFile {
                 }
             },
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                warnings.push(format!(
-                    "no progress file was found; a new one was made at {}. \
+                if expected {
+                    warnings.push(format!(
+                        "no progress file was found; a new one was made at {}. \
                      Run `backendlings check-all` if you had finished exercises.",
-                    path.display()
-                ));
+                        path.display()
+                    ));
+                }
                 State::default()
             }
             Err(e) => {
@@ -70,7 +73,8 @@ impl StateFile {
         };
         let mut file = StateFile { path, state };
         warnings.extend(file.repair(course));
-        if !warnings.is_empty()
+        let missing = !file.path.exists();
+        if (missing || !warnings.is_empty())
             && let Err(e) = file.save()
         {
             warnings.push(format!("the repaired progress could not be saved: {e}"));
@@ -181,7 +185,7 @@ mod tests {
     #[test]
     fn missing_state_starts_at_the_first_exercise_with_a_warning() {
         let dir = tempfile::tempdir().unwrap();
-        let (file, warnings) = StateFile::load(dir.path(), &course());
+        let (file, warnings) = StateFile::load(dir.path(), &course(), true);
         assert_eq!(file.state.current, "a");
         assert_eq!(warnings.len(), 1);
         assert!(
@@ -194,7 +198,7 @@ mod tests {
     fn corrupt_state_is_rebuilt_with_a_warning() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(STATE_FILE), "current = [[[").unwrap();
-        let (file, warnings) = StateFile::load(dir.path(), &course());
+        let (file, warnings) = StateFile::load(dir.path(), &course(), true);
         assert_eq!(
             file.state,
             State {
@@ -212,7 +216,7 @@ mod tests {
         assert_eq!(file.mark_done(&course(), "a").as_deref(), Some("b"));
         file.state.done.insert("gone".into());
         file.save().unwrap();
-        let (loaded, warnings) = StateFile::load(dir.path(), &course());
+        let (loaded, warnings) = StateFile::load(dir.path(), &course(), true);
         assert_eq!(loaded.state.current, "b");
         assert_eq!(loaded.state.done, BTreeSet::from(["a".to_string()]));
         assert!(warnings[0].contains("gone"));

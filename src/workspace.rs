@@ -109,6 +109,12 @@ impl Workspace {
         Workspace { build_dir, ..self }
     }
 
+    /// A course folder used directly (not a workspace made by `init`): its code is someone
+    /// else's until the learner says otherwise.
+    pub fn is_course_folder(&self) -> bool {
+        self.originals_root == self.root
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.root.join(DATA_DIR)
     }

@@ -855,3 +855,26 @@ fn dev_check_proves_mutants_exercises() {
         ],
     );
 }
+
+#[test]
+fn a_course_folder_not_seen_before_asks_before_running_code() {
+    let f = Fixture::new();
+    f.run_in(&f.course, &["run"]).expect(2, &[]).stderr_has(&[
+        "has not run before",
+        "Only continue if you trust its author",
+        "BACKENDLINGS_TRUST_COURSE=1",
+    ]);
+    let out = Run::from(
+        command(&f.course)
+            .arg("run")
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    out.expect(1, &["first failed"]);
+    assert!(
+        !out.stderr.contains("no progress file"),
+        "a course folder starts without one: {}",
+        out.stderr
+    );
+}

@@ -102,6 +102,13 @@ pub fn new(dir: &Path) -> Result<ExitCode, Error> {
         format!("{}\n", layout::GENERATED_MARKER),
     )?;
     add_in(dir, "00_basics", "example1")?;
+    // Its author trusts it: `backendlings` in the folder does not ask.
+    fs::create_dir_all(dir.join(crate::workspace::DATA_DIR))?;
+    fs::write(
+        dir.join(crate::workspace::DATA_DIR)
+            .join(crate::session::TRUST_MARKER),
+        "Made by `backendlings dev new`.\n",
+    )?;
     println!(
         "Created the course {}.\nNext:\n  cd {}\n  backendlings dev check",
         dir.display(),

@@ -47,6 +47,7 @@ pub enum Input {
 
 pub fn run(options: Options) -> Result<ExitCode, Error> {
     let mut session = Session::open()?;
+    session.ensure_trusted()?;
     let (tx, rx) = mpsc::channel();
     let mut screen: Box<dyn Screen> = if options.json {
         Box::new(JsonLines)
