@@ -133,6 +133,9 @@ fn crashed_text(run: &RunOutput) -> String {
     text
 }
 
+/// How many failing tests are shown in full.
+const SHOWN_FAILURES: usize = 3;
+
 /// What libtest printed, read back.
 struct TestReport {
     /// Passed and failed counts from `test result:` lines, summed.
@@ -184,13 +187,28 @@ impl TestReport {
         TestReport { totals, failures }
     }
 
+    /// The first failures in full, then the names of the others: the screen shows what to
+    /// fix first, and a learner fixes one thing at a time.
     fn failure_text(&self) -> String {
         let mut out = String::new();
-        for (name, text) in &self.failures {
+        for (name, text) in self.failures.iter().take(SHOWN_FAILURES) {
             if !out.is_empty() {
                 out.push('\n');
             }
             out.push_str(&format!("✗ {}\n{}\n", pretty_test_name(name), indent(text)));
+        }
+        let rest: Vec<String> = self
+            .failures
+            .iter()
+            .skip(SHOWN_FAILURES)
+            .map(|(name, _)| pretty_test_name(name))
+            .collect();
+        if !rest.is_empty() {
+            out.push_str(&format!(
+                "\n… and {} more failing: {}\n",
+                rest.len(),
+                rest.join(", ")
+            ));
         }
         out
     }
@@ -305,6 +323,22 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
         assert_eq!(
             graded.details,
             "✗ a\n  not yet implemented (a `todo!()` was reached: that is a place to work)\n  (at x.rs:3:5)\n"
+        );
+    }
+
+    #[test]
+    fn many_failures_show_the_first_in_full_and_name_the_rest() {
+        let mut out = String::new();
+        for name in ["a", "b", "c", "d", "e"] {
+            out.push_str(&format!("---- tests::{name} stdout ----\nboom {name}\n\n"));
+        }
+        out.push_str("failures:\n\ntest result: FAILED. 0 passed; 5 failed; 0 ignored\n");
+        let details = grade_tests(&run(&out, 101), 10, 5).details;
+        assert!(details.contains("✗ c\n  boom c"), "{details}");
+        assert!(!details.contains("boom d"), "{details}");
+        assert!(
+            details.ends_with("… and 2 more failing: d, e\n"),
+            "{details}"
         );
     }
 

@@ -49,10 +49,12 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
     let mut session = Session::open()?;
     session.ensure_trusted()?;
     let (tx, rx) = mpsc::channel();
+    let welcome =
+        (!session.state.state.welcomed).then(|| session.ws.course.welcome_message.clone());
     let mut screen: Box<dyn Screen> = if options.json {
         Box::new(JsonLines)
     } else {
-        Box::new(Terminal::new(std::io::stdout().is_terminal()))
+        Box::new(Terminal::new(std::io::stdout().is_terminal(), welcome))
     };
 
     let exercises_dir = session.ws.root.join("exercises");
@@ -76,7 +78,6 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
     }
 
     if !session.state.state.welcomed && !options.json {
-        println!("{}\n", session.ws.course.welcome_message);
         session.state.state.welcomed = true;
         session.state.save()?;
     }
@@ -289,7 +290,10 @@ impl Watch<'_> {
         if verdict.passed() {
             self.show(&Event::Solved {
                 exercise: &verdict.exercise,
-                solution: solution.map(|p| p.display().to_string()),
+                solution: solution.map(|p| {
+                    let root = &self.session.ws.root;
+                    p.strip_prefix(root).unwrap_or(&p).display().to_string()
+                }),
             });
         }
         match advance {

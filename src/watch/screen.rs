@@ -92,14 +92,20 @@ impl Screen for JsonLines {
 /// The human screen: the verdict of the current exercise, progress and the keys.
 pub struct Terminal {
     pub clear: bool,
+    /// Shown above the verdict for a while: the welcome, or "intro1 is done!".
+    notice: Option<String>,
+    /// Checks started since the notice appeared; it goes at the learner's second one.
+    checks_since_notice: usize,
     /// The last verdict shown, redrawn under hints and lists.
     last_verdict: Option<String>,
 }
 
 impl Terminal {
-    pub fn new(clear: bool) -> Terminal {
+    pub fn new(clear: bool, welcome: Option<String>) -> Terminal {
         Terminal {
             clear,
+            notice: welcome.map(|w| w.trim().to_string()),
+            checks_since_notice: 0,
             last_verdict: None,
         }
     }
@@ -108,6 +114,9 @@ impl Terminal {
         let term = console::Term::stdout();
         if self.clear {
             let _ = term.clear_screen();
+        }
+        if let Some(notice) = &self.notice {
+            println!("{notice}\n");
         }
         if let Some(verdict) = &self.last_verdict {
             println!("{verdict}\n");
@@ -146,6 +155,10 @@ impl Screen for Terminal {
                 }
             }
             Event::CheckStarted { exercise } => {
+                self.checks_since_notice += 1;
+                if self.checks_since_notice > 1 {
+                    self.notice = None;
+                }
                 println!("{}", console::style(format!("Checking {exercise}…")).dim());
             }
             Event::Verdict(verdict) => {
@@ -159,7 +172,9 @@ impl Screen for Terminal {
                 if let Some(path) = solution {
                     text.push_str(&format!(" Compare with the solution: {path}"));
                 }
-                self.last_verdict = Some(text);
+                self.notice = Some(text);
+                self.checks_since_notice = 0;
+                self.last_verdict = None;
             }
             Event::Advanced { .. } | Event::Current { .. } => {
                 self.redraw(session, "");
