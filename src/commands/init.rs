@@ -113,16 +113,7 @@ fn prebuild_dependencies(dir: &Path, first: &str) -> Result<(), String> {
     // The lock file lists every package; cargo compiles about that many units.
     let total = fs::read_to_string(dir.join("Cargo.lock"))
         .map_or(1, |lock| lock.matches("[[package]]").count().max(1));
-    let bar = indicatif::ProgressBar::new(total as u64);
-    if !ui::colors() {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "Building the exercises' dependencies {bar:30.green} {pos}/{len} {msg}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
+    let bar = ui::progress_bar(total, "Building the exercises' dependencies ");
     let mut on_artifact = |name: &str| {
         bar.inc(1);
         bar.set_message(name.to_string());

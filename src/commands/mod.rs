@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use console::style;
 
-use crate::check::{Progress, Verdict};
+use crate::check::Verdict;
 use crate::session::{Advance, Error, Session};
 use crate::ui;
 
@@ -77,37 +77,12 @@ pub fn reset(name: &str) -> CommandResult {
     Ok(ExitCode::SUCCESS)
 }
 
-/// A progress bar over the build, then over the exercises' runs.
-struct CheckAllBar {
-    bar: indicatif::ProgressBar,
-}
-
-impl Progress for CheckAllBar {
-    fn compiled(&self, name: &str) {
-        self.bar.set_message(format!("building {name}"));
-    }
-    fn built(&self) {
-        self.bar.set_message("running tests");
-    }
-    fn verdict(&self, verdict: &Verdict) {
-        self.bar.inc(1);
-        self.bar.set_message(verdict.exercise.clone());
-    }
-}
-
 pub fn check_all() -> CommandResult {
     let mut session = Session::open()?;
     let exercises: Vec<_> = session.ws.course.exercises.clone();
     let refs: Vec<_> = exercises.iter().collect();
-    let bar = indicatif::ProgressBar::new(refs.len() as u64);
-    if !ui::colors() {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30.green} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let verdicts = session.check(&refs, &CheckAllBar { bar: bar.clone() })?;
+    let bar = ui::progress_bar(refs.len(), "");
+    let verdicts = session.check(&refs, &ui::CheckBar(bar.clone()))?;
     bar.finish_and_clear();
     let current_before = session.state.state.current.clone();
     for verdict in &verdicts {

@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 
 use console::style;
 
-use crate::check::{self, Outcome, Progress, Target, Verdict, mutants};
+use crate::check::{self, Outcome, Target, Verdict, mutants};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
 use crate::ui;
@@ -81,8 +81,14 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
             mutants: ws.mutants_impl(ex),
         });
     }
-    let bar = progress_bar(targets.len());
-    let verdicts = check::check(&ws.build_dir, &targets, ui::colors(), &Bar(bar.clone()))?;
+    let bar = ui::progress_bar(targets.len(), "");
+    bar.set_message("building");
+    let verdicts = check::check(
+        &ws.build_dir,
+        &targets,
+        ui::colors(),
+        &ui::CheckBar(bar.clone()),
+    )?;
     bar.finish_and_clear();
     for (target, verdict) in targets.iter().zip(&verdicts) {
         problems.extend(verdict_problem(target, verdict));
@@ -291,29 +297,4 @@ fn indent(text: &str) -> String {
         let _ = writeln!(out, "    {line}");
     }
     out.trim_end().to_string()
-}
-
-fn progress_bar(len: usize) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if !ui::colors() {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:30.green} {pos}/{len} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar.set_message("building");
-    bar
-}
-
-struct Bar(indicatif::ProgressBar);
-
-impl Progress for Bar {
-    fn compiled(&self, name: &str) {
-        self.0.set_message(format!("building {name}"));
-    }
-    fn verdict(&self, verdict: &Verdict) {
-        self.0.inc(1);
-        self.0.set_message(verdict.exercise.clone());
-    }
 }

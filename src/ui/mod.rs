@@ -39,6 +39,36 @@ pub fn file_link(path: &Path, text: &str) -> String {
     )
 }
 
+/// A progress bar on stderr, drawn only where colours are (a terminal without `NO_COLOR`).
+pub fn progress_bar(len: usize, prefix: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if !colors() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let template = format!("{prefix}{{bar:30.green}} {{pos}}/{{len}} {{msg}}");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+/// A check's progress on a bar: crates while building, then one step per verdict.
+pub struct CheckBar(pub indicatif::ProgressBar);
+
+impl crate::check::Progress for CheckBar {
+    fn compiled(&self, name: &str) {
+        self.0.set_message(format!("building {name}"));
+    }
+    fn built(&self) {
+        self.0.set_message("running tests");
+    }
+    fn verdict(&self, verdict: &Verdict) {
+        self.0.inc(1);
+        self.0.set_message(verdict.exercise.clone());
+    }
+}
+
 /// `[#####>-----] 5/12`
 pub fn bar(done: usize, total: usize, width: usize) -> String {
     let filled = (done * width).checked_div(total).unwrap_or(0);
