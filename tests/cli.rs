@@ -498,8 +498,13 @@ struct Watcher {
 
 impl Watcher {
     fn start(dir: &Path) -> Watcher {
+        Self::start_with(dir, &[])
+    }
+
+    fn start_with(dir: &Path, args: &[&str]) -> Watcher {
         let mut child = command(dir)
             .args(["watch", "--json"])
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -625,6 +630,17 @@ fn watch_mode_ignores_saves_that_change_nothing_and_finishes_the_course() {
             .iter()
             .all(|e| e["done"] == true)
     );
+}
+
+#[test]
+fn watch_mode_polls_when_asked() {
+    let f = Fixture::new();
+    let w = Watcher::start_with(&f.ws, &["--poll"]);
+    assert_eq!(w.next("watching")["polling"], true);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    f.solve("exercises/00_basics/first.rs");
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+    assert_eq!(w.next("advanced")["to"], "second");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use notify::event::{AccessKind, AccessMode, EventKind, ModifyKind, RenameMode};
+use notify::event::{AccessKind, AccessMode, EventKind, MetadataKind, ModifyKind, RenameMode};
 
 /// How soon a relevant event should start a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -19,6 +19,8 @@ pub fn classify(kind: &EventKind) -> Option<Urgency> {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(Urgency::Now),
         EventKind::Access(_) => None,
+        // The polling watcher reports a changed modification time this way.
+        EventKind::Modify(ModifyKind::Metadata(MetadataKind::WriteTime)) => Some(Urgency::Soon),
         EventKind::Modify(ModifyKind::Metadata(_)) => None,
         EventKind::Modify(ModifyKind::Name(RenameMode::From)) => None,
         EventKind::Modify(ModifyKind::Name(_)) => Some(Urgency::Now),
@@ -74,6 +76,16 @@ mod tests {
         );
         assert_eq!(
             classify(&EventKind::Create(CreateKind::File)),
+            Some(Urgency::Soon)
+        );
+    }
+
+    #[test]
+    fn a_new_modification_time_from_the_polling_watcher_counts() {
+        assert_eq!(
+            classify(&EventKind::Modify(ModifyKind::Metadata(
+                MetadataKind::WriteTime
+            ))),
             Some(Urgency::Soon)
         );
     }

@@ -1,0 +1,163 @@
+//! # Memoization: remember what you already computed
+//!
+//! A cache keeps the result of expensive work so the next request for the
+//! same thing is answered from memory instead of doing the work again. The
+//! simplest cache is *memoization*: wrap a function, store each result in a
+//! `HashMap` keyed by the input, and on the next call with the same input
+//! return the stored result without calling the function.
+//!
+//! This is only correct for a *pure* function: same input, same output, no
+//! side effects (no reading the clock, the database or a random number). A
+//! shipping price computed from a rate table compiled into the program is
+//! pure; "the current price of product 7" is not, because someone can change
+//! it. The rest of this topic is about caching things that *can* change.
+//!
+//! Two rules to get right:
+//! - the key must contain *every* input: cache by zone alone and a 5 kg parcel
+//!   gets the price of the 1 kg parcel that was asked for first;
+//! - on a hit, the function is not called at all. That is the whole point.
+//!
+//! `HashMap::entry(key).or_insert_with(|| ...)` does "look up, and on a miss
+//! compute and store" in one step.
+//!
+//! Read more: https://en.wikipedia.org/wiki/Memoization and
+//! https://doc.rust-lang.org/std/collections/hash_map/enum.Entry.html
+
+use std::collections::HashMap;
+
+/// The inputs of the shipping price: the key of the memo. `Hash + Eq` is what
+/// a `HashMap` key needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Parcel {
+    zone: u8,
+    grams: u32,
+}
+
+/// Price in cents. Pretend this takes 200 ms of table lookups: it is slow, but
+/// it is pure, so its results can be remembered forever.
+fn shipping_cost(parcel: &Parcel) -> u64 {
+    let base = 400 + 150 * u64::from(parcel.zone);
+    let per_started_kg = 90 * u64::from(parcel.zone + 1);
+    base + per_started_kg * u64::from(parcel.grams.div_ceil(1000))
+}
+
+/// Remembers the results of `compute`, one per distinct `Parcel`.
+struct Memo<F> {
+    compute: F,
+    results: HashMap<Parcel, u64>,
+}
+
+impl<F: Fn(&Parcel) -> u64> Memo<F> {
+    fn new(compute: F) -> Self {
+        Memo {
+            compute,
+            results: HashMap::new(),
+        }
+    }
+
+    /// The price of `parcel`, computed at most once per distinct parcel.
+    fn get(&mut self, parcel: Parcel) -> u64 {
+        // TODO: this calls the slow function every time and remembers
+        // nothing. Look `parcel` up in `self.results`: on a hit, return the
+        // stored price without calling `self.compute`; on a miss, call
+        // `(self.compute)(&parcel)`, store the result under `parcel` and
+        // return it.
+        (self.compute)(&parcel)
+    }
+
+    /// How many distinct parcels have a remembered result.
+    fn len(&self) -> usize {
+        self.results.len()
+    }
+}
+
+fn main() {
+    let mut prices = Memo::new(shipping_cost);
+    let parcel = Parcel {
+        zone: 2,
+        grams: 1500,
+    };
+    println!("{} cents", prices.get(parcel));
+    println!("{} cents (from memory)", prices.get(parcel));
+    println!("{} result(s) remembered", prices.len());
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    const SMALL: Parcel = Parcel {
+        zone: 1,
+        grams: 800,
+    };
+    const HEAVY: Parcel = Parcel {
+        zone: 1,
+        grams: 5000,
+    };
+
+    #[test]
+    fn repeated_input_is_computed_once() {
+        let calls = Cell::new(0);
+        let mut memo = Memo::new(|p: &Parcel| {
+            calls.set(calls.get() + 1);
+            shipping_cost(p)
+        });
+        for _ in 0..3 {
+            memo.get(SMALL);
+        }
+        assert_eq!(
+            calls.get(),
+            1,
+            "get(SMALL) three times called shipping_cost {} times; it should be called \
+             once and the next two answers should come from the HashMap",
+            calls.get()
+        );
+    }
+
+    #[test]
+    fn memoized_result_equals_the_direct_result() {
+        let mut memo = Memo::new(shipping_cost);
+        for parcel in [SMALL, HEAVY, SMALL, Parcel { zone: 3, grams: 1 }, HEAVY] {
+            let (got, want) = (memo.get(parcel), shipping_cost(&parcel));
+            assert_eq!(
+                got, want,
+                "get({parcel:?}) returned {got}, but shipping_cost gives {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn key_includes_every_input() {
+        let calls = Cell::new(0);
+        let mut memo = Memo::new(|p: &Parcel| {
+            calls.set(calls.get() + 1);
+            shipping_cost(p)
+        });
+        let small = memo.get(SMALL);
+        let heavy = memo.get(HEAVY);
+        assert_eq!(
+            (calls.get(), heavy),
+            (2, shipping_cost(&HEAVY)),
+            "two parcels that differ only in weight must be computed separately: \
+             (calls, price of HEAVY) should be (2, {}); the price of SMALL was {small}",
+            shipping_cost(&HEAVY)
+        );
+    }
+
+    #[test]
+    fn one_entry_per_distinct_input() {
+        let mut memo = Memo::new(shipping_cost);
+        for parcel in [SMALL, HEAVY, SMALL, HEAVY, SMALL] {
+            memo.get(parcel);
+        }
+        assert_eq!(
+            memo.len(),
+            2,
+            "after asking for SMALL, HEAVY, SMALL, HEAVY, SMALL the memo holds {} \
+             results; it should hold 2, one per distinct parcel",
+            memo.len()
+        );
+    }
+}

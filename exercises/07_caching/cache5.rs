@@ -1,0 +1,206 @@
+//! # Invalidation: no stale reads after a write
+//!
+//! The cache-aside service of cache4 has a bug the moment data changes: after
+//! `save_product` changes a price in the store, readers keep getting the old
+//! price from the cache. Every write must also fix the cache. Two ways:
+//!
+//! - *delete on write* (invalidate): write the store, then remove the key from
+//!   the cache. The next read misses and loads the new value. Simple, safe to
+//!   repeat (a delete is idempotent), and the cache holds only data somebody
+//!   read.
+//! - *write-through*: write the store, then put the new value (for a delete:
+//!   the cached `None`) into the cache. The next read is a hit, at the price of
+//!   caching data nobody may ever read.
+//!
+//! Either way: **the store first, the cache second**, and only if the store
+//! accepted the write. Fill the cache first, and a failed write leaves the
+//! cache serving a value that was never saved. Note that a "not found" is
+//! cached too: creating a product with an id that was read as missing must
+//! replace that cached `None`.
+//!
+//! Across servers and threads, even "store then invalidate" can race (a slow
+//! reader can put an old value back after the delete), which is why real
+//! systems also keep a TTL as a safety net (cache3).
+//!
+//! Read more: "Scaling Memcache at Facebook", NSDI 2013, §2 (delete, not
+//! update) and §3.2.1 (leases against stale sets):
+//! https://www.usenix.org/system/files/conference/nsdi13/nsdi13-final170_update.pdf
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, PartialEq)]
+struct Product {
+    id: u64,
+    name: String,
+    price_cents: u64,
+}
+
+#[derive(Debug, PartialEq)]
+struct StoreError(String);
+
+trait ProductStore {
+    fn load(&self, id: u64) -> Option<Product>;
+    /// Creates or replaces the product with `product.id`.
+    fn save(&self, product: &Product) -> Result<(), StoreError>;
+    fn delete(&self, id: u64) -> Result<(), StoreError>;
+}
+
+struct ProductService {
+    store: Arc<dyn ProductStore>,
+    cache: HashMap<u64, Option<Product>>,
+}
+
+impl ProductService {
+    fn new(store: Arc<dyn ProductStore>) -> Self {
+        let cache = HashMap::new();
+        ProductService { store, cache }
+    }
+
+    /// Cache-aside read, as in cache4.
+    fn product(&mut self, id: u64) -> Option<Product> {
+        if let Some(cached) = self.cache.get(&id) {
+            return cached.clone();
+        }
+        let loaded = self.store.load(id);
+        self.cache.insert(id, loaded.clone());
+        loaded
+    }
+
+    // TODO: both writes change only the store, so the cache keeps serving
+    // the old data. Call the store with `?` (on an error, return it and leave
+    // the cache alone), then bring the cache up to date: remove the key
+    // (delete on write) or insert the new value (write-through). End with
+    // `Ok(())`.
+    fn save_product(&mut self, product: Product) -> Result<(), StoreError> {
+        self.store.save(&product)
+    }
+
+    fn delete_product(&mut self, id: u64) -> Result<(), StoreError> {
+        self.store.delete(id)
+    }
+}
+
+fn main() {
+    // The tests below drive this exercise: they use a store that counts loads.
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct TestStore {
+        rows: Mutex<HashMap<u64, Product>>,
+        loads: AtomicUsize,
+        reject_writes: AtomicBool,
+    }
+
+    impl ProductStore for TestStore {
+        fn load(&self, id: u64) -> Option<Product> {
+            self.loads.fetch_add(1, Ordering::SeqCst);
+            self.rows.lock().unwrap().get(&id).cloned()
+        }
+        fn save(&self, product: &Product) -> Result<(), StoreError> {
+            if self.reject_writes.load(Ordering::SeqCst) {
+                return Err(StoreError("disk full".into()));
+            }
+            let mut rows = self.rows.lock().unwrap();
+            rows.insert(product.id, product.clone());
+            Ok(())
+        }
+        fn delete(&self, id: u64) -> Result<(), StoreError> {
+            self.rows.lock().unwrap().remove(&id);
+            Ok(())
+        }
+    }
+
+    fn product(id: u64, name: &str, price_cents: u64) -> Product {
+        let name = name.to_string();
+        Product {
+            id,
+            name,
+            price_cents,
+        }
+    }
+
+    fn teapot(price_cents: u64) -> Product {
+        product(1, "Teapot", price_cents)
+    }
+
+    /// A service whose store holds the teapot at 2500 cents.
+    fn service() -> (ProductService, Arc<TestStore>) {
+        let store = Arc::new(TestStore::default());
+        store.save(&teapot(2500)).unwrap();
+        (ProductService::new(store.clone()), store)
+    }
+
+    #[track_caller]
+    fn read(service: &mut ProductService, id: u64, want: Option<Product>, after: &str) {
+        let got = service.product(id);
+        assert_eq!(
+            got, want,
+            "after {after}, product({id}) returned {got:?}, but the store has {want:?}: a stale read from the cache"
+        );
+    }
+
+    #[test]
+    fn read_after_update_sees_the_new_value() {
+        let (mut service, _) = service();
+        read(&mut service, 1, Some(teapot(2500)), "a first read");
+        service.save_product(teapot(3000)).unwrap();
+        read(&mut service, 1, Some(teapot(3000)), "saving price 3000");
+        service.save_product(teapot(3500)).unwrap();
+        read(&mut service, 1, Some(teapot(3500)), "saving price 3500");
+    }
+
+    #[test]
+    fn read_after_delete_sees_nothing() {
+        let (mut service, _) = service();
+        read(&mut service, 1, Some(teapot(2500)), "a first read");
+        service.delete_product(1).unwrap();
+        read(&mut service, 1, None, "deleting product 1");
+    }
+
+    #[test]
+    fn creating_a_product_replaces_a_cached_not_found() {
+        let (mut service, _) = service();
+        read(&mut service, 7, None, "reading the missing id 7");
+        let mug = product(7, "Mug", 900);
+        service.save_product(mug.clone()).unwrap();
+        read(&mut service, 7, Some(mug), "creating product 7");
+    }
+
+    #[test]
+    fn a_failed_write_changes_nothing_readers_see() {
+        let (mut service, store) = service();
+        read(&mut service, 1, Some(teapot(2500)), "a first read");
+        store.reject_writes.store(true, Ordering::SeqCst);
+        let result = service.save_product(teapot(1));
+        assert!(
+            result.is_err(),
+            "the store rejected the write, but save_product returned {result:?}"
+        );
+        read(&mut service, 1, Some(teapot(2500)), "a rejected save");
+    }
+
+    #[test]
+    fn reads_between_writes_still_hit_the_cache() {
+        let (mut service, store) = service();
+        for price in [2600, 2700, 2800] {
+            service.save_product(teapot(price)).unwrap();
+            for _ in 0..3 {
+                let after = format!("saving price {price}");
+                read(&mut service, 1, Some(teapot(price)), &after);
+            }
+        }
+        let loads = store.loads.load(Ordering::SeqCst);
+        assert!(
+            loads <= 3,
+            "3 writes each followed by 3 reads loaded from the store {loads} times: at most one load per write is needed, the other reads must be cache hits"
+        );
+    }
+}

@@ -1,0 +1,191 @@
+//! # An LRU cache: bounded memory, least recently used goes first
+//!
+//! The memo of cache1 grows forever; a server that caches every distinct
+//! request runs out of memory. A real cache has a *capacity*, and when it is
+//! full, putting a new entry *evicts* an old one. Which one? The policy most
+//! caches start from is LRU, "least recently used": evict the entry that was
+//! read or written longest ago, betting that what was used recently will be
+//! used again soon. A `get` that finds an entry counts as a use, so it makes
+//! that entry the most recent; a `get` that finds nothing changes nothing.
+//!
+//! Here the recency order is a `VecDeque` of keys: the front is the least
+//! recently used, the back the most recent. Moving a key to the back means
+//! finding it (`iter().position`), `remove`-ing it and `push_back`-ing it: O(n)
+//! in the number of entries, fine for a lesson. Production LRUs make every
+//! operation O(1): a doubly linked list of entries in recency order plus a
+//! `HashMap` from key to the entry's list node. A hit unlinks the node and
+//! relinks it at the head; eviction takes the tail. In Rust the "pointers"
+//! are usually indices into a `Vec` of nodes (that is what the `lru` crate
+//! does internally).
+//!
+//! Read more: https://en.wikipedia.org/wiki/Cache_replacement_policies#LRU
+//! and https://docs.rs/lru
+
+use std::collections::{HashMap, VecDeque};
+
+struct LruCache {
+    capacity: usize,
+    entries: HashMap<String, String>,
+    /// Every key of `entries` exactly once: front = least recently used.
+    order: VecDeque<String>,
+}
+
+impl LruCache {
+    fn new(capacity: usize) -> Self {
+        assert!(
+            capacity > 0,
+            "an LRU cache needs room for at least one entry"
+        );
+        LruCache {
+            capacity,
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// Makes `key` (already in `order`) the most recently used.
+    fn touch(&mut self, key: &str) {
+        if let Some(i) = self.order.iter().position(|k| k == key) {
+            let key = self.order.remove(i).expect("the index was just found");
+            self.order.push_back(key);
+        }
+    }
+
+    /// The value of `key`, if cached; a hit makes `key` the most recently used.
+    fn get(&mut self, key: &str) -> Option<String> {
+        let value = self.entries.get(key)?.clone();
+        self.touch(key);
+        Some(value)
+    }
+
+    /// Stores `value` under `key` as the most recently used entry. If that
+    /// needs room, evicts the least recently used entry and returns its key.
+    fn put(&mut self, key: &str, value: &str) -> Option<String> {
+        if self.entries.contains_key(key) {
+            self.entries.insert(key.to_string(), value.to_string());
+            self.touch(key);
+            return None;
+        }
+        let mut evicted = None;
+        if self.entries.len() == self.capacity {
+            let oldest = self.order.pop_front().expect("a full cache has keys");
+            self.entries.remove(&oldest);
+            evicted = Some(oldest);
+        }
+        self.entries.insert(key.to_string(), value.to_string());
+        self.order.push_back(key.to_string());
+        evicted
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+fn main() {
+    let mut cache = LruCache::new(2);
+    cache.put("/a", "page a");
+    cache.put("/b", "page b");
+    cache.get("/a");
+    println!("evicted: {:?}", cache.put("/c", "page c"));
+    println!("{} entries", cache.len());
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn put(cache: &mut LruCache, key: &str, expected: Option<&str>, why: &str) {
+        let evicted = cache.put(key, &format!("value of {key}"));
+        assert_eq!(
+            evicted.as_deref(),
+            expected,
+            "put({key:?}) evicted {evicted:?}, but it should evict {expected:?} ({why})"
+        );
+    }
+
+    fn cache_with(capacity: usize, keys: &[&str]) -> LruCache {
+        let mut cache = LruCache::new(capacity);
+        for key in keys {
+            put(&mut cache, key, None, "the cache still had room");
+        }
+        cache
+    }
+
+    #[test]
+    fn full_cache_evicts_the_least_recently_used() {
+        let mut cache = cache_with(2, &["a", "b"]);
+        put(&mut cache, "c", Some("a"), "a is the oldest of [a, b]");
+        let (a, c) = (cache.get("a"), cache.get("c"));
+        assert_eq!(a, None, "a was evicted, but get(a) still finds {a:?}");
+        let c = c.as_deref();
+        assert_eq!(
+            c,
+            Some("value of c"),
+            "get(c) right after put(c) gave {c:?}"
+        );
+        let len = cache.len();
+        assert_eq!(
+            len, 2,
+            "a full cache of capacity 2 should hold 2 entries, not {len}"
+        );
+    }
+
+    #[test]
+    fn get_makes_an_entry_the_most_recent() {
+        let mut cache = cache_with(2, &["a", "b"]);
+        let a = cache.get("a");
+        assert_eq!(
+            a.as_deref(),
+            Some("value of a"),
+            "get(a) gave {a:?} though a is cached"
+        );
+        put(&mut cache, "c", Some("b"), "get(a) made b the oldest");
+        assert!(
+            cache.get("a").is_some(),
+            "a was read last, but get(a) finds nothing"
+        );
+    }
+
+    #[test]
+    fn put_of_a_cached_key_updates_and_refreshes_it() {
+        let mut cache = cache_with(2, &["a", "b"]);
+        let evicted = cache.put("a", "new a");
+        assert_eq!(evicted, None, "put(a) of a cached key evicted {evicted:?}");
+        let len = cache.len();
+        assert_eq!(len, 2, "after updating a, len() is {len}; it should stay 2");
+        let a = cache.get("a");
+        assert_eq!(
+            a.as_deref(),
+            Some("new a"),
+            "get(a) after updating a: {a:?}"
+        );
+        put(&mut cache, "c", Some("b"), "updating a made b the oldest");
+    }
+
+    #[test]
+    fn a_miss_changes_nothing() {
+        let mut cache = cache_with(2, &["a", "b"]);
+        let x = cache.get("x");
+        assert_eq!(x, None, "get(x) of a key never put gave {x:?}");
+        let len = cache.len();
+        assert_eq!(len, 2, "after a miss, len() is {len}; it should stay 2");
+        put(&mut cache, "c", Some("a"), "a miss changes no recency");
+    }
+
+    #[test]
+    fn exact_eviction_order_over_a_session() {
+        let mut cache = cache_with(3, &["a", "b", "c"]); // least recent first: a b c
+        cache.get("a"); // b c a
+        put(&mut cache, "d", Some("b"), "oldest first: b c a"); // c a d
+        cache.get("c"); // a d c
+        cache.put("a", "a2"); // d c a
+        put(&mut cache, "e", Some("d"), "oldest first: d c a"); // c a e
+        put(&mut cache, "f", Some("c"), "oldest first: c a e"); // a e f
+        cache.get("e"); // a f e
+        put(&mut cache, "g", Some("a"), "oldest first: a f e"); // f e g
+        put(&mut cache, "h", Some("f"), "oldest first: f e g"); // e g h
+    }
+}
