@@ -1,0 +1,157 @@
+//! # Time claims and an injected clock
+//!
+//! A valid signature proves the server issued a token, not that it may still
+//! be used. Tokens get stolen (from logs, browser storage, proxies), so they
+//! are short-lived, and three registered claims say when a token is good for.
+//! Each is a NumericDate: whole seconds since 1970-01-01 UTC (RFC 7519 §2).
+//!
+//! - `exp` (RFC 7519 §4.1.4): the token MUST NOT be accepted on or after this time.
+//! - `nbf` (§4.1.5, optional): the token MUST NOT be accepted before this time.
+//! - `iat` (§4.1.6): when it was issued. A token issued "in the future" was
+//!   made by a server with a broken clock or by someone else; we reject it.
+//!
+//! Servers' clocks drift apart, so the RFC allows "some small leeway, usually
+//! no more than a few minutes" for clock skew. With a leeway of 30 s a token
+//! that expired 10 s ago (by our clock) is still accepted, and one whose `nbf`
+//! is 10 s ahead is accepted already.
+//!
+//! Code that calls `SystemTime::now()` inside is hard to test: a test would
+//! have to sleep until a token expires. So the current time is a parameter,
+//! `now`: production passes the real clock (`now_unix()` below), tests pass
+//! fixed numbers and check the exact boundaries. Mind the arithmetic too: a
+//! `u64` that overflows (`exp + LEEWAY` with `exp` near `u64::MAX`) or goes
+//! below zero (`nbf - LEEWAY` with `nbf` = 0) panics in debug builds;
+//! `saturating_add` stops at the maximum instead.
+//!
+//! Read more: RFC 7519 §4.1.4-4.1.6, and how a library does it:
+//! https://docs.rs/jsonwebtoken/10/jsonwebtoken/struct.Validation.html#structfield.leeway
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How much clock skew between servers we tolerate, in seconds.
+const LEEWAY: u64 = 30;
+
+#[derive(Debug)]
+struct Claims {
+    sub: String,
+    iat: u64,
+    exp: u64,
+    nbf: Option<u64>,
+}
+
+#[derive(Debug, PartialEq)]
+enum ClaimsError {
+    Expired,
+    NotYetValid,
+    IssuedInTheFuture,
+}
+
+// TODO: this first attempt ignores the leeway, `nbf` and `iat`. Check, in
+// this order, and return the first error:
+// - expired when `now >= exp + LEEWAY`;
+// - not yet valid when there is an `nbf` and `now + LEEWAY < nbf`;
+// - issued in the future when `now + LEEWAY < iat`.
+// Write each `+` as `saturating_add` so that no time can overflow.
+fn validate_claims(claims: &Claims, now: u64) -> Result<(), ClaimsError> {
+    if now > claims.exp {
+        return Err(ClaimsError::Expired);
+    }
+    Ok(())
+}
+
+/// The real clock, for production (and `main`). Tests never call it.
+fn now_unix() -> u64 {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH);
+    since_epoch.map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn main() {
+    let now = now_unix();
+    let claims = Claims {
+        sub: "alice".to_string(),
+        iat: now,
+        exp: now + 15 * 60,
+        nbf: None,
+    };
+    println!("{}: {:?}", claims.sub, validate_claims(&claims, now));
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The injected clock: 2023-11-14 22:13:20 UTC, in every test.
+    const NOW: u64 = 1_700_000_000;
+
+    fn claims(iat: u64, exp: u64, nbf: Option<u64>) -> Claims {
+        let sub = "alice".to_string();
+        Claims { sub, iat, exp, nbf }
+    }
+
+    fn check(c: Claims, want: Result<(), ClaimsError>, why: &str) {
+        let run = std::panic::catch_unwind(|| validate_claims(&c, NOW));
+        let Ok(got) = run else {
+            panic!("validate_claims({c:?}, now = {NOW}) panicked (overflow?); use saturating_add")
+        };
+        assert_eq!(
+            got, want,
+            "validate_claims({c:?}, now = {NOW}) gave the left value, but {why}"
+        );
+    }
+
+    #[test]
+    fn a_fresh_token_is_valid() {
+        let why = "it was issued a minute ago and expires in 15 minutes";
+        check(claims(NOW - 60, NOW + 900, None), Ok(()), why);
+        check(claims(NOW - 60, NOW + 900, Some(NOW - 60)), Ok(()), why);
+    }
+
+    #[test]
+    fn an_expired_token_is_rejected() {
+        let why = "it expired an hour ago";
+        check(
+            claims(NOW - 7200, NOW - 3600, None),
+            Err(ClaimsError::Expired),
+            why,
+        );
+    }
+
+    #[test]
+    fn exp_has_30_seconds_of_leeway() {
+        let why = "it expired 29 s ago, within the 30 s leeway";
+        check(claims(NOW - 900, NOW - 29, None), Ok(()), why);
+        let why = "it expired 30 s ago: now >= exp + leeway means expired";
+        check(
+            claims(NOW - 900, NOW - 30, None),
+            Err(ClaimsError::Expired),
+            why,
+        );
+    }
+
+    #[test]
+    fn nbf_has_30_seconds_of_leeway() {
+        let why = "its nbf is 30 s ahead, within the 30 s leeway";
+        check(claims(NOW, NOW + 900, Some(NOW + 30)), Ok(()), why);
+        let why = "its nbf is 31 s ahead: now + leeway < nbf means not yet valid";
+        let want = Err(ClaimsError::NotYetValid);
+        check(claims(NOW, NOW + 900, Some(NOW + 31)), want, why);
+    }
+
+    #[test]
+    fn iat_in_the_future_is_rejected_beyond_the_leeway() {
+        let why = "it was issued 30 s in the future, within the 30 s leeway";
+        check(claims(NOW + 30, NOW + 900, None), Ok(()), why);
+        let why = "it was issued 31 s in the future: now + leeway < iat is rejected";
+        let want = Err(ClaimsError::IssuedInTheFuture);
+        check(claims(NOW + 31, NOW + 900, None), want, why);
+    }
+
+    #[test]
+    fn extreme_times_do_not_overflow() {
+        let why = "a token that never expires (exp = u64::MAX) is still valid";
+        check(claims(NOW, u64::MAX, None), Ok(()), why);
+        let why = "iat = 0 and nbf = 0 lie in the past";
+        check(claims(0, NOW + 900, Some(0)), Ok(()), why);
+    }
+}

@@ -1,0 +1,197 @@
+//! # Attacks on JWT: `alg: none` and algorithm confusion
+//!
+//! A JWT names its own algorithm in the header, and for years libraries
+//! believed it. Two famous attacks follow from that (Tim McLean, 2015):
+//!
+//! - `alg: none`. JWS defines an "unsecured" token with the algorithm `none`
+//!   and an empty signature (RFC 7518 §3.6). A verifier that follows the header
+//!   accepts `{"alg":"none"}` + `{"sub":"mallory","role":"admin"}` + `""`:
+//!   anyone can be anyone.
+//! - Algorithm confusion. A server that signs with RS256 (RSA) verifies with
+//!   its *public* key, which everybody may know. If the header can switch the
+//!   verifier to HS256, the attacker computes an HMAC with the public key as
+//!   the secret, and the server, using the same key bytes, accepts it.
+//!
+//! The fix is the same for both: the verifier decides the algorithm, never
+//! the token. A server is configured with the one algorithm it expects (here
+//! HS256, or HS512), rejects every token whose `alg` is anything else (even a
+//! correctly signed HS512 token when it expects HS256), and verifies with the
+//! algorithm it expects, not with the one in the header (RFC 8725 §2.1, §3.1:
+//! "libraries MUST enable the caller to specify a supported set of algorithms
+//! and MUST NOT use any other algorithms when performing cryptographic
+//! operations").
+//!
+//! Read more: RFC 8725 (JSON Web Token Best Current Practices) §2.1 and §3.1,
+//! https://auth0.com/blog/critical-vulnerabilities-in-json-web-token-libraries/
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::{Sha256, Sha512};
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct Claims {
+    sub: String,
+    role: String,
+}
+
+#[derive(Debug, PartialEq)]
+enum VerifyError {
+    Malformed,
+    WrongAlgorithm,
+    BadSignature,
+}
+
+fn b64_decode(text: &str) -> Result<Vec<u8>, VerifyError> {
+    URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| VerifyError::Malformed)
+}
+
+/// Checks an HMAC `signature` over `input` with `alg` (`"HS256"` or `"HS512"`).
+fn hmac_verify(alg: &str, secret: &[u8], input: &str, signature: &[u8]) -> Result<(), VerifyError> {
+    let checked = match alg {
+        "HS256" => Hmac::<Sha256>::new_from_slice(secret)
+            .expect("HMAC takes keys of any length")
+            .chain_update(input)
+            .verify_slice(signature),
+        "HS512" => Hmac::<Sha512>::new_from_slice(secret)
+            .expect("HMAC takes keys of any length")
+            .chain_update(input)
+            .verify_slice(signature),
+        _ => return Err(VerifyError::WrongAlgorithm),
+    };
+    checked.map_err(|_| VerifyError::BadSignature)
+}
+
+struct Verifier {
+    /// The one algorithm this server accepts: `"HS256"` or `"HS512"`.
+    algorithm: &'static str,
+    secret: Vec<u8>,
+}
+
+impl Verifier {
+    fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, payload, signature] = parts[..] else {
+            return Err(VerifyError::Malformed);
+        };
+        let header_json = b64_decode(header)?;
+        let parsed: Header =
+            serde_json::from_slice(&header_json).map_err(|_| VerifyError::Malformed)?;
+        // TODO: this follows the header, and the attacker writes the header.
+        // Return `WrongAlgorithm` unless `parsed.alg` is exactly
+        // `self.algorithm` (no exceptions for "none"), then always verify the
+        // signature with `self.algorithm`, never with `parsed.alg`.
+        if parsed.alg != "none" {
+            let signature = b64_decode(signature)?;
+            let input = format!("{header}.{payload}");
+            hmac_verify(&parsed.alg, &self.secret, &input, &signature)?;
+        }
+        let claims = b64_decode(payload)?;
+        serde_json::from_slice(&claims).map_err(|_| VerifyError::Malformed)
+    }
+}
+
+fn main() {
+    let verifier = Verifier {
+        algorithm: "HS256",
+        secret: b"server-secret".to_vec(),
+    };
+    let none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5Iiwicm9sZSI6ImFkbWluIn0.";
+    println!("alg none: {:?}", verifier.verify(none));
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::digest::KeyInit;
+
+    const SECRET: &[u8] = b"9c1f4e7a2b8d5f3e6a0c9b7d4e1f2a8c";
+    const ALICE: &str = r#"{"sub":"alice","role":"user"}"#;
+    const ADMIN: &str = r#"{"sub":"mallory","role":"admin"}"#;
+
+    fn tag<M: Mac + KeyInit>(input: &str) -> Vec<u8> {
+        let mac = <M as KeyInit>::new_from_slice(SECRET).unwrap();
+        mac.chain_update(input).finalize().into_bytes().to_vec()
+    }
+
+    /// A token with this `alg` in its header, signed with `SECRET` if `alg` is
+    /// HS256 or HS512, and with an empty signature otherwise.
+    fn token(alg: &str, claims: &str) -> String {
+        let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#));
+        let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims));
+        let signature = match alg {
+            "HS256" => tag::<Hmac<Sha256>>(&input),
+            "HS512" => tag::<Hmac<Sha512>>(&input),
+            _ => Vec::new(),
+        };
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+
+    fn expect(algorithm: &'static str, token: &str, want: Result<Claims, VerifyError>, why: &str) {
+        let secret = SECRET.to_vec();
+        let got = Verifier { algorithm, secret }.verify(token);
+        let what = format!("a verifier expecting {algorithm} gave the left value for {token:?}");
+        assert_eq!(got, want, "{what}: {why}");
+    }
+
+    fn rejects(algorithm: &'static str, header_alg: &str) {
+        let why = format!("the header says {header_alg:?}, and only {algorithm} may be used");
+        let want = Err(VerifyError::WrongAlgorithm);
+        expect(algorithm, &token(header_alg, ADMIN), want, &why);
+    }
+
+    #[test]
+    fn accepts_tokens_with_the_expected_algorithm() {
+        let alice = || Ok(serde_json::from_str(ALICE).unwrap());
+        let why = "the token is signed with the expected algorithm and secret";
+        expect("HS256", &token("HS256", ALICE), alice(), why);
+        expect("HS512", &token("HS512", ALICE), alice(), why);
+    }
+
+    #[test]
+    fn rejects_alg_none_in_any_spelling() {
+        for header_alg in ["none", "None", "NONE", "nOnE"] {
+            rejects("HS256", header_alg);
+        }
+    }
+
+    #[test]
+    fn rejects_another_hmac_algorithm_even_when_correctly_signed() {
+        rejects("HS256", "HS512");
+        rejects("HS512", "HS256");
+    }
+
+    #[test]
+    fn rejects_asymmetric_algorithms_in_the_header() {
+        for header_alg in ["RS256", "ES256", "EdDSA", ""] {
+            rejects("HS256", header_alg);
+        }
+    }
+
+    #[test]
+    fn still_checks_the_signature() {
+        let unsigned = token("HS256", ADMIN);
+        let unsigned = unsigned.trim_end_matches(|c| c != '.');
+        let forged = format!("{unsigned}{}", "A".repeat(43));
+        let why = "the algorithm is right, but the signature does not match";
+        expect("HS256", &forged, Err(VerifyError::BadSignature), why);
+    }
+
+    #[test]
+    fn a_header_without_alg_is_malformed() {
+        let header = URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(ADMIN);
+        let token = format!("{header}.{claims}.");
+        let why = "a header without `alg` is Malformed";
+        expect("HS256", &token, Err(VerifyError::Malformed), why);
+    }
+}

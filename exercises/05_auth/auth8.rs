@@ -1,0 +1,173 @@
+//! # The `jsonwebtoken` crate: issuer and audience
+//!
+//! You now know what a JWT library does inside, so use a good one:
+//! `jsonwebtoken`. `encode(&header, &claims, &key)` signs, and
+//! `decode::<Claims>(token, &key, &validation)` checks the signature, the
+//! algorithm and the claims, then deserializes the claims into your type.
+//!
+//! Everything it checks is set in a `Validation`:
+//! - `Validation::new(Algorithm::HS256)` accepts only HS256 (auth7), checks
+//!   `exp` against the real clock with 60 s of leeway (auth6) and requires an
+//!   `exp` claim.
+//! - `iss` (issuer, RFC 7519 §4.1.1) says who made the token. A company has
+//!   several token issuers (staging and production, say); accept only yours:
+//!   `validation.set_issuer(&[ISSUER])`.
+//! - `aud` (audience, RFC 7519 §4.1.3) says which service the token is for.
+//!   A token for the billing API must not open the notes API, even if both
+//!   trust the same issuer: `validation.set_audience(&[AUDIENCE])`. `aud` may
+//!   be a single string or an array; it matches if one entry is ours.
+//! - The trap: `set_issuer` and `set_audience` check those claims only when
+//!   they are *present*. A token without `iss` or `aud` passes unless you also
+//!   require them: `validation.set_required_spec_claims(&["exp", "iss", "aud"])`.
+//!
+//! Read more: https://docs.rs/jsonwebtoken/10/jsonwebtoken/struct.Validation.html,
+//! RFC 7519 §4.1, and RFC 8725 §3.8 and §3.9 (validate issuer and audience).
+
+use jsonwebtoken::errors::Error;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::Deserialize;
+use serde_json::json;
+
+const ISSUER: &str = "https://auth.example.com";
+const AUDIENCE: &str = "notes-api";
+
+/// What the notes API needs to know about the caller.
+#[derive(Debug, PartialEq, Deserialize)]
+struct Claims {
+    sub: String,
+    exp: u64,
+}
+
+// TODO: sign the claims `sub`, `iss` (ISSUER), `aud` (AUDIENCE) and `exp`
+// with HS256: build them with `json!({ "sub": sub, ... })`, then call
+// `jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims,
+// &EncodingKey::from_secret(secret))`.
+fn issue_token(sub: &str, exp: u64, secret: &[u8]) -> Result<String, Error> {
+    todo!()
+}
+
+// TODO: accept only tokens from ISSUER for AUDIENCE, and require the `exp`,
+// `iss` and `aud` claims to be present (see the lesson for the three calls).
+fn validation() -> Validation {
+    Validation::new(Algorithm::HS256)
+}
+
+// TODO: decode the token with `jsonwebtoken::decode::<Claims>`, a
+// `DecodingKey::from_secret(secret)` and `validation()`; return its `claims`.
+fn check_token(token: &str, secret: &[u8]) -> Result<Claims, Error> {
+    todo!()
+}
+
+fn main() {
+    let token = issue_token("alice", 4_000_000_000, b"server-secret").unwrap();
+    println!("{token}");
+    println!("{:?}", check_token(&token, b"server-secret"));
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use serde_json::Value;
+
+    const SECRET: &[u8] = b"b7e2c9a41f6d8e3a5c0b9f2d7e4a1c6b";
+    /// 2096-10-02: tokens that expire then are valid for the real clock.
+    const FUTURE: u64 = 4_000_000_000;
+    /// 2001-09-09: long expired.
+    const PAST: u64 = 1_000_000_000;
+
+    fn token(alg: Algorithm, claims: &Value) -> String {
+        let key = EncodingKey::from_secret(SECRET);
+        jsonwebtoken::encode(&Header::new(alg), claims, &key).unwrap()
+    }
+
+    /// Valid claims for alice, with `key` set to `value` (or removed if `None`).
+    fn alice_with(key: &str, value: Option<Value>) -> Value {
+        let mut claims = json!({ "sub": "alice", "iss": ISSUER, "aud": AUDIENCE, "exp": FUTURE });
+        match value {
+            Some(value) => claims[key] = value,
+            None => drop(claims.as_object_mut().unwrap().remove(key)),
+        }
+        claims
+    }
+
+    fn check(alg: Algorithm, claims: &Value) -> Result<Claims, String> {
+        let got = check_token(&token(alg, claims), SECRET);
+        got.map_err(|e| format!("{:?}", e.kind()))
+    }
+
+    fn rejected_with(claims: Value, want: &str, why: &str) {
+        let got = check(Algorithm::HS256, &claims);
+        let what = format!("check_token gave the left value for a token with claims {claims}");
+        assert_eq!(got, Err(want.to_string()), "{what}: {why}");
+    }
+
+    fn alice() -> Result<Claims, String> {
+        let sub = "alice".to_string();
+        Ok(Claims { sub, exp: FUTURE })
+    }
+
+    #[test]
+    fn issued_tokens_name_issuer_and_audience() {
+        let issued = issue_token("alice", FUTURE, SECRET).expect("issue_token failed");
+        let payload = issued.split('.').nth(1).expect("a JWT has three parts");
+        let payload = URL_SAFE_NO_PAD.decode(payload).expect("base64url");
+        let claims: Value = serde_json::from_slice(&payload).expect("the payload is JSON");
+        let want = alice_with("sub", Some(json!("alice")));
+        let why = format!("issue_token(\"alice\", {FUTURE}) made the wrong claims");
+        assert_eq!(claims, want, "{why}");
+        let checked = check_token(&issued, SECRET).map_err(|e| format!("{:?}", e.kind()));
+        let why = "check_token should accept a token from issue_token";
+        assert_eq!(checked, alice(), "{why}");
+    }
+
+    #[test]
+    fn audience_may_be_a_list_that_includes_ours() {
+        let claims = alice_with("aud", Some(json!(["billing-api", AUDIENCE])));
+        let why = format!("an aud list that includes {AUDIENCE:?} should be accepted");
+        assert_eq!(check(Algorithm::HS256, &claims), alice(), "{why}");
+    }
+
+    #[test]
+    fn another_audience_is_rejected() {
+        let claims = alice_with("aud", Some(json!("billing-api")));
+        let why = "the token is for another service";
+        rejected_with(claims, "InvalidAudience", why);
+    }
+
+    #[test]
+    fn another_issuer_is_rejected() {
+        let claims = alice_with("iss", Some(json!("https://evil.example")));
+        let why = "we trust only tokens from our own issuer";
+        rejected_with(claims, "InvalidIssuer", why);
+    }
+
+    #[test]
+    fn an_expired_token_is_rejected() {
+        let claims = alice_with("exp", Some(json!(PAST)));
+        rejected_with(claims, "ExpiredSignature", "it expired in 2001");
+    }
+
+    #[test]
+    fn issuer_and_audience_are_required() {
+        let why = "a token without iss must not pass as if it were ours";
+        let want = "MissingRequiredClaim(\"iss\")";
+        rejected_with(alice_with("iss", None), want, why);
+        let why = "a token without aud must not pass as if it were for us";
+        let want = "MissingRequiredClaim(\"aud\")";
+        rejected_with(alice_with("aud", None), want, why);
+    }
+
+    #[test]
+    fn wrong_algorithm_and_wrong_secret_are_rejected() {
+        let got = check(Algorithm::HS512, &alice_with("sub", Some(json!("alice"))));
+        let why = "an HS512 token must be rejected: Validation::new(Algorithm::HS256)";
+        assert_eq!(got, Err("InvalidAlgorithm".to_string()), "{why}");
+        let forged = issue_token("alice", FUTURE, b"not-the-server-secret").unwrap();
+        let got = check_token(&forged, SECRET).map_err(|e| format!("{:?}", e.kind()));
+        let why = "a token signed with another secret must be rejected";
+        assert_eq!(got, Err("InvalidSignature".to_string()), "{why}");
+    }
+}

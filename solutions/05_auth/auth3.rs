@@ -1,0 +1,190 @@
+//! # base64url without padding
+//!
+//! Tokens travel in URLs, headers and cookies, which only take text. Base64
+//! turns any bytes into text: every 3 bytes (24 bits) become 4 characters of
+//! 6 bits each, taken from a 64-character alphabet. The standard alphabet ends
+//! in `+` and `/`, which mean something in URLs, so "base64url" (RFC 4648 §5)
+//! uses `-` and `_` instead. JSON Web Tokens use base64url *without* the `=`
+//! padding (RFC 7515 §2, "Base64url Encoding"), and so does this exercise.
+//!
+//! Without padding the last group can be short:
+//! - 3 bytes -> 4 characters, 2 bytes -> 3 characters, 1 byte -> 2 characters;
+//! - so going back, 4 characters -> 3 bytes, 3 -> 2, 2 -> 1, and a group of a
+//!   single character is impossible (6 bits cannot make a byte): a text whose
+//!   length is `4k + 1` is not valid base64url.
+//!
+//! Take the first 3 bytes `b0 b1 b2` as one number
+//! `n = (b0 << 16) | (b1 << 8) | b2`; its characters are the sextets
+//! `n >> 18`, `n >> 12`, `n >> 6` and `n`, each masked with `& 0b11_1111`
+//! and looked up in `ALPHABET`. Decoding runs the same steps backwards.
+//! A decoder must reject anything outside the alphabet, including `+`, `/`,
+//! `=` and whitespace: tokens are compared and signed as exact strings.
+//!
+//! Read more: RFC 4648 §4, §5 and the test vectors in §10.
+//! (In real code use the `base64` crate, as the later exercises do; here you
+//! write it once by hand to see there is no magic.)
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+#[derive(Debug, PartialEq)]
+enum DecodeError {
+    InvalidCharacter(char),
+    InvalidLength,
+}
+
+/// The 6-bit value of a base64url character, e.g. `'A'` -> 0, `'_'` -> 63.
+fn sextet(c: char) -> Option<u32> {
+    ALPHABET
+        .iter()
+        .position(|&a| a as char == c)
+        .map(|i| i as u32)
+}
+
+fn encode(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let mut n = 0u32;
+        for (i, &byte) in chunk.iter().enumerate() {
+            n |= u32::from(byte) << (16 - 8 * i);
+        }
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[((n >> (18 - 6 * i)) & 0b11_1111) as usize] as char);
+        }
+    }
+    out
+}
+
+fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
+    let mut values = Vec::new();
+    for c in text.chars() {
+        values.push(sextet(c).ok_or(DecodeError::InvalidCharacter(c))?);
+    }
+    if values.len() % 4 == 1 {
+        return Err(DecodeError::InvalidLength);
+    }
+    let mut out = Vec::new();
+    for group in values.chunks(4) {
+        let mut n = 0u32;
+        for (i, value) in group.iter().enumerate() {
+            n |= value << (18 - 6 * i);
+        }
+        for i in 0..group.len() - 1 {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Ok(out)
+}
+
+fn main() {
+    println!("{}", encode(b"{\"alg\":\"HS256\"}"));
+    println!("{:?}", decode("eyJhbGciOiJIUzI1NiJ9"));
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    // RFC 4648 §10, with the padding removed.
+    const VECTORS: [(&str, &str); 7] = [
+        ("", ""),
+        ("f", "Zg"),
+        ("fo", "Zm8"),
+        ("foo", "Zm9v"),
+        ("foob", "Zm9vYg"),
+        ("fooba", "Zm9vYmE"),
+        ("foobar", "Zm9vYmFy"),
+    ];
+
+    #[test]
+    fn encodes_the_rfc_4648_test_vectors() {
+        for (plain, encoded) in VECTORS {
+            let got = encode(plain.as_bytes());
+            assert_eq!(
+                got, encoded,
+                "encode({plain:?}) gave {got:?}, expected {encoded:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn decodes_the_rfc_4648_test_vectors() {
+        for (plain, encoded) in VECTORS {
+            let got = decode(encoded);
+            assert_eq!(
+                got,
+                Ok(plain.as_bytes().to_vec()),
+                "decode({encoded:?}) gave {got:?}, expected the bytes of {plain:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn uses_the_url_safe_alphabet() {
+        let got = encode(&[0xfb, 0xff, 0xbf, 0xfb, 0xff]);
+        assert_eq!(
+            got, "-_-_-_8",
+            "encode([0xfb, 0xff, 0xbf, 0xfb, 0xff]) gave {got:?}: base64url uses `-` and `_` \
+             where standard base64 uses `+` and `/`, and no `=` padding"
+        );
+        let got = decode("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9");
+        assert_eq!(
+            got.map(String::from_utf8),
+            Ok(Ok(r#"{"alg":"HS256","typ":"JWT"}"#.to_string())),
+            "decoding the header of a real JWT went wrong"
+        );
+    }
+
+    #[test]
+    fn agrees_with_the_base64_crate_for_every_length() {
+        for len in 0..=48usize {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + len * 11) as u8).collect();
+            let expected = URL_SAFE_NO_PAD.encode(&bytes);
+            let got = encode(&bytes);
+            assert_eq!(
+                got, expected,
+                "encode({bytes:?}) disagrees with the base64 crate"
+            );
+            let back = decode(&expected);
+            assert_eq!(
+                back,
+                Ok(bytes),
+                "decode({expected:?}) disagrees with the base64 crate"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_characters_outside_the_alphabet() {
+        for (text, bad) in [
+            ("Zm9v+A", '+'),
+            ("Zm9v/A", '/'),
+            ("Zg==", '='),
+            ("Zm 9v", ' '),
+            ("Zmé9", 'é'),
+        ] {
+            let got = decode(text);
+            assert_eq!(
+                got,
+                Err(DecodeError::InvalidCharacter(bad)),
+                "decode({text:?}) gave {got:?}, but {bad:?} is not a base64url character"
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_impossible_lengths() {
+        for text in ["Z", "Zm9vY", "Zm9vYmFyZ"] {
+            let got = decode(text);
+            assert_eq!(
+                got,
+                Err(DecodeError::InvalidLength),
+                "decode({text:?}) gave {got:?}: {} characters leave a last group of one \
+                 character, 6 bits, which cannot make a byte",
+                text.len()
+            );
+        }
+    }
+}
