@@ -894,3 +894,16 @@ fn a_course_folder_not_seen_before_asks_before_running_code() {
         out.stderr
     );
 }
+
+#[test]
+fn init_without_cargo_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Run::from(
+        command(tmp.path())
+            .args(["init", "ws"])
+            .env("BACKENDLINGS_CARGO", "/nonexistent/cargo")
+            .output()
+            .unwrap(),
+    );
+    out.expect(2, &["Created ws"]).stderr_has(&["cargo could not be started", "https://rustup.rs"]);
+}
