@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
 use crate::check::{self, Progress, Target, Verdict};
-use crate::course::Exercise;
+use crate::course::{Exercise, layout};
 use crate::state::StateFile;
 use crate::ui;
 use crate::workspace::{Workspace, WorkspaceError};
@@ -137,13 +137,13 @@ impl Session {
         };
         if !verdict.passed() {
             self.state.mark_not_done(&ex.name);
-            self.state.save()?;
+            self.save()?;
             return Ok((Advance::Stay, None));
         }
         let solution = self.ws.reveal_solution(ex)?;
         let was_current = self.state.state.current == ex.name;
         let next = self.state.mark_done(&self.ws.course, &ex.name.clone());
-        self.state.save()?;
+        self.save()?;
         let advance = match next {
             None => Advance::Finished,
             Some(next) if was_current => Advance::To(next),
@@ -155,7 +155,13 @@ impl Session {
     /// Moves to another exercise without finishing this one.
     pub fn set_current(&mut self, name: &str) -> Result<(), Error> {
         self.state.state.current = name.to_string();
+        self.save()
+    }
+
+    /// Saves the progress, and points the editor's checks at the current exercise.
+    pub fn save(&mut self) -> Result<(), Error> {
         self.state.save()?;
+        layout::update_vscode_settings(&self.ws.root, &self.state.state.current)?;
         Ok(())
     }
 

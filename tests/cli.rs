@@ -256,6 +256,11 @@ fn run_a_solved_exercise_passes_reveals_the_solution_and_moves_on() {
     );
     assert!(f.ws.join("solutions/00_basics/first.rs").is_file());
     assert!(f.state().contains("current = \"second\""), "{}", f.state());
+    let settings = fs::read_to_string(f.ws.join(".vscode/settings.json")).unwrap();
+    assert!(
+        settings.contains(r#"["--bin", "second", "--profile", "test"]"#),
+        "the editor checks the current exercise only:\n{settings}"
+    );
 }
 
 #[test]
@@ -905,5 +910,24 @@ fn init_without_cargo_says_what_to_do() {
             .output()
             .unwrap(),
     );
-    out.expect(2, &["Created ws"]).stderr_has(&["cargo could not be started", "https://rustup.rs"]);
+    out.expect(2, &["Created ws"])
+        .stderr_has(&["cargo could not be started", "https://rustup.rs"]);
+}
+
+#[test]
+fn dev_check_names_missing_hints_and_missing_solutions() {
+    let f = Fixture::new();
+    let no_hints = INFO.replace("hints = [\"Same as first.\"]\n", "");
+    write(&f.course.join("info.toml"), &no_hints);
+    f.run_in(&f.course, &["dev", "check"])
+        .expect(2, &[])
+        .stderr_has(&[
+            "info.toml:10:1: exercises[1].hints: the exercise has no hints",
+            "fix: add `hints = [",
+        ]);
+    write(&f.course.join("info.toml"), INFO);
+    fs::remove_file(f.course.join("solutions/00_basics/second.rs")).unwrap();
+    f.run_in(&f.course, &["dev", "check"])
+        .expect(2, &[])
+        .stderr_has(&["info.toml:11:8: exercise \"second\": the solution file solutions/00_basics/second.rs does not exist"]);
 }

@@ -83,7 +83,10 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
     let bins = layout::exercise_bins(&course, "");
     write("Cargo.toml", &layout::cargo_toml(&course, &bins))?;
     write(".gitignore", layout::GITIGNORE)?;
-    write(".vscode/settings.json", layout::VSCODE_SETTINGS)?;
+    write(
+        ".vscode/settings.json",
+        &layout::vscode_settings(&course.exercises[0].name),
+    )?;
     write(
         "solutions/README.md",
         "Each exercise's solution appears here once your version passes: compare them!\n",

@@ -282,17 +282,25 @@ pub fn parse(file: &str, text: &str) -> Result<Course, InfoError> {
     }
 }
 
-/// Where a field is, for a check made after parsing (such as a missing file).
+/// Where a field of an exercise is, for a check made after parsing (such as a missing file):
+/// the exercise's `name = "..."` line, or its `field` key within the same table.
 pub fn locate_exercise_field(text: &str, name: &str, field: &str) -> (usize, usize) {
-    let needle = format!("\"{name}\"");
-    let Some(name_at) = text.find(&needle) else {
+    let Some(name_at) = text.find(&format!("name = \"{name}\"")) else {
         return (1, 1);
     };
-    let field_at = text[name_at..]
+    let table_end = text[name_at..]
+        .find("[[exercises]]")
+        .map_or(text.len(), |end| name_at + end);
+    let field_at = text[name_at..table_end]
         .find(&format!("{field} ="))
-        .map(|offset| name_at + offset)
-        .unwrap_or(name_at);
-    line_column(text, field_at)
+        .map_or(name_at, |offset| name_at + offset);
+    let column_of_value = if field_at == name_at {
+        "name = ".len()
+    } else {
+        0
+    };
+    let (line, column) = line_column(text, field_at);
+    (line, column + column_of_value)
 }
 
 /// `[a-z0-9_]+`: exercise names double as cargo target names and path segments.
@@ -435,6 +443,17 @@ hints = ["a"]
         let p = &problems("format_version = 1\n[[exercises]\n")[0];
         assert_eq!(p.line, 2);
         assert_eq!(p.field, "(syntax)");
+    }
+
+    #[test]
+    fn fields_are_located_within_their_exercise() {
+        assert_eq!(locate_exercise_field(GOOD, "run1", "name"), (13, 8));
+        assert_eq!(locate_exercise_field(GOOD, "run1", "mode"), (15, 1));
+        assert_eq!(
+            locate_exercise_field(GOOD, "intro1", "mode"),
+            (8, 8),
+            "intro1 has no mode: its name"
+        );
     }
 
     #[test]

@@ -63,12 +63,38 @@ pub fn exercise_bins(course: &Course, prefix: &str) -> Vec<Bin> {
         .collect()
 }
 
-/// VS Code settings: rust-analyzer builds into its own target folder, so a check never
-/// waits for the editor's cargo lock (and the editor never invalidates the runner's cache).
-pub const VSCODE_SETTINGS: &str = r#"{
-    "rust-analyzer.cargo.targetDir": true
+/// First line of the VS Code settings we write; while it is there, the file is ours to update.
+pub const VSCODE_MARKER: &str = "// Written by backendlings";
+
+/// VS Code settings for the exercise the learner is on. rust-analyzer builds into its own
+/// target folder, so a check never waits for the editor's cargo lock; and its cargo check
+/// covers only the current exercise (in test mode, so the tests are checked too), so the
+/// editor is not flooded with the errors of every exercise not started yet.
+pub fn vscode_settings(current: &str) -> String {
+    format!(
+        r#"{VSCODE_MARKER}: it points rust-analyzer's checks at the exercise you are on.
+// Delete these two lines to make the file yours; backendlings then leaves it alone.
+{{
+    "rust-analyzer.cargo.targetDir": true,
+    "rust-analyzer.check.allTargets": false,
+    "rust-analyzer.check.extraArgs": ["--bin", "{current}", "--profile", "test"]
+}}
+"#
+    )
 }
-"#;
+
+/// Points the workspace's editor settings at `current`, unless the learner made them theirs.
+pub fn update_vscode_settings(root: &Path, current: &str) -> std::io::Result<()> {
+    let path = root.join(".vscode").join("settings.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let wanted = vscode_settings(current);
+    if text.starts_with(VSCODE_MARKER) && text != wanted {
+        std::fs::write(path, wanted)?;
+    }
+    Ok(())
+}
 
 pub const GITIGNORE: &str = "target/\n.backendlings/backups/\n";
 

@@ -39,12 +39,9 @@ pub fn file_link(path: &Path, text: &str) -> String {
     )
 }
 
-/// A progress bar on stderr, drawn only where colours are (a terminal without `NO_COLOR`).
+/// A progress bar on stderr (indicatif draws nothing when stderr is not a terminal).
 pub fn progress_bar(len: usize, prefix: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len as u64);
-    if !colors() {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
     let template = format!("{prefix}{{bar:30.green}} {{pos}}/{{len}} {{msg}}");
     bar.set_style(
         indicatif::ProgressStyle::with_template(&template)
