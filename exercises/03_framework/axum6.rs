@@ -97,10 +97,10 @@ mod tests {
     use tokio::sync::oneshot;
     use tokio::task::JoinHandle;
 
-    /// Awaits `future`, but fails the test after 5 s with `failure`.
+    /// Awaits `future`, but fails the test after 2 s with `failure`.
     async fn within<T>(failure: &str, future: impl Future<Output = T>) -> T {
-        let result = tokio::time::timeout(Duration::from_secs(5), future).await;
-        result.unwrap_or_else(|_| panic!("{failure} (waited 5 s)"))
+        let result = tokio::time::timeout(Duration::from_secs(2), future).await;
+        result.unwrap_or_else(|_| panic!("{failure} (waited 2 s)"))
     }
 
     /// Runs the server on a free port; answers its address, the sender that

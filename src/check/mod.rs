@@ -70,6 +70,8 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
 #[derive(Debug)]
 pub enum CheckError {
     CargoMissing(std::io::Error),
+    /// The build folder could not be written.
+    Io(std::io::Error),
 }
 
 impl fmt::Display for CheckError {
@@ -80,6 +82,7 @@ impl fmt::Display for CheckError {
                 "cargo could not be started ({e})\n  fix: install Rust with rustup (https://rustup.rs) \
                  and make sure `cargo` is on your PATH"
             ),
+            CheckError::Io(e) => write!(f, "could not write the build folder: {e}"),
         }
     }
 }
@@ -162,8 +165,7 @@ pub fn check(
     }
     if !graded.is_empty() {
         let refs: Vec<&Target> = graded.iter().map(|&i| &targets[i]).collect();
-        let problems =
-            mutants::write_project(build_dir, &refs).map_err(CheckError::CargoMissing)?;
+        let problems = mutants::write_project(build_dir, &refs).map_err(CheckError::Io)?;
         let mut ready = Vec::new();
         for (&i, problem) in graded.iter().zip(problems) {
             match problem {
@@ -230,28 +232,30 @@ fn tampering(target: &Target<'_>) -> Option<Verdict> {
     }
     let original = target.original.as_deref()?;
     let learner = std::fs::read_to_string(&target.source).unwrap_or_default();
+    let name = &target.exercise.name;
+    let reset = format!(
+        "(`backendlings reset {name}` restores the file and keeps your version as a backup.)"
+    );
     let details = match tests_section::find_tampering(original, &learner)? {
-        Tampering::MarkerRemoved => "The line `// ---- grading tests …` and the tests below it are gone. \
-             The grader only counts the course's own tests: put them back (`backendlings reset NAME` \
-             restores the file and keeps your version as a backup)."
-            .to_string(),
+        Tampering::MarkerRemoved => format!(
+            "The line `// ---- grading tests …` and the tests below it are gone. The grader only \
+             counts the course's own tests: put them back.\n{reset}"
+        ),
         Tampering::Changed {
             original_line,
             original,
         } => format!(
             "The grading tests were changed. The grader only counts the course's own tests, so undo \
              your changes below the `// ---- grading tests` line.\nThe first difference is at line \
-             {original_line}, which should read:\n  {original}\n(`backendlings reset NAME` restores the \
-             file and keeps your version as a backup.)"
+             {original_line}, which should read:\n  {original}\n{reset}"
         ),
     };
-    Some(Verdict {
-        exercise: target.exercise.name.clone(),
+    let graded = grade::Graded {
         outcome: Outcome::Tampered,
         summary: "the grading tests were changed".into(),
-        details: details.replace("NAME", &target.exercise.name),
-        duration: Duration::ZERO,
-    })
+        details,
+    };
+    Some(verdict_of(target.exercise, graded, Duration::ZERO))
 }
 
 fn run_one(build_dir: &Path, target: &Target<'_>, build: &cargo::Build) -> Verdict {
