@@ -7,7 +7,7 @@ mod scaffold;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
-use crate::course::{Course, layout};
+use crate::course::layout;
 use crate::session::Error;
 use crate::workspace::Workspace;
 
@@ -24,29 +24,29 @@ pub fn update() -> Result<ExitCode, Error> {
 }
 
 pub fn update_in(root: &Path) -> Result<(), Error> {
-    let course = Course::load_dir(root, false)?;
+    // Opening writes the build project of a course folder whose Cargo.toml is not ours.
     let ws = Workspace::open(root)?;
     if ws.build_dir == root {
         // A workspace or course folder whose Cargo.toml is ours: rewrite it in place.
-        let bins = layout::exercise_bins(&course, "");
-        std::fs::write(root.join("Cargo.toml"), layout::cargo_toml(&course, &bins))?;
+        let bins = layout::exercise_bins(&ws.course, "");
+        std::fs::write(
+            root.join("Cargo.toml"),
+            layout::cargo_toml(&ws.course, &bins),
+        )?;
     }
-    let dev = ws.with_build_dir(check::build_dir(root));
-    dev.write_build_project(&check::dev_bins(&course))?;
     // `cargo metadata` resolves what the lock file lacks and keeps what it pins.
     let status = Command::new(crate::check::cargo::cargo_program())
         .args(["metadata", "--format-version", "1"])
-        .current_dir(&dev.build_dir)
+        .current_dir(&ws.build_dir)
         .stdout(Stdio::null())
         .status()
         .map_err(crate::check::CheckError::CargoMissing)?;
     if !status.success() {
         return Err("cargo could not resolve the course's dependencies (see above)".into());
     }
-    let lock = std::fs::read_to_string(dev.build_dir.join("Cargo.lock"))?;
-    std::fs::write(root.join("course.lock"), &lock)?;
-    if dev.root.join("Cargo.toml").is_file() && layout::is_generated(&dev.root.join("Cargo.toml")) {
-        std::fs::write(root.join("Cargo.lock"), &lock)?;
+    if ws.is_course_folder() {
+        let lock = std::fs::read_to_string(ws.build_dir.join("Cargo.lock"))?;
+        std::fs::write(root.join("course.lock"), lock)?;
     }
     Ok(())
 }
