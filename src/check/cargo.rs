@@ -66,6 +66,47 @@ struct CompilerMessage {
     rendered: Option<String>,
 }
 
+impl Build {
+    /// Takes in one line of cargo's JSON output; returns the crate's name when a crate was
+    /// compiled.
+    fn read_message(&mut self, line: &str) -> Option<String> {
+        let msg = serde_json::from_str::<Message>(line).ok()?;
+        match msg.reason.as_str() {
+            "compiler-artifact" => {
+                let target = msg.target?;
+                let is_bin = target.kind.iter().any(|k| k == "bin");
+                if let (true, Some(exe)) = (is_bin, msg.executable) {
+                    let is_test = msg.profile.is_some_and(|p| p.test);
+                    let map = if is_test {
+                        &mut self.tests
+                    } else {
+                        &mut self.programs
+                    };
+                    map.insert(target.name.clone(), exe);
+                }
+                return Some(target.name);
+            }
+            "compiler-message" => {
+                let (target, message) = (msg.target?, msg.message?);
+                let rendered = message.rendered?;
+                let entry = self.diagnostics.entry(target.name).or_default();
+                let list = if message.level.starts_with("error") {
+                    &mut entry.errors
+                } else {
+                    &mut entry.warnings
+                };
+                // The test and the normal build of a bin report the same diagnostic twice.
+                if !list.contains(&rendered) {
+                    list.push(rendered);
+                }
+            }
+            "build-finished" => self.success = msg.success.unwrap_or(false),
+            _ => {}
+        }
+        None
+    }
+}
+
 /// Runs cargo in `dir`. `on_artifact` is called for each compiled crate (for progress bars).
 pub fn build(
     dir: &Path,
@@ -118,44 +159,8 @@ pub fn build(
     let stdout = child.stdout.take().expect("stdout is piped");
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
-        let Ok(msg) = serde_json::from_str::<Message>(&line) else {
-            continue;
-        };
-        match msg.reason.as_str() {
-            "compiler-artifact" => {
-                let Some(target) = msg.target else { continue };
-                on_artifact(&target.name);
-                let is_bin = target.kind.iter().any(|k| k == "bin");
-                if let (true, Some(exe)) = (is_bin, msg.executable) {
-                    let is_test = msg.profile.is_some_and(|p| p.test);
-                    let map = if is_test {
-                        &mut build.tests
-                    } else {
-                        &mut build.programs
-                    };
-                    map.insert(target.name, exe);
-                }
-            }
-            "compiler-message" => {
-                let (Some(target), Some(message)) = (msg.target, msg.message) else {
-                    continue;
-                };
-                let Some(rendered) = message.rendered else {
-                    continue;
-                };
-                let entry = build.diagnostics.entry(target.name).or_default();
-                let list = if message.level.starts_with("error") {
-                    &mut entry.errors
-                } else {
-                    &mut entry.warnings
-                };
-                // The test and the normal build of a bin report the same diagnostic twice.
-                if !list.contains(&rendered) {
-                    list.push(rendered);
-                }
-            }
-            "build-finished" => build.success = msg.success.unwrap_or(false),
-            _ => {}
+        if let Some(crate_name) = build.read_message(&line) {
+            on_artifact(&crate_name);
         }
     }
     let status = child.wait().map_err(CheckError::CargoMissing)?;
@@ -167,4 +172,46 @@ pub fn build(
 /// The cargo to run: `$BACKENDLINGS_CARGO` if set (a wrapper, a toolchain), else from PATH.
 pub fn cargo_program() -> String {
     std::env::var("BACKENDLINGS_CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(lines: &[&str]) -> (Build, Vec<String>) {
+        let mut build = Build::default();
+        let compiled = lines.iter().filter_map(|l| build.read_message(l)).collect();
+        (build, compiled)
+    }
+
+    #[test]
+    fn test_and_program_executables_are_told_apart() {
+        let (build, compiled) = read(&[
+            r#"{"reason":"compiler-artifact","target":{"name":"serde","kind":["lib"]},"profile":{"test":false},"executable":null}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"http1","kind":["bin"]},"profile":{"test":true},"executable":"/t/http1-abc"}"#,
+            r#"{"reason":"compiler-artifact","target":{"name":"run1","kind":["bin"]},"profile":{"test":false},"executable":"/t/run1"}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+        ]);
+        assert_eq!(compiled, ["serde", "http1", "run1"]);
+        assert_eq!(build.tests["http1"], PathBuf::from("/t/http1-abc"));
+        assert_eq!(build.programs["run1"], PathBuf::from("/t/run1"));
+        assert!(build.success);
+    }
+
+    #[test]
+    fn diagnostics_are_kept_per_target_once_each() {
+        let error = r#"{"reason":"compiler-message","target":{"name":"http1","kind":["bin"]},"message":{"level":"error","rendered":"error[E0308]: mismatched types"}}"#;
+        let warning = r#"{"reason":"compiler-message","target":{"name":"http1","kind":["bin"]},"message":{"level":"warning","rendered":"warning: unused variable"}}"#;
+        let (build, _) = read(&[
+            error,
+            warning,
+            error,
+            "test output that is not JSON",
+            r#"{"reason":"build-finished","success":false}"#,
+        ]);
+        let d = &build.diagnostics["http1"];
+        assert_eq!(d.errors, ["error[E0308]: mismatched types"]);
+        assert_eq!(d.warnings, ["warning: unused variable"]);
+        assert!(!build.success);
+    }
 }
