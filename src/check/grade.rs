@@ -51,7 +51,13 @@ pub fn grade_program(run: &RunOutput, timeout_secs: u64, expected: Option<&str>)
     if let Some(limit) = limit_exceeded(run, timeout_secs) {
         return limit;
     }
-    let status = run.status.expect("a run within its limits has a status");
+    let Some(status) = run.status else {
+        return Graded {
+            outcome: Outcome::Failed,
+            details: crashed_text(run),
+            summary: "the program did not finish".into(),
+        };
+    };
     if !status.success() {
         return Graded {
             outcome: Outcome::Failed,

@@ -329,7 +329,10 @@ impl Watch<'_> {
             }
             Command::Hint => {
                 let name = self.session.state.state.current.clone();
-                if let Some(ex) = self.session.ws.course.find(&name).cloned() {
+                // info.toml validation guarantees every exercise at least one hint.
+                if let Some(ex) = self.session.ws.course.find(&name).cloned()
+                    && !ex.hints.is_empty()
+                {
                     let level = self.session.state.use_hint(&name, ex.hints.len());
                     self.session.state.save()?;
                     self.show(&Event::Hint {
