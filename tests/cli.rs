@@ -638,6 +638,28 @@ fn watch_mode_ignores_saves_that_change_nothing_and_finishes_the_course() {
 }
 
 #[test]
+fn a_save_during_a_check_drops_the_stale_verdict_and_checks_again() {
+    let f = Fixture::new();
+    let w = Watcher::start(&f.ws);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    // A version whose tests take a while, so that the next save lands during its check.
+    let slow = "{ let start = std::time::Instant::now(); while start.elapsed() < std::time::Duration::from_millis(1500) {} 42 }";
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", slow),
+    );
+    w.next("check_started");
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", "40 + 2"),
+    );
+    let dropped = w.next("verdict_dropped");
+    assert_eq!(dropped["exercise"], "first");
+    w.next("check_started");
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+}
+
+#[test]
 fn watch_mode_polls_when_asked() {
     let f = Fixture::new();
     let w = Watcher::start_with(&f.ws, &["--poll"]);
