@@ -152,6 +152,22 @@ impl Session {
         Ok((advance, solution))
     }
 
+    /// Checks every exercise and records each verdict. The learner stays on their current
+    /// exercise unless it passed; then they move to the next unfinished one.
+    pub fn check_all(&mut self, progress: &dyn Progress) -> Result<Vec<Verdict>, Error> {
+        let exercises = self.ws.course.exercises.clone();
+        let refs: Vec<&Exercise> = exercises.iter().collect();
+        let verdicts = self.check(&refs, progress)?;
+        let current = self.state.state.current.clone();
+        for verdict in &verdicts {
+            self.record(verdict)?;
+        }
+        if !self.state.is_done(&current) {
+            self.set_current(&current)?;
+        }
+        Ok(verdicts)
+    }
+
     /// Moves to another exercise without finishing this one.
     pub fn set_current(&mut self, name: &str) -> Result<(), Error> {
         self.state.state.current = name.to_string();

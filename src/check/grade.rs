@@ -261,11 +261,16 @@ fn pretty_test_name(name: &str) -> String {
     name.rsplit("::").next().unwrap_or(name).replace('_', " ")
 }
 
-fn indent(text: &str) -> String {
+/// Every line of `text`, after `prefix`.
+pub fn indent_by(prefix: &str, text: &str) -> String {
     text.lines()
-        .map(|l| format!("  {l}"))
+        .map(|l| format!("{prefix}{l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn indent(text: &str) -> String {
+    indent_by("  ", text)
 }
 
 fn last_lines(text: &str, n: usize) -> String {

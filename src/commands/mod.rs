@@ -79,19 +79,9 @@ pub fn reset(name: &str) -> CommandResult {
 
 pub fn check_all() -> CommandResult {
     let mut session = Session::open()?;
-    let exercises: Vec<_> = session.ws.course.exercises.clone();
-    let refs: Vec<_> = exercises.iter().collect();
-    let bar = ui::progress_bar(refs.len(), "");
-    let verdicts = session.check(&refs, &ui::CheckBar(bar.clone()))?;
+    let bar = ui::progress_bar(session.ws.course.exercises.len(), "");
+    let verdicts = session.check_all(&ui::CheckBar(bar.clone()))?;
     bar.finish_and_clear();
-    let current_before = session.state.state.current.clone();
-    for verdict in &verdicts {
-        session.record(verdict)?;
-    }
-    // check-all does not move the learner on; it only fixes a current exercise already done.
-    if !session.state.is_done(&current_before) {
-        session.set_current(&current_before)?;
-    }
     let failed: Vec<&Verdict> = verdicts.iter().filter(|v| !v.passed()).collect();
     for verdict in &failed {
         println!("{}", ui::headline(verdict));

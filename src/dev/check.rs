@@ -3,13 +3,12 @@
 //! All exercises and solutions are built in one cargo invocation and run in parallel.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use console::style;
 
-use crate::check::{self, Outcome, Target, Verdict, mutants};
+use crate::check::{self, Outcome, Target, Verdict, grade, mutants};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
 use crate::ui;
@@ -131,12 +130,12 @@ fn verdict_problem(target: &Target<'_>, verdict: &Verdict) -> Option<Problem> {
         (true, Outcome::Passed) => return None,
         (true, Outcome::Tampered) => format!(
             "the solution's grading tests differ from the exercise's; they must be identical\n{}",
-            indent(&verdict.details)
+            grade::indent_by("    ", &verdict.details)
         ),
         (true, _) => format!(
             "the solution does not pass: {}\n{}",
             verdict.summary,
-            indent(&verdict.details)
+            grade::indent_by("    ", &verdict.details)
         ),
     };
     Some(Problem { place, message })
@@ -289,12 +288,4 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
-}
-
-fn indent(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines() {
-        let _ = writeln!(out, "    {line}");
-    }
-    out.trim_end().to_string()
 }

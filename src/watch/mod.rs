@@ -364,16 +364,7 @@ impl Watch<'_> {
     }
 
     fn check_all(&mut self) -> Result<(), Error> {
-        let exercises = self.session.ws.course.exercises.clone();
-        let refs: Vec<_> = exercises.iter().collect();
-        let verdicts = self.session.check(&refs, &check::Quiet)?;
-        let current = self.session.state.state.current.clone();
-        for verdict in &verdicts {
-            self.session.record(verdict)?;
-        }
-        if !self.session.state.is_done(&current) {
-            self.session.set_current(&current)?;
-        }
+        let verdicts = self.session.check_all(&check::Quiet)?;
         let passed = verdicts.iter().filter(|v| v.passed()).count();
         self.show(&Event::CheckAllFinished {
             passed,
