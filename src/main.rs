@@ -112,6 +112,12 @@ enum DevCommand {
     Check {
         /// Check only these exercises
         names: Vec<String>,
+        /// Show, for every wrong attempt, the message a learner who made that mistake reads
+        #[arg(long)]
+        show_wrong: bool,
+        /// Build in this folder instead of target/backendlings-dev (to run checks side by side)
+        #[arg(long, value_name = "DIR")]
+        build_dir: Option<PathBuf>,
     },
     /// Regenerate generated files (Cargo.toml, lock file) after info.toml changed
     Update,
@@ -142,7 +148,15 @@ fn main() -> ExitCode {
         Command::Progress => commands::progress(),
         Command::Grade { format, output } => report::grade(format, output.as_deref()),
         Command::Dev(DevCommand::New { dir }) => dev::new(&dir),
-        Command::Dev(DevCommand::Check { names }) => dev::check(&names),
+        Command::Dev(DevCommand::Check {
+            names,
+            show_wrong,
+            build_dir,
+        }) => dev::check(&dev::CheckOptions {
+            names,
+            show_wrong,
+            build_dir,
+        }),
         Command::Dev(DevCommand::Update) => dev::update(),
         Command::Dev(DevCommand::Add { topic, name }) => dev::add(&topic, &name),
     };

@@ -731,6 +731,80 @@ fn dev_check_reports_every_kind_of_problem_at_once() {
 }
 
 #[test]
+fn dev_check_proves_wrong_attempts_fail_with_the_message_they_expect() {
+    let f = Fixture::new();
+    let wrong = |slug: &str, text: &str| {
+        write(
+            &f.course.join(format!("wrong/00_basics/first/{slug}.rs")),
+            text,
+        );
+    };
+    let code = |body: &str| {
+        format!(
+            "fn answer() -> u32 {{\n    {body}\n}}\n\nfn main() {{\n    println!(\"{{}}\", answer());\n}}\n"
+        )
+    };
+    // Caught, and the learner is told: no problem.
+    wrong(
+        "off_by_one",
+        &format!(
+            "// wrong: off by one\n// expect: answer() should be 42\n{}",
+            code("41")
+        ),
+    );
+    // Passes: the tests miss this mistake.
+    wrong(
+        "lucky",
+        &format!("// wrong: right by luck\n{}", code("40 + 2")),
+    );
+    // Fails, but not with the words it promises.
+    wrong(
+        "silent",
+        &format!(
+            "// wrong: zero\n// expect: answer() should be positive\n{}",
+            code("0")
+        ),
+    );
+    // Proves nothing: it does not compile.
+    wrong(
+        "broken",
+        &format!("// wrong: a type error\n{}", code("\"42\"")),
+    );
+    wrong("unnamed", &code("7"));
+    let out = f.run_in(&f.course, &["dev", "check", "first", "--show-wrong"]);
+    out.expect(
+        1,
+        &[
+            "wrong/00_basics/first/off_by_one.rs (off by one)\n    failed: 2 of 2 tests failed",
+            "wrong/00_basics/first/lucky.rs: passes, but it is wrong (right by luck): add a test that catches this mistake",
+            "wrong/00_basics/first/silent.rs: fails, but the learner is not told [\"answer() should be positive\"]",
+            "wrong/00_basics/first/broken.rs: does not compile",
+            "wrong/00_basics/first/unnamed.rs: must start with a line `// wrong:",
+            "4 problem(s)",
+        ],
+    );
+    assert!(
+        !out.stdout.contains("wrong/00_basics/first/off_by_one.rs:"),
+        "{}",
+        out.stdout
+    );
+
+    // A course can demand a number of wrong attempts per exercise.
+    let info = fs::read_to_string(f.course.join("info.toml")).unwrap();
+    write(
+        &f.course.join("info.toml"),
+        &info.replace(
+            "format_version = 1",
+            "format_version = 1\nmin_wrong_attempts = 6",
+        ),
+    );
+    f.run_in(&f.course, &["dev", "check", "first"]).expect(
+        1,
+        &["wrong/00_basics/first: holds 4 wrong attempt(s); info.toml asks for at least 6"],
+    );
+}
+
+#[test]
 fn dev_check_finds_changed_tests_in_a_solution() {
     let f = Fixture::new();
     let path = f.course.join("solutions/00_basics/first.rs");

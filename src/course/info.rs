@@ -69,6 +69,8 @@ struct RawInfo {
     #[serde(default)]
     optimize_dependencies: Vec<String>,
     #[serde(default)]
+    min_wrong_attempts: usize,
+    #[serde(default)]
     exercises: Vec<Spanned<RawExercise>>,
 }
 
@@ -272,6 +274,7 @@ pub fn parse(file: &str, text: &str) -> Result<Course, InfoError> {
             final_message: raw.final_message,
             dependencies: raw.dependencies,
             optimize_dependencies: raw.optimize_dependencies,
+            min_wrong_attempts: raw.min_wrong_attempts,
             exercises,
         })
     } else {

@@ -81,6 +81,9 @@ pub struct Course {
     pub dependencies: toml::Table,
     /// Crates compiled with optimisations even in the dev profile (hashing that must be fast).
     pub optimize_dependencies: Vec<String>,
+    /// How many wrong attempts (`wrong/<dir>/<name>/`) `dev check` demands of each exercise
+    /// graded by tests or mutants: the course's proof that plausible mistakes fail.
+    pub min_wrong_attempts: usize,
     pub exercises: Vec<Exercise>,
 }
 

@@ -8,6 +8,7 @@ use std::process::{Command, ExitCode};
 
 use console::style;
 
+use super::wrong::{self, WrongAttempt};
 use crate::check::{self, Outcome, Target, Verdict, grade, mutants};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
@@ -31,17 +32,37 @@ pub fn solution_bin(ex: &Exercise) -> String {
     format!("{}-solution", ex.name)
 }
 
-/// The dev build project: every exercise and every solution as a bin.
-pub fn dev_bins(course: &Course) -> Vec<layout::Bin> {
-    let mut bins = layout::exercise_bins(course, "../../");
+/// The dev build project: every exercise and every solution as a bin (absolute paths, so that
+/// the project may live in any folder).
+pub fn dev_bins(root: &Path, course: &Course) -> Vec<layout::Bin> {
+    let prefix = format!("{}/", slash_path(root));
+    let mut bins = layout::exercise_bins(course, &prefix);
     bins.extend(course.exercises.iter().map(|ex| layout::Bin {
         name: solution_bin(ex),
-        path: format!("../../{}", slash_path(&ex.solution_path())),
+        path: format!("{prefix}{}", slash_path(&ex.solution_path())),
     }));
     bins
 }
 
-pub fn check(names: &[String]) -> Result<ExitCode, Error> {
+/// What `dev check` was asked for.
+pub struct Options {
+    /// Check only these exercises (all when empty).
+    pub names: Vec<String>,
+    /// Show, for every wrong attempt, the message a learner would see.
+    pub show_wrong: bool,
+    /// Build here instead of `target/backendlings-dev` (to run several checks at once).
+    pub build_dir: Option<PathBuf>,
+}
+
+/// Which side of an exercise a target builds.
+enum Side<'a> {
+    Exercise,
+    Solution,
+    Wrong(&'a WrongAttempt),
+}
+
+pub fn check(options: &Options) -> Result<ExitCode, Error> {
+    let names = &options.names;
     let root = std::env::current_dir()?;
     let course = Course::load_dir(&root, true)?;
     for name in names {
@@ -56,14 +77,62 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
         .collect();
 
     let mut problems = structure_problems(&root, &course, &selected);
-    problems.extend(format_problems(&root, &selected));
 
-    // Build both sides of every exercise with one cargo invocation.
-    let ws = Workspace::open(&root)?;
-    let ws = ws.with_build_dir(build_dir(&root));
-    ws.write_build_project(&dev_bins(&course))?;
-    let mut targets = Vec::new();
+    // Wrong attempts are composed into the build folder, next to the build project.
+    let build = match &options.build_dir {
+        Some(dir) => std::path::absolute(dir)?,
+        None => build_dir(&root),
+    };
+    let mut attempts: Vec<(&Exercise, Vec<WrongAttempt>)> = Vec::new();
     for ex in &selected {
+        let text = std::fs::read_to_string(root.join(ex.path())).unwrap_or_default();
+        let (found, bad) = wrong::read(&root, ex, &text);
+        problems.extend(
+            bad.into_iter()
+                .map(|(place, message)| Problem { place, message }),
+        );
+        if ex.mode != Mode::Run && found.len() < course.min_wrong_attempts {
+            problems.push(Problem {
+                place: slash_path(&wrong::folder(ex)),
+                message: format!(
+                    "holds {} wrong attempt(s); info.toml asks for at least {} per exercise \
+                     (plausible mistakes, each proven to fail: see docs/COURSE_FORMAT.md)",
+                    found.len(),
+                    course.min_wrong_attempts
+                ),
+            });
+        }
+        attempts.push((ex, found));
+    }
+    let wrong_files: Vec<PathBuf> = attempts
+        .iter()
+        .flat_map(|(_, found)| found.iter().map(|a| a.path.clone()))
+        .collect();
+    problems.extend(format_problems(&root, &selected, &wrong_files));
+    let wrong_dir = build.join("wrong");
+    std::fs::create_dir_all(&wrong_dir)?;
+    let mut bins = dev_bins(&root, &course);
+    for (ex, found) in &attempts {
+        for attempt in found {
+            let name = wrong::bin(ex, attempt);
+            let path = wrong_dir.join(format!("{name}.rs"));
+            write_if_changed(&path, &attempt.source)?;
+            bins.push(layout::Bin {
+                name,
+                path: slash_path(&path),
+            });
+        }
+    }
+
+    // Build every side of every exercise with one cargo invocation.
+    let ws = Workspace::open(&root)?;
+    let ws = ws.with_build_dir(build);
+    ws.write_build_project(&bins)?;
+    let mut targets = Vec::new();
+    let mut sides = Vec::new();
+    for (ex, found) in &attempts {
+        let ex = *ex;
+        sides.push(Side::Exercise);
         targets.push(Target {
             exercise: ex,
             bin: ex.name.clone(),
@@ -71,6 +140,7 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
             original: None,
             mutants: ws.mutants_impl(ex),
         });
+        sides.push(Side::Solution);
         targets.push(Target {
             exercise: ex,
             bin: solution_bin(ex),
@@ -79,6 +149,16 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
             original: std::fs::read_to_string(root.join(ex.path())).ok(),
             mutants: ws.mutants_impl(ex),
         });
+        for attempt in found {
+            sides.push(Side::Wrong(attempt));
+            targets.push(Target {
+                exercise: ex,
+                bin: wrong::bin(ex, attempt),
+                source: wrong_dir.join(format!("{}.rs", wrong::bin(ex, attempt))),
+                original: std::fs::read_to_string(root.join(ex.path())).ok(),
+                mutants: ws.mutants_impl(ex),
+            });
+        }
     }
     let bar = ui::progress_bar(targets.len(), "");
     bar.set_message("building");
@@ -89,15 +169,27 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
         &ui::CheckBar(bar.clone()),
     )?;
     bar.finish_and_clear();
-    for (target, verdict) in targets.iter().zip(&verdicts) {
-        problems.extend(verdict_problem(target, verdict));
+    let mut wrong_count = 0;
+    for ((target, verdict), side) in targets.iter().zip(&verdicts).zip(&sides) {
+        match side {
+            Side::Wrong(attempt) => {
+                wrong_count += 1;
+                if options.show_wrong {
+                    show_wrong(attempt, verdict);
+                }
+                problems.extend(wrong_problem(attempt, verdict));
+            }
+            _ => problems.extend(verdict_problem(target, verdict)),
+        }
     }
 
     if problems.is_empty() {
         println!(
-            "{} {} exercises checked: each fails as shipped, its solution passes, hints and formatting are in order.",
+            "{} {} exercises checked: each fails as shipped, its solution passes, its {} wrong \
+             attempts fail with the expected messages, hints and formatting are in order.",
             style("✓").green().bold(),
-            selected.len()
+            selected.len(),
+            wrong_count
         );
         Ok(ExitCode::SUCCESS)
     } else {
@@ -107,6 +199,64 @@ pub fn check(names: &[String]) -> Result<ExitCode, Error> {
         println!("\n{} problem(s) in the course.", problems.len());
         Ok(ExitCode::from(1))
     }
+}
+
+/// A wrong attempt must fail, by its tests (not by the compiler), with the expected words.
+fn wrong_problem(attempt: &WrongAttempt, verdict: &Verdict) -> Option<Problem> {
+    let place = slash_path(&attempt.path);
+    let message = match verdict.outcome {
+        Outcome::Passed => format!(
+            "passes, but it is wrong ({}): add a test that catches this mistake",
+            attempt.what
+        ),
+        Outcome::CompileError => format!(
+            "does not compile, so it proves nothing about the tests; make it compile \
+             ({})\n{}",
+            verdict.summary,
+            grade::indent_by("    ", &verdict.details)
+        ),
+        Outcome::Tampered => format!(
+            "changes the grading tests; leave the marker out and the tests are appended for you\n{}",
+            grade::indent_by("    ", &verdict.details)
+        ),
+        Outcome::Failed | Outcome::TimedOut => {
+            let shown = format!("{}\n{}", verdict.summary, verdict.details);
+            let missing: Vec<&String> = attempt
+                .expect
+                .iter()
+                .filter(|e| !shown.contains(e.as_str()))
+                .collect();
+            if missing.is_empty() {
+                return None;
+            }
+            format!(
+                "fails, but the learner is not told {missing:?}; they would read:\n{}",
+                grade::indent_by("    ", shown.trim_end())
+            )
+        }
+    };
+    Some(Problem { place, message })
+}
+
+/// What a learner who made this mistake reads.
+fn show_wrong(attempt: &WrongAttempt, verdict: &Verdict) {
+    println!(
+        "{} {} ({})\n    {}: {}\n{}\n",
+        style("•").dim(),
+        slash_path(&attempt.path),
+        attempt.what,
+        verdict.outcome.as_str(),
+        verdict.summary,
+        grade::indent_by("    ", verdict.details.trim_end())
+    );
+}
+
+/// Cargo decides what to rebuild by modification time: rewrite only what changed.
+fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text)?;
+    }
+    Ok(())
 }
 
 fn verdict_problem(target: &Target<'_>, verdict: &Verdict) -> Option<Problem> {
@@ -228,9 +378,9 @@ fn mutants_problems(root: &Path, ex: &Exercise, exercise_text: &str) -> Vec<Prob
     problems
 }
 
-/// `rustfmt --check` over every exercise and solution, in one invocation.
-fn format_problems(root: &Path, selected: &[&Exercise]) -> Vec<Problem> {
-    let files: Vec<PathBuf> = selected
+/// `rustfmt --check` over every exercise, solution and wrong attempt, in one invocation.
+fn format_problems(root: &Path, selected: &[&Exercise], extra: &[PathBuf]) -> Vec<Problem> {
+    let mut files: Vec<PathBuf> = selected
         .iter()
         .flat_map(|ex| {
             let mut files = vec![ex.path(), ex.solution_path()];
@@ -240,6 +390,7 @@ fn format_problems(root: &Path, selected: &[&Exercise]) -> Vec<Problem> {
             files
         })
         .collect();
+    files.extend_from_slice(extra);
     let output = Command::new("rustfmt")
         .args(["--check", "--edition", "2024", "-l"])
         .args(&files)

@@ -3,6 +3,7 @@
 
 mod check;
 mod scaffold;
+mod wrong;
 
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -11,7 +12,7 @@ use crate::course::layout;
 use crate::session::Error;
 use crate::workspace::Workspace;
 
-pub use check::check;
+pub use check::{Options as CheckOptions, check};
 pub use scaffold::{add, new};
 
 /// Regenerates the build projects' Cargo.toml from info.toml, resolves new dependencies

@@ -15,6 +15,9 @@ const INFO_TOML: &str = r#"# The course: exercises in order, their hints and gra
 format_version = 1
 welcome_message = "Welcome! Edit the exercise that is shown, save, and watch the verdict change."
 final_message = "You finished every exercise. Well done!"
+# `dev check` demands this many wrong attempts (wrong/<dir>/<name>/*.rs) per exercise:
+# plausible mistakes, each proven to fail with a message that names it.
+min_wrong_attempts = 1
 
 # The exercises' crate dependencies (after a change: `backendlings dev update`).
 [dependencies]
@@ -24,7 +27,9 @@ const COURSE_README: &str = "# A backendlings course
 
 - `backendlings dev add TOPIC NAME` adds an exercise (and its solution) to `info.toml`.
 - `backendlings dev check` proves the course: every exercise fails as shipped, every
-  solution passes, hints exist, files are formatted.
+  solution passes, every wrong attempt in `wrong/` fails with the message it expects,
+  hints exist, files are formatted. `--show-wrong` shows what a learner who made each
+  mistake reads.
 - `backendlings dev update` regenerates `Cargo.toml` and `course.lock` after you change
   `[dependencies]` in `info.toml`.
 - `backendlings` in this folder runs watch mode on the course, as a learner would.
@@ -62,10 +67,16 @@ mod tests {{
     #[test]
     fn doubles_its_input() {{
         assert_eq!(double(21), 42, "double(21) should be 42");
+        assert_eq!(double(0), 0, "double(0) should be 0");
     }}
 }}
 "#
     )
+}
+
+/// A wrong attempt for the template: the kind of slip a learner makes, proven to fail.
+fn wrong_template() -> &'static str {
+    "// wrong: shifts by two bits, which multiplies by four\n// expect: double(21) should be 42\nfn double(n: u32) -> u32 {\n    n << 2\n}\n\nfn main() {\n    println!(\"{}\", double(21));\n}\n"
 }
 
 fn exercise_entry(topic: &str, name: &str) -> String {
@@ -159,6 +170,11 @@ fn add_in(root: &Path, topic: &str, name: &str) -> Result<(String, String), Erro
         }
         fs::create_dir_all(full.parent().unwrap_or(root))?;
         fs::write(&full, exercise_template(name, solved))?;
+    }
+    let wrong = Path::new("wrong").join(topic).join(name).join("shift.rs");
+    if !root.join(&wrong).exists() {
+        fs::create_dir_all(root.join(&wrong).parent().unwrap_or(root))?;
+        fs::write(root.join(&wrong), wrong_template())?;
     }
     if !info.ends_with('\n') {
         info.push('\n');

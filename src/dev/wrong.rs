@@ -1,0 +1,194 @@
+//! Wrong attempts: files a course ships next to an exercise (`wrong/<dir>/<name>/<slug>.rs`),
+//! each a plausible mistake a learner makes. `dev check` proves that every one of them fails,
+//! and that the learner would be told what is wrong.
+
+use std::path::{Path, PathBuf};
+
+use crate::course::{Exercise, Mode, tests_section};
+use crate::workspace::slash_path;
+
+/// A line of the header that names the mistake: `// wrong: exactly 50.00 pays shipping`.
+const WHAT_PREFIX: &str = "// wrong:";
+/// A header line naming text the learner's failure message must contain: `// expect: 404`.
+const EXPECT_PREFIX: &str = "// expect:";
+
+/// One wrong attempt, read from the course.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongAttempt {
+    /// `wrong/<dir>/<name>/<slug>.rs`, relative to the course root.
+    pub path: PathBuf,
+    /// The slug, unique within the exercise: `[a-z0-9_]+`.
+    pub slug: String,
+    /// What is wrong, from the `// wrong:` line.
+    pub what: String,
+    /// Texts the failure message must contain, from the `// expect:` lines.
+    pub expect: Vec<String>,
+    /// The file as the learner would have it (the grading tests appended where they were left out).
+    pub source: String,
+}
+
+/// `wrong/<dir>/<name>/`, relative to the course root.
+pub fn folder(ex: &Exercise) -> PathBuf {
+    Path::new("wrong").join(&ex.dir).join(&ex.name)
+}
+
+/// Reads an exercise's wrong attempts, sorted by file name. A file that is not a well-formed
+/// wrong attempt is returned as a problem (its path and what to fix).
+pub fn read(
+    root: &Path,
+    ex: &Exercise,
+    exercise_text: &str,
+) -> (Vec<WrongAttempt>, Vec<(String, String)>) {
+    let mut attempts = Vec::new();
+    let mut problems = Vec::new();
+    let dir = root.join(folder(ex));
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return (attempts, problems);
+    };
+    let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    files.sort();
+    for file in files {
+        let relative = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
+        let place = slash_path(&relative);
+        if file.extension().is_none_or(|e| e != "rs") {
+            problems.push((
+                place,
+                "is not a `.rs` file; wrong attempts are Rust files".into(),
+            ));
+            continue;
+        }
+        let slug = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if slug.is_empty()
+            || !slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        {
+            problems.push((
+                place,
+                "has a name that is not `[a-z0-9_]+.rs`; rename it".into(),
+            ));
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            problems.push((place, "cannot be read as UTF-8 text".into()));
+            continue;
+        };
+        match parse(&text, ex, exercise_text) {
+            Ok((what, expect, source)) => attempts.push(WrongAttempt {
+                path: relative,
+                slug,
+                what,
+                expect,
+                source,
+            }),
+            Err(message) => problems.push((place, message)),
+        }
+    }
+    (attempts, problems)
+}
+
+/// Reads the header (`// wrong:` first, then any `// expect:` lines) and composes the file the
+/// learner would have: a test-mode attempt without the grading marker gets the exercise's
+/// grading tests appended, so that authors write only the code that is wrong.
+fn parse(
+    text: &str,
+    ex: &Exercise,
+    exercise_text: &str,
+) -> Result<(String, Vec<String>, String), String> {
+    let mut lines = text.lines();
+    let what = lines
+        .next()
+        .and_then(|l| l.strip_prefix(WHAT_PREFIX))
+        .map(|w| w.trim().to_string())
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| {
+            format!(
+                "must start with a line `{WHAT_PREFIX} <the mistake, in a few words>` so that \
+                 readers know what it proves"
+            )
+        })?;
+    let expect: Vec<String> = lines
+        .map_while(|l| l.strip_prefix(EXPECT_PREFIX))
+        .map(|e| e.trim().to_string())
+        .filter(|e| !e.is_empty())
+        .collect();
+    let mut source = text.to_string();
+    if ex.mode == Mode::Test && tests_section::grading_section(text).is_none() {
+        let Some(section) = tests_section::grading_section(exercise_text) else {
+            return Err("its exercise has no grading tests to append".into());
+        };
+        if !source.ends_with('\n') {
+            source.push('\n');
+        }
+        source.push('\n');
+        source.push_str(section);
+    }
+    Ok((what, expect, source))
+}
+
+/// Bin name of a wrong attempt in the dev build project.
+pub fn bin(ex: &Exercise, attempt: &WrongAttempt) -> String {
+    format!("{}-wrong-{}", ex.name, attempt.slug)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn exercise(mode: Mode) -> Exercise {
+        Exercise {
+            name: "first".into(),
+            dir: "00_basics".into(),
+            mode,
+            hints: vec![],
+            timeout: Duration::from_secs(1),
+            expected_output: None,
+            mutants: vec![],
+        }
+    }
+
+    const EXERCISE: &str =
+        "fn answer() -> u32 { 0 }\n\n// ---- grading tests\n#[test]\nfn t() {}\n";
+
+    #[test]
+    fn the_grading_tests_are_appended_when_left_out() {
+        let text =
+            "// wrong: off by one\n// expect: 42\n// expect: even\nfn answer() -> u32 { 41 }\n";
+        let (what, expect, source) = parse(text, &exercise(Mode::Test), EXERCISE).unwrap();
+        assert_eq!(what, "off by one");
+        assert_eq!(expect, ["42", "even"]);
+        assert_eq!(
+            source,
+            format!("{text}\n// ---- grading tests\n#[test]\nfn t() {{}}\n")
+        );
+    }
+
+    #[test]
+    fn a_file_with_its_own_grading_section_is_kept_as_it_is() {
+        let text = "// wrong: tests changed\nfn answer() -> u32 { 41 }\n// ---- grading tests\n";
+        let (_, expect, source) = parse(text, &exercise(Mode::Test), EXERCISE).unwrap();
+        assert!(expect.is_empty());
+        assert_eq!(source, text);
+        // Mutants attempts are the learner's whole file: nothing is appended.
+        let weak = "// wrong: only counts\nfn f() {}\n// ---- your tests\n";
+        let (_, _, source) = parse(weak, &exercise(Mode::Mutants), EXERCISE).unwrap();
+        assert_eq!(source, weak);
+    }
+
+    #[test]
+    fn the_mistake_must_be_named_first() {
+        for text in [
+            "fn answer() {}\n",
+            "// wrong:   \n",
+            "// expect: 4\n// wrong: x\n",
+        ] {
+            let error = parse(text, &exercise(Mode::Test), EXERCISE).unwrap_err();
+            assert!(error.contains("// wrong:"), "{error}");
+        }
+    }
+}
