@@ -108,6 +108,8 @@ impl Session {
             exercise: ex,
             bin: ex.name.clone(),
             source: self.ws.exercise_file(ex),
+            shown_as: ex.path(),
+            snapshot: None,
             original: self.ws.original(ex),
             mutants: self.ws.mutants_impl(ex),
         }

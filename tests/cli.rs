@@ -451,6 +451,77 @@ fn changed_grading_tests_are_not_a_pass() {
 }
 
 #[test]
+fn code_above_the_marker_cannot_make_the_tests_pass() {
+    let f = Fixture::new();
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    let attacks = [
+        // A macro that stands in for the assertions.
+        (
+            exercise("first", "0").replace(
+                "// TODO",
+                "macro_rules! assert_eq { ($($t:tt)*) => {}; }\n// TODO",
+            ),
+            "macro_rules! assert_eq",
+            "redefines what the tests rely on",
+        ),
+        // Printing the harness's summary, then leaving before the tests report.
+        (
+            exercise(
+                "first",
+                "{ use std::io::Write as _; let _ = std::io::stdout().write_all(b\"test result: ok. 2 passed; 0 failed; 0 ignored\\n\"); std::process::exit(0) }",
+            ),
+            "fake summary",
+            "first failed",
+        ),
+        // A comment left open swallows the tests; tests of its own come after.
+        (
+            exercise("first", "0").replace("\n// ---- grading", "\n/*\n// ---- grading")
+                + "*/\n#[test]\nfn mine() {}\n",
+            "open comment",
+            "never closed",
+        ),
+        // An attribute that switches the tests off.
+        (
+            exercise("first", "0").replace("\n// ---- grading", "\n#[cfg(any())]\n// ---- grading"),
+            "dangling cfg",
+            "an attribute `#[…]` with no item after it",
+        ),
+        // A type of its own named like the prelude's.
+        (
+            exercise("first", "0").replace(
+                "// TODO",
+                "#[allow(dead_code)]\nenum Fake { Some(u32), None }\n// TODO",
+            ),
+            "prelude names",
+            "`Some`",
+        ),
+    ];
+    for (text, what, message) in attacks {
+        write(&file, &text);
+        let out = f.run(&["run", "first"]);
+        assert_eq!(out.code, 1, "{what} passed:\n{}", out.stdout);
+        assert!(out.stdout.contains(message), "{what}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn a_mutants_test_cannot_tell_which_bug_is_planted() {
+    // The environment looks the same in every run, the correct one included.
+    let spy = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn no_mutant_is_set() {\n        assert_eq!(shipping(50), 0);\n        assert!(std::env::var(\"BACKENDLINGS_MUTANT\").is_err(), \"a mutant is planted\");\n    }\n}\n";
+    let f = mutants_fixture(spy);
+    let out = f.run(&["run", "shipping"]);
+    out.expect(
+        1,
+        &["your tests fail on the correct code", "a mutant is planted"],
+    );
+    // Nor is the switch the course's code uses callable from the tests.
+    let call = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn caught() {\n        assert!(!mutant(1) && !mutant(2));\n    }\n}\n";
+    let f = mutants_fixture(call);
+    f.run(&["run", "shipping"])
+        .expect(1, &["cannot find function `mutant`"]);
+}
+
+#[test]
 fn a_test_that_never_ends_times_out() {
     let info = INFO.replace(
         "name = \"first\"\ndir = \"00_basics\"",
@@ -784,7 +855,7 @@ fn dev_check_proves_wrong_attempts_fail_with_the_message_they_expect() {
         ],
     );
     assert!(
-        !out.stdout.contains("wrong/00_basics/first/off_by_one.rs:"),
+        !out.stdout.contains("✗ wrong/00_basics/first/off_by_one.rs"),
         "{}",
         out.stdout
     );

@@ -1,7 +1,8 @@
-//! Turns a finished run into a verdict: reads libtest's report, and shows the failing tests'
-//! messages the way a learner needs them (without the harness's noise).
+//! Turns a finished run into a verdict: every grading test passed or not, and the failing
+//! tests' messages the way a learner needs them (without the harness's noise).
 
 use super::Outcome;
+use super::libtest::{TestResult, TestStatus};
 use super::process::RunOutput;
 
 /// Outcome, details to show, and a one-line summary.
@@ -11,38 +12,44 @@ pub struct Graded {
     pub summary: String,
 }
 
-/// Grades a `test`-mode run: every test passed, and at least `expected_tests` of them ran.
-pub fn grade_tests(run: &RunOutput, timeout_secs: u64, expected_tests: usize) -> Graded {
+/// Grades a `test`-mode run from what the harness reported of each grading test: every one
+/// of them passed.
+pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -> Graded {
     if let Some(limit) = limit_exceeded(run, timeout_secs) {
         return limit;
     }
-    let report = TestReport::parse(&run.stdout);
-    let exited_ok = run.status.is_some_and(|s| s.success());
-    match report.totals {
-        Some((passed, 0)) if exited_ok && passed >= expected_tests => Graded {
+    let total = results.len();
+    let count = |status: TestStatus| results.iter().filter(|r| r.status == status).count();
+    let (passed, failed) = (count(TestStatus::Passed), count(TestStatus::Failed));
+    if total > 0 && passed == total {
+        return Graded {
             outcome: Outcome::Passed,
             details: String::new(),
-            summary: format!("all {passed} tests passed"),
-        },
-        Some((passed, 0)) if exited_ok => Graded {
+            summary: format!("all {total} tests passed"),
+        };
+    }
+    if failed > 0 {
+        return Graded {
+            outcome: Outcome::Failed,
+            details: failure_text(results),
+            summary: format!("{failed} of {total} tests failed"),
+        };
+    }
+    if run.status.is_some_and(|s| s.success()) && total > 0 {
+        return Graded {
             outcome: Outcome::Failed,
             details: format!(
-                "Only {passed} of the {expected_tests} grading tests ran. Tests are only counted when they \
-                 run to the end: keep every test of the grading section, and do not end the program \
-                 from your code (for example with `std::process::exit`)."
+                "Only {passed} of the {total} grading tests ran to the end. Tests are only counted \
+                 when the test harness reports them: do not end the program from your code (for \
+                 example with `std::process::exit`)."
             ),
-            summary: format!("{passed} of {expected_tests} tests ran"),
-        },
-        Some((passed, failed)) => Graded {
-            outcome: Outcome::Failed,
-            details: report.failure_text(),
-            summary: format!("{failed} of {} tests failed", passed + failed),
-        },
-        None => Graded {
-            outcome: Outcome::Failed,
-            details: crashed_text(run),
-            summary: "the tests did not finish".into(),
-        },
+            summary: format!("{passed} of {total} tests ran"),
+        };
+    }
+    Graded {
+        outcome: Outcome::Failed,
+        details: crashed_text(run),
+        summary: "the tests did not finish".into(),
     }
 }
 
@@ -142,118 +149,53 @@ fn crashed_text(run: &RunOutput) -> String {
 /// How many failing tests are shown in full.
 const SHOWN_FAILURES: usize = 3;
 
-/// What libtest printed, read back.
-struct TestReport {
-    /// Passed and failed counts from `test result:` lines, summed.
-    totals: Option<(usize, usize)>,
-    /// Each failing test: its name and what it printed (panic message included).
-    failures: Vec<(String, String)>,
-}
-
-impl TestReport {
-    fn parse(stdout: &str) -> TestReport {
-        let mut totals: Option<(usize, usize)> = None;
-        let mut failures = Vec::new();
-        let mut current: Option<(String, Vec<&str>)> = None;
-        for line in stdout.lines() {
-            if let Some(rest) = line.strip_prefix("test result: ") {
-                let count = |word: &str| {
-                    rest.split(';')
-                        .find_map(|part| {
-                            part.trim()
-                                .strip_suffix(word)?
-                                .rsplit(' ')
-                                .next()?
-                                .parse()
-                                .ok()
-                        })
-                        .unwrap_or(0usize)
-                };
-                let (p, f) = totals.unwrap_or((0, 0));
-                totals = Some((p + count(" passed"), f + count(" failed")));
-                continue;
-            }
-            if let Some(name) = line
-                .strip_prefix("---- ")
-                .and_then(|l| l.strip_suffix(" stdout ----"))
-            {
-                failures.extend(current.take().map(finish));
-                current = Some((name.to_string(), Vec::new()));
-                continue;
-            }
-            if line == "failures:" || line.starts_with("successes:") {
-                failures.extend(current.take().map(finish));
-                continue;
-            }
-            if let Some((_, lines)) = &mut current {
-                lines.push(line);
-            }
+/// The first failures in full (in the order the tests stand in the file), then the names of
+/// the others: the screen shows what to fix first, and a learner fixes one thing at a time.
+fn failure_text(results: &[TestResult]) -> String {
+    let failures: Vec<&TestResult> = results
+        .iter()
+        .filter(|r| r.status == TestStatus::Failed)
+        .collect();
+    let mut out = String::new();
+    for result in failures.iter().take(SHOWN_FAILURES) {
+        if !out.is_empty() {
+            out.push('\n');
         }
-        failures.extend(current.take().map(finish));
-        TestReport { totals, failures }
-    }
-
-    /// The first failures in full, then the names of the others: the screen shows what to
-    /// fix first, and a learner fixes one thing at a time.
-    fn failure_text(&self) -> String {
-        let mut out = String::new();
-        for (name, text) in self.failures.iter().take(SHOWN_FAILURES) {
-            if !out.is_empty() {
-                out.push('\n');
+        let mut lines = Vec::new();
+        if !result.output.is_empty() {
+            lines.push(result.output.clone());
+        }
+        match result.message.as_deref() {
+            Some(m) if m == "not yet implemented" || m.starts_with("not yet implemented: ") => {
+                lines.push(format!(
+                    "{m} (a `todo!()` was reached: that is a place to work)"
+                ));
             }
-            out.push_str(&format!("✗ {}\n{}\n", pretty_test_name(name), indent(text)));
+            Some(m) => lines.push(m.to_string()),
+            None => lines.push("(the test failed without a message)".into()),
         }
-        let rest: Vec<String> = self
-            .failures
-            .iter()
-            .skip(SHOWN_FAILURES)
-            .map(|(name, _)| pretty_test_name(name))
-            .collect();
-        if !rest.is_empty() {
-            out.push_str(&format!(
-                "\n… and {} more failing: {}\n",
-                rest.len(),
-                rest.join(", ")
-            ));
+        if let Some(at) = &result.location {
+            lines.push(format!("(at {at})"));
         }
-        out
+        out.push_str(&format!(
+            "✗ {}\n{}\n",
+            pretty_test_name(&result.name),
+            indent(&lines.join("\n"))
+        ));
     }
-}
-
-/// Drops the harness's noise from a failing test's output, keeping the message and where it is.
-fn finish((name, lines): (String, Vec<&str>)) -> (String, String) {
-    let mut kept = Vec::new();
-    for line in lines {
-        if line.starts_with("note: run with `RUST_BACKTRACE=1`") {
-            continue;
-        }
-        if let Some(rest) = line.strip_prefix("thread '") {
-            // "thread 'tests::x' panicked at src/x.rs:3:5:" → "(panicked at src/x.rs:3:5)"
-            if let Some(at) = rest.split_once(" panicked at ").map(|(_, at)| at) {
-                kept.push(format!("(at {})", at.trim_end_matches(':')));
-                continue;
-            }
-        }
-        if line == "not yet implemented" || line.starts_with("not yet implemented: ") {
-            kept.push(format!(
-                "{line} (a `todo!()` was reached: that is a place to work)"
-            ));
-            continue;
-        }
-        kept.push(line.to_string());
+    let rest: Vec<String> = failures
+        .iter()
+        .skip(SHOWN_FAILURES)
+        .map(|r| pretty_test_name(&r.name))
+        .collect();
+    if !rest.is_empty() {
+        out.push_str(&format!(
+            "\n… and {} more failing: {}\n",
+            rest.len(),
+            rest.join(", ")
+        ));
     }
-    while kept.last().is_some_and(|l| l.trim().is_empty()) {
-        kept.pop();
-    }
-    while kept.first().is_some_and(|l| l.trim().is_empty()) {
-        kept.remove(0);
-    }
-    // Put the location after the message: the message is what a learner reads first.
-    if let Some(pos) = kept.iter().position(|l| l.starts_with("(at ")) {
-        let at = kept.remove(pos);
-        kept.push(at);
-    }
-    (name, kept.join("\n"))
+    out
 }
 
 /// `tests::unknown_user_is_404` → `unknown user is 404`.
@@ -283,28 +225,7 @@ mod tests {
     use super::*;
     use std::os::unix::process::ExitStatusExt as _;
     use std::process::ExitStatus;
-
-    const FAILING: &str = "
-running 2 tests
-test tests::passes ... ok
-test tests::unknown_user_is_404 ... FAILED
-
-failures:
-
----- tests::unknown_user_is_404 stdout ----
-
-thread 'tests::unknown_user_is_404' panicked at exercises/01_http/http6.rs:80:9:
-assertion `left == right` failed: GET /users/7 should answer 404, but answered 200
-  left: 200
- right: 404
-note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
-
-
-failures:
-    tests::unknown_user_is_404
-
-test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s
-";
+    use std::time::Duration;
 
     fn run(stdout: &str, code: i32) -> RunOutput {
         RunOutput {
@@ -316,9 +237,31 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
         }
     }
 
+    fn result(name: &str, status: TestStatus, message: Option<&str>) -> TestResult {
+        TestResult {
+            name: format!("tests::{name}"),
+            status,
+            message: message.map(String::from),
+            location: message.map(|_| "exercises/01_http/http6.rs:80:9".into()),
+            line: 1,
+            duration: Duration::ZERO,
+            output: String::new(),
+        }
+    }
+
     #[test]
     fn failing_test_shows_its_message_then_where() {
-        let graded = grade_tests(&run(FAILING, 101), 10, 2);
+        let results = [
+            result("passes", TestStatus::Passed, None),
+            result(
+                "unknown_user_is_404",
+                TestStatus::Failed,
+                Some(
+                    "assertion `left == right` failed: GET /users/7 should answer 404, but answered 200\n  left: 200\n right: 404",
+                ),
+            ),
+        ];
+        let graded = grade_tests(&run("", 101), 10, &results);
         assert_eq!(graded.outcome, Outcome::Failed);
         assert_eq!(graded.summary, "1 of 2 tests failed");
         assert_eq!(
@@ -329,22 +272,21 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
 
     #[test]
     fn a_reached_todo_says_where_to_work() {
-        let out = "---- tests::a stdout ----\n\nthread 'tests::a' panicked at x.rs:3:5:\nnot yet implemented\n\nfailures:\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored\n";
-        let graded = grade_tests(&run(out, 101), 10, 1);
+        let results = [result("a", TestStatus::Failed, Some("not yet implemented"))];
+        let graded = grade_tests(&run("", 101), 10, &results);
         assert_eq!(
             graded.details,
-            "✗ a\n  not yet implemented (a `todo!()` was reached: that is a place to work)\n  (at x.rs:3:5)\n"
+            "✗ a\n  not yet implemented (a `todo!()` was reached: that is a place to work)\n  (at exercises/01_http/http6.rs:80:9)\n"
         );
     }
 
     #[test]
     fn many_failures_show_the_first_in_full_and_name_the_rest() {
-        let mut out = String::new();
-        for name in ["a", "b", "c", "d", "e"] {
-            out.push_str(&format!("---- tests::{name} stdout ----\nboom {name}\n\n"));
-        }
-        out.push_str("failures:\n\ntest result: FAILED. 0 passed; 5 failed; 0 ignored\n");
-        let details = grade_tests(&run(&out, 101), 10, 5).details;
+        let results: Vec<TestResult> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|n| result(n, TestStatus::Failed, Some(&format!("boom {n}"))))
+            .collect();
+        let details = grade_tests(&run("", 101), 10, &results).details;
         assert!(details.contains("✗ c\n  boom c"), "{details}");
         assert!(!details.contains("boom d"), "{details}");
         assert!(
@@ -354,28 +296,36 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
     }
 
     #[test]
-    fn all_passing_is_a_pass() {
-        let out = "running 2 tests\ntest result: ok. 2 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n";
-        assert_eq!(grade_tests(&run(out, 0), 10, 2).outcome, Outcome::Passed);
+    fn all_passing_is_a_pass_and_no_tests_is_not() {
+        let results = [result("a", TestStatus::Passed, None)];
+        assert_eq!(
+            grade_tests(&run("", 0), 10, &results).outcome,
+            Outcome::Passed
+        );
+        assert_eq!(grade_tests(&run("", 0), 10, &[]).outcome, Outcome::Failed);
     }
 
     #[test]
-    fn fewer_tests_than_the_course_wrote_is_not_a_pass() {
-        let out = "test result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out\n";
-        let graded = grade_tests(&run(out, 0), 10, 2);
-        assert_eq!(graded.outcome, Outcome::Failed);
-        assert!(graded.details.contains("Only 1 of the 2"));
-    }
-
-    #[test]
-    fn exit_zero_without_a_report_is_not_a_pass() {
-        // e.g. the learner's code called std::process::exit(0) in the middle of a test
-        let graded = grade_tests(&run("running 2 tests\n", 0), 10, 2);
+    fn tests_that_never_reported_are_not_a_pass() {
+        // e.g. the learner's code called std::process::exit(0) in the middle of a test, after
+        // printing a summary line of its own.
+        let results = [
+            result("a", TestStatus::Passed, None),
+            result("b", TestStatus::NotRun, None),
+        ];
+        let printed = "test result: ok. 2 passed; 0 failed\n";
+        let graded = grade_tests(&run(printed, 0), 10, &results);
         assert_eq!(graded.outcome, Outcome::Failed);
         assert!(
-            graded.details.contains("exited with status 0"),
+            graded.details.contains("Only 1 of the 2"),
             "{}",
             graded.details
+        );
+        let crashed = grade_tests(&run("", 3), 10, &results);
+        assert!(
+            crashed.details.contains("exited with status 3"),
+            "{}",
+            crashed.details
         );
     }
 
@@ -384,7 +334,7 @@ test result: FAILED. 1 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; 
         let mut r = run("", 0);
         r.status = None;
         r.timed_out = true;
-        let graded = grade_tests(&r, 7, 1);
+        let graded = grade_tests(&r, 7, &[]);
         assert_eq!(graded.outcome, Outcome::TimedOut);
         assert_eq!(graded.summary, "timed out after 7 s");
     }

@@ -1,138 +1,46 @@
 //! `mutants` mode: the learner writes the tests. They are compiled once against the course's
-//! implementation, in which each mutant (a deliberate bug) is switched on at run time by
-//! `BACKENDLINGS_MUTANT=k`; they must pass with no mutant and fail with each one.
+//! implementation, in which each mutant (a deliberate bug) is switched on by a token only the
+//! implementation knows; they must pass with no mutant and fail with each one.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
+use super::compose::Composed;
 use super::grade::{self, Graded};
-use super::process::{self, RunOutput};
-use super::{OUTPUT_CAP, Outcome, Target};
-use crate::course::tests_section;
-
-/// The environment variable that selects a mutant (unset: the correct implementation).
-pub const MUTANT_VAR: &str = "BACKENDLINGS_MUTANT";
-
-/// The marker line above the learner's own tests starts with this.
-pub const YOUR_TESTS_PREFIX: &str = "// ---- your tests";
-
-/// Where graded sources are composed and built: a project of its own whose target folder is
-/// the build project's, so the dependencies are compiled once for both.
-pub fn project_dir(build_dir: &Path) -> PathBuf {
-    build_dir.join("target").join("backendlings-graded")
-}
-
-/// Defined for the course's implementation: `if mutant(2) { bug } else { right }`.
-const PRELUDE: &str = "#[allow(dead_code)]\nfn mutant(id: u32) -> bool {\n    std::env::var(\"BACKENDLINGS_MUTANT\").ok().and_then(|v| v.parse().ok()) == Some(id)\n}\n\n";
-
-/// The learner's tests: from the marker line to the end of their file, with the lines above
-/// kept blank so that compiler errors and panics point at the learner's own line numbers.
-pub fn learner_tests(source: &str) -> Option<String> {
-    let mut offset = 0;
-    for (index, line) in source.split_inclusive('\n').enumerate() {
-        if line.trim_start().starts_with(YOUR_TESTS_PREFIX) {
-            return Some("\n".repeat(index) + &source[offset..]);
-        }
-        offset += line.len();
-    }
-    None
-}
-
-/// Writes the graded project for `targets` (all in mutants mode): per target, the course's
-/// implementation with its tests included from the learner's file. Returns why a target
-/// cannot be graded (no marker, no tests), by index.
-pub fn write_project(
-    build_dir: &Path,
-    targets: &[&Target<'_>],
-) -> std::io::Result<Vec<Option<Graded>>> {
-    let dir = project_dir(build_dir);
-    fs::create_dir_all(&dir)?;
-    let manifest = fs::read_to_string(build_dir.join("Cargo.toml"))?;
-    // The build project's manifest up to its bins: package, dependencies and profiles.
-    let mut text = manifest
-        .split("\n[[bin]]")
-        .next()
-        .unwrap_or(&manifest)
-        .to_string();
-    let mut problems = Vec::new();
-    for target in targets {
-        let learner = fs::read_to_string(&target.source).unwrap_or_default();
-        let problem = match learner_tests(&learner) {
-            None => Some(format!(
-                "The line `{YOUR_TESTS_PREFIX} …` is gone. Your tests go below it: put it back \
-                 (`backendlings reset {}` restores the file and keeps your version as a backup).",
-                target.exercise.name
-            )),
-            Some(tests) if tests_section::count_tests(&tests) == 0 => Some(
-                "There are no tests yet. Write at least one `#[test]` function below the \
-                 `// ---- your tests` line."
-                    .into(),
-            ),
-            Some(tests) => {
-                let implementation = target.mutants.as_deref().unwrap_or_default();
-                let source = format!(
-                    "{PRELUDE}{implementation}\ninclude!(\"{}_tests.rs\");\n",
-                    target.bin
-                );
-                write_if_changed(&dir.join(format!("{}.rs", target.bin)), &source)?;
-                write_if_changed(&dir.join(format!("{}_tests.rs", target.bin)), &tests)?;
-                text.push_str(&format!(
-                    "\n[[bin]]\nname = {:?}\npath = \"{}.rs\"\ntest = true\ndoctest = false\nbench = false\n",
-                    target.bin, target.bin
-                ));
-                None
-            }
-        };
-        problems.push(problem.map(|details| Graded {
-            outcome: Outcome::Failed,
-            details,
-            summary: "no tests to grade".into(),
-        }));
-    }
-    write_if_changed(&dir.join("Cargo.toml"), &text)?;
-    if let Ok(lock) = fs::read_to_string(build_dir.join("Cargo.lock")) {
-        write_if_changed(&dir.join("Cargo.lock"), &lock)?;
-    }
-    Ok(problems)
-}
-
-/// Cargo decides what to rebuild by modification time: rewrite only what changed.
-fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
-    if fs::read_to_string(path).ok().as_deref() != Some(text) {
-        fs::write(path, text)?;
-    }
-    Ok(())
-}
+use super::libtest::TestStatus;
+use super::{Outcome, Target, run_harness, source};
 
 /// Runs the learner's tests against the correct implementation, then against each mutant.
-pub fn grade(executable: &Path, build_dir: &Path, target: &Target<'_>) -> Graded {
+/// Returns the grade and the descriptions of the mutants no test caught.
+pub fn grade(
+    executable: &Path,
+    build_dir: &Path,
+    target: &Target<'_>,
+    composed: &Composed,
+) -> (Graded, Vec<String>) {
     let ex = target.exercise;
     let timeout_secs = ex.timeout.as_secs();
-    let run = |mutant: Option<usize>| -> std::io::Result<RunOutput> {
-        let mut command = Command::new(executable);
-        command
-            .current_dir(build_dir)
-            .env("RUST_BACKTRACE", "0")
-            .env_remove(MUTANT_VAR)
-            .args(["--color", "never"]);
-        if let Some(k) = mutant {
-            command.env(MUTANT_VAR, k.to_string());
-        }
-        process::run_limited(command, ex.timeout, OUTPUT_CAP)
-    };
-    let correct = match run(None) {
-        Ok(output) => output,
+    let tests = learner_test_names(build_dir, target);
+    let correct = match run_harness(
+        executable,
+        build_dir,
+        target,
+        &tests,
+        Some(&composed.decoy_token),
+    ) {
+        Ok(run) => run,
         Err(e) => {
-            return failed(
-                format!("The tests could not be started: {e}"),
-                "could not run",
+            return (
+                failed(
+                    format!("The tests could not be started: {e}"),
+                    "could not run",
+                ),
+                Vec::new(),
             );
         }
     };
-    let baseline = grade::grade_tests(&correct, timeout_secs, 1);
+    let baseline = grade::grade_tests(&correct.0, timeout_secs, &correct.1);
     if baseline.outcome != Outcome::Passed {
-        return Graded {
+        let graded = Graded {
             outcome: baseline.outcome,
             summary: format!("your tests fail on the correct code: {}", baseline.summary),
             details: format!(
@@ -141,27 +49,33 @@ pub fn grade(executable: &Path, build_dir: &Path, target: &Target<'_>) -> Graded
                 baseline.details
             ),
         };
+        return (graded, Vec::new());
     }
-    let survivors: Vec<&str> = ex
+    let survivors: Vec<String> = ex
         .mutants
         .iter()
-        .enumerate()
-        .filter(|(i, _)| {
+        .zip(&composed.mutant_tokens)
+        .filter(|(_, token)| {
             // A mutant is caught when a test fails (or the run crashes or hangs).
-            run(Some(i + 1)).is_ok_and(|out| out.status.is_some_and(|s| s.success()))
+            run_harness(executable, build_dir, target, &tests, Some(token)).is_ok_and(
+                |(run, results)| {
+                    !run.timed_out && results.iter().all(|r| r.status == TestStatus::Passed)
+                },
+            )
         })
-        .map(|(_, m)| m.description.as_str())
+        .map(|(m, _)| m.description.clone())
         .collect();
     let total = ex.mutants.len();
     if survivors.is_empty() {
-        return Graded {
+        let graded = Graded {
             outcome: Outcome::Passed,
             details: String::new(),
             summary: format!("your tests caught all {total} bugs"),
         };
+        return (graded, survivors);
     }
     let list: Vec<String> = survivors.iter().map(|d| format!("  - {d}")).collect();
-    failed(
+    let graded = failed(
         format!(
             "Your tests pass on the correct code, but they would not notice {} of the {total} bugs \
              the grader planted:\n{}\n\nFor each, write a test that fails when the code has that bug.",
@@ -169,7 +83,15 @@ pub fn grade(executable: &Path, build_dir: &Path, target: &Target<'_>) -> Graded
             list.join("\n")
         ),
         &format!("{} of {total} bugs went unnoticed", survivors.len()),
-    )
+    );
+    (graded, survivors)
+}
+
+/// The learner's tests by name, read from the composed copy of their tests.
+fn learner_test_names(build_dir: &Path, target: &Target<'_>) -> Vec<(String, usize)> {
+    let copy = super::compose::project_dir(build_dir).join(&target.shown_as);
+    let text = std::fs::read_to_string(copy).unwrap_or_default();
+    source::test_names(&text)
 }
 
 fn failed(details: String, summary: &str) -> Graded {
@@ -177,22 +99,5 @@ fn failed(details: String, summary: &str) -> Graded {
         outcome: Outcome::Failed,
         details,
         summary: summary.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn learner_tests_keep_their_line_numbers() {
-        let source =
-            "fn f() {}\n\n// ---- your tests: write them below ----\n#[cfg(test)]\nmod tests {}\n";
-        let tests = learner_tests(source).unwrap();
-        assert_eq!(
-            tests,
-            "\n\n// ---- your tests: write them below ----\n#[cfg(test)]\nmod tests {}\n"
-        );
-        assert_eq!(learner_tests("fn f() {}\n"), None);
     }
 }

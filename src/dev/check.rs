@@ -9,7 +9,7 @@ use std::process::{Command, ExitCode};
 use console::style;
 
 use super::wrong::{self, WrongAttempt};
-use crate::check::{self, Outcome, Target, Verdict, grade, mutants};
+use crate::check::{self, Outcome, Target, Verdict, compose, grade};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
 use crate::ui;
@@ -109,20 +109,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
         .flat_map(|(_, found)| found.iter().map(|a| a.path.clone()))
         .collect();
     problems.extend(format_problems(&root, &selected, &wrong_files));
-    let wrong_dir = build.join("wrong");
-    std::fs::create_dir_all(&wrong_dir)?;
-    let mut bins = dev_bins(&root, &course);
-    for (ex, found) in &attempts {
-        for attempt in found {
-            let name = wrong::bin(ex, attempt);
-            let path = wrong_dir.join(format!("{name}.rs"));
-            write_if_changed(&path, &attempt.source)?;
-            bins.push(layout::Bin {
-                name,
-                path: slash_path(&path),
-            });
-        }
-    }
+    let bins = dev_bins(&root, &course);
 
     // Build every side of every exercise with one cargo invocation.
     let ws = Workspace::open(&root)?;
@@ -137,6 +124,8 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             exercise: ex,
             bin: ex.name.clone(),
             source: root.join(ex.path()),
+            shown_as: ex.path(),
+            snapshot: None,
             original: None,
             mutants: ws.mutants_impl(ex),
         });
@@ -145,6 +134,8 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             exercise: ex,
             bin: solution_bin(ex),
             source: root.join(ex.solution_path()),
+            shown_as: ex.solution_path(),
+            snapshot: None,
             // The solution must keep the exercise's grading tests, and pass all of them.
             original: std::fs::read_to_string(root.join(ex.path())).ok(),
             mutants: ws.mutants_impl(ex),
@@ -154,7 +145,9 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             targets.push(Target {
                 exercise: ex,
                 bin: wrong::bin(ex, attempt),
-                source: wrong_dir.join(format!("{}.rs", wrong::bin(ex, attempt))),
+                source: root.join(&attempt.path),
+                shown_as: attempt.path.clone(),
+                snapshot: Some(attempt.source.clone()),
                 original: std::fs::read_to_string(root.join(ex.path())).ok(),
                 mutants: ws.mutants_impl(ex),
             });
@@ -251,14 +244,6 @@ fn show_wrong(attempt: &WrongAttempt, verdict: &Verdict) {
     );
 }
 
-/// Cargo decides what to rebuild by modification time: rewrite only what changed.
-fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {
-    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
-        std::fs::write(path, text)?;
-    }
-    Ok(())
-}
-
 fn verdict_problem(target: &Target<'_>, verdict: &Verdict) -> Option<Problem> {
     let ex = target.exercise;
     let is_solution = target.bin != ex.name;
@@ -353,12 +338,12 @@ fn mutants_problems(root: &Path, ex: &Exercise, exercise_text: &str) -> Vec<Prob
         (ex.path(), exercise_text),
         (ex.solution_path(), solution.as_str()),
     ] {
-        if mutants::learner_tests(text).is_none() {
+        if compose::learner_tests(text).is_none() {
             problems.push(Problem {
                 place: slash_path(&path),
                 message: format!(
                     "has no `{}` line above the tests",
-                    mutants::YOUR_TESTS_PREFIX
+                    compose::YOUR_TESTS_PREFIX
                 ),
             });
         }

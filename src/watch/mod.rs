@@ -207,10 +207,7 @@ impl Watch<'_> {
     }
 
     fn current_hash(&self) -> u64 {
-        let text = std::fs::read(self.current_file()).unwrap_or_default();
-        let mut hasher = DefaultHasher::new();
-        text.hash(&mut hasher);
-        hasher.finish()
+        hash_of(&std::fs::read(self.current_file()).unwrap_or_default())
     }
 
     /// A save of the current exercise: check it, unless its content is what we last checked.
@@ -236,7 +233,14 @@ impl Watch<'_> {
         else {
             return;
         };
-        let hash = self.current_hash();
+        // One snapshot per check: the bytes hashed are the bytes built and graded.
+        let bytes = std::fs::read(self.current_file()).unwrap_or_default();
+        if bytes.is_empty() {
+            // An editor that truncates, then writes: wait for the write (its own event).
+            return;
+        }
+        let hash = hash_of(&bytes);
+        let snapshot = String::from_utf8(bytes).ok();
         self.last_started = Some(hash);
         self.running = true;
         self.show(&Event::CheckStarted { exercise: &ex.name });
@@ -251,6 +255,8 @@ impl Watch<'_> {
                 exercise: &ex,
                 bin: ex.name.clone(),
                 source: target_source,
+                shown_as: ex.path(),
+                snapshot,
                 original,
                 mutants,
             };
@@ -384,4 +390,11 @@ impl Watch<'_> {
             .stdin(std::process::Stdio::null())
             .spawn();
     }
+}
+
+/// A hash of a file's bytes: tells a save that changed nothing from one that did.
+fn hash_of(bytes: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
 }
