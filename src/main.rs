@@ -133,6 +133,7 @@ enum DevCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     ui::init_colors();
+    check::reaper::install(watch::restore_terminal);
     let result = match cli.command.unwrap_or(Command::Watch(WatchArgs::default())) {
         Command::Watch(args) => watch::run(args.into()),
         Command::Init {
@@ -160,6 +161,8 @@ fn main() -> ExitCode {
         Command::Dev(DevCommand::Update) => dev::update(),
         Command::Dev(DevCommand::Add { topic, name }) => dev::add(&topic, &name),
     };
+    // Quitting (watch mode's q included) ends whatever a check still runs.
+    check::reaper::end_descendants();
     match result {
         Ok(code) => code,
         Err(error) => {

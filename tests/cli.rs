@@ -521,6 +521,75 @@ fn a_mutants_test_cannot_tell_which_bug_is_planted() {
         .expect(1, &["cannot find function `mutant`"]);
 }
 
+/// Processes whose command line contains `needle`.
+fn processes_with(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(cmdline) = fs::read(entry.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            let zombie = fs::read_to_string(entry.path().join("stat")).is_ok_and(|s| {
+                s.rsplit_once(')')
+                    .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+            });
+            if cmdline.contains(needle) && !zombie {
+                found.push(cmdline);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn interrupting_a_check_ends_every_process_it_started() {
+    let f = Fixture::new();
+    let ws = f.ws.display().to_string();
+    // The test starts a child in a process group of its own, then never ends.
+    let body = "{ use std::os::unix::process::CommandExt as _; let _ = std::process::Command::new(\"sleep\").arg(\"4242.5\").process_group(0).spawn(); loop { std::hint::spin_loop() } }";
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", body),
+    );
+    for signal in [libc_signal::TERM, libc_signal::INT, libc_signal::HUP] {
+        let mut child = command(&f.ws)
+            .args(["run", "first"])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = std::time::Instant::now();
+        while processes_with("4242.5").is_empty() {
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "the test never started"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(!status.success());
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            processes_with("4242.5"),
+            Vec::<String>::new(),
+            "after {signal}"
+        );
+        let left: Vec<String> = processes_with(&ws)
+            .into_iter()
+            .filter(|c| !c.contains("cargo"))
+            .collect();
+        assert_eq!(left, Vec::<String>::new(), "after {signal}");
+    }
+}
+
+/// Signal names for `kill`.
+mod libc_signal {
+    pub const TERM: &str = "-TERM";
+    pub const INT: &str = "-INT";
+    pub const HUP: &str = "-HUP";
+}
+
 #[test]
 fn a_test_that_never_ends_times_out() {
     let info = INFO.replace(
@@ -636,6 +705,12 @@ impl Drop for Watcher {
 fn watch_mode_sees_saves_in_place_and_by_rename_and_advances() {
     let f = Fixture::new();
     let mut w = Watcher::start(&f.ws);
+    // The stream says first which protocol it speaks.
+    let hello = w.lines.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert_eq!(
+        (hello["event"].as_str(), hello["protocol"].as_u64()),
+        (Some("hello"), Some(1))
+    );
     assert_eq!(w.next("watching")["exercise"], "first");
     let verdict = w.next("verdict");
     assert_eq!(

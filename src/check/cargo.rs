@@ -146,7 +146,18 @@ pub fn build(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().map_err(CheckError::CargoMissing)?;
+    let pid = child.id() as libc::pid_t;
+    super::reaper::register(pid);
+    let result = read_build(&mut child, on_artifact);
+    super::reaper::unregister(pid);
+    result
+}
 
+/// Reads cargo's messages until it exits.
+fn read_build(
+    child: &mut std::process::Child,
+    on_artifact: &mut dyn FnMut(&str),
+) -> Result<Build, CheckError> {
     // Drain stderr on its own thread so that a chatty cargo never blocks on a full pipe.
     let mut stderr = child.stderr.take().expect("stderr is piped");
     let stderr_reader = std::thread::spawn(move || {

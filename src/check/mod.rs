@@ -7,6 +7,7 @@ pub mod grade;
 pub mod libtest;
 pub mod mutants;
 pub mod process;
+pub mod reaper;
 pub mod source;
 
 use std::fmt;

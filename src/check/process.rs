@@ -33,15 +33,31 @@ pub fn run_limited(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let mut child = command.spawn()?;
+    let child = command.spawn()?;
     let group = child.id() as libc::pid_t;
+    super::reaper::register(group);
+    let result = supervise(child, group, timeout, cap);
+    super::reaper::unregister(group);
+    result
+}
+
+/// Waits for `child` under the limits; collects its output.
+fn supervise(
+    mut child: std::process::Child,
+    group: libc::pid_t,
+    timeout: Duration,
+    cap: usize,
+) -> std::io::Result<RunOutput> {
     let over_cap = Arc::new(AtomicBool::new(false));
     let (done_tx, done_rx) = mpsc::channel::<()>();
+    let (read_tx, read_rx) = mpsc::channel::<()>();
 
     let reader = |stream: Option<Box<dyn Read + Send>>| {
         let over_cap = Arc::clone(&over_cap);
         let done_tx = done_tx.clone();
+        let read_tx = read_tx.clone();
         thread::spawn(move || {
+            let _finished = Finished(read_tx);
             let mut kept = Vec::new();
             if let Some(mut stream) = stream {
                 let mut buf = [0u8; 8192];
@@ -87,6 +103,8 @@ pub fn run_limited(
     };
     let output_capped = over_cap.load(Ordering::SeqCst);
     if timed_out || output_capped {
+        // Everything below the leader, in whatever process group, then the group itself.
+        super::reaper::kill_tree(group);
         kill_group(group);
     }
     let status = waiter
@@ -95,6 +113,23 @@ pub fn run_limited(
     // The group may live on after its leader exited (a test that spawned a child):
     // kill what is left so that the pipes close and the readers finish.
     kill_group(group);
+    drop(read_tx);
+    // A child that left the group may still hold the pipes: it was adopted by the runner
+    // (a subreaper) when its parent died; end it rather than wait for it.
+    let deadline = std::time::Instant::now() + Duration::from_millis(500);
+    let mut open_streams = 2;
+    while open_streams > 0 {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match read_rx.recv_timeout(left) {
+            Ok(()) => open_streams -= 1,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let own = super::reaper::own_children();
+                super::reaper::kill_adopted(&own);
+                break;
+            }
+        }
+    }
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
     Ok(RunOutput {
@@ -104,6 +139,15 @@ pub fn run_limited(
         timed_out,
         output_capped,
     })
+}
+
+/// Tells the supervisor, when dropped, that a stream reader finished.
+struct Finished(mpsc::Sender<()>);
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
 }
 
 fn kill_group(group: libc::pid_t) {

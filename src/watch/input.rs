@@ -87,7 +87,21 @@ impl RawTerminal {
             if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &raw) != 0 {
                 return None;
             }
+            *SAVED.lock().unwrap_or_else(|e| e.into_inner()) = Some(saved);
             Some(RawTerminal { saved })
+        }
+    }
+}
+
+/// The terminal's mode before watch mode changed it, for a signal that ends the process.
+static SAVED: std::sync::Mutex<Option<libc::termios>> = std::sync::Mutex::new(None);
+
+/// Gives the terminal its mode back (after SIGTERM or SIGHUP, which skip destructors).
+pub fn restore_terminal() {
+    if let Some(saved) = *SAVED.lock().unwrap_or_else(|e| e.into_inner()) {
+        // SAFETY: restores settings read by `RawTerminal::enable`.
+        unsafe {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &saved);
         }
     }
 }

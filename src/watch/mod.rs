@@ -5,6 +5,11 @@ mod filter;
 mod input;
 mod screen;
 
+pub use input::restore_terminal;
+
+/// The version of the JSON-lines protocol of `watch --json` (docs/PROTOCOL.md).
+pub const PROTOCOL: u32 = 1;
+
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::io::IsTerminal as _;
@@ -90,6 +95,10 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
         last_started: None,
         edit_cmd: options.edit_cmd,
     };
+    watch.show(&Event::Hello {
+        protocol: PROTOCOL,
+        version: env!("CARGO_PKG_VERSION"),
+    });
     watch.show(&Event::Watching {
         exercise: &watch.session.state.state.current.clone(),
         done: watch.session.done_count(),

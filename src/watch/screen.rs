@@ -12,6 +12,11 @@ use crate::ui;
 #[derive(Debug, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event<'a> {
+    /// The first event: which version of this protocol (docs/PROTOCOL.md) the stream speaks.
+    Hello {
+        protocol: u32,
+        version: &'static str,
+    },
     /// Watch mode started on `exercise`.
     Watching {
         exercise: &'a str,
@@ -146,6 +151,7 @@ fn footer(session: &Session) -> String {
 impl Screen for Terminal {
     fn show(&mut self, event: &Event<'_>, session: &Session) {
         match event {
+            Event::Hello { .. } => {}
             Event::Watching { polling, .. } => {
                 self.redraw(session, "");
                 if *polling {

@@ -1,0 +1,185 @@
+//! Makes sure no process a check started outlives it: the runner adopts orphaned descendants
+//! (a child subreaper, so a test's child in a process group of its own still comes back to
+//! us), and on SIGINT, SIGTERM or SIGHUP it ends every descendant (TERM, a short grace, then
+//! KILL) before it exits.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, Once};
+use std::time::Duration;
+
+/// How long descendants get to exit after SIGTERM before they are killed.
+const GRACE: Duration = Duration::from_millis(300);
+
+/// Process groups of runs in progress; interrupts signal them even if /proc is unreadable.
+static GROUPS: Mutex<Vec<libc::pid_t>> = Mutex::new(Vec::new());
+
+/// Installs the subreaper and the interrupt handling, once per process. `on_interrupt` runs
+/// before the process exits on a signal (to give the terminal back).
+pub fn install(on_interrupt: fn()) {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: prctl with PR_SET_CHILD_SUBREAPER only changes how orphans are reparented.
+        #[cfg(target_os = "linux")]
+        unsafe {
+            libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        }
+        // Signals are blocked here (and so in every thread started later) and taken by one
+        // thread with sigwait; children start with an empty mask (std resets it).
+        // SAFETY: plain signal-set manipulation on a local, then pthread_sigmask.
+        let set = unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::sigaddset(&mut set, signal);
+            }
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+            set
+        };
+        std::thread::spawn(move || {
+            let mut signal: libc::c_int = 0;
+            // SAFETY: sigwait on the set blocked above.
+            if unsafe { libc::sigwait(&set, &mut signal) } != 0 {
+                return;
+            }
+            end_descendants();
+            on_interrupt();
+            std::process::exit(128 + signal);
+        });
+    });
+}
+
+/// Records a process group while its run is in progress.
+pub fn register(group: libc::pid_t) {
+    lock().push(group);
+}
+
+/// The runner's own children (runs and builds in progress), which are not orphans.
+pub fn own_children() -> HashSet<libc::pid_t> {
+    lock().iter().copied().collect()
+}
+
+pub fn unregister(group: libc::pid_t) {
+    lock().retain(|g| *g != group);
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Vec<libc::pid_t>> {
+    GROUPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// TERM to every descendant and registered group, a grace period, then KILL. Returns at once
+/// when there is nothing to end.
+pub fn end_descendants() {
+    let me = std::process::id() as libc::pid_t;
+    if descendants_of(me).is_empty() && lock().is_empty() {
+        return;
+    }
+    for signal in [libc::SIGTERM, libc::SIGKILL] {
+        let mut targets = descendants_of(me);
+        for group in lock().iter() {
+            // SAFETY: kill(2) on a process group; no memory effects.
+            unsafe { libc::kill(-group, signal) };
+        }
+        targets.sort_unstable();
+        for pid in targets {
+            // SAFETY: kill(2) on a pid read from /proc; no memory effects.
+            unsafe { libc::kill(pid, signal) };
+        }
+        if signal == libc::SIGTERM {
+            std::thread::sleep(GRACE);
+        }
+    }
+}
+
+/// Kills `root` and every process below it, whatever their process group.
+pub fn kill_tree(root: libc::pid_t) {
+    let mut all = descendants_of(root);
+    all.push(root);
+    for pid in all {
+        // SAFETY: kill(2); no memory effects.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
+
+/// Kills the processes the runner adopted (orphans whose parent died) that are not one of
+/// `own`, its direct children, and everything below them.
+pub fn kill_adopted(own: &HashSet<libc::pid_t>) {
+    let me = std::process::id() as libc::pid_t;
+    let parents = parent_map();
+    for (&pid, &parent) in &parents {
+        if parent == me && !own.contains(&pid) {
+            kill_tree(pid);
+        }
+    }
+}
+
+/// Every process below `root`, from /proc (empty where /proc is not available).
+pub fn descendants_of(root: libc::pid_t) -> Vec<libc::pid_t> {
+    let parents = parent_map();
+    let mut children: HashMap<libc::pid_t, Vec<libc::pid_t>> = HashMap::new();
+    for (&pid, &parent) in &parents {
+        children.entry(parent).or_default().push(pid);
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(pid) = stack.pop() {
+        for &child in children.get(&pid).into_iter().flatten() {
+            found.push(child);
+            stack.push(child);
+        }
+    }
+    found
+}
+
+/// pid → parent pid of every process, read from /proc/<pid>/stat.
+fn parent_map() -> HashMap<libc::pid_t, libc::pid_t> {
+    let mut map = HashMap::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return map;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses; read after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok());
+        if let Some(ppid) = ppid {
+            map.insert(pid, ppid);
+        }
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descendants_are_found_across_process_groups() {
+        use std::os::unix::process::CommandExt as _;
+        // A shell whose child starts a process group of its own.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "setsid sleep 30 & sleep 30"])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let below = descendants_of(child.id() as libc::pid_t);
+        assert!(below.len() >= 2, "{below:?}");
+        kill_tree(child.id() as libc::pid_t);
+        let _ = child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        for pid in below {
+            // SAFETY: kill with signal 0 only asks whether the process exists.
+            let alive = unsafe { libc::kill(pid, 0) } == 0
+                && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|s| !s.contains(") Z "));
+            assert!(!alive, "{pid} survived");
+        }
+    }
+}
