@@ -114,6 +114,27 @@ mod tests {
     }
 
     #[test]
+    fn quotes_and_backslashes_are_escaped() {
+        let user = User {
+            id: 4,
+            name: "ada \"the countess\" \\ lovelace".to_string(),
+            email: "ada@example.com".to_string(),
+        };
+        let text = user_to_json(&user);
+        let json: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!(
+                "user_to_json gave {text:?}, which is not JSON ({e}): a `\"` or `\\` inside a \
+                 string must be escaped; let serde_json write the JSON instead of format!"
+            )
+        });
+        assert_eq!(
+            json["name"], user.name,
+            "user_to_json gave {text}, which changed the name {:?}",
+            user.name
+        );
+    }
+
+    #[test]
     fn valid_body_is_201_with_the_new_user() {
         let (status, json) = post(r#"{"name": "ada", "email": "ada@example.com"}"#);
         assert_eq!(

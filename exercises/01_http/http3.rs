@@ -12,8 +12,13 @@
 //!   not in characters: in UTF-8, `é` is 2 bytes. A length that is too small
 //!   cuts the body and the client reads the rest as the next response; one
 //!   that is too big leaves the client waiting for bytes that never come.
-//! - A `204 No Content` response has no body and must not carry a
-//!   `Content-Length` at all (RFC 9110 §8.6 and §15.3.5).
+//! - Some responses never have a body, whatever the handler put in it:
+//!   `204 No Content` (RFC 9110 §15.3.5) and `304 Not Modified` (§15.4.5)
+//!   end right after the empty line. Send no body bytes and no
+//!   `Content-Length` for them: a 204 must not carry one at all (§8.6), and
+//!   for a 304 it would have to be the length of a body not sent. A client
+//!   that gets body bytes after a 204 reads them as the start of the next
+//!   response, and every response after that is out of step.
 //!
 //! Bodies are bytes, not text: an image or a gzip file is not valid UTF-8,
 //! so the body is a `Vec<u8>` and the whole response is written as bytes.
@@ -24,6 +29,7 @@ fn reason_phrase(status: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         204 => "No Content",
+        304 => "Not Modified",
         400 => "Bad Request",
         404 => "Not Found",
         500 => "Internal Server Error",
@@ -58,13 +64,11 @@ impl Response {
 
     /// The bytes to send on the wire.
     fn to_bytes(&self) -> Vec<u8> {
-        // TODO: write, in this order, each line ending in "\r\n":
-        // 1. the status-line: `HTTP/1.1 {status} {reason_phrase(status)}`;
-        // 2. each header as `{name}: {value}`, in the order they were added;
-        // 3. `Content-Length: {length of the body in bytes}`, except for 204;
-        // 4. an empty line;
-        // then the body bytes, unchanged. Hint: `format!(...).into_bytes()`
-        // gives a `Vec<u8>`, and `Vec::extend_from_slice` appends bytes.
+        // TODO: write the response as it goes on the wire: the status-line
+        // (with the reason phrase), the headers in the order they were added,
+        // the `Content-Length` of the body, the empty line, then the body
+        // bytes unchanged. Every line ends in CRLF. Follow the lesson's rules
+        // for the length and for the statuses that never have a body.
         todo!()
     }
 }
@@ -81,11 +85,16 @@ fn main() {
 mod tests {
     use super::*;
 
-    fn check(response: Response, expected: &[u8]) {
+    /// Checks the bytes written; `rule` says what a difference would mean.
+    fn check(response: Response, expected: &[u8], rule: &str) {
         let got = response.to_bytes();
+        let ends_head = got.windows(4).any(|w| w == b"\r\n\r\n");
+        let crlf = "every line ends in CRLF (\\r\\n), not a bare \\n, and an empty line \
+                    ends the head; here no \\r\\n\\r\\n was written at all";
+        let rule = if ends_head { rule } else { crlf };
         assert!(
             got == expected,
-            "the response was written as\n  {:?}\nbut it should be\n  {:?}",
+            "{rule}\nthe response was written as\n  {:?}\nbut it should be\n  {:?}",
             String::from_utf8_lossy(&got),
             String::from_utf8_lossy(expected),
         );
@@ -99,26 +108,41 @@ mod tests {
             .body("hello");
         let expected = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\
                         Cache-Control: no-store\r\nContent-Length: 5\r\n\r\nhello";
-        check(response, expected.as_bytes());
+        let rule = "status-line, the headers in the order added, Content-Length, an empty \
+                    line, the body; every line ends in CRLF (\\r\\n), not a bare \\n";
+        check(response, expected.as_bytes(), rule);
     }
 
     #[test]
     fn status_line_has_the_reason_phrase() {
         let expected = "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\n\r\nnot found";
-        check(Response::new(404).body("not found"), expected.as_bytes());
+        let rule = "the status-line is `HTTP/1.1 <code> <reason phrase>` (RFC 9112 §4)";
+        check(
+            Response::new(404).body("not found"),
+            expected.as_bytes(),
+            rule,
+        );
     }
 
     #[test]
     fn empty_body_has_content_length_zero() {
         let expected = "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n";
-        check(Response::new(201), expected.as_bytes());
+        let rule = "an empty body still needs `Content-Length: 0`, or the client cannot \
+                    tell where the response ends";
+        check(Response::new(201), expected.as_bytes(), rule);
     }
 
     #[test]
     fn content_length_counts_bytes_not_characters() {
         // 11 characters, but `é` and `ö` are 2 bytes each in UTF-8: 13 bytes.
         let expected = "HTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\nhéllo wörld";
-        check(Response::new(200).body("héllo wörld"), expected.as_bytes());
+        let rule = "Content-Length counts bytes, not characters: `é` and `ö` are 2 bytes \
+                    each in UTF-8 (RFC 9110 §8.6)";
+        check(
+            Response::new(200).body("héllo wörld"),
+            expected.as_bytes(),
+            rule,
+        );
     }
 
     #[test]
@@ -126,15 +150,37 @@ mod tests {
         let body = vec![0xff, 0x00, b'\n', 0xd8];
         let mut expected = b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n".to_vec();
         expected.extend_from_slice(&body);
-        check(Response::new(200).body(body), &expected);
+        let rule = "the body is bytes: send them unchanged, even when they are not UTF-8 \
+                    text (no lossy conversion, no added newline)";
+        check(Response::new(200).body(body), &expected, rule);
     }
 
     #[test]
     fn no_content_has_no_content_length() {
         let expected = "HTTP/1.1 204 No Content\r\nX-Request-Id: 7\r\n\r\n";
+        let rule = "a 204 must not carry a Content-Length (RFC 9110 §8.6)";
+        let response = Response::new(204).header("X-Request-Id", "7");
+        check(response, expected.as_bytes(), rule);
+    }
+
+    #[test]
+    fn no_content_never_sends_a_body() {
+        let expected = "HTTP/1.1 204 No Content\r\n\r\n";
+        let rule = "a 204 ends at the empty line (RFC 9110 §15.3.5): a body set by the \
+                    handler must not be sent, or the client reads it as the next response";
         check(
-            Response::new(204).header("X-Request-Id", "7"),
+            Response::new(204).body("deleted"),
             expected.as_bytes(),
+            rule,
         );
+    }
+
+    #[test]
+    fn not_modified_never_sends_a_body() {
+        let expected = "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\n\r\n";
+        let rule = "a 304 ends at the empty line (RFC 9110 §15.4.5): no body bytes and \
+                    no Content-Length";
+        let response = Response::new(304).header("ETag", "\"v1\"").body("hello");
+        check(response, expected.as_bytes(), rule);
     }
 }

@@ -1,21 +1,32 @@
-//! # Routing: 404 Not Found vs 405 Method Not Allowed
+//! # Routing: 404, 405, 501 and HEAD
 //!
 //! A *router* picks the handler for a request from its method and path. When no
 //! route fits, *why* it does not fit decides the status code:
-//! - no route has this path at all: **404 Not Found** (RFC 9110 §15.5.5);
+//! - the method is not one this server implements at all (`BREW`, or `get`:
+//!   methods are case-sensitive, RFC 9110 §9.1): **501 Not Implemented**
+//!   (§15.6.2), whatever the path;
+//! - no route has this path: **404 Not Found** (§15.5.5);
 //! - the path exists, but not for this method (say `DELETE /users` when only
-//!   `GET` and `POST` are routed): **405 Method Not Allowed** (RFC 9110 §15.5.6).
-//!   A 405 response MUST carry an `Allow` header listing the methods the path
-//!   does support, e.g. `Allow: GET, POST` (RFC 9110 §10.2.1), so a client can
-//!   correct itself instead of guessing.
+//!   `GET` and `POST` are routed): **405 Method Not Allowed** (§15.5.6).
+//!   A 405 MUST carry an `Allow` header listing the methods the path does
+//!   support, e.g. `Allow: GET, HEAD, POST` (§10.2.1), so the client can correct
+//!   itself instead of guessing.
 //!
-//! Three details every router gets right:
-//! - method names are case-sensitive (RFC 9110 §9.1): `get` is not `GET`;
+//! `HEAD` is `GET` without the body (§9.3.2): a client asks for the status and
+//! headers only, e.g. to check that a link works. Wherever `GET` is routed,
+//! `HEAD` must work too (run the `GET` handler), and `Allow` lists it. The
+//! response to a `HEAD` has the same status and headers but never a body,
+//! whatever the status.
+//!
+//! Two more details every router gets right:
 //! - the query is not part of the path: `/users?page=2` is routed as `/users`;
 //! - paths are compared exactly: `/users/` is not `/users` (some frameworks
 //!   redirect one to the other; here it is simply a 404).
 //!
-//! Read more: RFC 9110 §9.1, §10.2.1, §15.5.5, §15.5.6.
+//! Read more: RFC 9110 §9.1, §9.3.2, §10.2.1, §15.5.5, §15.5.6, §15.6.2.
+
+/// The methods this server implements (RFC 9110 §9 and PATCH, RFC 5789).
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 #[derive(Debug, Clone, PartialEq)]
 struct Response {
@@ -60,14 +71,9 @@ impl Router {
     }
 
     /// Answers a request for `target` (a path, maybe with `?query`).
-    // TODO: this first version only knows "found" and "404". Make it a real router:
-    // 1. route on the path only: cut the target at the first `?` and drop the query;
-    // 2. while looking through `self.routes`, remember the methods of the routes
-    //    whose path matches (in the order they were added);
-    // 3. if a route matches path and method, run its handler;
-    // 4. if no route has this path, answer 404;
-    // 5. otherwise answer 405 with an `Allow` header: the remembered methods
-    //    joined by ", ", e.g. `Allow: GET, POST`.
+    // TODO: this first version only knows "found" and "404". Make it a real
+    // router that answers 501, 404 and 405 (with `Allow`) as the lesson says,
+    // and serves `HEAD` wherever `GET` is routed, never with a body.
     fn handle(&self, method: &str, target: &str) -> Response {
         for &(route_method, route_path, handler) in &self.routes {
             if route_method == method && route_path == target {
@@ -83,6 +89,7 @@ fn app() -> Router {
         .route("GET", "/users", || Response::text(200, "alice\nbob\n"))
         .route("POST", "/users", || Response::text(201, "created\n"))
         .route("GET", "/health", || Response::text(200, "ok\n"))
+        .route("POST", "/login", || Response::text(200, "welcome\n"))
 }
 
 fn main() {
@@ -90,7 +97,6 @@ fn main() {
     let response = app().handle("DELETE", "/users");
     println!("{} Allow: {:?}", response.status, response.header("Allow"));
 }
-
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
 mod tests {
@@ -101,7 +107,7 @@ mod tests {
         let (method, target) = request.split_once(' ').unwrap();
         let response = app().handle(method, target);
         let got = response.status;
-        let msg = format!("{request} answered {got}, expected {want}: {rule}");
+        let msg = format!("{request} should answer {want} ({rule}), but answered {got}");
         assert_eq!(got, want, "{msg}\nfull response: {response:?}");
         response
     }
@@ -111,9 +117,19 @@ mod tests {
         let got = response.header("Allow");
         let mut methods: Vec<&str> = got.unwrap_or_default().split(',').map(str::trim).collect();
         methods.sort();
-        let rule = "a 405 MUST list the methods of this path, e.g. `Allow: GET, POST`";
+        let rule = "a 405 MUST list every method of this path, and HEAD wherever GET is";
         let msg = format!("{request}: the Allow header was {got:?}, expected {want:?}: {rule}");
         assert_eq!(methods, want, "{msg}");
+    }
+
+    /// Checks that the response to a HEAD request has no body.
+    fn no_body(request: &str, response: &Response) {
+        let body = &response.body;
+        assert!(
+            body.is_empty(),
+            "{request} answered the body {body:?}, but a response to HEAD never has a body, \
+             whatever its status (RFC 9110 §9.3.2)"
+        );
     }
 
     #[test]
@@ -142,21 +158,51 @@ mod tests {
     fn known_path_with_other_method_is_405() {
         send("DELETE /users", 405, "/users exists, but not for DELETE");
         send("POST /health", 405, "/health exists, but not for POST");
+        send("GET /login", 405, "/login exists, but only for POST");
     }
 
     #[test]
     fn a_405_lists_the_allowed_methods() {
         let response = send("DELETE /users", 405, "/users exists, but not for DELETE");
-        check_allow("DELETE /users", &response, &["GET", "POST"]);
+        check_allow("DELETE /users", &response, &["GET", "HEAD", "POST"]);
         let response = send("PUT /health", 405, "/health exists, but not for PUT");
-        check_allow("PUT /health", &response, &["GET"]);
+        check_allow("PUT /health", &response, &["GET", "HEAD"]);
+        let response = send("GET /login", 405, "/login exists, but only for POST");
+        check_allow("GET /login", &response, &["POST"]);
     }
 
     #[test]
-    fn methods_are_case_sensitive() {
-        let rule = "methods are case-sensitive: `get` is not `GET`";
-        let response = send("get /users", 405, rule);
-        check_allow("get /users", &response, &["GET", "POST"]);
+    fn an_unknown_method_is_501() {
+        let rule = "this server implements no method BREW (RFC 9110 §15.6.2)";
+        send("BREW /users", 501, rule);
+        send("BREW /nope", 501, rule);
+        let rule = "methods are case-sensitive: `get` is not `GET`, and this server \
+                    implements no method `get` (RFC 9110 §9.1)";
+        send("get /users", 501, rule);
+    }
+
+    #[test]
+    fn head_is_get_without_a_body() {
+        let rule = "HEAD runs the GET handler wherever GET is routed (RFC 9110 §9.3.2)";
+        let response = send("HEAD /users", 200, rule);
+        no_body("HEAD /users", &response);
+        let got = response.header("Content-Type");
+        assert_eq!(
+            got,
+            Some("text/plain"),
+            "HEAD /users must send the same headers as GET /users, only without the body"
+        );
+        let response = send("HEAD /health?full=1", 200, rule);
+        no_body("HEAD /health?full=1", &response);
+    }
+
+    #[test]
+    fn head_never_has_a_body() {
+        let response = send("HEAD /nope", 404, "no route has the path /nope");
+        no_body("HEAD /nope", &response);
+        let response = send("HEAD /login", 405, "/login has no GET, so no HEAD either");
+        check_allow("HEAD /login", &response, &["POST"]);
+        no_body("HEAD /login", &response);
     }
 
     #[test]

@@ -13,10 +13,13 @@
 //! - `/users/99`: a well-formed id, but no such user: **404 Not Found** (§15.5.5).
 //! - `/users/` or `/users/1/extra`: no route matches at all: also **404**.
 //!
-//! Be strict about what an id looks like: only ASCII digits. Careful, Rust's
+//! Be strict about what an id looks like: only ASCII digits, and one spelling
+//! per id, so no leading zero (`0` itself is fine). `/users/07` would be a
+//! second URL for user 7, and a cache, a rate limit or an access rule keyed on
+//! the path would treat the two as different users. Careful, Rust's
 //! `"+7".parse::<u64>()` returns `Ok(7)`, and a 30-digit id does not fit in a
-//! `u64`; both must be a 400, never a 200 or a panic (a panicking handler means
-//! a 500 or a dropped connection for the client).
+//! `u64`; all of these must be a 400, never a 200 or a panic (a panicking
+//! handler means a 500 or a dropped connection for the client).
 //!
 //! Read more: RFC 9110 §15.5.1 and §15.5.5;
 //! https://cheatsheetseries.owasp.org/cheatsheets/Input_Validation_Cheat_Sheet.html
@@ -42,18 +45,17 @@ const USERS: [(u64, &str); 2] = [(1, "alice"), (2, "bob")];
 
 /// Matches `path` against `pattern`, returning the captured parameters,
 /// or `None` if the path does not fit the pattern.
-// TODO: split both on '/' and compare them segment by segment:
-// - different numbers of segments: `None`;
-// - a pattern segment `{name}` matches any non-empty segment: insert
-//   (name, segment) into the `Params`; an empty segment: `None`;
-// - any other pattern segment must equal the path segment, or `None`.
+// TODO: compare pattern and path segment by segment, as the lesson describes:
+// literal segments must be equal, `{name}` captures one non-empty segment,
+// and nothing may be left over on either side.
 fn match_path(pattern: &str, path: &str) -> Option<Params> {
     todo!()
 }
 
-/// A valid id is one or more ASCII digits that fit in a `u64`.
-// TODO: return `None` unless `raw` is non-empty and all ASCII digits; then
-// parse it, turning an overflow into `None` as well (no `unwrap`!).
+/// A valid id is one or more ASCII digits, without a leading zero, that fit
+/// in a `u64`.
+// TODO: return the id, or `None` for anything else the lesson rules out.
+// Nothing here may panic.
 fn parse_id(raw: &str) -> Option<u64> {
     todo!()
 }
@@ -61,8 +63,8 @@ fn parse_id(raw: &str) -> Option<u64> {
 /// The handler for `GET /users/{id}`.
 fn get_user(params: &Params) -> Response {
     let raw = &params["id"];
-    // TODO: this `unwrap` panics on `/users/abc`. When `parse_id` returns `None`,
-    // answer 400 instead, with a body that says what is wrong.
+    // TODO: this `unwrap` panics on `/users/abc`. Answer 400 instead, with a
+    // body that tells the client what is wrong with the id.
     let id = parse_id(raw).unwrap();
     match USERS.iter().find(|(user_id, _)| *user_id == id) {
         Some((_, name)) => Response::new(200, format!("{name}\n")),
@@ -105,7 +107,7 @@ mod tests {
             panic!("GET {path} panicked instead of answering {want} ({rule}); see the panic above")
         });
         let got = response.status;
-        let msg = format!("GET {path} answered {got}, expected {want}: {rule}");
+        let msg = format!("GET {path} should answer {want} ({rule}), but answered {got}");
         assert_eq!(got, want, "{msg}\nfull response: {response:?}");
         response
     }
@@ -127,6 +129,8 @@ mod tests {
     fn literal_segments_must_be_equal() {
         matches("/users/{id}", "/teams/42", None, "`users` is not `teams`");
         matches("/users/{id}", "/Users/42", None, "paths are case-sensitive");
+        let rule = "`posts` is not `likes`: every literal segment counts, not only the first";
+        matches("/users/{id}/posts", "/users/7/likes", None, rule);
     }
 
     #[test]
@@ -134,6 +138,7 @@ mod tests {
         let rule = "the path needs exactly as many segments as the pattern";
         matches("/users/{id}", "/users", None, rule);
         matches("/users/{id}", "/users/42/extra", None, rule);
+        matches("/users/{id}", "/users/42/", None, rule);
     }
 
     #[test]
@@ -154,26 +159,36 @@ mod tests {
 
     #[test]
     fn unknown_user_is_404() {
+        let rule = "a valid id, but there is no such user";
+        get("/users/99", 404, rule);
+        get("/users/0", 404, rule);
         get(
-            "/users/99",
+            "/users/18446744073709551615",
             404,
-            "99 is a valid id, but there is no such user",
+            "the largest u64 is a valid id",
         );
     }
 
     #[test]
-    fn missing_id_is_404() {
-        get("/users/", 404, "no route matches a path without an id");
-        get("/users", 404, "no route matches a path without an id");
+    fn a_path_that_does_not_match_is_404() {
+        let rule = "no route matches this path";
+        get("/users/", 404, rule);
+        get("/users", 404, rule);
+        get("/users/2/", 404, rule);
+        get("/users/2/extra", 404, rule);
     }
 
     #[test]
     fn non_numeric_id_is_400() {
-        for id in ["abc", "1a", "-1", "1.0", "1e3"] {
-            get(
+        for id in ["abc", "1a", "-1", "1.0", "1e3", "%32", "٣"] {
+            let response = get(
                 &format!("/users/{id}"),
                 400,
                 "the id must be ASCII digits only",
+            );
+            assert!(
+                !response.body.trim().is_empty(),
+                "the 400 for /users/{id} has an empty body; say what is wrong with the id"
             );
         }
     }
@@ -188,8 +203,16 @@ mod tests {
     }
 
     #[test]
+    fn leading_zero_is_400() {
+        let rule = "an id has one spelling: `02` would be a second URL for user 2";
+        get("/users/02", 400, rule);
+        get("/users/00", 400, rule);
+    }
+
+    #[test]
     fn id_too_large_is_400_not_a_panic() {
         let rule = "an id that does not fit in a u64 is malformed, not a reason to panic";
+        get("/users/18446744073709551616", 400, rule);
         get("/users/99999999999999999999999", 400, rule);
     }
 }

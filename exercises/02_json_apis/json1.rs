@@ -22,8 +22,8 @@
 use serde::{Deserialize, Serialize};
 
 /// The body of `PUT /me/profile`.
-// TODO: the JSON keys are `displayName`, `email` and `marketingOptIn`, and a
-// body with any other key must be rejected. Add one `#[serde(...)]` attribute.
+// TODO: the JSON keys are `displayName`, `email` and `marketingOptIn`; a body
+// with any other key must be rejected (400), not silently ignored.
 #[derive(Debug, Deserialize)]
 struct UpdateProfileRequest {
     display_name: String,
@@ -174,5 +174,27 @@ mod tests {
             !user.is_admin,
             "a client must never be able to make itself admin"
         );
+    }
+
+    #[test]
+    fn any_unknown_field_is_rejected_and_changes_nothing() {
+        for extra in [r#""passwordHash":"x""#, r#""emial":"eve@example.com""#] {
+            let mut user = sample_user();
+            let body = format!(
+                r#"{{"displayName":"Eve","email":"eve@example.com","marketingOptIn":true,{extra}}}"#
+            );
+            let resp = update_profile(&mut user, &body);
+            assert_eq!(
+                resp.status, 400,
+                "every key the DTO does not declare must be rejected, not only `isAdmin`: \
+                 the body {body} should be answered 400, but got {}",
+                resp.status
+            );
+            assert_eq!(
+                (user.display_name.as_str(), user.marketing_opt_in),
+                ("Ada", false),
+                "a rejected body ({body}) must not change the user"
+            );
+        }
     }
 }

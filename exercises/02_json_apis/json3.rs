@@ -100,8 +100,8 @@ impl NotesApi {
         };
         self.last_id += 1;
         self.notes.insert(self.last_id, note.clone());
-        // TODO: this is not how a creation is answered. Answer 201 Created and
-        // add a `Location` header with the path of the new note (`/notes/1`).
+        // TODO: this is not how a creation is answered: say that something was
+        // created, and where the new note can be found (its path, `/notes/<id>`).
         Response::json(200, &note)
     }
 
@@ -193,6 +193,11 @@ mod tests {
         let mut api = NotesApi::default();
         expect(&mut api, "POST /notes", MILK, 201);
         let first = expect(&mut api, "PUT /notes/1", EGGS, 200);
+        assert_eq!(
+            text_of(&first),
+            "eggs",
+            "PUT should answer the note as it is now (the new one), not the old one"
+        );
         let second = expect(&mut api, "PUT /notes/1", EGGS, 200);
         assert_eq!(
             first.body, second.body,
@@ -205,6 +210,49 @@ mod tests {
             "eggs",
             "after the PUT, GET should show the new text"
         );
+    }
+
+    #[test]
+    fn put_replaces_the_whole_note_or_nothing() {
+        let mut api = NotesApi::default();
+        expect(&mut api, "POST /notes", MILK, 201);
+        for body in [r#"{"title": "renamed"}"#, r#"{"text": "eggs"}"#, "not json"] {
+            let (method, path) = ("PUT".into(), "/notes/1".into());
+            let resp = api.handle(&Request {
+                method,
+                path,
+                body: body.into(),
+            });
+            assert_eq!(
+                resp.status, 400,
+                "PUT replaces the whole note, so a body that is not a complete note \
+                 ({body}) should answer 400 (a partial update would be PATCH), but answered {}",
+                resp.status
+            );
+        }
+        let resp = expect(&mut api, "GET /notes/1", "", 200);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&resp.body).ok(),
+            serde_json::from_str(MILK).ok(),
+            "a rejected PUT must leave the note exactly as it was"
+        );
+    }
+
+    #[test]
+    fn ids_are_never_reused_after_a_delete() {
+        let mut api = NotesApi::default();
+        expect(&mut api, "POST /notes", MILK, 201);
+        expect(&mut api, "POST /notes", EGGS, 201);
+        expect(&mut api, "DELETE /notes/1", "", 204);
+        let resp = expect(&mut api, "POST /notes", MILK, 201);
+        assert_eq!(
+            resp.header("Location"),
+            Some("/notes/3"),
+            "after notes 1 and 2 were created and note 1 deleted, the next note is \
+             note 3: its Location must name it (counting the notes gives 2, which is taken)"
+        );
+        let resp = expect(&mut api, "GET /notes/2", "", 200);
+        assert_eq!(text_of(&resp), "eggs", "note 2 must be untouched");
     }
 
     #[test]

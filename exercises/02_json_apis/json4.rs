@@ -50,11 +50,11 @@ impl Response {
 
 /// Reads `limit` and `offset` from a query string like `limit=10&offset=30`.
 /// Other parameters are ignored. `Err` holds a message for the client.
-// TODO: split the query at `&`, and each pair at `=` (`str::split_once`).
-// - `limit`: missing means DEFAULT_LIMIT; it must parse as a number from 1 to
-//   MAX_LIMIT, else return an `Err` whose message contains the word "limit".
-// - `offset`: missing means 0; it must parse as a number 0 or more, else
-//   return an `Err` whose message contains the word "offset".
+// TODO: read the `limit` and `offset` parameters (other names are ignored).
+// - `limit`: missing means DEFAULT_LIMIT; otherwise it must be a whole number
+//   from 1 to MAX_LIMIT, else return an `Err` whose message names "limit".
+// - `offset`: missing means 0; otherwise it must be a whole number 0 or more,
+//   else return an `Err` whose message names "offset".
 fn parse_page(query: &str) -> Result<Page, String> {
     todo!()
 }
@@ -65,11 +65,11 @@ fn list_items(all: &[String], query: &str) -> Response {
         Ok(page) => page,
         Err(detail) => return Response::new(400, detail),
     };
-    // TODO: take only `page.limit` items, starting after the first `page.offset`
-    // (`Iterator::skip` and `take` never go out of bounds). If more items come
-    // after this page, `next` links the next one:
-    // `/items?limit=<limit>&offset=<offset + limit>`, else `next` is `None`.
-    // Careful: `offset` comes from the client and may be huge; don't overflow.
+    // TODO: answer only `page.limit` items, starting after the first
+    // `page.offset`. If at least one item comes after this page, `next` links
+    // the next one: `/items?limit=<limit>&offset=<offset + limit>`; otherwise
+    // `next` is `None`. `offset` comes from the client and may be huge: no
+    // panic, no overflow.
     let items = all.iter().map(String::as_str).collect();
     let next = None;
     let body = PageBody {
@@ -127,23 +127,41 @@ mod tests {
             ("", 20, 0),
             ("offset=5", 20, 5),
             ("limit=100&offset=3", 100, 3),
+            ("limit=1", 1, 0),
+            ("sort=name&limit=5", 5, 0),
+            ("page_limit=500&offset=1", 20, 1),
         ] {
             assert_eq!(
                 parse_page(query),
                 Ok(Page { limit, offset }),
-                "parse_page({query:?})"
+                "parse_page({query:?}): limit may be 1 to {MAX_LIMIT} (both included), \
+                 20 when absent; offset 0 or more, 0 when absent; other parameters \
+                 (even `page_limit`) are ignored"
             );
         }
     }
 
     #[test]
     fn bad_values_are_400_naming_the_parameter() {
-        for query in ["limit=0", "limit=101", "limit=ten", "offset=-3", "offset="] {
+        for query in [
+            "limit=0",
+            "limit=101",
+            "limit=100000",
+            "limit=-1",
+            "limit=ten",
+            "limit=2.5",
+            "limit=",
+            "offset=-3",
+            "offset=",
+            "offset=two",
+        ] {
             let resp = list_items(&all_items(), query);
             assert_eq!(
                 resp.status, 400,
-                "GET /items?{query} should be 400, got {}",
-                resp.status
+                "GET /items?{query} should be 400 (limit must be a whole number from 1 to \
+                 {MAX_LIMIT}, offset a whole number 0 or more; out of range is the \
+                 client's mistake, not something to fix silently), got {}: {}",
+                resp.status, resp.body
             );
             let param = query.split('=').next().unwrap();
             let why = format!("the 400 for {query} should name `{param}`: {:?}", resp.body);
@@ -172,6 +190,8 @@ mod tests {
     fn last_page_and_beyond_have_next_null() {
         for (query, expected) in [
             ("limit=10&offset=40", 5),
+            ("limit=5&offset=40", 5),
+            ("limit=45", 45),
             ("offset=45", 0),
             ("offset=18446744073709551615", 0),
         ] {
@@ -183,7 +203,9 @@ mod tests {
             );
             assert!(
                 page["next"].is_null(),
-                "GET /items?{query}: no more pages, next should be null: {page}"
+                "GET /items?{query}: there are 45 items and this page reaches the end, \
+                 so there is no next page and `next` should be null (a link to an \
+                 empty page is not a next page): {page}"
             );
         }
     }

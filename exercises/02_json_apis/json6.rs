@@ -23,8 +23,8 @@
 
 use serde::{Deserialize, Serialize};
 
-// TODO: tasks created without a priority get `Normal`: derive `Default` and
-// mark that variant `#[default]`.
+// TODO: tasks created without a priority get `Normal`: make that the
+// priority's default value.
 #[derive(Clone, Copy, Debug, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum Priority {
@@ -119,8 +119,8 @@ fn create_task(version: &str, body: &str, id: u64) -> Response {
         done: false,
     };
     // TODO: this answers every version with the v2 shape, which breaks all
-    // v1 clients. Match on `version`: "v1" answers `task.to_v1()`, "v2"
-    // answers `task.to_v2()`, and any other version is 404.
+    // v1 clients. Each version answers in its own shape; a version that does
+    // not exist is 404.
     Response::json(201, &task.to_v2())
 }
 
@@ -176,6 +176,29 @@ mod tests {
     }
 
     #[test]
+    fn optional_means_only_priority_is_optional() {
+        for (body, why) in [
+            (r#"{"priority": "high"}"#, "`title` is still required"),
+            (r#"{}"#, "`title` is still required"),
+            (
+                r#"{"title": "x", "priorty": "high"}"#,
+                "a misspelled field must not be silently ignored by the server",
+            ),
+            (
+                r#"{"title": "x", "priority": "High"}"#,
+                "priorities are lowercase",
+            ),
+        ] {
+            let resp = create_task("v1", body, 1);
+            assert_eq!(
+                resp.status, 422,
+                "POST /v1/tasks with {body} should be 422 ({why}), got {}: {}",
+                resp.status, resp.body
+            );
+        }
+    }
+
+    #[test]
     fn old_readers_can_still_read_v1_responses() {
         /// What a v1 client compiled last year expects. It ignores unknown fields.
         #[derive(Deserialize)]
@@ -201,17 +224,21 @@ mod tests {
             json!({"id": 7, "title": "buy milk", "status": "open", "priority": "normal"});
         assert_eq!(
             task, expected,
-            "v2 shows `status` (\"open\" or \"done\") and no `done`"
+            "v2 shows `status` (\"open\" or \"done\") instead of `done`, and the \
+             default priority \"normal\""
         );
     }
 
     #[test]
     fn unknown_version_is_404() {
-        let resp = create_task("v3", r#"{"title": "buy milk"}"#, 1);
-        assert_eq!(
-            resp.status, 404,
-            "POST /v3/tasks: there is no v3, want 404, got {}",
-            resp.status
-        );
+        for version in ["v3", "v0", "", "V1"] {
+            let resp = create_task(version, r#"{"title": "buy milk"}"#, 1);
+            assert_eq!(
+                resp.status, 404,
+                "POST /{version}/tasks: only v1 and v2 exist (exactly so spelled), \
+                 want 404, got {}",
+                resp.status
+            );
+        }
     }
 }

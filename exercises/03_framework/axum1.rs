@@ -55,26 +55,26 @@ struct SearchEcho {
 }
 
 // GET /books/{id}
-// TODO: add a parameter that extracts the id from the path as a number:
-// `Path(id): Path<u32>` (the pattern destructures the `Path` wrapper).
-// Answer `Book { id, title: "Book <id>" }` as JSON, e.g. "Book 7".
+// TODO: take the id from the path, as a `u32`: an id that is not one must
+// never reach this handler. Answer `Book { id, title: "Book <id>" }` as JSON,
+// e.g. "Book 7".
 async fn get_book() -> Json<Book> {
-    todo!("extract the id with Path<u32> and answer the book")
+    todo!("extract the id from the path and answer the book")
 }
 
 // GET /search?q=...&limit=...
-// TODO: add a parameter `Query(params): Query<SearchParams>` and answer a
-// `SearchEcho` with the same `q` and the `limit`, or 10 when there is none.
+// TODO: take the parameters from the query string (`q` is required, `limit`
+// optional) and answer a `SearchEcho` with the same `q` and the `limit`, or
+// 10 when there is none.
 async fn search() -> Json<SearchEcho> {
-    todo!("extract the query string with Query<SearchParams>")
+    todo!("extract the query parameters and echo them")
 }
 
 // POST /books
-// TODO: add a parameter `Json(new_book): Json<NewBook>` and answer
-// 201 Created with the book `{ id: 1, title: <the new title> }` as JSON.
-// A tuple `(StatusCode::CREATED, Json(book))` is a response with that status.
+// TODO: take the new book from the JSON body and answer 201 Created with the
+// book `{ id: 1, title: <the new title> }` as JSON.
 async fn create_book() -> (StatusCode, Json<Book>) {
-    todo!("extract the body with Json<NewBook> and answer 201")
+    todo!("extract the JSON body and answer 201")
 }
 
 fn app() -> Router {
@@ -177,10 +177,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn non_numeric_book_id_is_400() {
-        call(get_req("/books/seven"))
-            .await
-            .expect(400, "`seven` is not a u32: Path<u32> rejects it");
+    async fn book_id_that_is_not_a_u32_is_400() {
+        for id in ["seven", "-1", "7.5", "4294967296"] {
+            let why = format!(
+                "a book id is a u32 (0 to 4294967295): `{id}` is not one, and the \
+                 extractor must reject it instead of the handler guessing a number"
+            );
+            call(get_req(&format!("/books/{id}")))
+                .await
+                .expect(400, &why);
+        }
     }
 
     #[tokio::test]
@@ -203,6 +209,17 @@ mod tests {
             json!({"q": "axum", "limit": 10}),
             "limit should default to 10"
         );
+    }
+
+    #[tokio::test]
+    async fn search_with_a_limit_that_is_not_a_number_is_400() {
+        for query in ["q=axum&limit=ten", "q=axum&limit=-5"] {
+            call(get_req(&format!("/search?{query}"))).await.expect(
+                400,
+                "limit is optional, but when it is given it must be a number; \
+                 silently using the default would hide the client's mistake",
+            );
+        }
     }
 
     #[tokio::test]

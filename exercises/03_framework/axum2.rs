@@ -52,9 +52,9 @@ struct MemoryStore {
 }
 
 impl NoteStore for MemoryStore {
-    // TODO: lock `self.notes`, make the note with id = number of notes + 1,
-    // push a clone of it and return it. Locking first and then counting
-    // makes "pick an id and push" happen as one step for every request.
+    // TODO: store the note under the next id (number of notes + 1) and return
+    // it. Two requests at the same moment must never get the same id: picking
+    // the id and storing the note must happen as one step.
     fn add(&self, text: String) -> Note {
         todo!("store the note with the next id")
     }
@@ -65,19 +65,19 @@ impl NoteStore for MemoryStore {
     }
 }
 
-// The handlers get the store from the state. Add these parameters:
-// `State(store): State<SharedStore>` first, then the other extractors.
+// The handlers get the store from the state (the state extractor comes
+// first, before the other extractors).
 
 // POST /notes
-// TODO: take the state and `Json(new_note): Json<NewNote>`, add the note to
-// the store and answer 201 Created with the stored note as JSON.
+// TODO: add the note from the JSON body to the store and answer 201 Created
+// with the stored note as JSON.
 async fn create_note() -> (StatusCode, Json<Note>) {
     todo!("add the note to the store")
 }
 
 // GET /notes/{id}
-// TODO: take the state and `Path(id): Path<u64>`. Answer the note as JSON,
-// or `Err(StatusCode::NOT_FOUND)` when the store has no such note.
+// TODO: answer the note with the id from the path as JSON, or 404 Not Found
+// when the store has no such note.
 async fn get_note() -> Result<Json<Note>, StatusCode> {
     todo!("look the note up in the store")
 }
@@ -115,11 +115,12 @@ mod tests {
     /// Sends one request to `router` (no socket) and returns status and JSON body.
     async fn call(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
         let what = format!("{} {}", request.method(), request.uri());
-        let response =
-            tokio::time::timeout(Duration::from_secs(5), router.clone().oneshot(request))
-                .await
-                .unwrap_or_else(|_| panic!("{what}: the router did not answer within 5 s"))
-                .unwrap();
+        let answer = tokio::spawn(router.clone().oneshot(request));
+        let response = tokio::time::timeout(Duration::from_secs(5), answer)
+            .await
+            .unwrap_or_else(|_| panic!("{what}: the router did not answer within 5 s"))
+            .unwrap_or_else(|e| panic!("{what}: the handler panicked instead of answering: {e}"))
+            .unwrap();
         let status = response.status();
         let body = to_bytes(response.into_body(), 64 * 1024).await.unwrap();
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
@@ -155,7 +156,7 @@ mod tests {
         let (status, body) = call(&router, get_req("/notes/1")).await;
         assert_eq!(
             status, 200,
-            "GET /notes/1 after creating note 1 should answer 200, but answered {status}: the state is not shared between requests"
+            "GET /notes/1 after creating note 1 should answer 200, but answered {status}: is the note kept in the state that all requests share, and looked up by its id?"
         );
         assert_eq!(
             body,
@@ -165,12 +166,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn missing_note_is_404() {
-        let (status, _) = call(&new_app(), get_req("/notes/99")).await;
-        assert_eq!(
-            status, 404,
-            "GET /notes/99 should answer 404 when there is no note 99, but answered {status}"
-        );
+    async fn every_note_is_found_by_its_id_and_others_are_404() {
+        let router = new_app();
+        for text in ["first", "second", "third"] {
+            call(&router, post_note(text)).await;
+        }
+        for (id, text) in [(2, "second"), (3, "third"), (1, "first")] {
+            let (status, body) = call(&router, get_req(&format!("/notes/{id}"))).await;
+            assert_eq!(
+                (status.as_u16(), body),
+                (200, json!({"id": id, "text": text})),
+                "after creating three notes, GET /notes/{id} should answer note {id}"
+            );
+        }
+        for id in ["0", "4", "99", "18446744073709551615"] {
+            let (status, _) = call(&router, get_req(&format!("/notes/{id}"))).await;
+            assert_eq!(
+                status, 404,
+                "GET /notes/{id} should answer 404 when there are only notes 1 to 3, \
+                 but answered {status}"
+            );
+        }
     }
 
     #[tokio::test]

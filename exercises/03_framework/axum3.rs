@@ -12,6 +12,14 @@
 //! here `{"error": "<machine-readable code>", "message": "<for humans>"}`
 //! (RFC 9457 "problem details" is a standard shape for the same idea).
 //!
+//! "Every error" includes the ones axum finds before your handler runs: a
+//! body that is not JSON, a path segment that is not a number. By default
+//! each extractor answers those itself, in plain text, in its own words. To
+//! keep one shape, ask for `Result<Json<T>, JsonRejection>` instead of
+//! `Json<T>`: the handler then receives the rejection as a value and `?`
+//! turns it into an `ApiError` (through `From`), keeping the status axum
+//! chose (400, 415 or 422) and its explanation.
+//!
 //! A 500 must not leak internals: hostnames, SQL, file paths and stack traces
 //! help an attacker and mean nothing to the client. Log the details on the
 //! server and answer a generic message (OWASP Error Handling Cheat Sheet).
@@ -21,7 +29,10 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::{
+        Path, State,
+        rejection::{JsonRejection, PathRejection},
+    },
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -89,6 +100,8 @@ enum ApiError {
     NotFound(String),
     InvalidInput(String),
     Conflict(String),
+    /// An extractor could not read the request: the status it chose and why.
+    Unreadable(StatusCode, String),
     /// The details are for the server log only.
     Internal(String),
 }
@@ -103,6 +116,20 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::Unreadable(rejection.status(), rejection.body_text())
+    }
+}
+
+// TODO: keep what axum decided (its status and its explanation), like the
+// `PathRejection` conversion above.
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        todo!("turn the rejection into an ApiError")
+    }
+}
+
 #[derive(Serialize)]
 struct ErrorBody {
     error: &'static str,
@@ -110,21 +137,22 @@ struct ErrorBody {
 }
 
 // TODO: replace this placeholder, which answers 500 for every error and
-// even shows the internal details to the client. Map each variant to a
-// status code and an `ErrorBody { error, message }` sent as JSON, where
+// even shows the internal details to the client. Every error is answered
+// with its status and an `ErrorBody { error, message }` as JSON, where
 // `message` is the variant's text, except for `Internal`:
-//   NotFound(message)     -> 404 Not Found,            error "not_found"
-//   InvalidInput(message) -> 422 Unprocessable Content, error "invalid_input"
-//   Conflict(message)     -> 409 Conflict,             error "conflict"
-//   Internal(details)     -> 500 Internal Server Error, error "internal",
-//       message "internal server error"; log the details with `eprintln!`.
-// A `(StatusCode, Json<ErrorBody>)` tuple has an `.into_response()` too.
+//   NotFound(message)           -> 404 Not Found,     error "not_found"
+//   InvalidInput(message)       -> 422 Unprocessable Content, "invalid_input"
+//   Conflict(message)           -> 409 Conflict,      error "conflict"
+//   Unreadable(status, message) -> that status,       error "bad_request"
+//   Internal(details)           -> 500 Internal Server Error, error "internal",
+//       message "internal server error"; the details go to the log (stderr).
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let message = match self {
             ApiError::NotFound(message)
             | ApiError::InvalidInput(message)
             | ApiError::Conflict(message)
+            | ApiError::Unreadable(_, message)
             | ApiError::Internal(message) => message,
         };
         (StatusCode::INTERNAL_SERVER_ERROR, message).into_response()
@@ -134,18 +162,21 @@ impl IntoResponse for ApiError {
 // GET /users/{id}
 async fn get_user(
     State(store): State<Arc<Store>>,
-    Path(id): Path<u64>,
+    id: Result<Path<u64>, PathRejection>,
 ) -> Result<Json<User>, ApiError> {
+    let Path(id) = id?;
     Ok(Json(store.find(id)?))
 }
 
 // POST /users
 async fn create_user(
     State(store): State<Arc<Store>>,
-    Json(new_user): Json<NewUser>,
+    new_user: Result<Json<NewUser>, JsonRejection>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
+    let Json(new_user) = new_user?;
     let name = new_user.name.trim();
-    if name.is_empty() || name.len() > 32 {
+    // Characters, not bytes: "é" is one character but two bytes in UTF-8.
+    if name.is_empty() || name.chars().count() > 32 {
         return Err(ApiError::InvalidInput(
             "name must have 1 to 32 characters".into(),
         ));
@@ -221,7 +252,8 @@ mod tests {
     fn check_error(content_type: &str, body: &str, code: &str) -> Value {
         assert_eq!(
             content_type, "application/json",
-            "an error should be JSON, but the Content-Type was {content_type:?} (body {body:?})"
+            "every error of this API should be JSON {{\"error\", \"message\"}}, but the \
+             Content-Type was {content_type:?} (body {body:?})"
         );
         let value: Value = serde_json::from_str(body).expect("the error body should be JSON");
         assert_eq!(
@@ -267,6 +299,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn names_are_counted_in_characters_not_bytes() {
+        let at_most = ["a".repeat(32), "é".repeat(32), "名".repeat(32)];
+        for name in at_most {
+            let why = format!(
+                "a name of 32 characters ({} bytes in UTF-8) is allowed",
+                name.len()
+            );
+            call(true, post_user(&name), &why, 201).await;
+        }
+        for name in ["b".repeat(33), "é".repeat(33)] {
+            let why = "a name of 33 characters is one too many";
+            let (content_type, body) = call(true, post_user(&name), why, 422).await;
+            check_error(&content_type, &body, "invalid_input");
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_axum_cannot_read_get_the_same_error_shape() {
+        let json = "application/json";
+        for (content_type, body, why, want) in [
+            (
+                "text/plain",
+                r#"{"name":"bob"}"#,
+                "the body is not declared as JSON",
+                415,
+            ),
+            (json, r#"{"name":"#, "the JSON is cut off", 400),
+            (json, r#"{"name":42}"#, "name is not a string", 422),
+        ] {
+            let request = Request::post("/users").header(CONTENT_TYPE, content_type);
+            let request = request.body(Body::from(body)).unwrap();
+            let why = format!("{why}; axum's rejection keeps its status");
+            let (content_type, body) = call(true, request, &why, want).await;
+            check_error(&content_type, &body, "bad_request");
+        }
+        let request = Request::get("/users/abc").body(Body::empty()).unwrap();
+        let why = "abc is not a user id";
+        let (content_type, body) = call(true, request, why, 400).await;
+        check_error(&content_type, &body, "bad_request");
+    }
+
+    #[tokio::test]
     async fn taken_name_is_409_conflict() {
         let (content_type, body) = call(true, post_user("ada"), "ada is taken", 409).await;
         check_error(&content_type, &body, "conflict");
@@ -276,10 +350,13 @@ mod tests {
     async fn outage_is_500_without_internal_details() {
         let (content_type, body) = call(false, get_user_req(1), "database down", 500).await;
         let value = check_error(&content_type, &body, "internal");
-        assert!(
-            !body.contains("db.internal"),
-            "a 500 must not reveal internal details, but the body was {body}"
-        );
+        for secret in ["db.internal", "5432", "connection refused"] {
+            assert!(
+                !body.contains(secret),
+                "a 500 must not reveal internal details ({secret:?}): they belong in \
+                 the server's log, but the body was {body}"
+            );
+        }
         assert_eq!(
             value["message"], "internal server error",
             "the 500 message should be generic"

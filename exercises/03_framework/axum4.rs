@@ -51,7 +51,7 @@ fn new_request_id() -> String {
 }
 
 // TODO: an incoming id is acceptable if it has 1 to 64 characters, each an
-// ASCII letter or digit, `-`, `_` or `.`. (`char::is_ascii_alphanumeric`)
+// ASCII letter or digit, `-`, `_` or `.`.
 fn is_acceptable(id: &str) -> bool {
     todo!("decide whether {id:?} is a safe request id")
 }
@@ -64,18 +64,21 @@ fn choose_request_id(incoming: Option<&str>) -> String {
 }
 
 // TODO: finish the middleware; the id is already chosen and given to the
-// handlers. Before `next.run(req)`, note the time with `Instant::now()`.
-// After it, make the response mutable and insert two headers into
-// `response.headers_mut()`:
+// handlers. Every response, whatever its status, leaves with two headers:
 //   x-request-id: <id>
-//   server-timing: app;dur=<milliseconds>   (`elapsed().as_secs_f64() * 1000.0`)
-// `HeaderValue::from_str(&text)` makes a header value from a string.
+//   server-timing: app;dur=<milliseconds the handler took, e.g. 1.250>
 async fn request_id_and_timing(mut req: Request, next: Next) -> Response {
     let incoming = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok());
     let id = choose_request_id(incoming);
     req.extensions_mut().insert(RequestId(id.clone()));
 
     next.run(req).await
+}
+
+// GET /slow: takes at least 25 ms, like a handler waiting for a database.
+async fn slow() -> &'static str {
+    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    "done"
 }
 
 // GET /hello
@@ -86,6 +89,7 @@ async fn hello(Extension(RequestId(id)): Extension<RequestId>) -> String {
 fn app() -> Router {
     Router::new()
         .route("/hello", get(hello))
+        .route("/slow", get(slow))
         .layer(middleware::from_fn(request_id_and_timing))
 }
 
@@ -201,6 +205,36 @@ mod tests {
         );
     }
 
+    #[test]
+    fn acceptable_ids_are_short_plain_ascii() {
+        let longest = "b".repeat(64);
+        for id in ["a", "proxy-7f3a.b_2", "ABC-123", longest.as_str()] {
+            assert!(
+                is_acceptable(id),
+                "{id:?} ({} characters, all ASCII letters, digits, `-`, `_`, `.`) \
+                 should be acceptable: 1 to 64 characters, both ends included",
+                id.len()
+            );
+        }
+        let too_long = "c".repeat(65);
+        for id in [
+            "",
+            too_long.as_str(),
+            "café",
+            "ünïcode",
+            "日本",
+            "a b",
+            "a/b",
+            "a\tb",
+        ] {
+            assert!(
+                !is_acceptable(id),
+                "{id:?} should not be acceptable: only 1 to 64 ASCII letters, digits, \
+                 `-`, `_` and `.` (letters like é or 日 are not ASCII)"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn unacceptable_incoming_ids_are_replaced() {
         let too_long = "a".repeat(65);
@@ -237,6 +271,16 @@ mod tests {
             (0.0..5000.0).contains(&millis),
             "server-timing says the request took {millis} ms, which cannot be right"
         );
+        let reply = call("/slow", None).await;
+        let timing = reply.server_timing.unwrap_or_default();
+        let millis = timing
+            .strip_prefix("app;dur=")
+            .and_then(|ms| ms.parse().ok());
+        assert!(
+            millis.is_some_and(|ms: f64| (25.0..5000.0).contains(&ms)),
+            "GET /slow takes at least 25 ms, so server-timing should say app;dur=25 or \
+             more (milliseconds, measured around the whole handler), but it was {timing:?}"
+        );
     }
 
     #[tokio::test]
@@ -250,11 +294,18 @@ mod tests {
         assert_eq!(
             reply.request_id.as_deref(),
             Some("lost-1"),
-            "the middleware should also wrap the 404 answer: use Router::layer, not route_layer"
+            "the middleware should also wrap the 404 answer and add its headers whatever \
+             the status (use Router::layer, not route_layer)"
         );
         assert!(
             reply.server_timing.is_some(),
             "the 404 answer should have a server-timing header too"
+        );
+        let reply = call("/nope", None).await;
+        let id = request_id_of(&reply, "GET /nope without an id");
+        assert!(
+            is_acceptable(&id),
+            "a 404 gets a new request id too, but it was {id:?}"
         );
     }
 }

@@ -54,9 +54,9 @@ fn app(gate: Arc<Gate>) -> Router {
 }
 
 /// Serves `router` until `shutdown` completes, then shuts down gracefully.
-// TODO: this server never stops: it ignores `shutdown`. Make it stop
-// gracefully when `shutdown` completes: `axum::serve(..)` has a method
-// `.with_graceful_shutdown(future)`; await what it returns.
+// TODO: this server never stops: it ignores `shutdown`. When `shutdown`
+// completes, stop gracefully: no new connections, idle ones closed, the
+// requests in flight answered, and only then return.
 async fn run(
     listener: TcpListener,
     router: Router,
@@ -212,6 +212,28 @@ mod tests {
             !server.is_finished(),
             "run() returned while GET /slow was still in flight; it must wait until in-flight requests have finished"
         );
+        // A new connection after the signal must not be served any more.
+        if let Ok(late) = TcpStream::connect(addr).await {
+            let late_answer = async {
+                let mut unsent = HEALTH.as_bytes();
+                while !unsent.is_empty() && late.writable().await.is_ok() {
+                    match late.try_write(unsent) {
+                        Ok(n) => unsent = &unsent[n..],
+                        Err(e) if e.kind() == WouldBlock => continue,
+                        Err(_) => break,
+                    }
+                }
+                read_until(&late, "").await
+            };
+            let failure = "a connection opened after the shutdown signal was kept open \
+                           without an answer; it should be refused or closed";
+            let late_answer = within(failure, late_answer).await;
+            assert!(
+                !late_answer.contains("200 OK"),
+                "after the shutdown signal the server must stop accepting new \
+                 connections, but a new one was served: {late_answer:?}"
+            );
+        }
 
         gate.release.notify_one();
         let answer = within(

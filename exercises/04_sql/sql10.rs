@@ -45,13 +45,12 @@ impl ApiError {
 
 // Sorts a database error into the right kind of API error.
 //
-// TODO: everything is a 500 so far. When `err` is
-// `rusqlite::Error::SqliteFailure(failure, _)` and `failure.code` is
-// `rusqlite::ErrorCode::ConstraintViolation`, look at `failure.extended_code`:
-// - `rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE` (or `..._PRIMARYKEY`): Conflict;
-// - `rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY`, or any other constraint
-//   (CHECK, NOT NULL): Unprocessable.
-// Give each a short message for the client. Every other error stays Internal.
+// TODO: everything is a 500 so far. Sort the constraint violations out:
+// - a clash with a row that already exists (a UNIQUE column, a primary key
+//   that is taken) is a Conflict;
+// - any other broken rule (a FOREIGN KEY, CHECK, NOT NULL) is Unprocessable.
+// Give each a short message of your own for the client: never SQLite's text,
+// which names our tables and columns. Every other error stays Internal.
 impl From<rusqlite::Error> for ApiError {
     fn from(err: rusqlite::Error) -> Self {
         eprintln!("database error: {err}");
@@ -103,42 +102,106 @@ fn main() {
 mod tests {
     use super::*;
 
-    fn status(result: Result<i64, ApiError>) -> Result<i64, u16> {
-        result.map_err(|e| e.status())
+    /// Turns the error of a statement the test runs itself into an ApiError.
+    fn api_error(result: rusqlite::Result<usize>, what: &str) -> ApiError {
+        match result {
+            Ok(_) => panic!("{what} was accepted, but the schema should refuse it"),
+            Err(err) => ApiError::from(err),
+        }
+    }
+
+    /// The message a client would read must not reveal how the database is built.
+    fn assert_safe_for_clients(err: &ApiError, what: &str) {
+        let message = match err {
+            ApiError::Conflict(m) | ApiError::Unprocessable(m) => m,
+            ApiError::Internal => return,
+        };
+        assert!(
+            !message.trim().is_empty(),
+            "for {what} the client gets an empty message: say briefly what was wrong"
+        );
+        let lower = message.to_lowercase();
+        let internals = [
+            "constraint",
+            "sqlite",
+            "users.",
+            "posts.",
+            "length(",
+            "extended_code",
+        ];
+        for word in internals {
+            assert!(
+                !lower.contains(word),
+                "for {what} the client would read {message:?}: it contains `{word}`, a detail \
+                 of our database (SQLite's wording, table and column names). Write a short \
+                 message of your own for clients; the details belong in the log (OWASP Error \
+                 Handling Cheat Sheet)"
+            );
+        }
+    }
+
+    fn assert_status(err: &ApiError, expected: u16, what: &str, why: &str) {
+        let status = err.status();
+        assert_eq!(
+            status, expected,
+            "{what} should answer {expected} ({why}), but it answered {status} ({err:?})"
+        );
+        assert_safe_for_clients(err, what);
     }
 
     #[test]
     fn duplicate_email_is_409() {
         let conn = open().expect("open failed");
-        let first = status(create_user(&conn, "ada@example.com"));
+        let first = create_user(&conn, "ada@example.com").map_err(|e| e.status());
         assert_eq!(
             first,
             Ok(1),
             "registering ada@example.com the first time should work"
         );
-        let again = status(create_user(&conn, "ada@example.com"));
-        assert_eq!(
-            again,
-            Err(409),
-            "registering ada@example.com twice should fail with 409 Conflict (a UNIQUE \
-             violation), but the result was {again:?}"
+        let again = create_user(&conn, "ada@example.com");
+        let err = again.expect_err("registering ada@example.com twice was accepted");
+        assert_status(
+            &err,
+            409,
+            "registering ada@example.com twice",
+            "409 Conflict, RFC 9110 §15.5.10: a UNIQUE column clashes with an existing user",
+        );
+    }
+
+    #[test]
+    fn duplicate_primary_key_is_409() {
+        let conn = open().expect("open failed");
+        create_user(&conn, "ada@example.com").expect("create_user failed");
+        let err = api_error(
+            conn.execute(
+                "INSERT INTO users (id, email) VALUES (1, 'grace@example.com')",
+                (),
+            ),
+            "a second user with id 1",
+        );
+        assert_status(
+            &err,
+            409,
+            "creating a user with an id that is taken",
+            "409 Conflict: a PRIMARY KEY is unique too, SQLite reports it as \
+             SQLITE_CONSTRAINT_PRIMARYKEY rather than SQLITE_CONSTRAINT_UNIQUE",
         );
     }
 
     #[test]
     fn post_for_a_missing_user_is_422() {
         let conn = open().expect("open failed");
-        let result = status(create_post(&conn, 42, "Hello"));
-        assert!(
-            result.is_err(),
-            "a post for user 42, who does not exist, was stored with id {result:?}: foreign \
-             keys are not enforced on this connection (PRAGMA foreign_keys = ON in open())"
+        let result = create_post(&conn, 42, "Hello");
+        let err = result.expect_err(
+            "a post for user 42, who does not exist, was stored: foreign keys are not \
+             enforced on this connection (PRAGMA foreign_keys = ON in open())",
         );
-        assert_eq!(
-            result,
-            Err(422),
-            "a post for a user who does not exist should fail with 422 Unprocessable Content \
-             (a FOREIGN KEY violation)"
+        assert_status(
+            &err,
+            422,
+            "a post for user 42, who does not exist",
+            "422 Unprocessable Content, RFC 9110 §15.5.21: a FOREIGN KEY violation, the \
+             request refers to something that is not there",
         );
     }
 
@@ -146,14 +209,14 @@ mod tests {
     fn empty_title_is_422() {
         let conn = open().expect("open failed");
         let user = create_user(&conn, "ada@example.com").expect("create_user failed");
-        let result = status(create_post(&conn, user, ""));
-        assert_eq!(
-            result,
-            Err(422),
-            "a post with an empty title breaks the CHECK rule and should fail with 422, \
-             but the result was {result:?}"
+        let err = create_post(&conn, user, "").expect_err("a post with an empty title was stored");
+        assert_status(
+            &err,
+            422,
+            "a post with an empty title",
+            "422 Unprocessable Content: it breaks the CHECK rule",
         );
-        let ok = status(create_post(&conn, user, "Hello"));
+        let ok = create_post(&conn, user, "Hello").map_err(|e| e.status());
         assert_eq!(
             ok,
             Ok(1),
@@ -162,10 +225,27 @@ mod tests {
     }
 
     #[test]
+    fn missing_title_is_422() {
+        let conn = open().expect("open failed");
+        create_user(&conn, "ada@example.com").expect("create_user failed");
+        let err = api_error(
+            conn.execute("INSERT INTO posts (user_id, title) VALUES (1, NULL)", ()),
+            "a post without a title",
+        );
+        assert_status(
+            &err,
+            422,
+            "a post without a title (NULL)",
+            "422 Unprocessable Content: a NOT NULL violation is a constraint the client's \
+             data broke, like CHECK",
+        );
+    }
+
+    #[test]
     fn other_database_errors_stay_500() {
         let conn = open().expect("open failed");
         conn.execute_batch("DROP TABLE posts;").unwrap();
-        let result = status(create_post(&conn, 1, "Hello"));
+        let result = create_post(&conn, 1, "Hello").map_err(|e| e.status());
         assert_eq!(
             result,
             Err(500),

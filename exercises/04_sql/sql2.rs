@@ -2,16 +2,17 @@
 //!
 //! A search endpoint ("cables under 15 euros, cheapest first, 20 per page")
 //! should let the database do the work, not load the whole table into Rust:
-//! - `WHERE category = ?1 AND price_cents <= ?2` keeps only matching rows.
-//! - `ORDER BY price_cents, name` sorts them (ascending unless you write `DESC`).
-//!   Without `ORDER BY`, SQL promises no order at all. And when two rows tie on
-//!   the first key, add a second key (a "tie-breaker") so the order is stable
-//!   from one request to the next, which pagination relies on.
-//! - `LIMIT ?3` returns at most that many rows.
+//! - `WHERE city = ?1 AND age >= ?2` keeps only matching rows (`=`, `<>`, `<`,
+//!   `<=`, `>`, `>=` compare; `AND`, `OR`, `NOT` combine).
+//! - `ORDER BY last_name, first_name` sorts them (ascending unless you write
+//!   `DESC` after a key). Without `ORDER BY`, SQL promises no order at all.
+//!   When two rows tie on the first key, a second key (a "tie-breaker") keeps
+//!   the order stable from one request to the next, which pagination relies on.
+//! - `LIMIT ?3` returns at most that many rows, after sorting.
 //!
 //! The clauses come in this order: `SELECT ... FROM ... WHERE ... ORDER BY ...
-//! LIMIT ...`. Values go in as parameters (`?1`, `?2`, `?3`), here a tuple
-//! `(category, max_price_cents, limit)`.
+//! LIMIT ...`. Values go in as parameters (`?1`, `?2`, `?3`), passed as a tuple
+//! in the same order.
 //!
 //! Filtering in SQL means only the rows you need leave the database, and with an
 //! index (exercise sql8) the others are never even read.
@@ -49,9 +50,9 @@ fn find_products(
     limit: i64,
 ) -> Result<Vec<Product>> {
     // TODO: this returns every product in the table, in whatever order SQLite
-    // likes. Add a WHERE clause (category and maximum price), an ORDER BY (price,
-    // then name) and a LIMIT, using the placeholders ?1, ?2 and ?3, and pass
-    // `(category, max_price_cents, limit)` instead of `()` to `query_map`.
+    // likes. Make the database do what the comment above the function promises:
+    // filter, sort and cap the rows in the query, with the three arguments
+    // passed as parameters.
     let mut stmt = conn.prepare("SELECT name, price_cents FROM products")?;
     let rows = stmt.query_map((), |row| {
         Ok(Product {
@@ -90,7 +91,8 @@ mod tests {
                 ('Ethernet cable', 'cables', 500),
                 ('Trackball', 'input', 2500),
                 ('Fibre cable', 'cables', 9900),
-                ('Audio cable', 'cables', 900);",
+                ('Audio cable', 'cables', 900),
+                ('Optical cable', 'cables', 1501);",
         )
         .unwrap();
         conn
@@ -110,7 +112,8 @@ mod tests {
             got, expected,
             "find_products(\"cables\", 1500, 100) returned {got:?} (sorted here by name), \
              it should return the cables costing at most 1500 cents: {expected:?} \
-             (no other category, and HDMI cable at exactly 1500 is included)"
+             (no other category; HDMI cable at exactly 1500 is included, Optical cable at \
+             1501 is not)"
         );
     }
 
@@ -136,9 +139,13 @@ mod tests {
             },
         ];
         assert_eq!(
-            found, expected,
-            "find_products(\"cables\", 1500, 100) returned the rows in the wrong order: \
-             cheapest first, and two products with the same price sorted by name"
+            found,
+            expected,
+            "find_products(\"cables\", 1500, 100) returned {:?}, it should return {:?}: \
+             cheapest first, and two products with the same price sorted by name (the \
+             tie-breaker; not by id or the order they were inserted in)",
+            names(&found),
+            names(&expected)
         );
     }
 
@@ -148,9 +155,8 @@ mod tests {
         assert_eq!(
             names(&found),
             ["Ethernet cable", "USB cable"],
-            "find_products(\"cables\", 10000, 2) should return only the 2 cheapest cables, \
-             but returned {} rows: {:?}",
-            found.len(),
+            "find_products(\"cables\", 10000, 2) returned {:?}, it should return only the 2 \
+             cheapest cables, sorted as always (LIMIT cuts the sorted list)",
             names(&found)
         );
     }

@@ -31,20 +31,20 @@ fn create_schema(conn: &Connection) -> Result<()> {
 // The three functions below were written in a hurry: each pastes its input into
 // the SQL text with `format!`. Each one is exploited by a test.
 
-// TODO: use `conn.execute` with a `?1` placeholder and pass `[name]`.
+// TODO: hand the name to SQLite as a parameter, not inside the SQL text.
 fn add_user(conn: &Connection, name: &str) -> Result<i64> {
     conn.execute_batch(&format!("INSERT INTO users (name) VALUES ('{name}')"))?;
     Ok(conn.last_insert_rowid())
 }
 
-// TODO: use a `?1` placeholder and pass `[name]` instead of `()`.
+// TODO: the same here: the SQL text must not contain the input.
 fn find_user(conn: &Connection, name: &str) -> Result<Option<i64>> {
     let sql = format!("SELECT id FROM users WHERE name = '{name}'");
     conn.query_row(&sql, (), |row| row.get(0)).optional()
 }
 
-// TODO: use the named placeholders `:name` and `:id`, and pass
-// `named_params! { ":name": new_name, ":id": id }` (import `rusqlite::named_params`).
+// TODO: and here, with named placeholders (`:name`, `:id`) this time: with
+// several values, names are harder to mix up than numbers.
 fn rename_user(conn: &Connection, id: i64, new_name: &str) -> Result<()> {
     let sql = format!("UPDATE users SET name = '{new_name}' WHERE id = {id}");
     conn.execute(&sql, ())?;
@@ -100,13 +100,14 @@ mod tests {
         );
         assert!(
             added.is_ok(),
-            "add_user({name:?}) failed with {added:?}: the quote in the name broke the SQL \
-             text; pass the name as a parameter instead of pasting it in"
+            "add_user({name:?}) failed with {added:?}: the name broke the SQL text it was \
+             pasted into; pass the name as a parameter instead (escaping by hand is not enough)"
         );
         assert_eq!(
             stored_names(&conn),
             [name],
-            "add_user({name:?}) stored the wrong name: it should be stored exactly as given"
+            "add_user({name:?}) stored the wrong name: it should be stored exactly as given, \
+             byte for byte"
         );
         let found = find_user(&conn, name);
         assert_eq!(
@@ -129,6 +130,30 @@ mod tests {
     #[test]
     fn names_with_apostrophes_work() {
         assert_stored_verbatim("Conan O'Brien");
+    }
+
+    #[test]
+    fn a_nul_byte_does_not_cut_the_name() {
+        // Attackers send NUL bytes to cut strings short. SQLite's parser stops at
+        // one, so a hand-escaped name pasted into SQL text breaks; a parameter
+        // carries the value whole, whatever bytes it holds.
+        assert_stored_verbatim("nul\0byte");
+    }
+
+    #[test]
+    fn find_user_matches_the_whole_name_exactly() {
+        let conn = db();
+        add_user(&conn, "alice").unwrap();
+        for other in ["ALICE", "ali%", "alic_", "alice "] {
+            let found = find_user(&conn, other);
+            assert_eq!(
+                found,
+                Ok(None),
+                "only \"alice\" is stored, so find_user({other:?}) should find nobody, but \
+                 returned {found:?}: compare the name with `=` (exact and case-sensitive), \
+                 not LIKE, whose % and _ are wildcards and which ignores case"
+            );
+        }
     }
 
     #[test]
@@ -157,6 +182,15 @@ mod tests {
             ["hacked' --", "bob"],
             "rename_user({alice}, \"hacked' --\") should rename only user {alice}, the names \
              are now {names:?}: pasted into the SQL, `--` commented out the WHERE clause"
+        );
+        let bob = find_user(&conn, "bob").unwrap().unwrap();
+        let renamed = rename_user(&conn, bob, "nul\0byte");
+        let names = stored_names(&conn);
+        assert!(
+            renamed.is_ok() && names == ["hacked' --", "nul\0byte"],
+            "rename_user({bob}, \"nul\\0byte\") returned {renamed:?} and the names are now \
+             {names:?}: the new name broke the SQL text it was pasted into (SQLite's parser \
+             stops at a NUL byte); pass it as a parameter, escaping by hand is not enough"
         );
     }
 }

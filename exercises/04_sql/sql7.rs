@@ -39,10 +39,10 @@ fn schema_version(conn: &Connection) -> Result<u32> {
 // each in its own transaction together with the new version number.
 //
 // TODO: this runs every step every time, so a second run fails ("table users
-// already exists") and so does upgrading an old database. Fix it:
-// 1. read the current version with `schema_version` and skip that many steps;
-// 2. run each remaining step in its own transaction (`conn.transaction()?`),
-//    set `user_version` to that step's number on the transaction, then commit.
+// already exists") and so does upgrading an old database. Fix it so that:
+// 1. only the steps the database has not seen yet run, in order;
+// 2. each step and the new version number are committed together, or not
+//    at all, so a step that fails leaves the database at the version before.
 fn migrate_with(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
     for step in migrations {
         conn.execute_batch(step)?;
@@ -150,6 +150,43 @@ mod tests {
     }
 
     #[test]
+    fn version_2_database_gets_only_the_last_step() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+             ALTER TABLE users ADD COLUMN email TEXT;
+             INSERT INTO users (name, email) VALUES ('grace', 'grace@example.com');
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        run(
+            &mut conn,
+            MIGRATIONS,
+            "upgrading a version-2 database (it has users with email, no posts): only step 3 \
+             should run",
+        );
+        let version = schema_version(&conn).unwrap();
+        assert_eq!(
+            version, 3,
+            "after upgrading a version-2 database user_version is {version}, it should be 3"
+        );
+        assert_eq!(
+            columns(&conn, "posts"),
+            ["id", "user_id", "title"],
+            "after upgrading a version-2 database the posts table (step 3) should exist"
+        );
+        let grace: Result<(String, Option<String>)> =
+            conn.query_row("SELECT name, email FROM users", (), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            });
+        assert_eq!(
+            grace,
+            Ok(("grace".to_string(), Some("grace@example.com".to_string()))),
+            "the user stored at version 2 should still be there, with her email"
+        );
+    }
+
+    #[test]
     fn failed_step_is_rolled_back_and_the_version_stays() {
         let mut conn = Connection::open_in_memory().unwrap();
         let steps = [
@@ -164,12 +201,14 @@ mod tests {
         let version = schema_version(&conn).unwrap();
         assert_eq!(
             version, 1,
-            "step 1 succeeded and step 2 failed, so user_version should be 1, but is {version}"
+            "step 1 succeeded and step 2 failed, so user_version should be 1, but is {version}: \
+             each step must be committed on its own, together with its own version number \
+             (step 1 worked, so it stays applied and the version says so)"
         );
         assert!(
             columns(&conn, "b").is_empty(),
-            "step 2 failed, yet its table b exists: \
-             run each step in a transaction together with its version bump"
+            "step 2 failed, yet its table b exists: run each step in a transaction together \
+             with its version bump, so a failed step leaves nothing behind"
         );
         run(
             &mut conn,

@@ -40,11 +40,11 @@ fn create_schema(conn: &Connection) -> Result<()> {
     )
 }
 
-// TODO: create the indexes the two queries above need, with `CREATE INDEX name
-// ON table (columns);` (several statements can go in one `execute_batch`):
-// - one so FIND_USER_BY_EMAIL searches instead of scanning `users`;
-// - one so RECENT_ORDERS_OF_USER finds a user's orders without scanning
-//   `orders` and gets them already sorted by `created_at`.
+// TODO: create the indexes the two queries above need (leave the queries as
+// they are; several statements can go in one `execute_batch`):
+// - FIND_USER_BY_EMAIL must search `users` instead of scanning it;
+// - RECENT_ORDERS_OF_USER must find one user's orders without scanning
+//   `orders`, and get them already sorted, with no extra sorting step.
 // Run `cargo run --bin sql8` to see the plans SQLite picks.
 fn create_indexes(conn: &Connection) -> Result<()> {
     conn.execute_batch("")
@@ -95,7 +95,28 @@ mod tests {
         assert!(
             index && !scans,
             "EXPLAIN QUERY PLAN for `{sql}` says {steps:?}. SCAN means SQLite reads every row \
-             of {table}; it should SEARCH {table} USING INDEX: create an index on {table} ({columns})"
+             of {table} (SCAN ... USING INDEX: every entry of the index); it should SEARCH \
+             {table} USING INDEX: create an index on {table} ({columns}). An index can only be \
+             searched by its first column, like a phone book by surname"
+        );
+    }
+
+    #[test]
+    fn the_queries_are_the_ones_given() {
+        let normalize = |sql: &str| sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(
+            normalize(FIND_USER_BY_EMAIL),
+            "SELECT id, name FROM users WHERE email = ?1",
+            "FIND_USER_BY_EMAIL was changed: the exercise is to make the given queries fast \
+             with indexes, the queries themselves must stay as they are"
+        );
+        assert_eq!(
+            normalize(RECENT_ORDERS_OF_USER),
+            "SELECT id, total_cents FROM orders WHERE user_id = ?1 \
+             ORDER BY created_at DESC LIMIT 10",
+            "RECENT_ORDERS_OF_USER was changed: the exercise is to make the given queries fast \
+             with indexes, the queries themselves must stay as they are (the newest orders are \
+             the ones with the latest created_at, whatever their id)"
         );
     }
 
@@ -123,10 +144,17 @@ mod tests {
     #[test]
     fn queries_still_return_the_right_rows() {
         let conn = db();
+        // Ada's orders were imported out of order: neither the order of insertion
+        // nor the ids follow the dates.
         conn.execute_batch(
-            "INSERT INTO users (id, email, name) VALUES (1, 'ada@example.com', 'Ada'), (2, 'bob@example.com', 'Bob');
+            "INSERT INTO users (id, email, name) VALUES
+                 (1, 'ada@example.com', 'Ada'), (2, 'bob@example.com', 'Bob');
              INSERT INTO orders (id, user_id, created_at, total_cents) VALUES
-                 (1, 1, '2024-01-05', 100), (2, 2, '2024-01-06', 200), (3, 1, '2024-02-01', 300);",
+                 (7, 1, '2024-03-01 09:00', 700),
+                 (3, 1, '2024-01-15 12:00', 300),
+                 (8, 2, '2024-04-01 08:00', 800),
+                 (9, 1, '2023-12-24 18:00', 900),
+                 (5, 1, '2024-02-10 10:30', 500);",
         )
         .unwrap();
         let bob: Result<(i64, String)> =
@@ -139,15 +167,17 @@ mod tests {
             "FIND_USER_BY_EMAIL should find Bob"
         );
         let mut stmt = conn.prepare(RECENT_ORDERS_OF_USER).unwrap();
-        let orders: Vec<(i64, i64)> = stmt
-            .query_map([1], |r| Ok((r.get(0)?, r.get(1)?)))
+        let orders: Vec<i64> = stmt
+            .query_map([1], |r| r.get(0))
             .unwrap()
             .map(|o| o.unwrap())
             .collect();
         assert_eq!(
             orders,
-            [(3, 300), (1, 100)],
-            "RECENT_ORDERS_OF_USER should return Ada's orders, newest first"
+            [7, 5, 3, 9],
+            "RECENT_ORDERS_OF_USER returned Ada's order ids {orders:?}, it should return them \
+             newest created_at first: 7 (2024-03-01), 5 (2024-02-10), 3 (2024-01-15), \
+             9 (2023-12-24)"
         );
     }
 }

@@ -46,8 +46,8 @@ fn create_schema(conn: &Connection) -> Result<()> {
 // two queries however many authors there are.
 //
 // TODO: the answer is right, but it runs 1 query for the authors plus 1 per
-// author. Rewrite it to fetch all the books at once: one LEFT JOIN ordered by
-// author id and book id (then group the rows in Rust), or two queries.
+// author. Rewrite it so it runs at most two queries, however many authors
+// there are, and still gives exactly the same answer.
 fn authors_with_books(conn: &Connection) -> Result<Vec<AuthorWithBooks>> {
     let mut stmt = conn.prepare("SELECT id, name FROM authors ORDER BY id")?;
     let rows = stmt.query_map((), |row| Ok((row.get::<_, i64>(0)?, row.get(1)?)))?;
@@ -124,24 +124,44 @@ mod tests {
     #[test]
     fn every_author_with_their_books_in_order() {
         let conn = db();
+        // Two different authors share a name, two books share a title, and two
+        // authors (one in the middle, one at the end) have written nothing yet.
         conn.execute_batch(
-            "INSERT INTO authors (id, name) VALUES (1, 'Le Guin'), (2, 'Nobody'), (3, 'Pratchett');
+            "INSERT INTO authors (id, name) VALUES
+                 (1, 'Pratchett'), (2, 'Nobody'), (3, 'Anonymous'), (4, 'Anonymous'),
+                 (5, 'Le Guin'), (6, 'Newcomer');
              INSERT INTO books (id, author_id, title) VALUES
-                 (10, 3, 'Mort'), (11, 1, 'The Lathe of Heaven'), (12, 3, 'Small Gods'),
-                 (13, 1, 'The Dispossessed'), (14, 3, 'Night Watch');",
+                 (10, 1, 'Mort'), (11, 5, 'The Lathe of Heaven'), (12, 1, 'Small Gods'),
+                 (13, 3, 'Beowulf'), (14, 5, 'The Dispossessed'), (15, 4, 'Sir Gawain'),
+                 (16, 1, 'Night Watch'), (17, 3, 'Beowulf'), (18, 4, 'Pearl');",
         )
         .unwrap();
         let got = authors_with_books(&conn).expect("authors_with_books failed");
         let expected = vec![
-            author("Le Guin", &["The Lathe of Heaven", "The Dispossessed"]),
-            author("Nobody", &[]),
             author("Pratchett", &["Mort", "Small Gods", "Night Watch"]),
+            author("Nobody", &[]),
+            author("Anonymous", &["Beowulf", "Beowulf"]),
+            author("Anonymous", &["Sir Gawain", "Pearl"]),
+            author("Le Guin", &["The Lathe of Heaven", "The Dispossessed"]),
+            author("Newcomer", &[]),
         ];
         assert_eq!(
-            got, expected,
-            "authors_with_books should return every author by id (Nobody, who wrote nothing, \
-             with an empty list), each with their books by book id"
+            got.len(),
+            expected.len(),
+            "there are 6 authors, but authors_with_books returned {}: {got:?}. Every author \
+             appears once, also those without books (Nobody, Newcomer: LEFT JOIN), and two \
+             authors with the same name are still two authors (ids 3 and 4 are both \
+             \"Anonymous\": tell authors apart by id, not by name)",
+            got.len()
         );
+        for (got, expected) in got.iter().zip(&expected) {
+            assert_eq!(
+                got, expected,
+                "authors_with_books returned {got:?} where {expected:?} was expected: authors \
+                 come by id, each with all their books by book id (an author without books \
+                 has an empty list, and a title that appears twice is two books)"
+            );
+        }
     }
 
     #[test]

@@ -16,7 +16,9 @@
 //! verify it later: `$argon2id$v=19$m=4096,t=1,p=1$<salt>$<hash>` (algorithm,
 //! version, memory in KiB, iterations, parallelism, salt, hash). Verifying reads
 //! the salt and parameters from the string, so you can raise the cost later and
-//! old hashes still verify.
+//! old hashes still verify. Never verify by hashing the password again with
+//! today's parameters and comparing the strings: that breaks every old hash,
+//! and `==` on strings leaks timing (next exercise).
 //!
 //! OWASP recommends argon2id with m=19 MiB, t=2, p=1 (that is what
 //! `Argon2::default()` uses). The tests here use m=4 MiB, t=1 to stay fast.
@@ -45,22 +47,25 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-// TODO: generate a fresh random salt with `SaltString::generate(&mut OsRng)`,
-// hash with `argon2().hash_password(password.as_bytes(), &salt)?` and return
-// the PHC string (the hash's `to_string()`).
+// TODO: hash `password` with `argon2()` and a salt that is new and random for
+// every call, and return the PHC string.
 fn hash_password(password: &str) -> Result<String, password_hash::Error> {
     todo!()
 }
 
-// TODO: parse `stored_hash` with `PasswordHash::new` (a string that does not
-// parse never verifies: return false), then return whether
-// `argon2().verify_password(password.as_bytes(), &parsed)` is `Ok`.
-fn verify_password(password: &str, stored_hash: &str) -> bool {
+/// `Ok(true)`: the password is right. `Ok(false)`: it is wrong.
+/// `Err(_)`: the stored value cannot be checked at all (not a PHC string, or
+/// an algorithm we do not support). That is a broken database, our problem,
+/// and must not look like a mistyped password: the caller logs it and
+/// answers 500.
+// TODO: verify with the salt and parameters stored in the PHC string (never
+// by hashing again and comparing strings), and tell the three cases apart.
+fn verify_password(password: &str, stored_hash: &str) -> Result<bool, password_hash::Error> {
     todo!()
 }
 
 impl UserStore {
-    // TODO: this stores the password itself! Store `hash_password(password)?`.
+    // TODO: this stores the password itself! Store its hash.
     fn register(&mut self, username: &str, password: &str) -> Result<(), password_hash::Error> {
         let password_hash = password.to_string();
         self.users
@@ -68,11 +73,13 @@ impl UserStore {
         Ok(())
     }
 
-    // TODO: a hash cannot be compared with `==`: use `verify_password`.
-    fn login(&self, username: &str, password: &str) -> bool {
+    /// `Ok(false)` for an unknown user or a wrong password, `Err` for a
+    /// stored hash that cannot be checked.
+    // TODO: a hash cannot be compared with `==`: verify the password instead.
+    fn login(&self, username: &str, password: &str) -> Result<bool, password_hash::Error> {
         match self.users.get(username) {
-            Some(user) => user.password_hash == password,
-            None => false,
+            Some(user) => Ok(user.password_hash == password),
+            None => Ok(false),
         }
     }
 }
@@ -81,8 +88,8 @@ fn main() {
     let mut store = UserStore::default();
     store.register("alice", "hunter2").unwrap();
     println!("stored for alice: {}", store.users["alice"].password_hash);
-    println!("login with hunter2: {}", store.login("alice", "hunter2"));
-    println!("login with hunter3: {}", store.login("alice", "hunter3"));
+    println!("login with hunter2: {:?}", store.login("alice", "hunter2"));
+    println!("login with hunter3: {:?}", store.login("alice", "hunter3"));
 }
 
 // ---- grading tests: read them, but do not change them ----
@@ -91,6 +98,12 @@ mod tests {
     use super::*;
 
     const PASSWORD: &str = "correct horse battery staple";
+    /// Made earlier with other parameters (m=8 MiB, t=2) and a salt of its own.
+    const HUNTER2: &str = "$argon2id$v=19$m=8192,t=2,p=1$c29tZXNhbHRzb21lc2FsdA\
+                           $30OdAMzuQXLKZftHpg6nXpyCqTn1xaFRmv0zpOHdBhI";
+    /// A well-formed PHC string, but for scrypt, which this server does not use.
+    const SCRYPT: &str = "$scrypt$ln=16,r=8,p=1$aM15713r3Xsvxbi31lqr1Q\
+                          $nFNh2CVHVjNldFVKDHDlm4CbdRSCdEBsjjJxD+iCs5E";
 
     fn store_with_alice() -> UserStore {
         let mut store = UserStore::default();
@@ -105,7 +118,7 @@ mod tests {
         assert!(
             !stored.contains(PASSWORD),
             "the stored record for alice is {stored:?}: it contains the password itself; \
-             store only hash_password(password)"
+             store only its hash"
         );
         assert!(
             stored.starts_with("$argon2id$v=19$"),
@@ -121,58 +134,101 @@ mod tests {
         assert_ne!(
             first, second,
             "hashing the same password twice gave the same string: every hash needs a new \
-             random salt (SaltString::generate(&mut OsRng))"
+             random salt, or two users with the same password get the same hash"
         );
     }
 
     #[test]
     fn login_accepts_the_right_password() {
         let store = store_with_alice();
-        assert!(
-            store.login("alice", PASSWORD),
-            "login(\"alice\", {PASSWORD:?}) returned false, but that is the password she registered with"
+        let got = store.login("alice", PASSWORD);
+        assert_eq!(
+            got,
+            Ok(true),
+            "login(\"alice\", {PASSWORD:?}) gave the left value, but that is the password she \
+             registered with (a stored hash is checked with verify_password, never with ==)"
         );
     }
 
     #[test]
     fn login_rejects_wrong_password_and_unknown_user() {
         let store = store_with_alice();
-        for (user, password) in [
-            ("alice", "Correct horse battery staple"),
-            ("alice", ""),
-            ("bob", PASSWORD),
+        let spaced = format!("{PASSWORD} ");
+        for (user, password, why) in [
+            ("alice", "Correct horse battery staple", "the case differs"),
+            (
+                "alice",
+                spaced.as_str(),
+                "it has a trailing space: every byte counts",
+            ),
+            (
+                "alice",
+                "correct horse battery",
+                "it is only the start of her password",
+            ),
+            ("alice", "", "it is empty"),
+            ("bob", PASSWORD, "there is no user bob"),
         ] {
-            assert!(
-                !store.login(user, password),
-                "login({user:?}, {password:?}) returned true, but it should fail"
+            let got = store.login(user, password);
+            assert_eq!(
+                got,
+                Ok(false),
+                "login({user:?}, {password:?}) gave the left value, but it should fail: {why}"
             );
         }
     }
 
     #[test]
     fn verify_reads_salt_and_parameters_from_the_phc_string() {
-        // Made earlier with different parameters (m=8 MiB, t=2) and a salt of its own.
-        let stored = "$argon2id$v=19$m=8192,t=2,p=1$c29tZXNhbHRzb21lc2FsdA\
-                      $30OdAMzuQXLKZftHpg6nXpyCqTn1xaFRmv0zpOHdBhI";
-        assert!(
-            verify_password("hunter2", stored),
-            "verify_password(\"hunter2\", {stored:?}) returned false: parse the stored string \
-             with PasswordHash::new and let verify_password use its salt and parameters"
+        assert_eq!(
+            verify_password("hunter2", HUNTER2),
+            Ok(true),
+            "verify_password(\"hunter2\", {HUNTER2:?}) should be Ok(true): that hash was made \
+             with m=8192,t=2 and its own salt; verify with what the PHC string says, not by \
+             hashing again with today's parameters"
         );
-        assert!(
-            !verify_password("hunter3", stored),
-            "verify_password(\"hunter3\", ...) returned true for a hash of \"hunter2\""
-        );
+        for wrong in ["hunter3", "Hunter2", "hunter2 ", "hunter"] {
+            assert_eq!(
+                verify_password(wrong, HUNTER2),
+                Ok(false),
+                "verify_password({wrong:?}, ...) should be Ok(false) for a hash of \"hunter2\""
+            );
+        }
     }
 
     #[test]
-    fn verify_rejects_a_corrupt_stored_hash() {
-        for stored in ["", "hunter2", "$argon2id$v=19$broken"] {
+    fn a_hash_that_cannot_be_checked_is_an_error_not_a_wrong_password() {
+        let cut = "$argon2id$v=19$m=4096,t=1,p=1$c29tZXNhbHRzb21lc2FsdA";
+        let m1 = "$argon2id$v=19$m=1,t=1,p=1$c29tZXNhbHRzb21lc2FsdA\
+                  $30OdAMzuQXLKZftHpg6nXpyCqTn1xaFRmv0zpOHdBhI";
+        for (stored, what) in [
+            ("", "an empty string"),
+            ("hunter2", "a plaintext password"),
+            (
+                cut,
+                "a PHC string cut off before its hash (a column too short?)",
+            ),
+            (SCRYPT, "an scrypt hash"),
+            (m1, "an argon2 hash with impossible parameters (m=1)"),
+        ] {
+            let got = verify_password("hunter2", stored);
             assert!(
-                !verify_password("hunter2", stored),
-                "verify_password(\"hunter2\", {stored:?}) returned true; a stored value that \
-                 is not a PHC string must never verify (and must not panic)"
+                got.is_err(),
+                "verify_password(\"hunter2\", {stored:?}) gave {got:?}, but {what} cannot be \
+                 checked: that is Err (the database is broken, log it and answer 500), not \
+                 Ok(false) (the user mistyped), and never Ok(true)"
             );
         }
+        let mut store = store_with_alice();
+        let password_hash = SCRYPT.to_string();
+        store
+            .users
+            .insert("carol".into(), UserRecord { password_hash });
+        let got = store.login("carol", "hunter2");
+        assert!(
+            got.is_err(),
+            "login(\"carol\", ...) gave {got:?}, but carol's stored hash cannot be checked: \
+             pass the error on"
+        );
     }
 }

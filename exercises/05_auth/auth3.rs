@@ -19,6 +19,11 @@
 //! and looked up in `ALPHABET`. Decoding runs the same steps backwards.
 //! A decoder must reject anything outside the alphabet, including `+`, `/`,
 //! `=` and whitespace: tokens are compared and signed as exact strings.
+//! For the same reason it rejects a last group whose leftover bits are not
+//! zero: 2 characters carry 12 bits for 1 byte, 3 carry 18 for 2, and the 4
+//! or 2 bits left over must be 0. Otherwise `Zg` and `Zh` would both decode
+//! to `f`, and one token could be written several ways (RFC 4648 §3.5; the
+//! `base64` crate rejects them too).
 //!
 //! Read more: RFC 4648 §4, §5 and the test vectors in §10.
 //! (In real code use the `base64` crate, as the later exercises do; here you
@@ -30,6 +35,8 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 enum DecodeError {
     InvalidCharacter(char),
     InvalidLength,
+    /// The leftover bits of the last group are not all zero.
+    NonCanonical,
 }
 
 /// The 6-bit value of a base64url character, e.g. `'A'` -> 0, `'_'` -> 63.
@@ -40,19 +47,14 @@ fn sextet(c: char) -> Option<u32> {
         .map(|i| i as u32)
 }
 
-// TODO: for each chunk of up to 3 bytes (`bytes.chunks(3)`): put the bytes
-// into a `u32` (first byte `<< 16`, second `<< 8`, third as is; missing
-// bytes count as 0), then push `chunk.len() + 1` characters: sextet `i` is
-// `(n >> (18 - 6 * i)) & 0b11_1111`, looked up in `ALPHABET`.
+// TODO: encode `bytes` as base64url without padding, group by group.
 fn encode(bytes: &[u8]) -> String {
     todo!()
 }
 
-// TODO: first turn every character into its sextet (`sextet(c)`), returning
-// `InvalidCharacter(c)` for the first one that has none. Then return
-// `InvalidLength` if the number of sextets is `4k + 1`. Then, for each group
-// of up to 4 sextets, put them into a `u32` (sextet `i` `<< (18 - 6 * i)`)
-// and push `group.len() - 1` bytes: byte `i` is `(n >> (16 - 8 * i)) as u8`.
+// TODO: the reverse of `encode`. Reject, checking in this order: the first
+// character outside the alphabet, a length no encoder can produce, and a
+// last group whose leftover bits are not zero.
 fn decode(text: &str) -> Result<Vec<u8>, DecodeError> {
     todo!()
 }
@@ -140,18 +142,35 @@ mod tests {
 
     #[test]
     fn rejects_characters_outside_the_alphabet() {
-        for (text, bad) in [
-            ("Zm9v+A", '+'),
-            ("Zm9v/A", '/'),
-            ("Zg==", '='),
-            ("Zm 9v", ' '),
-            ("Zmé9", 'é'),
+        for (text, bad, why) in [
+            (
+                "Zm9v+A",
+                '+',
+                "it belongs to standard base64, not base64url",
+            ),
+            (
+                "Zm9v/A",
+                '/',
+                "it belongs to standard base64, not base64url",
+            ),
+            (
+                "Zg==",
+                '=',
+                "base64url here has no padding, and `=` must not be skipped",
+            ),
+            ("Zm9v\n", '\n', "no whitespace may be skipped"),
+            ("Zm 9v", ' ', "no whitespace may be skipped"),
+            (
+                "Zmé9",
+                'é',
+                "report the character, not one of its two UTF-8 bytes",
+            ),
         ] {
             let got = decode(text);
             assert_eq!(
                 got,
                 Err(DecodeError::InvalidCharacter(bad)),
-                "decode({text:?}) gave {got:?}, but {bad:?} is not a base64url character"
+                "decode({text:?}) gave {got:?}, but {bad:?} is not a base64url character: {why}"
             );
         }
     }
@@ -166,6 +185,24 @@ mod tests {
                 "decode({text:?}) gave {got:?}: {} characters leave a last group of one \
                  character, 6 bits, which cannot make a byte",
                 text.len()
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_leftover_bits_that_are_not_zero() {
+        for (text, canonical) in [
+            ("Zh", "Zg"),
+            ("Zm9", "Zm8"),
+            ("Zm9vYh", "Zm9vYg"),
+            ("Zm9vYmF", "Zm9vYmE"),
+        ] {
+            let got = decode(text);
+            assert_eq!(
+                got,
+                Err(DecodeError::NonCanonical),
+                "decode({text:?}) gave {got:?}: the unused bits of its last character are not \
+                 zero, so it is another spelling of {canonical:?}; a token must have only one"
             );
         }
     }

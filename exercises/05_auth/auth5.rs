@@ -15,7 +15,9 @@
 //! Step 4 comes last on purpose: until the signature checks out, the payload
 //! is attacker-controlled input, and the JSON parser is no place to meet it.
 //! The `hmac` crate does step 3 for you: `mac.verify_slice(&signature)`
-//! recomputes the tag and compares in constant time. RFC 7515 §5.2 lists the
+//! recomputes the tag and compares in constant time, and only a signature of
+//! the full 32 bytes can match. (A check that accepts a shorter prefix of the
+//! tag lets an attacker forge a 1-byte signature in at most 256 tries.) RFC 7515 §5.2 lists the
 //! full validation steps; the header's `alg` gets its own exercise (auth7).
 //!
 //! Read more: RFC 7515 §5.2, RFC 8725 §3.1 (JWT Best Current Practices), and
@@ -64,21 +66,23 @@ fn verify_jwt(token: &str, secret: &[u8]) -> Result<Claims, VerifyError> {
     let [_header, payload, _signature] = parts[..] else {
         return Err(VerifyError::Malformed);
     };
-    // TODO: this trusts whatever the payload says! Before reading it (rename
-    // `_header` and `_signature` above to use them):
-    // - decode the signature with `b64_decode` (`?` turns failure into Malformed);
-    // - create a `HmacSha256` from `secret`, `update` it with the signing input
-    //   (`header`, a dot, `payload`, as received) and check the signature with
-    //   `mac.verify_slice(&signature)`, mapping its error to `BadSignature`.
+    // TODO: this trusts whatever the payload says! Before reading it, make
+    // sure `signature` is the HMAC-SHA256 under `secret` of the signing input
+    // exactly as received, compared in constant time. A signature that is not
+    // base64url is `Malformed`; one that does not match is `BadSignature`.
     let claims = b64_decode(payload)?;
     serde_json::from_slice(&claims).map_err(|_| VerifyError::Malformed)
 }
 
 fn main() {
-    let token = sign(r#"{"sub":"alice","role":"user"}"#, b"server-secret");
+    let secret = b"a demo key: 32 random bytes in production";
+    let token = sign(r#"{"sub":"alice","role":"user"}"#, secret);
     println!("{token}");
-    println!("{:?}", verify_jwt(&token, b"server-secret"));
-    println!("{:?}", verify_jwt(&token, b"another-secret"));
+    println!("{:?}", verify_jwt(&token, secret));
+    println!(
+        "{:?}",
+        verify_jwt(&token, b"another key, also 32 bytes long.")
+    );
 }
 
 // ---- grading tests: read them, but do not change them ----
@@ -162,6 +166,35 @@ mod tests {
         ] {
             let what = "not three parts, or a signature that is not base64url, is Malformed";
             expect(&bad, Err(VerifyError::Malformed), what);
+        }
+    }
+
+    #[test]
+    fn accepts_claims_exactly_as_they_were_signed() {
+        let spaced = r#"{ "role": "user", "sub": "alice", "iat": 1700000000 }"#;
+        let token = sign(spaced, SECRET);
+        let what = "its claims were signed as they are, with spaces, another key order and an \
+                    extra claim: verify the signing input exactly as received, never a \
+                    re-serialization of the parsed claims";
+        expect(&token, Ok(alice()), what);
+    }
+
+    #[test]
+    fn a_signature_must_be_the_whole_tag() {
+        let token = sign(ALICE, SECRET);
+        let (input, signature) = token.rsplit_once('.').unwrap();
+        let tag = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        let longer = [tag.as_slice(), &[0]].concat();
+        for forged in [&tag[..1], &tag[..16], &tag[..31], &longer] {
+            let forged_token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(forged));
+            let got = verify_jwt(&forged_token, SECRET);
+            assert!(
+                got.is_err(),
+                "verify_jwt accepted a signature of {} bytes ({forged_token:?}): an HS256 \
+                 signature is exactly 32 bytes; accepting a prefix of the tag lets an \
+                 attacker guess a 1-byte signature in 256 tries",
+                forged.len()
+            );
         }
     }
 

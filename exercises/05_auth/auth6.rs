@@ -13,7 +13,9 @@
 //! Servers' clocks drift apart, so the RFC allows "some small leeway, usually
 //! no more than a few minutes" for clock skew. With a leeway of 30 s a token
 //! that expired 10 s ago (by our clock) is still accepted, and one whose `nbf`
-//! is 10 s ahead is accepted already.
+//! is 10 s ahead is accepted already. The boundaries move with it: "on or
+//! after `exp`" becomes "on or after `exp` + 30", and "before `nbf`" becomes
+//! "before `nbf` - 30" (the same for `iat`).
 //!
 //! Code that calls `SystemTime::now()` inside is hard to test: a test would
 //! have to sleep until a token expires. So the current time is a parameter,
@@ -46,12 +48,10 @@ enum ClaimsError {
     IssuedInTheFuture,
 }
 
-// TODO: this first attempt ignores the leeway, `nbf` and `iat`. Check, in
-// this order, and return the first error:
-// - expired when `now >= exp + LEEWAY`;
-// - not yet valid when there is an `nbf` and `now + LEEWAY < nbf`;
-// - issued in the future when `now + LEEWAY < iat`.
-// Write each `+` as `saturating_add` so that no time can overflow.
+// TODO: this first attempt ignores the leeway, `nbf` and `iat`. Apply the
+// three rules of the lesson, each with `LEEWAY` seconds of tolerance in the
+// token's favour, and return the first error in the order of `ClaimsError`.
+// No time may overflow or go below zero, whatever the claims hold.
 fn validate_claims(claims: &Claims, now: u64) -> Result<(), ClaimsError> {
     if now > claims.exp {
         return Err(ClaimsError::Expired);
@@ -121,9 +121,15 @@ mod tests {
     fn exp_has_30_seconds_of_leeway() {
         let why = "it expired 29 s ago, within the 30 s leeway";
         check(claims(NOW - 900, NOW - 29, None), Ok(()), why);
-        let why = "it expired 30 s ago: now >= exp + leeway means expired";
+        let why = "it expired 30 s ago: on or after exp + leeway means expired (RFC 7519 §4.1.4)";
         check(
             claims(NOW - 900, NOW - 30, None),
+            Err(ClaimsError::Expired),
+            why,
+        );
+        let why = "it expired 31 s ago, beyond the 30 s leeway";
+        check(
+            claims(NOW - 900, NOW - 31, None),
             Err(ClaimsError::Expired),
             why,
         );
@@ -145,6 +151,16 @@ mod tests {
         let why = "it was issued 31 s in the future: now + leeway < iat is rejected";
         let want = Err(ClaimsError::IssuedInTheFuture);
         check(claims(NOW + 31, NOW + 900, None), want, why);
+    }
+
+    #[test]
+    fn the_first_failed_check_is_reported() {
+        let why = "it is expired (and its nbf and iat lie in the future too): check exp first";
+        let want = Err(ClaimsError::Expired);
+        check(claims(NOW + 60, NOW - 60, Some(NOW + 60)), want, why);
+        let why = "its nbf lies in the future (and its iat too): check nbf before iat";
+        let want = Err(ClaimsError::NotYetValid);
+        check(claims(NOW + 60, NOW + 900, Some(NOW + 60)), want, why);
     }
 
     #[test]

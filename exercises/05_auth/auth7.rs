@@ -16,7 +16,9 @@
 //! the token. A server is configured with the one algorithm it expects (here
 //! HS256, or HS512), rejects every token whose `alg` is anything else (even a
 //! correctly signed HS512 token when it expects HS256), and verifies with the
-//! algorithm it expects, not with the one in the header (RFC 8725 §2.1, §3.1:
+//! algorithm it expects, not with the one in the header. The comparison is
+//! exact: `alg` values are case-sensitive (RFC 7515 §4.1.1), so `hs256` or
+//! `HS256 ` is another, unknown algorithm (RFC 8725 §2.1, §3.1:
 //! "libraries MUST enable the caller to specify a supported set of algorithms
 //! and MUST NOT use any other algorithms when performing cryptographic
 //! operations").
@@ -86,9 +88,9 @@ impl Verifier {
         let parsed: Header =
             serde_json::from_slice(&header_json).map_err(|_| VerifyError::Malformed)?;
         // TODO: this follows the header, and the attacker writes the header.
-        // Return `WrongAlgorithm` unless `parsed.alg` is exactly
-        // `self.algorithm` (no exceptions for "none"), then always verify the
-        // signature with `self.algorithm`, never with `parsed.alg`.
+        // Accept only tokens whose `alg` is this verifier's algorithm, spelled
+        // exactly the same, and always check the signature with the
+        // verifier's algorithm.
         if parsed.alg != "none" {
             let signature = b64_decode(signature)?;
             let input = format!("{header}.{payload}");
@@ -102,7 +104,7 @@ impl Verifier {
 fn main() {
     let verifier = Verifier {
         algorithm: "HS256",
-        secret: b"server-secret".to_vec(),
+        secret: b"a demo key: 32 random bytes in production".to_vec(),
     };
     let none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJtYWxsb3J5Iiwicm9sZSI6ImFkbWluIn0.";
     println!("alg none: {:?}", verifier.verify(none));
@@ -123,12 +125,13 @@ mod tests {
         mac.chain_update(input).finalize().into_bytes().to_vec()
     }
 
-    /// A token with this `alg` in its header, signed with `SECRET` if `alg` is
-    /// HS256 or HS512, and with an empty signature otherwise.
+    /// A token with this `alg` in its header, signed with `SECRET` and HS256 or
+    /// HS512 if `alg` reads like one of them in any case or spacing (`hs256 `
+    /// is signed with HS256), and with an empty signature otherwise.
     fn token(alg: &str, claims: &str) -> String {
         let header = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg}","typ":"JWT"}}"#));
         let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims));
-        let signature = match alg {
+        let signature = match alg.trim().to_ascii_uppercase().as_str() {
             "HS256" => tag::<Hmac<Sha256>>(&input),
             "HS512" => tag::<Hmac<Sha512>>(&input),
             _ => Vec::new(),
@@ -144,7 +147,10 @@ mod tests {
     }
 
     fn rejects(algorithm: &'static str, header_alg: &str) {
-        let why = format!("the header says {header_alg:?}, and only {algorithm} may be used");
+        let why = format!(
+            "the header says {header_alg:?}, and only {algorithm:?} may be used, spelled \
+             exactly so (`alg` is case-sensitive, RFC 7515 §4.1.1): WrongAlgorithm"
+        );
         let want = Err(VerifyError::WrongAlgorithm);
         expect(algorithm, &token(header_alg, ADMIN), want, &why);
     }
@@ -168,6 +174,14 @@ mod tests {
     fn rejects_another_hmac_algorithm_even_when_correctly_signed() {
         rejects("HS256", "HS512");
         rejects("HS512", "HS256");
+    }
+
+    #[test]
+    fn compares_the_algorithm_exactly() {
+        // Each of these tokens is correctly signed with HS256.
+        for header_alg in ["hs256", "Hs256", "HS256 ", " HS256"] {
+            rejects("HS256", header_alg);
+        }
     }
 
     #[test]

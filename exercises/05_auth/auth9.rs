@@ -6,8 +6,10 @@
 //! HTTPS and never in URLs. Parsing it carefully:
 //! - header names are case-insensitive (`authorization` is the same header);
 //! - the scheme is case-insensitive too (RFC 9110 §11.1): `bearer` works;
-//! - then one or more spaces and the token, which may only contain letters,
-//!   digits and `-._~+/`, optionally followed by `=` (the `b64token` rule).
+//! - then one or more spaces (`1*SP`) and the token, which may only contain
+//!   letters, digits and `-._~+/`, optionally followed by `=` (the `b64token`
+//!   rule), up to the end of the value: `Bearer abc def` is not the token
+//!   `abc` with something after it, it is a malformed credential.
 //!
 //! When the request is not authenticated the answer is `401 Unauthorized`,
 //! and a 401 MUST carry a `WWW-Authenticate` header saying how to
@@ -71,19 +73,15 @@ fn verify_token(token: &str) -> Option<&'static str> {
     }
 }
 
-// TODO: find the first header whose name is `authorization` in any case
-// (`eq_ignore_ascii_case`); none is `Missing`. Split its value at the first
-// space into scheme and rest: a scheme other than `bearer` (in any case) is
-// `Missing` too. The token is the rest without its leading spaces; if it is
-// not `is_b64token`, that is `InvalidToken`.
+// TODO: return the token of the request's bearer credentials, by the rules
+// above: no `Authorization` header, or another scheme, is `Missing`; a
+// bearer token that is empty or not a whole `b64token` is `InvalidToken`.
 fn bearer_token(request: &Request) -> Result<&str, AuthError> {
     todo!()
 }
 
-// TODO: a 401 must say how to authenticate. Answer 401 with the header
-// `WWW-Authenticate: Bearer realm="notes"` for `Missing`, and
-// `WWW-Authenticate: Bearer realm="notes", error="invalid_token"` for
-// `InvalidToken` (use `REALM`).
+// TODO: a 401 must say how to authenticate: answer 401 with the
+// `WWW-Authenticate` challenge the lesson gives for each error.
 fn unauthorized(error: AuthError) -> Response {
     Response::new(403, "forbidden")
 }
@@ -125,9 +123,13 @@ mod tests {
         let response = get(headers);
         let sent = format!("GET /me with headers {headers:?}");
         let status = response.status;
+        let why = match invalid_token {
+            true => "the credentials are not exactly `Bearer <one valid token>`",
+            false => "there are no Bearer credentials",
+        };
         assert_eq!(
             status, 401,
-            "{sent} answered {status}, but should answer 401 (not authenticated)"
+            "{sent} answered {status}, but should answer 401 (not authenticated): {why}"
         );
         let mut found = response.headers.iter();
         let Some((_, value)) = found.find(|(n, _)| n.eq_ignore_ascii_case("www-authenticate"))
@@ -154,9 +156,64 @@ mod tests {
         ] {
             let response = get(&[("Accept", "*/*"), (name, &value)]);
             let want = (200, format!("you are {user}"));
-            let why = "header name and scheme are case-insensitive";
+            let why = "header name and scheme are case-insensitive, the token is not";
             let sent = format!("GET /me with `{name}: {value}`");
             assert_eq!((response.status, response.body), want, "{sent}; {why}");
+        }
+    }
+
+    #[test]
+    fn bearer_token_takes_the_whole_rest_of_the_value() {
+        let cases = [
+            ("Bearer mF_9.B5f-4.1JqM", Ok(ALICE), "one space"),
+            (
+                "Bearer   mF_9.B5f-4.1JqM",
+                Ok(ALICE),
+                "1*SP: one or more spaces",
+            ),
+            (
+                "Bearer tok@en",
+                Err(AuthError::InvalidToken),
+                "@ is not in b64token",
+            ),
+            (
+                "Bearer a=b",
+                Err(AuthError::InvalidToken),
+                "= may only end a b64token",
+            ),
+            (
+                "Bearer mF_9 B5f",
+                Err(AuthError::InvalidToken),
+                "a token has no spaces",
+            ),
+            (
+                "Basic YWxpY2U6aHVudGVyMg==",
+                Err(AuthError::Missing),
+                "Basic is not Bearer",
+            ),
+            (
+                "BearermF_9.B5f-4.1JqM",
+                Err(AuthError::Missing),
+                "the scheme is not Bearer",
+            ),
+        ];
+        for (value, want, why) in cases {
+            let headers = vec![("Authorization".to_string(), value.to_string())];
+            let request = Request { headers };
+            let got = bearer_token(&request);
+            let sent = format!("bearer_token for `Authorization: {value}`");
+            assert_eq!(got, want, "{sent} gave the left value: {why}");
+        }
+    }
+
+    #[test]
+    fn nothing_after_the_token_is_ignored() {
+        for value in [
+            format!("Bearer {ALICE} extra"),
+            format!("Bearer {ALICE},"),
+            format!("Bearer {ALICE} {ALICE}"),
+        ] {
+            assert_401(&[("Authorization", &value)], true);
         }
     }
 
@@ -165,6 +222,7 @@ mod tests {
         assert_401(&[], false);
         assert_401(&[("X-Api-Token", ALICE)], false);
         assert_401(&[("Authorization", "Basic YWxpY2U6aHVudGVyMg==")], false);
+        assert_401(&[("Authorization", &format!("Bearer{ALICE}"))], false);
     }
 
     #[test]

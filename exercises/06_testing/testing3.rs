@@ -80,11 +80,12 @@ mod tests {
     // `(username, password, expected)` rows and a loop that checks each row
     // with `assert_eq!`, naming the username and password in the message.
     // Rows to include (each rule from both sides of its limit):
-    // - 7 characters is `TooShort`, exactly 8 is fine;
+    // - 7 characters is `TooShort`, exactly 8 is fine, also when they are
+    //   letters like "é" that take two bytes each;
     // - exactly 64 characters is fine, 65 is `TooLong` (build these with
     //   `"x".repeat(64)` in a variable before the table, then `.as_str()`);
     // - a common password is `Common`, also in other capitals ("PassWord");
     // - a password containing the username somewhere ("alice1234" for
-    //   "alice") is `ContainsUsername`;
+    //   "alice"), in any capitals, is `ContainsUsername`;
     // - a long, uncommon password is fine.
 }

@@ -107,7 +107,8 @@ mod tests {
     //    the user and returns it.
     // 2. Test `Signup::register` through it (`Signup { repo: &repo }`), and
     //    look into `repo.users.borrow()` afterwards to see what was stored:
-    // - new users are stored with a trimmed, lowercased email, and `register`
+    // - new users are stored with a trimmed, lowercased email and a trimmed
+    //   name (type them with spaces and capitals), and `register`
     //   returns exactly the stored user, with its id (register two users);
     // - an email that already has an account is `EmailTaken`, also when
     //   typed in other capitals, and nothing more is stored;

@@ -109,11 +109,13 @@ mod tests {
     //    `advance(&self, secs: u64)` that moves it forward, and
     //    `impl Clock for FakeClock`. Pass it as `Sessions::new(&clock)`.
     // 2. Test, without ever sleeping:
-    // - a fresh session gives its user; an unknown id gives `None`;
+    // - a fresh session gives its user, for two users logged in one after
+    //   the other; an unknown id gives `None`;
     // - the idle boundary to the second: still valid after 29:59 without
     //   use, expired after exactly 30:00 (use two sessions logged in at
     //   the same time: checking one counts as using it);
     // - a session idle for 45 minutes is expired;
     // - a session used every 20 minutes stays valid past 30 minutes;
-    // - a session used every 20 minutes still ends 8 hours after login.
+    // - a session used every 20 minutes still ends exactly 8 hours after
+    //   login.
 }

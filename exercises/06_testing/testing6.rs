@@ -134,5 +134,5 @@ mod tests {
     //   URL, for the first and for the second link;
     // - `GET` of a code that names no link (0, too high, not a number) is 404;
     // - a URL that is not http(s), such as `javascript:alert(1)`, is refused
-    //   with 422.
+    //   with 422 and not stored: the next good link still gets code 1.
 }

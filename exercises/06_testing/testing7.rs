@@ -109,8 +109,10 @@ mod tests {
     // - a task inserted with a due date, and one without, are found by
     //   `find_task` exactly as inserted (compare whole `Task`s: the one
     //   without a date has `due: None`); an unknown id gives `None`;
-    // - `mark_done` marks that task done, and another task stays open;
+    // - `mark_done` marks that task done, and another task stays open; it
+    //   reports `false` for an id that names no task;
     // - `open_tasks` lists the earliest due date first and tasks without a
-    //   due date last: insert them in a different order than expected;
+    //   due date last, two tasks due the same day in the order they were
+    //   created: insert them in a different order than expected;
     // - a task marked done is no longer among the open tasks.
 }

@@ -79,7 +79,8 @@ mod tests {
     // - non-ASCII text: one that fits in characters but not in bytes
     //   ("héllo", 5), and ones that must be cut ("ééééé", 3), emoji.
     // `validate_username(name)`:
-    // - the empty name is `Empty`; 1 character is fine;
+    // - the empty name is `Empty`; 1 character is fine; letters of other
+    //   alphabets are fine ("José_99");
     // - exactly 20 characters is fine, 21 is `TooLong`, in ASCII and with
     //   accented or Chinese letters ("é".repeat(20));
     // - a space or `;` is `InvalidChar` with that character.

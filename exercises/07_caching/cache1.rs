@@ -58,10 +58,9 @@ impl<F: Fn(&Parcel) -> u64> Memo<F> {
     /// The price of `parcel`, computed at most once per distinct parcel.
     fn get(&mut self, parcel: Parcel) -> u64 {
         // TODO: this calls the slow function every time and remembers
-        // nothing. Look `parcel` up in `self.results`: on a hit, return the
-        // stored price without calling `self.compute`; on a miss, call
-        // `(self.compute)(&parcel)`, store the result under `parcel` and
-        // return it.
+        // nothing. Make it call `self.compute` at most once per distinct
+        // parcel (every field counts): later calls for an equal parcel are
+        // answered from `self.results`.
         (self.compute)(&parcel)
     }
 
@@ -143,6 +142,15 @@ mod tests {
             "two parcels that differ only in weight must be computed separately: \
              (calls, price of HEAVY) should be (2, {}); the price of SMALL was {small}",
             shipping_cost(&HEAVY)
+        );
+        let far = Parcel { zone: 4, ..SMALL };
+        let price = memo.get(far);
+        assert_eq!(
+            (calls.get(), price),
+            (3, shipping_cost(&far)),
+            "two parcels that differ only in zone must be computed separately: \
+             (calls, price of {far:?}) should be (3, {}); the price of SMALL was {small}",
+            shipping_cost(&far)
         );
     }
 

@@ -14,9 +14,14 @@
 //!
 //! Either way: **the store first, the cache second**, and only if the store
 //! accepted the write. Fill the cache first, and a failed write leaves the
-//! cache serving a value that was never saved. Note that a "not found" is
-//! cached too: creating a product with an id that was read as missing must
-//! replace that cached `None`.
+//! cache serving a value that was never saved. Invalidating first is wrong
+//! too, though it looks safe: a reader that comes between the invalidation
+//! and the write loads the old value and caches it again, and once the write
+//! succeeds that copy is stale. A rejected write changed nothing, so it must
+//! leave the cache exactly as it was, and its error goes back to the caller.
+//! Fix only the key that was written: the other products are still right.
+//! And a "not found" is cached too: creating a product with an id that was
+//! read as missing must replace that cached `None`.
 //!
 //! Across servers and threads, even "store then invalidate" can race (a slow
 //! reader can put an old value back after the delete), which is why real
@@ -68,10 +73,10 @@ impl ProductService {
     }
 
     // TODO: both writes change only the store, so the cache keeps serving
-    // the old data. Call the store with `?` (on an error, return it and leave
-    // the cache alone), then bring the cache up to date: remove the key
-    // (delete on write) or insert the new value (write-through). End with
-    // `Ok(())`.
+    // the old data. Make each write leave the cache agreeing with the store,
+    // in the order the lesson gives: a write the store rejects returns the
+    // store's error and leaves the cache as it was; a write it accepts
+    // brings this one product's cache entry up to date.
     fn save_product(&mut self, product: Product) -> Result<(), StoreError> {
         self.store.save(&product)
     }
@@ -99,20 +104,28 @@ mod tests {
         reject_writes: AtomicBool,
     }
 
+    impl TestStore {
+        fn refuse(&self) -> Result<(), StoreError> {
+            match self.reject_writes.load(Ordering::SeqCst) {
+                true => Err(StoreError("disk full".into())),
+                false => Ok(()),
+            }
+        }
+    }
+
     impl ProductStore for TestStore {
         fn load(&self, id: u64) -> Option<Product> {
             self.loads.fetch_add(1, Ordering::SeqCst);
             self.rows.lock().unwrap().get(&id).cloned()
         }
         fn save(&self, product: &Product) -> Result<(), StoreError> {
-            if self.reject_writes.load(Ordering::SeqCst) {
-                return Err(StoreError("disk full".into()));
-            }
+            self.refuse()?;
             let mut rows = self.rows.lock().unwrap();
             rows.insert(product.id, product.clone());
             Ok(())
         }
         fn delete(&self, id: u64) -> Result<(), StoreError> {
+            self.refuse()?;
             self.rows.lock().unwrap().remove(&id);
             Ok(())
         }
@@ -131,10 +144,12 @@ mod tests {
         product(1, "Teapot", price_cents)
     }
 
-    /// A service whose store holds the teapot at 2500 cents.
+    /// A service whose store holds the teapot (id 1) at 2500 cents and a mug
+    /// (id 2) at 900 cents.
     fn service() -> (ProductService, Arc<TestStore>) {
         let store = Arc::new(TestStore::default());
         store.save(&teapot(2500)).unwrap();
+        store.save(&product(2, "Mug", 900)).unwrap();
         (ProductService::new(store.clone()), store)
     }
 
@@ -145,6 +160,10 @@ mod tests {
             got, want,
             "after {after}, product({id}) returned {got:?}, but the store has {want:?}: a stale read from the cache"
         );
+    }
+
+    fn loads(store: &TestStore) -> usize {
+        store.loads.load(Ordering::SeqCst)
     }
 
     #[test]
@@ -169,22 +188,39 @@ mod tests {
     fn creating_a_product_replaces_a_cached_not_found() {
         let (mut service, _) = service();
         read(&mut service, 7, None, "reading the missing id 7");
-        let mug = product(7, "Mug", 900);
-        service.save_product(mug.clone()).unwrap();
-        read(&mut service, 7, Some(mug), "creating product 7");
+        let bowl = product(7, "Bowl", 1200);
+        service.save_product(bowl.clone()).unwrap();
+        read(&mut service, 7, Some(bowl), "creating product 7");
     }
 
     #[test]
-    fn a_failed_write_changes_nothing_readers_see() {
+    fn a_rejected_write_returns_the_error_and_leaves_the_cache_alone() {
         let (mut service, store) = service();
         read(&mut service, 1, Some(teapot(2500)), "a first read");
         store.reject_writes.store(true, Ordering::SeqCst);
-        let result = service.save_product(teapot(1));
-        assert!(
-            result.is_err(),
-            "the store rejected the write, but save_product returned {result:?}"
+        let disk_full = Err(StoreError("disk full".into()));
+        let saved = service.save_product(teapot(1));
+        assert_eq!(
+            saved, disk_full,
+            "the store rejected save_product, whose caller must get the store's error"
         );
-        read(&mut service, 1, Some(teapot(2500)), "a rejected save");
+        let deleted = service.delete_product(1);
+        assert_eq!(
+            deleted, disk_full,
+            "the store rejected delete_product, whose caller must get the store's error"
+        );
+        let before = loads(&store);
+        read(
+            &mut service,
+            1,
+            Some(teapot(2500)),
+            "a rejected save and delete",
+        );
+        let extra = loads(&store) - before;
+        assert_eq!(
+            extra, 0,
+            "after a rejected save and delete, product(1) loaded from the store {extra} time(s): the writes changed nothing, so the cached teapot was still right and must still be served. Emptying the cache before the write is the bug: a reader between the invalidation and the write would cache the old value again"
+        );
     }
 
     #[test]
@@ -197,10 +233,26 @@ mod tests {
                 read(&mut service, 1, Some(teapot(price)), &after);
             }
         }
-        let loads = store.loads.load(Ordering::SeqCst);
+        let loads = loads(&store);
         assert!(
             loads <= 3,
             "3 writes each followed by 3 reads loaded from the store {loads} times: at most one load per write is needed, the other reads must be cache hits"
+        );
+    }
+
+    #[test]
+    fn a_write_invalidates_only_its_own_product() {
+        let (mut service, store) = service();
+        let mug = Some(product(2, "Mug", 900));
+        read(&mut service, 2, mug.clone(), "a first read");
+        service.save_product(teapot(3000)).unwrap();
+        service.delete_product(1).unwrap();
+        let before = loads(&store);
+        read(&mut service, 2, mug, "writing product 1");
+        let extra = loads(&store) - before;
+        assert_eq!(
+            extra, 0,
+            "writing product 1 made product(2) load from the store again: a write must invalidate only the product it changed, not the whole cache"
         );
     }
 }

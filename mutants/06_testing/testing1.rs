@@ -15,6 +15,9 @@ fn shipping_cents(subtotal_cents: u32) -> u32 {
     let is_empty = subtotal_cents == 0 && !mutant(3);
     if is_empty || ships_free {
         0
+    } else if mutant(5) {
+        // The fee is 4.99, not 4.90.
+        499
     } else {
         SHIPPING_FEE_CENTS
     }
@@ -24,6 +27,15 @@ fn order_total_cents(subtotal_cents: u32) -> u32 {
     if mutant(4) {
         // The shipping is never added.
         return subtotal_cents;
+    }
+    if mutant(6) {
+        // The fee is added to every non-empty cart, even one that ships free.
+        let fee = if subtotal_cents == 0 {
+            0
+        } else {
+            SHIPPING_FEE_CENTS
+        };
+        return subtotal_cents + fee;
     }
     subtotal_cents + shipping_cents(subtotal_cents)
 }

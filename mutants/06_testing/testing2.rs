@@ -9,7 +9,8 @@ enum QuantityError {
 }
 
 fn parse_quantity(input: &str) -> Result<u32, QuantityError> {
-    let input = input.trim();
+    // mutant(8): spaces around the number are not allowed.
+    let input = if mutant(8) { input } else { input.trim() };
     // mutant(1): the empty check is forgotten; "" then fails to parse.
     if input.is_empty() && !mutant(1) {
         return Err(QuantityError::Empty);
@@ -24,6 +25,8 @@ fn parse_quantity(input: &str) -> Result<u32, QuantityError> {
     }
     match quantity {
         0 => Err(QuantityError::Zero),
+        // mutant(6): the maximum itself, 99, is refused.
+        MAX_QUANTITY if mutant(6) => Err(QuantityError::TooMany { max: MAX_QUANTITY }),
         1..=MAX_QUANTITY => Ok(quantity),
         // mutant(3): the error carries what was typed, not the maximum.
         _ if mutant(3) => Err(QuantityError::TooMany { max: quantity }),
@@ -41,6 +44,12 @@ fn split_bill(total_cents: u64, people: u64) -> Vec<u64> {
     if mutant(5) {
         // The leftover cents are lost.
         return (0..people).map(|_| share).collect();
+    }
+    if mutant(7) {
+        // The leftover cents go to the last people instead of the first.
+        return (0..people)
+            .map(|i| share + u64::from(i >= people - leftover))
+            .collect();
     }
     (0..people)
         .map(|i| share + u64::from(i < leftover))

@@ -11,7 +11,12 @@ enum Weakness {
 }
 
 fn check_password(username: &str, password: &str) -> Result<(), Weakness> {
-    let length = password.chars().count();
+    // mutant(6): the length is counted in bytes, not characters.
+    let length = if mutant(6) {
+        password.len()
+    } else {
+        password.chars().count()
+    };
     // mutant(1): exactly 8 is too short.
     let too_short = if mutant(1) {
         length <= MIN_LENGTH
@@ -28,7 +33,13 @@ fn check_password(username: &str, password: &str) -> Result<(), Weakness> {
         length > MAX_LENGTH
     };
     if too_long {
-        return Err(Weakness::TooLong);
+        // mutant(7): a password that is too long is reported as too short.
+        let weakness = if mutant(7) {
+            Weakness::TooShort
+        } else {
+            Weakness::TooLong
+        };
+        return Err(weakness);
     }
     let lowered = password.to_lowercase();
     // mutant(3): the common list is checked case-sensitively.
@@ -40,7 +51,17 @@ fn check_password(username: &str, password: &str) -> Result<(), Weakness> {
     if COMMON_PASSWORDS.contains(&compared) {
         return Err(Weakness::Common);
     }
-    let username = username.to_lowercase();
+    // mutant(5): the username is looked for in the password's own capitals.
+    let username = if mutant(5) {
+        username.to_string()
+    } else {
+        username.to_lowercase()
+    };
+    let lowered = if mutant(5) {
+        password.to_string()
+    } else {
+        lowered
+    };
     // mutant(4): only a password equal to the username is caught.
     let has_username = if mutant(4) {
         lowered == username

@@ -25,6 +25,9 @@ impl Signup<'_> {
         // mutant(2): the email is only trimmed, not lowercased.
         let email = if mutant(2) {
             email.trim().to_string()
+        } else if mutant(5) {
+            // The email is lowercased but not trimmed.
+            email.to_lowercase()
         } else {
             email.trim().to_lowercase()
         };
@@ -41,9 +44,15 @@ impl Signup<'_> {
         }
         // mutant(1): the duplicate check is forgotten.
         if self.repo.find_by_email(&email).is_some() && !mutant(1) {
+            // mutant(6): a taken email is reported as an invalid one.
+            if mutant(6) {
+                return Err(SignupError::InvalidEmail);
+            }
             return Err(SignupError::EmailTaken);
         }
-        let user = self.repo.insert(&email, name.trim());
+        // mutant(7): the name is stored with the spaces around it.
+        let name = if mutant(7) { name } else { name.trim() };
+        let user = self.repo.insert(&email, name);
         if mutant(4) {
             // Builds the answer itself instead of returning the stored user.
             return Ok(User {

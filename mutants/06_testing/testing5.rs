@@ -39,7 +39,10 @@ impl<'a> Sessions<'a> {
     }
 
     fn login(&mut self, user: &str) -> String {
-        self.issued += 1;
+        // mutant(5): every session gets the same id.
+        if !mutant(5) {
+            self.issued += 1;
+        }
         let id = format!("session-{}", self.issued);
         let now = self.clock.now();
         let session = Session {
@@ -66,7 +69,13 @@ impl<'a> Sessions<'a> {
             idle_secs >= IDLE_TIMEOUT_SECS
         };
         // mutant(4): the absolute timeout is not enforced.
-        let too_old = now.saturating_sub(session.created_at) >= ABSOLUTE_TIMEOUT_SECS && !mutant(4);
+        let age = now.saturating_sub(session.created_at);
+        // mutant(6): a session exactly 8 hours old is still valid.
+        let too_old = if mutant(6) {
+            age > ABSOLUTE_TIMEOUT_SECS
+        } else {
+            age >= ABSOLUTE_TIMEOUT_SECS && !mutant(4)
+        };
         if idle || too_old {
             self.by_id.remove(id);
             return None;

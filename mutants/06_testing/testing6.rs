@@ -66,11 +66,17 @@ impl Links {
     }
 
     fn create(&mut self, url: &str) -> Response {
+        if mutant(7) {
+            // The URL is stored before it is checked.
+            self.urls.push(url.to_string());
+        }
         if !is_web_url(url) {
             let text = "the link must be an http:// or https:// URL".to_string();
             return Response::new(422, vec![("Content-Type", "text/plain".into())], text);
         }
-        self.urls.push(url.to_string());
+        if !mutant(7) {
+            self.urls.push(url.to_string());
+        }
         let code = self.urls.len();
         // mutant(3): JSON labelled as plain text.
         let content_type = if mutant(3) {
@@ -81,9 +87,16 @@ impl Links {
         let mut headers = vec![("Content-Type", content_type.to_string())];
         // mutant(2): the Location header is forgotten.
         if !mutant(2) {
-            headers.push(("Location", format!("/links/{code}")));
+            // mutant(8): every Location names the first link.
+            let named = if mutant(8) { 1 } else { code };
+            headers.push(("Location", format!("/links/{named}")));
         }
-        let body = format!(r#"{{"code":{code},"url":"{url}"}}"#);
+        // mutant(6): the body leaves out the URL.
+        let body = if mutant(6) {
+            format!(r#"{{"code":{code}}}"#)
+        } else {
+            format!(r#"{{"code":{code},"url":"{url}"}}"#)
+        };
         // mutant(1): 200 instead of 201.
         let status = if mutant(1) { 200 } else { 201 };
         Response::new(status, headers, body)

@@ -59,6 +59,10 @@ fn mark_done(conn: &Connection, id: i64) -> Result<bool> {
         return Ok(changed > 0);
     }
     let changed = conn.execute("UPDATE tasks SET done = 1 WHERE id = ?1", [id])?;
+    if mutant(6) {
+        // Reports success whether or not a task changed.
+        return Ok(true);
+    }
     Ok(changed > 0)
 }
 
@@ -71,6 +75,9 @@ fn open_tasks(conn: &Connection) -> Result<Vec<Task>> {
     } else if mutant(3) {
         // NULLs sort first in SQLite.
         "SELECT id, title, due, done FROM tasks WHERE done = 0 ORDER BY due, id"
+    } else if mutant(7) {
+        // Ties are listed newest first.
+        "SELECT id, title, due, done FROM tasks WHERE done = 0 ORDER BY due IS NULL, due, id DESC"
     } else if mutant(5) {
         // Done tasks are not filtered out.
         "SELECT id, title, due, done FROM tasks ORDER BY due IS NULL, due, id"

@@ -14,6 +14,9 @@ fn truncate_chars(text: &str, max: usize) -> String {
     let mut short: String = if mutant(2) {
         // Cuts at a byte position.
         text[..max - 1].to_string()
+    } else if mutant(6) {
+        // Keeps `max` characters, then adds the … as one more.
+        text.chars().take(max).collect()
     } else {
         text.chars().take(max - 1).collect()
     };
@@ -46,8 +49,18 @@ fn validate_username(name: &str) -> Result<(), UsernameError> {
     if length > MAX_USERNAME_CHARS {
         return Err(UsernameError::TooLong);
     }
-    let allowed = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    // mutant(8): only ASCII letters and digits are allowed.
+    let allowed = |c: char| {
+        let letter = if mutant(8) {
+            c.is_ascii_alphanumeric()
+        } else {
+            c.is_alphanumeric()
+        };
+        letter || c == '_' || c == '-'
+    };
     match name.chars().find(|&c| !allowed(c)) {
+        // mutant(7): the error names the first character of the name.
+        Some(_) if mutant(7) => Err(UsernameError::InvalidChar(name.chars().next().unwrap())),
         Some(c) => Err(UsernameError::InvalidChar(c)),
         None => Ok(()),
     }

@@ -3,7 +3,9 @@
 //! Every HTTP/1.1 request starts with one line, the request-line
 //! (RFC 9112 §3): `method SP request-target SP HTTP-version CRLF`, e.g.
 //! `GET /users/7?verbose=1 HTTP/1.1`. The parts are separated by exactly one
-//! space (SP); the CRLF is already removed before `parse_request_line` sees it.
+//! space (SP); the CRLF is already removed before `parse_request_line` sees it,
+//! so any other byte left at either end (a space, a stray CR) makes the line
+//! invalid.
 //!
 //! - The method is a *token* (RFC 9110 §5.6.2): one or more letters, digits
 //!   or ``!#$%&'*+-.^_`|~``. Methods are case-sensitive (RFC 9110 §9.1):
@@ -98,17 +100,16 @@ fn main() {
 mod tests {
     use super::*;
 
-    fn parses(line: &str, method: &str, target: &str, major: u8, minor: u8) {
+    fn parses(line: &str, method: &str, target: &str, major: u8, minor: u8, why: &str) {
         let expected = RequestLine {
             method: method.to_string(),
             target: target.to_string(),
             version: HttpVersion { major, minor },
         };
         let got = parse_request_line(line);
-        assert_eq!(
-            got,
-            Ok(expected),
-            "parse_request_line({line:?}) gave the left value, but it should give the right one"
+        assert!(
+            got.as_ref() == Ok(&expected),
+            "parse_request_line({line:?}) should give Ok({expected:?}) ({why}), but gave {got:?}"
         );
     }
 
@@ -124,15 +125,34 @@ mod tests {
 
     #[test]
     fn parses_valid_request_lines() {
-        parses("GET /index.html HTTP/1.1", "GET", "/index.html", 1, 1);
-        parses("GET /find?q=a&n=2 HTTP/1.1", "GET", "/find?q=a&n=2", 1, 1);
-        parses("OPTIONS * HTTP/1.0", "OPTIONS", "*", 1, 0);
-        parses("M-SEARCH * HTTP/1.1", "M-SEARCH", "*", 1, 1);
+        let why = "a valid request-line";
+        parses("GET /index.html HTTP/1.1", "GET", "/index.html", 1, 1, why);
+        parses(
+            "GET /find?q=a&n=2 HTTP/1.1",
+            "GET",
+            "/find?q=a&n=2",
+            1,
+            1,
+            why,
+        );
+        parses("OPTIONS * HTTP/1.0", "OPTIONS", "*", 1, 0, why);
+        parses(
+            "M-SEARCH * HTTP/1.1",
+            "M-SEARCH",
+            "*",
+            1,
+            1,
+            "`-` is a tchar",
+        );
+        let why = "any digit `.` digit is a version; the server decides what it supports";
+        parses("GET / HTTP/1.2", "GET", "/", 1, 2, why);
     }
 
     #[test]
     fn method_is_kept_as_sent() {
-        parses("get / HTTP/1.1", "get", "/", 1, 1);
+        let why = "methods are case-sensitive (RFC 9110 §9.1): keep `get` as sent, never \
+                   change its case";
+        parses("get / HTTP/1.1", "get", "/", 1, 1, why);
     }
 
     #[test]
@@ -146,6 +166,7 @@ mod tests {
                 (" GET / HTTP/1.1", "a leading space"),
                 ("GET / HTTP/1.1 ", "a trailing space"),
                 ("GET / HTTP/1.1 x", "four parts"),
+                ("GET\t/ HTTP/1.1", "a tab is not the single space SP"),
             ],
         );
     }
@@ -157,6 +178,7 @@ mod tests {
             &[
                 ("GE(T / HTTP/1.1", "`(` is not a tchar"),
                 ("GÉT / HTTP/1.1", "`É` is not ASCII"),
+                (" / HTTP/1.1", "the method before the first space is empty"),
             ],
         );
     }
@@ -172,6 +194,11 @@ mod tests {
                 ),
                 ("GET /café HTTP/1.1", "`é` must be percent-encoded"),
                 ("GET /a\tb HTTP/1.1", "a tab is not visible ASCII"),
+                (
+                    "GET /a\u{7f}b HTTP/1.1",
+                    "DEL (0x7F) is a control character",
+                ),
+                ("GET /a\0b HTTP/1.1", "NUL is a control character"),
             ],
         );
     }
@@ -183,9 +210,22 @@ mod tests {
             &[
                 ("GET / HTTP/1", "no minor version"),
                 ("GET / HTTP/1.10", "two minor digits"),
+                ("GET / HTTP/01.1", "two major digits"),
                 ("GET / http/1.1", "`HTTP` is case-sensitive"),
                 ("GET / HTTP/x.1", "`x` is not a digit"),
+                ("GET / HTTP/+.1", "`+` is not a digit"),
+                (
+                    "GET / HTTP/1.1\r",
+                    "a stray CR after the version: never trim it away",
+                ),
             ],
         );
+    }
+
+    #[test]
+    fn the_first_error_in_order_is_reported() {
+        let rule = "check the method, then the target, then the version";
+        rejects(ParseError::InvalidMethod, &[("GE(T /café HTTP/1", rule)]);
+        rejects(ParseError::InvalidTarget, &[("GET /café HTTP/1", rule)]);
     }
 }

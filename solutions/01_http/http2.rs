@@ -118,82 +118,109 @@ mod tests {
         "accept: */*",
     ];
 
-    fn check_get(name: &str, all: &[&str], combined: Option<&str>) {
+    fn check_get(name: &str, all: &[&str], combined: Option<&str>, why: &str) {
         let h = Headers::parse(LINES).expect("valid test lines");
         let got = h.get_all(name);
         assert_eq!(
             got, all,
-            "get_all({name:?}) on {LINES:?} gave {got:?}, but it should give {all:?}"
+            "get_all({name:?}) on {LINES:?} gave {got:?}, but it should give {all:?}: {why}"
         );
         let got = h.get(name);
         assert_eq!(
             got.as_deref(),
             combined,
-            "get({name:?}) on {LINES:?} gave {got:?}, but it should give {combined:?}"
+            "get({name:?}) on {LINES:?} gave {got:?}, but it should give {combined:?}: {why}"
         );
     }
 
-    fn check_length(lines: &[&str], expected: Result<Option<u64>, HeaderError>) {
+    fn check_length(lines: &[&str], expected: Result<Option<u64>, HeaderError>, why: &str) {
         let got = content_length(&Headers::parse(lines).expect("valid test lines"));
         assert_eq!(
             got, expected,
-            "content_length for {lines:?} gave {got:?}, but it should give {expected:?}"
+            "content_length for {lines:?} gave {got:?}, but it should give {expected:?}: {why}"
         );
     }
 
     #[test]
     fn names_are_case_insensitive() {
-        check_get("content-type", &["text/html"], Some("text/html"));
-        check_get("CONTENT-TYPE", &["text/html"], Some("text/html"));
+        let why = "field names are case-insensitive (RFC 9110 §5.1)";
+        check_get("content-type", &["text/html"], Some("text/html"), why);
+        check_get("CONTENT-TYPE", &["text/html"], Some("text/html"), why);
     }
 
     #[test]
     fn missing_field_is_none() {
-        check_get("Host", &[], None);
+        check_get("Host", &[], None, "there is no Host field");
     }
 
     #[test]
     fn repeated_fields_are_listed_in_order_or_combined() {
-        check_get("ACCEPT", &["text/html", "*/*"], Some("text/html, */*"));
+        let why = "every line of the field counts, in order; combined with \", \" (RFC 9110 §5.3)";
+        check_get("ACCEPT", &["text/html", "*/*"], Some("text/html, */*"), why);
     }
 
     #[test]
     fn content_length_is_optional_and_decimal() {
-        check_length(&["Host: a"], Ok(None));
-        check_length(&["Content-Length: 42"], Ok(Some(42)));
-        check_length(&["content-length: 0"], Ok(Some(0)));
+        check_length(&["Host: a"], Ok(None), "no Content-Length means no length");
+        let why = "Content-Length is a decimal number of bytes";
+        check_length(&["Content-Length: 42"], Ok(Some(42)), why);
+        check_length(&["content-length: 0"], Ok(Some(0)), why);
+        check_length(
+            &["Content-Length: 007"],
+            Ok(Some(7)),
+            "leading zeros are digits too",
+        );
+        let max = ["Content-Length: 18446744073709551615"];
+        check_length(&max, Ok(Some(u64::MAX)), "the largest u64 still fits");
     }
 
     #[test]
     fn content_length_must_be_only_digits() {
         let not_digits = [
-            "+5",
-            "-1",
-            "",
-            "4 2",
-            "0x10",
-            "five",
-            "18446744073709551616",
+            (
+                "+5",
+                "a sign is not a digit, though `\"+5\".parse::<u64>()` accepts it",
+            ),
+            ("-1", "a sign is not a digit"),
+            ("", "an empty value is no number"),
+            ("5,", "an empty part is no number"),
+            ("4 2", "a space inside the number"),
+            ("0x10", "only decimal digits"),
+            ("five", "only decimal digits"),
+            (
+                "\u{c}5",
+                "a form feed is not the optional whitespace (space or tab) to trim",
+            ),
+            ("18446744073709551616", "one more than the largest u64"),
         ];
-        for value in not_digits {
+        for (value, why) in not_digits {
             let line = format!("Content-Length: {value}");
-            check_length(&[&line], Err(HeaderError::InvalidContentLength));
+            check_length(&[&line], Err(HeaderError::InvalidContentLength), why);
         }
     }
 
     #[test]
     fn conflicting_content_lengths_are_an_error() {
         let conflict = Err(HeaderError::ConflictingContentLength);
+        let why = "two lengths that disagree: nobody can tell where the body ends";
         check_length(
             &["Content-Length: 5", "content-length: 6"],
             conflict.clone(),
+            why,
         );
-        check_length(&["Content-Length: 5, 6"], conflict);
+        check_length(&["Content-Length: 5, 6"], conflict.clone(), why);
+        check_length(
+            &["Content-Length: 5", "Content-Length: 5, 6"],
+            conflict,
+            why,
+        );
     }
 
     #[test]
     fn the_same_length_repeated_is_accepted() {
-        check_length(&["Content-Length: 5", "content-length: 5"], Ok(Some(5)));
-        check_length(&["Content-Length: 5, 5"], Ok(Some(5)));
+        let why = "the same number repeated may be accepted as that number (RFC 9110 §8.6)";
+        let lines = ["Content-Length: 5", "content-length: 5"];
+        check_length(&lines, Ok(Some(5)), why);
+        check_length(&["Content-Length: 5,\t5"], Ok(Some(5)), why);
     }
 }

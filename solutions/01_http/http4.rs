@@ -75,11 +75,21 @@ impl Notes {
     }
 }
 
+/// A note id is ASCII digits only: `"+1".parse::<u32>()` would accept the sign.
+fn parse_id(raw: &str) -> Option<u32> {
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse().ok()
+}
+
 // TODO: every response below answers 200. Give each the right status code.
-// In two places the body must change too: a 204 has an empty body, and a
-// 500 answers exactly "internal server error" instead of the error `e`.
+// In two places the body must change too: a 204 has no body at all, and a
+// 500 must not show the client what went wrong inside (the log line keeps
+// that): it answers only "internal server error".
 fn handle(notes: &mut Notes, method: &str, path: &str, body: &str) -> Response {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    // `/notes/1` has the segments ["notes", "1"]; `/notes/1/x` has three.
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
     match (method, segments.as_slice()) {
         ("POST", ["notes"]) if body.trim().is_empty() => Response::new(400, "a note needs text"),
         ("POST", ["notes"]) => match notes.insert(body) {
@@ -91,7 +101,7 @@ fn handle(notes: &mut Notes, method: &str, path: &str, body: &str) -> Response {
         },
         (_, ["notes"]) => Response::new(405, "use POST").allow("POST"),
         (_, ["notes", id]) => {
-            let Ok(id) = id.parse::<u32>() else {
+            let Some(id) = parse_id(id) else {
                 return Response::new(400, "a note id is a number");
             };
             match method {
@@ -123,24 +133,26 @@ fn main() {
 mod tests {
     use super::*;
 
-    fn check(notes: &mut Notes, request: &str, body: &str, status: u16) -> Response {
+    /// Sends `request` ("METHOD /path") and checks the status; `why` explains the rule.
+    fn check(notes: &mut Notes, request: &str, body: &str, status: u16, why: &str) -> Response {
         let (method, path) = request.split_once(' ').unwrap();
         let resp = handle(notes, method, path, body);
         assert_eq!(
             resp.status, status,
-            "{request} with body {body:?} answered {} (body {:?}), but it should answer {status}",
+            "{request} with body {body:?} should answer {status} ({why}), but answered {} \
+             with body {:?}",
             resp.status, resp.body
         );
         resp
     }
 
-    fn check_fresh(request: &str, body: &str, status: u16) -> Response {
-        check(&mut Notes::example(false), request, body, status)
+    fn check_fresh(request: &str, body: &str, status: u16, why: &str) -> Response {
+        check(&mut Notes::example(false), request, body, status, why)
     }
 
     #[test]
     fn existing_note_is_200() {
-        let body = check_fresh("GET /notes/1", "", 200).body;
+        let body = check_fresh("GET /notes/1", "", 200, "note 1 exists").body;
         assert_eq!(
             body, "buy milk",
             "GET /notes/1 should answer the note's text"
@@ -150,54 +162,110 @@ mod tests {
     #[test]
     fn creating_a_note_is_201() {
         let mut notes = Notes::example(false);
-        let body = check(&mut notes, "POST /notes", "call mom", 201).body;
+        let why = "a new resource was created";
+        let body = check(&mut notes, "POST /notes", "call mom", 201, why).body;
         assert_eq!(body, "created note 2", "POST /notes answered {body:?}");
-        check(&mut notes, "GET /notes/2", "", 200);
+        check(
+            &mut notes,
+            "GET /notes/2",
+            "",
+            200,
+            "note 2 was just created",
+        );
     }
 
     #[test]
     fn deleting_is_204_with_an_empty_body() {
         let mut notes = Notes::example(false);
-        let body = check(&mut notes, "DELETE /notes/1", "", 204).body;
-        assert_eq!(body, "", "a 204 response must have an empty body");
-        check(&mut notes, "GET /notes/1", "", 404);
+        let why = "it worked and there is nothing to send back";
+        let body = check(&mut notes, "DELETE /notes/1", "", 204, why).body;
+        assert_eq!(
+            body, "",
+            "a 204 No Content response must have an empty body, but DELETE /notes/1 answered \
+             {body:?} (RFC 9110 §15.3.5)"
+        );
+        check(&mut notes, "GET /notes/1", "", 404, "note 1 was deleted");
     }
 
     #[test]
     fn invalid_input_is_400() {
-        check_fresh("POST /notes", "", 400);
-        check_fresh("POST /notes", "   ", 400);
-        check_fresh("GET /notes/abc", "", 400);
-        check_fresh("DELETE /notes/-1", "", 400);
+        let why = "the request itself is invalid; retrying it unchanged cannot work";
+        check_fresh("POST /notes", "", 400, why);
+        check_fresh("POST /notes", "   ", 400, why);
+        check_fresh("GET /notes/abc", "", 400, why);
+        check_fresh("DELETE /notes/-1", "", 400, why);
+        check_fresh(
+            "GET /notes/+1",
+            "",
+            400,
+            "a note id is digits only, no sign",
+        );
     }
 
     #[test]
-    fn missing_note_or_path_is_404() {
-        check_fresh("GET /notes/99", "", 404);
-        check_fresh("DELETE /notes/99", "", 404);
-        check_fresh("GET /teapot", "", 404);
+    fn missing_note_is_404_not_400() {
+        let why = "the id is well-formed, but there is no such note";
+        check_fresh("GET /notes/99", "", 404, why);
+        check_fresh("DELETE /notes/99", "", 404, why);
+        check_fresh("GET /notes/2", "", 404, why);
+    }
+
+    #[test]
+    fn unknown_path_is_404() {
+        let why = "there is no such resource";
+        check_fresh("GET /teapot", "", 404, why);
+        check_fresh("GET /notes/1/x", "", 404, why);
+        check_fresh("GET //notes/1", "", 404, why);
+        let mut notes = Notes::example(false);
+        check(&mut notes, "DELETE /notes/1/x", "", 404, why);
+        check(
+            &mut notes,
+            "GET /notes/1",
+            "",
+            200,
+            "DELETE /notes/1/x must not delete note 1",
+        );
     }
 
     #[test]
     fn unsupported_method_is_405_with_allow() {
-        for (request, allow) in [("PUT /notes/1", "GET, DELETE"), ("GET /notes", "POST")] {
-            let resp = check_fresh(request, "", 405);
+        let cases = [
+            ("PUT /notes/1", "GET, DELETE"),
+            ("POST /notes/1", "GET, DELETE"),
+            ("GET /notes", "POST"),
+        ];
+        for (request, allow) in cases {
+            let resp = check_fresh(request, "", 405, "the path exists, the method does not");
             let got = resp.headers.iter().find(|(name, _)| name == "Allow");
             let expected = Some(&("Allow".to_string(), allow.to_string()));
             assert_eq!(
                 got, expected,
-                "a 405 for {request} must list the allowed methods"
+                "a 405 for {request} must list the allowed methods in `Allow: {allow}`"
             );
         }
     }
 
     #[test]
     fn store_failure_is_500_without_details() {
-        let body = check(&mut Notes::example(true), "POST /notes", "call mom", 500).body;
+        let why = "the request was fine, our store failed";
+        let resp = check(
+            &mut Notes::example(true),
+            "POST /notes",
+            "call mom",
+            500,
+            why,
+        );
         let expected = "internal server error";
         assert_eq!(
-            body, expected,
-            "the 500 body must not reveal the internal error"
+            resp.body, expected,
+            "the 500 body must not reveal the internal error (it names a file path on our \
+             server); it should be exactly {expected:?}"
         );
+        for (name, value) in &resp.headers {
+            assert!(
+                !value.contains("no space") && !value.contains("/var/"),
+                "the 500 response leaks the internal error in its header {name}: {value}"
+            );
+        }
     }
 }

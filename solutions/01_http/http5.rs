@@ -1,8 +1,10 @@
 //! # Query strings and percent-decoding
 //!
 //! In `GET /search?q=caf%C3%A9+au+lait&page=2 HTTP/1.1` the part after `?` is
-//! the *query*: `name=value` pairs joined by `&`. Characters that mean something
-//! in a URL (`&`, `=`, `/`, `?`, `#`, space, anything non-ASCII) cannot appear
+//! the *query*: `name=value` pairs joined by `&`, and only by `&`. (Some old
+//! servers also split on `;`. A cache or firewall that does not then sees other
+//! parameters than the server: the "parameter cloaking" attack.) Characters that
+//! mean something in a URL (`&`, `=`, `/`, `?`, `#`, space, anything non-ASCII) cannot appear
 //! as themselves inside a value, so they are *percent-encoded*: each byte is
 //! written as `%` and two hex digits (RFC 3986 §2.1). `%2F` is `/`, and `%C3%A9`
 //! are the two UTF-8 bytes of `é`.
@@ -13,7 +15,8 @@
 //!
 //! The order of the steps matters, and getting it wrong is a classic bug:
 //! - split on `&` and on the first `=` *before* decoding, or `q=a%26b`
-//!   (the value `a&b`) is cut in two;
+//!   (the value `a&b`) is cut in two; names are decoded exactly like values
+//!   (`first+name=x` is the name `first name`);
 //! - turn `+` into a space *before* percent-decoding, or `%2B` becomes a space.
 //!
 //! A `%` that is not followed by two hex digits is malformed. The WHATWG parser
@@ -88,12 +91,16 @@ mod tests {
         assert_eq!(got, want, "{msg}");
     }
 
-    /// Checks `parse_query(query) == Ok(want)`; `rule` says why.
-    fn query(query: &str, want: &[(&str, &str)], rule: &str) {
+    /// Checks `parse_query(query) == want`; `rule` says why.
+    fn query_is(query: &str, want: Result<&[(&str, &str)], DecodeError>, rule: &str) {
         let got = parse_query(query);
-        let want: Vec<_> = want.iter().map(|&(n, v)| (n.into(), v.into())).collect();
-        let msg = format!("parse_query({query:?}) returned {got:?}, expected Ok({want:?}): {rule}");
-        assert_eq!(got, Ok(want), "{msg}");
+        let want = want.map(|w| w.iter().map(|&(n, v)| (n.into(), v.into())).collect());
+        let msg = format!("parse_query({query:?}) returned {got:?}, expected {want:?}: {rule}");
+        assert_eq!(got, want, "{msg}");
+    }
+
+    fn query(query: &str, want: &[(&str, &str)], rule: &str) {
+        query_is(query, Ok(want), rule);
     }
 
     #[test]
@@ -106,12 +113,14 @@ mod tests {
         decode("caf%C3%A9", Ok("café"), rule);
         let rule = "outside a query, `+` is an ordinary character";
         decode("c++", Ok("c++"), rule);
+        let rule = "bytes that are not part of an escape are copied unchanged, all of them";
+        decode("café", Ok("café"), rule);
     }
 
     #[test]
     fn malformed_escapes_are_rejected() {
         let rule = "a `%` must be followed by exactly two hex digits (0-9, a-f, A-F)";
-        for input in ["%zz", "%4", "50%", "%+1", "%é1", "ok%G0"] {
+        for input in ["%zz", "%4", "a%2", "50%", "%+1", "%-1", "%é1", "ok%G0"] {
             decode(input, Err(DecodeError::InvalidEscape), rule);
         }
     }
@@ -120,6 +129,8 @@ mod tests {
     fn bytes_that_are_not_utf8_are_rejected() {
         let rule = "the byte 0xFF is never valid UTF-8";
         decode("%FF", Err(DecodeError::InvalidUtf8), rule);
+        let rule = "%C3 is only the first half of `é`: not valid UTF-8 on its own";
+        decode("caf%C3", Err(DecodeError::InvalidUtf8), rule);
     }
 
     #[test]
@@ -146,6 +157,20 @@ mod tests {
     }
 
     #[test]
+    fn names_are_decoded_like_values() {
+        let rule = "a name is split off first and then decoded like a value (`+`, `%XY`)";
+        let want = [("first name", "ada"), ("a&b", "c"), ("k=v", "1")];
+        query("first+name=ada&a%26b=c&k%3Dv=1", &want, rule);
+    }
+
+    #[test]
+    fn only_ampersand_separates_pairs() {
+        let rule = "only `&` separates pairs (WHATWG URL Standard §5.1); `;` is an \
+                    ordinary character, and splitting on it allows parameter cloaking";
+        query("a=1;b=2&c=3", &[("a", "1;b=2"), ("c", "3")], rule);
+    }
+
+    #[test]
     fn repeated_names_are_kept_in_order() {
         let want = [("tag", "a"), ("tag", "b"), ("tag", "c")];
         query("tag=a&tag=b&tag=c", &want, "keep every pair, in order");
@@ -156,14 +181,16 @@ mod tests {
         let rule = "skip empty pieces; a name without `=` has the value \"\"";
         query("&debug&&page=&", &[("debug", ""), ("page", "")], rule);
         query("", &[], "an empty query has no pairs");
+        let rule = "`=x` is not an empty piece: it is the name \"\" with the value \"x\"";
+        query("=x&a=1", &[("", "x"), ("a", "1")], rule);
     }
 
     #[test]
     fn a_bad_escape_anywhere_fails_the_query() {
         let rule = "a bad escape is an error, so the server can answer 400";
-        for q in ["q=%zz", "a=1&b%=2", "x=%E9"] {
-            let got = parse_query(q);
-            assert!(got.is_err(), "parse_query({q:?}) returned {got:?}: {rule}");
-        }
+        query_is("q=%zz", Err(DecodeError::InvalidEscape), rule);
+        query_is("a=1&b%=2", Err(DecodeError::InvalidEscape), rule);
+        query_is("a=1&b=2%", Err(DecodeError::InvalidEscape), rule);
+        query_is("x=%E9", Err(DecodeError::InvalidUtf8), rule);
     }
 }

@@ -177,4 +177,26 @@ mod tests {
             "a client must never be able to make itself admin"
         );
     }
+
+    #[test]
+    fn any_unknown_field_is_rejected_and_changes_nothing() {
+        for extra in [r#""passwordHash":"x""#, r#""emial":"eve@example.com""#] {
+            let mut user = sample_user();
+            let body = format!(
+                r#"{{"displayName":"Eve","email":"eve@example.com","marketingOptIn":true,{extra}}}"#
+            );
+            let resp = update_profile(&mut user, &body);
+            assert_eq!(
+                resp.status, 400,
+                "every key the DTO does not declare must be rejected, not only `isAdmin`: \
+                 the body {body} should be answered 400, but got {}",
+                resp.status
+            );
+            assert_eq!(
+                (user.display_name.as_str(), user.marketing_opt_in),
+                ("Ada", false),
+                "a rejected body ({body}) must not change the user"
+            );
+        }
+    }
 }

@@ -122,9 +122,24 @@ mod tests {
         );
         let body: Value = serde_json::from_str(&resp.body)
             .unwrap_or_else(|e| panic!("{why}: the body should be JSON ({e}): {}", resp.body));
-        let members = json!({"type": "about:blank", "title": title, "status": status});
-        for key in ["type", "title", "status"] {
-            assert_eq!(body[key], members[key], "{why}: wrong `{key}` in {body}");
+        let members = [
+            (
+                "type",
+                json!("about:blank"),
+                "the problem type `about:blank`",
+            ),
+            (
+                "title",
+                json!(title),
+                "the status code's reason phrase (RFC 9457 §4.2.1)",
+            ),
+            ("status", json!(status), "the HTTP status as a JSON number"),
+        ];
+        for (key, expected, meaning) in members {
+            assert_eq!(
+                body[key], expected,
+                "{why}: `{key}` should be {meaning}, i.e. {expected}, in {body}"
+            );
         }
         assert!(
             body["detail"].is_string(),
@@ -134,9 +149,22 @@ mod tests {
     }
 
     #[test]
-    fn broken_json_is_400() {
-        let resp = create_reservation(r#"{"guestName": "Ada","#);
-        assert_problem(&resp, 400, "Bad Request", "a body cut off mid-object");
+    fn json_that_cannot_be_read_is_400() {
+        for (body, why) in [
+            (r#"{"guestName": "Ada","#, "a body cut off mid-object"),
+            ("", "an empty body"),
+            (
+                r#"{"guestName": Ada, "partySize": 2}"#,
+                "a JSON syntax error (unquoted string)",
+            ),
+            (
+                r#"{"guestName": "Ada", "partySize": 2} {}"#,
+                "trailing characters after the JSON value",
+            ),
+        ] {
+            let why = format!("{why} ({body:?}) is not JSON at all, so it should be 400");
+            assert_problem(&create_reservation(body), 400, "Bad Request", &why);
+        }
     }
 
     #[test]
@@ -145,7 +173,8 @@ mod tests {
             r#"{"guestName": "Ada", "partySize": "four"}"#,
             r#"{"guestName": "Ada"}"#,
         ] {
-            assert_problem(&create_reservation(body), 422, UNPROCESSABLE, body);
+            let why = format!("{body} is valid JSON of the wrong shape, so it should be 422");
+            assert_problem(&create_reservation(body), 422, UNPROCESSABLE, &why);
         }
     }
 
@@ -155,14 +184,45 @@ mod tests {
             (r#"{"guestName": "Ada", "partySize": 0}"#, "partySize"),
             (r#"{"guestName": "Ada", "partySize": 13}"#, "partySize"),
             (r#"{"guestName": "   ", "partySize": 2}"#, "guestName"),
+            (r#"{"guestName": "", "partySize": 2}"#, "guestName"),
         ] {
-            let problem = assert_problem(&create_reservation(body), 422, UNPROCESSABLE, body);
+            let why = format!("{body} breaks a business rule, so it should be 422");
+            let problem = assert_problem(&create_reservation(body), 422, UNPROCESSABLE, &why);
             let detail = problem["detail"].as_str().unwrap_or_default();
             assert!(
                 detail.contains(field),
                 "for {body} the detail should name `{field}`: {detail:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_boundaries_themselves_are_valid() {
+        let fifty = "é".repeat(50);
+        for (body, why) in [
+            (
+                r#"{"guestName": "Ada", "partySize": 1}"#.to_string(),
+                "a party of 1",
+            ),
+            (
+                r#"{"guestName": "Ada", "partySize": 12}"#.to_string(),
+                "a party of 12",
+            ),
+            (
+                format!(r#"{{"guestName": "{fifty}", "partySize": 2}}"#),
+                "a name of 50 characters (100 bytes in UTF-8)",
+            ),
+        ] {
+            let resp = create_reservation(&body);
+            assert_eq!(
+                resp.status, 201,
+                "{why} is within the rules and should be created (201), but got {}: {}",
+                resp.status, resp.body
+            );
+        }
+        let long = format!(r#"{{"guestName": "{}", "partySize": 2}}"#, "a".repeat(51));
+        let why = "a name of 51 characters breaks the 1-to-50 rule, so it should be 422";
+        assert_problem(&create_reservation(&long), 422, UNPROCESSABLE, why);
     }
 
     #[test]

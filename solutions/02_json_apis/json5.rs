@@ -13,8 +13,11 @@
 //!   a weight `q` from 0 to 1; `q=0` means "not acceptable". When several
 //!   ranges match, the most specific one counts: with
 //!   `application/json;q=0, */*` the client takes anything except JSON.
-//!   No `Accept` header at all means "anything". If JSON is not acceptable,
-//!   answer **406 Not Acceptable** (RFC 9110 §15.5.7).
+//!   No `Accept` header at all means "anything". When JSON is not
+//!   acceptable, RFC 9110 §12.5.1 leaves the server two choices: ignore the
+//!   header and send its default format anyway, or answer **406 Not
+//!   Acceptable** (§15.5.7). This API makes the second, stricter choice, so
+//!   a client learns at once that it will not get what it asked for.
 //!
 //! Checking both up front turns confusing failures (a form body parsed as
 //! JSON, a browser showing raw JSON) into clear errors.
@@ -83,9 +86,13 @@ fn accepts_json(accept: Option<&str>) -> bool {
             "*/*" => 1,
             _ => continue,
         };
-        let q = parts.find_map(|p| p.strip_prefix("q=")).unwrap_or("1");
+        // The weight's name is case-insensitive too: `Q=0.5` is `q=0.5`.
+        let q = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+            .map_or(Ok(1.0), |(_, value)| value.trim().parse::<f32>());
         if best.is_none_or(|(s, _)| specificity > s) {
-            best = Some((specificity, q.parse().unwrap_or(1.0)));
+            best = Some((specificity, q.unwrap_or(1.0)));
         }
     }
     best.is_some_and(|(_, q)| q > 0.0)
@@ -124,7 +131,7 @@ mod tests {
 
     /// Sends `{"text": "one two three"}` with these headers and checks the status.
     #[track_caller]
-    fn send(content_type: Option<&str>, accept: Option<&str>, status: u16) -> Response {
+    fn send(content_type: Option<&str>, accept: Option<&str>, status: u16, why: &str) -> Response {
         let headers = [("content-type", content_type), ("Accept", accept)].into_iter();
         let headers = headers.filter_map(|(n, v)| Some((n.to_string(), v?.to_string())));
         let body = r#"{"text": "one two three"}"#.to_string();
@@ -132,11 +139,12 @@ mod tests {
             headers: headers.collect(),
             body,
         });
-        let why = format!(
-            "Content-Type {content_type:?}, Accept {accept:?}: want {status}, got {}",
+        assert_eq!(
+            resp.status, status,
+            "Content-Type {content_type:?}, Accept {accept:?}: should answer {status} \
+             ({why}), but answered {}",
             resp.status
         );
-        assert_eq!(resp.status, status, "{why}");
         resp
     }
 
@@ -150,7 +158,12 @@ mod tests {
 
     #[test]
     fn json_in_json_out() {
-        let resp = send(Some("application/json"), None, 200);
+        let resp = send(
+            Some("application/json"),
+            None,
+            200,
+            "a JSON body, no Accept",
+        );
         assert_eq!(
             header(&resp, "Content-Type"),
             Some("application/json"),
@@ -168,8 +181,11 @@ mod tests {
             "APPLICATION/json",
             "application/json; charset=utf-8",
             "Application/JSON;charset=UTF-8",
+            "application/json ; charset=utf-8",
         ] {
-            send(Some(content_type), None, 200);
+            let why = "this is JSON: media types are case-insensitive, and parameters \
+                       after `;` (with optional spaces around it) do not change the type";
+            send(Some(content_type), None, 200, why);
         }
     }
 
@@ -179,9 +195,12 @@ mod tests {
             Some("text/plain"),
             Some("application/x-www-form-urlencoded"),
             Some("application/jsonp"),
+            Some("text/plain; profile=application/json"),
             None,
         ] {
-            let resp = send(content_type, None, 415);
+            let why = "the media type (before any `;`) is not exactly application/json, \
+                       so the body is not JSON: 415 Unsupported Media Type";
+            let resp = send(content_type, None, 415, why);
             let accept = header(&resp, "Accept");
             assert_eq!(
                 accept,
@@ -193,27 +212,57 @@ mod tests {
 
     #[test]
     fn accept_that_allows_json_is_200() {
-        for accept in [
-            "application/json",
-            "*/*",
-            "application/*",
-            "text/html, application/json;q=0.5",
-            "text/html,application/xhtml+xml,*/*;q=0.8",
+        for (accept, why) in [
+            ("application/json", "JSON is asked for"),
+            ("Application/JSON", "media ranges are case-insensitive"),
+            ("*/*", "`*/*` means anything"),
+            ("application/*", "`application/*` includes application/json"),
+            (
+                "text/html, application/json;q=0.5",
+                "JSON with a weight above 0",
+            ),
+            (
+                "text/html,application/xhtml+xml,*/*;q=0.8",
+                "a browser's default",
+            ),
+            (
+                "application/json;q=0.001",
+                "the smallest weight above 0 is still acceptable",
+            ),
+            (
+                "application/*;q=0, application/json",
+                "the more specific application/json decides, and it has q=1",
+            ),
         ] {
-            send(Some("application/json"), Some(accept), 200);
+            send(Some("application/json"), Some(accept), 200, why);
         }
     }
 
     #[test]
     fn accept_without_json_is_406() {
-        for accept in [
-            "text/html",
-            "text/*",
-            "application/json;q=0",
-            "application/json;q=0, */*",
-            "*/*, application/json;q=0",
+        for (accept, why) in [
+            ("text/html", "only HTML is acceptable"),
+            ("text/*", "only text types are acceptable"),
+            ("application/json;q=0", "q=0 means not acceptable"),
+            (
+                "application/json;q=0.000",
+                "q=0.000 is the number 0: not acceptable",
+            ),
+            (
+                "application/json;Q=0",
+                "the parameter name `q` is case-insensitive",
+            ),
+            (
+                "application/json;q=0, */*",
+                "the more specific application/json;q=0 beats */*",
+            ),
+            (
+                "*/*, application/json;q=0",
+                "specificity decides, not the order in the header",
+            ),
+            ("text/html, */*;q=0", "anything but HTML is refused"),
         ] {
-            send(Some("application/json"), Some(accept), 406);
+            send(Some("application/json"), Some(accept), 406, why);
         }
     }
 }

@@ -178,6 +178,29 @@ mod tests {
     }
 
     #[test]
+    fn optional_means_only_priority_is_optional() {
+        for (body, why) in [
+            (r#"{"priority": "high"}"#, "`title` is still required"),
+            (r#"{}"#, "`title` is still required"),
+            (
+                r#"{"title": "x", "priorty": "high"}"#,
+                "a misspelled field must not be silently ignored by the server",
+            ),
+            (
+                r#"{"title": "x", "priority": "High"}"#,
+                "priorities are lowercase",
+            ),
+        ] {
+            let resp = create_task("v1", body, 1);
+            assert_eq!(
+                resp.status, 422,
+                "POST /v1/tasks with {body} should be 422 ({why}), got {}: {}",
+                resp.status, resp.body
+            );
+        }
+    }
+
+    #[test]
     fn old_readers_can_still_read_v1_responses() {
         /// What a v1 client compiled last year expects. It ignores unknown fields.
         #[derive(Deserialize)]
@@ -203,17 +226,21 @@ mod tests {
             json!({"id": 7, "title": "buy milk", "status": "open", "priority": "normal"});
         assert_eq!(
             task, expected,
-            "v2 shows `status` (\"open\" or \"done\") and no `done`"
+            "v2 shows `status` (\"open\" or \"done\") instead of `done`, and the \
+             default priority \"normal\""
         );
     }
 
     #[test]
     fn unknown_version_is_404() {
-        let resp = create_task("v3", r#"{"title": "buy milk"}"#, 1);
-        assert_eq!(
-            resp.status, 404,
-            "POST /v3/tasks: there is no v3, want 404, got {}",
-            resp.status
-        );
+        for version in ["v3", "v0", "", "V1"] {
+            let resp = create_task(version, r#"{"title": "buy milk"}"#, 1);
+            assert_eq!(
+                resp.status, 404,
+                "POST /{version}/tasks: only v1 and v2 exist (exactly so spelled), \
+                 want 404, got {}",
+                resp.status
+            );
+        }
     }
 }

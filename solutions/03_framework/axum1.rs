@@ -179,10 +179,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn non_numeric_book_id_is_400() {
-        call(get_req("/books/seven"))
-            .await
-            .expect(400, "`seven` is not a u32: Path<u32> rejects it");
+    async fn book_id_that_is_not_a_u32_is_400() {
+        for id in ["seven", "-1", "7.5", "4294967296"] {
+            let why = format!(
+                "a book id is a u32 (0 to 4294967295): `{id}` is not one, and the \
+                 extractor must reject it instead of the handler guessing a number"
+            );
+            call(get_req(&format!("/books/{id}")))
+                .await
+                .expect(400, &why);
+        }
     }
 
     #[tokio::test]
@@ -205,6 +211,17 @@ mod tests {
             json!({"q": "axum", "limit": 10}),
             "limit should default to 10"
         );
+    }
+
+    #[tokio::test]
+    async fn search_with_a_limit_that_is_not_a_number_is_400() {
+        for query in ["q=axum&limit=ten", "q=axum&limit=-5"] {
+            call(get_req(&format!("/search?{query}"))).await.expect(
+                400,
+                "limit is optional, but when it is given it must be a number; \
+                 silently using the default would hide the client's mistake",
+            );
+        }
     }
 
     #[tokio::test]

@@ -12,6 +12,14 @@
 //! here `{"error": "<machine-readable code>", "message": "<for humans>"}`
 //! (RFC 9457 "problem details" is a standard shape for the same idea).
 //!
+//! "Every error" includes the ones axum finds before your handler runs: a
+//! body that is not JSON, a path segment that is not a number. By default
+//! each extractor answers those itself, in plain text, in its own words. To
+//! keep one shape, ask for `Result<Json<T>, JsonRejection>` instead of
+//! `Json<T>`: the handler then receives the rejection as a value and `?`
+//! turns it into an `ApiError` (through `From`), keeping the status axum
+//! chose (400, 415 or 422) and its explanation.
+//!
 //! A 500 must not leak internals: hostnames, SQL, file paths and stack traces
 //! help an attacker and mean nothing to the client. Log the details on the
 //! server and answer a generic message (OWASP Error Handling Cheat Sheet).
@@ -21,7 +29,10 @@
 
 use axum::{
     Json, Router,
-    extract::{Path, State},
+    extract::{
+        Path, State,
+        rejection::{JsonRejection, PathRejection},
+    },
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -89,6 +100,8 @@ enum ApiError {
     NotFound(String),
     InvalidInput(String),
     Conflict(String),
+    /// An extractor could not read the request: the status it chose and why.
+    Unreadable(StatusCode, String),
     /// The details are for the server log only.
     Internal(String),
 }
@@ -100,6 +113,18 @@ impl From<StoreError> for ApiError {
             StoreError::Duplicate => ApiError::Conflict("this name is taken".into()),
             StoreError::Unavailable(details) => ApiError::Internal(details),
         }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::Unreadable(rejection.status(), rejection.body_text())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        ApiError::Unreadable(rejection.status(), rejection.body_text())
     }
 }
 
@@ -117,6 +142,7 @@ impl IntoResponse for ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
             }
             ApiError::Conflict(message) => (StatusCode::CONFLICT, "conflict", message),
+            ApiError::Unreadable(status, message) => (status, "bad_request", message),
             ApiError::Internal(details) => {
                 eprintln!("internal error: {details}");
                 let message = "internal server error".to_string();
@@ -130,18 +156,21 @@ impl IntoResponse for ApiError {
 // GET /users/{id}
 async fn get_user(
     State(store): State<Arc<Store>>,
-    Path(id): Path<u64>,
+    id: Result<Path<u64>, PathRejection>,
 ) -> Result<Json<User>, ApiError> {
+    let Path(id) = id?;
     Ok(Json(store.find(id)?))
 }
 
 // POST /users
 async fn create_user(
     State(store): State<Arc<Store>>,
-    Json(new_user): Json<NewUser>,
+    new_user: Result<Json<NewUser>, JsonRejection>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
+    let Json(new_user) = new_user?;
     let name = new_user.name.trim();
-    if name.is_empty() || name.len() > 32 {
+    // Characters, not bytes: "é" is one character but two bytes in UTF-8.
+    if name.is_empty() || name.chars().count() > 32 {
         return Err(ApiError::InvalidInput(
             "name must have 1 to 32 characters".into(),
         ));
@@ -217,7 +246,8 @@ mod tests {
     fn check_error(content_type: &str, body: &str, code: &str) -> Value {
         assert_eq!(
             content_type, "application/json",
-            "an error should be JSON, but the Content-Type was {content_type:?} (body {body:?})"
+            "every error of this API should be JSON {{\"error\", \"message\"}}, but the \
+             Content-Type was {content_type:?} (body {body:?})"
         );
         let value: Value = serde_json::from_str(body).expect("the error body should be JSON");
         assert_eq!(
@@ -263,6 +293,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn names_are_counted_in_characters_not_bytes() {
+        let at_most = ["a".repeat(32), "é".repeat(32), "名".repeat(32)];
+        for name in at_most {
+            let why = format!(
+                "a name of 32 characters ({} bytes in UTF-8) is allowed",
+                name.len()
+            );
+            call(true, post_user(&name), &why, 201).await;
+        }
+        for name in ["b".repeat(33), "é".repeat(33)] {
+            let why = "a name of 33 characters is one too many";
+            let (content_type, body) = call(true, post_user(&name), why, 422).await;
+            check_error(&content_type, &body, "invalid_input");
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_axum_cannot_read_get_the_same_error_shape() {
+        let json = "application/json";
+        for (content_type, body, why, want) in [
+            (
+                "text/plain",
+                r#"{"name":"bob"}"#,
+                "the body is not declared as JSON",
+                415,
+            ),
+            (json, r#"{"name":"#, "the JSON is cut off", 400),
+            (json, r#"{"name":42}"#, "name is not a string", 422),
+        ] {
+            let request = Request::post("/users").header(CONTENT_TYPE, content_type);
+            let request = request.body(Body::from(body)).unwrap();
+            let why = format!("{why}; axum's rejection keeps its status");
+            let (content_type, body) = call(true, request, &why, want).await;
+            check_error(&content_type, &body, "bad_request");
+        }
+        let request = Request::get("/users/abc").body(Body::empty()).unwrap();
+        let why = "abc is not a user id";
+        let (content_type, body) = call(true, request, why, 400).await;
+        check_error(&content_type, &body, "bad_request");
+    }
+
+    #[tokio::test]
     async fn taken_name_is_409_conflict() {
         let (content_type, body) = call(true, post_user("ada"), "ada is taken", 409).await;
         check_error(&content_type, &body, "conflict");
@@ -272,10 +344,13 @@ mod tests {
     async fn outage_is_500_without_internal_details() {
         let (content_type, body) = call(false, get_user_req(1), "database down", 500).await;
         let value = check_error(&content_type, &body, "internal");
-        assert!(
-            !body.contains("db.internal"),
-            "a 500 must not reveal internal details, but the body was {body}"
-        );
+        for secret in ["db.internal", "5432", "connection refused"] {
+            assert!(
+                !body.contains(secret),
+                "a 500 must not reveal internal details ({secret:?}): they belong in \
+                 the server's log, but the body was {body}"
+            );
+        }
         assert_eq!(
             value["message"], "internal server error",
             "the 500 message should be generic"

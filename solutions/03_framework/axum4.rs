@@ -80,6 +80,12 @@ async fn request_id_and_timing(mut req: Request, next: Next) -> Response {
     response
 }
 
+// GET /slow: takes at least 25 ms, like a handler waiting for a database.
+async fn slow() -> &'static str {
+    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    "done"
+}
+
 // GET /hello
 async fn hello(Extension(RequestId(id)): Extension<RequestId>) -> String {
     format!("hello, your request id is {id}")
@@ -88,6 +94,7 @@ async fn hello(Extension(RequestId(id)): Extension<RequestId>) -> String {
 fn app() -> Router {
     Router::new()
         .route("/hello", get(hello))
+        .route("/slow", get(slow))
         .layer(middleware::from_fn(request_id_and_timing))
 }
 
@@ -203,6 +210,36 @@ mod tests {
         );
     }
 
+    #[test]
+    fn acceptable_ids_are_short_plain_ascii() {
+        let longest = "b".repeat(64);
+        for id in ["a", "proxy-7f3a.b_2", "ABC-123", longest.as_str()] {
+            assert!(
+                is_acceptable(id),
+                "{id:?} ({} characters, all ASCII letters, digits, `-`, `_`, `.`) \
+                 should be acceptable: 1 to 64 characters, both ends included",
+                id.len()
+            );
+        }
+        let too_long = "c".repeat(65);
+        for id in [
+            "",
+            too_long.as_str(),
+            "café",
+            "ünïcode",
+            "日本",
+            "a b",
+            "a/b",
+            "a\tb",
+        ] {
+            assert!(
+                !is_acceptable(id),
+                "{id:?} should not be acceptable: only 1 to 64 ASCII letters, digits, \
+                 `-`, `_` and `.` (letters like é or 日 are not ASCII)"
+            );
+        }
+    }
+
     #[tokio::test]
     async fn unacceptable_incoming_ids_are_replaced() {
         let too_long = "a".repeat(65);
@@ -239,6 +276,16 @@ mod tests {
             (0.0..5000.0).contains(&millis),
             "server-timing says the request took {millis} ms, which cannot be right"
         );
+        let reply = call("/slow", None).await;
+        let timing = reply.server_timing.unwrap_or_default();
+        let millis = timing
+            .strip_prefix("app;dur=")
+            .and_then(|ms| ms.parse().ok());
+        assert!(
+            millis.is_some_and(|ms: f64| (25.0..5000.0).contains(&ms)),
+            "GET /slow takes at least 25 ms, so server-timing should say app;dur=25 or \
+             more (milliseconds, measured around the whole handler), but it was {timing:?}"
+        );
     }
 
     #[tokio::test]
@@ -252,11 +299,18 @@ mod tests {
         assert_eq!(
             reply.request_id.as_deref(),
             Some("lost-1"),
-            "the middleware should also wrap the 404 answer: use Router::layer, not route_layer"
+            "the middleware should also wrap the 404 answer and add its headers whatever \
+             the status (use Router::layer, not route_layer)"
         );
         assert!(
             reply.server_timing.is_some(),
             "the 404 answer should have a server-timing header too"
+        );
+        let reply = call("/nope", None).await;
+        let id = request_id_of(&reply, "GET /nope without an id");
+        assert!(
+            is_acceptable(&id),
+            "a 404 gets a new request id too, but it was {id:?}"
         );
     }
 }

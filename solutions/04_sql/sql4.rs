@@ -94,13 +94,14 @@ fn main() -> Result<()> {
 mod tests {
     use super::*;
 
-    // Ada has two orders, Grace none, Linus one, Margaret none.
+    // Ada has two orders, Margaret none, Linus one, Grace none. The names are
+    // not in alphabetical order of their ids, and neither are the totals.
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
         create_schema(&conn).unwrap();
         conn.execute_batch(
             "INSERT INTO users (id, name) VALUES
-                 (1, 'Ada'), (2, 'Grace'), (3, 'Linus'), (4, 'Margaret');
+                 (1, 'Ada'), (2, 'Margaret'), (3, 'Linus'), (4, 'Grace');
              INSERT INTO orders (id, user_id, total_cents) VALUES
                  (10, 3, 500), (11, 1, 1200), (12, 1, 300);",
         )
@@ -119,7 +120,8 @@ mod tests {
         assert_eq!(
             rows, expected,
             "orders_with_customer returned {rows:?}, it should return each of the 3 orders, \
-             by order id, with the name of the user who placed it"
+             by order id, with the name of the user who placed it (and no row for the users \
+             who never ordered)"
         );
     }
 
@@ -129,15 +131,23 @@ mod tests {
         let expected = vec![
             ("Ada".to_string(), Some(11)),
             ("Ada".to_string(), Some(12)),
-            ("Grace".to_string(), None),
-            ("Linus".to_string(), Some(10)),
             ("Margaret".to_string(), None),
+            ("Linus".to_string(), Some(10)),
+            ("Grace".to_string(), None),
         ];
+        let kept_everyone = ["Margaret", "Grace"]
+            .iter()
+            .all(|n| rows.iter().any(|(name, _)| name == n));
+        assert!(
+            kept_everyone,
+            "users_and_their_orders returned {rows:?}: Margaret and Grace have no orders but \
+             must still appear once each with None; an INNER JOIN drops them, a LEFT JOIN \
+             (with users on the left) keeps them"
+        );
         assert_eq!(
             rows, expected,
-            "users_and_their_orders returned {rows:?}: Grace and Margaret have no orders but \
-             must still appear once each with None; an INNER JOIN drops them, \
-             a LEFT JOIN keeps them"
+            "users_and_their_orders returned {rows:?}, it should return every user by user id \
+             (not by name), each order of a user by order id"
         );
     }
 
@@ -146,8 +156,9 @@ mod tests {
         let names = users_without_orders(&db()).expect("users_without_orders failed");
         assert_eq!(
             names,
-            ["Grace", "Margaret"],
-            "users_without_orders returned {names:?}, but only Grace and Margaret never ordered"
+            ["Margaret", "Grace"],
+            "users_without_orders returned {names:?}, but exactly Margaret (id 2) and Grace \
+             (id 4) never ordered, in that order (by user id, not by name)"
         );
     }
 }

@@ -1,16 +1,17 @@
 //! # Aggregates: GROUP BY, HAVING, COUNT(DISTINCT ...)
 //!
-//! Reports ("revenue per customer", "customers with at least 2 orders") are
-//! computed by the database with aggregate functions: `COUNT(*)` counts rows,
-//! `SUM(expr)` adds up, `COUNT(DISTINCT product)` counts different values once.
-//! - `GROUP BY customer` makes one group per customer, and the aggregates are
-//!   computed per group: the query returns one row per customer. Without
-//!   `GROUP BY`, the whole table is one group and you get a single row.
+//! Reports ("views per page", "authors with at least 5 posts") are computed by
+//! the database with aggregate functions: `COUNT(*)` counts rows, `SUM(expr)`
+//! adds up, `MAX(expr)` finds the largest, and `COUNT(DISTINCT visitor)`
+//! counts different values once (`COUNT(column)` skips NULLs).
+//! - `GROUP BY page` makes one group per page, and the aggregates are computed
+//!   per group: the query returns one row per page. Without `GROUP BY`, the
+//!   whole table is one group and you get a single row.
 //! - `WHERE` filters rows *before* they are grouped, so it cannot use an
-//!   aggregate (SQLite says "misuse of aggregate"). `HAVING COUNT(*) >= ?1`
+//!   aggregate (SQLite says "misuse of aggregate"). `HAVING COUNT(*) > 100`
 //!   filters the groups *after* the aggregates are computed.
 //! - `ORDER BY` may sort by an aggregate; give it a name with `AS` and use it:
-//!   `SUM(quantity * price_cents) AS revenue ... ORDER BY revenue DESC`.
+//!   `SUM(seconds) AS time_spent ... ORDER BY time_spent DESC`.
 //!
 //! The order of the clauses: `SELECT ... FROM ... WHERE ... GROUP BY ...
 //! HAVING ... ORDER BY ... LIMIT ...`.
@@ -110,6 +111,24 @@ mod tests {
     }
 
     #[test]
+    fn revenue_is_quantity_times_price() {
+        let got = summary(1);
+        let expected = [("ada", 14000), ("bob", 5000), ("cy", 5000), ("dee", 20900)];
+        for s in &got {
+            let Some((_, revenue)) = expected.iter().find(|(c, _)| *c == s.customer) else {
+                continue;
+            };
+            assert_eq!(
+                s.revenue_cents, *revenue,
+                "the revenue of {} came back as {}, it should be {revenue}: each order is \
+                 worth quantity * price (bob bought 10 cables at 500), summed over the \
+                 customer's orders",
+                s.customer, s.revenue_cents
+            );
+        }
+    }
+
+    #[test]
     fn one_row_per_customer_by_revenue() {
         let got = summary(1);
         let expected = vec![
@@ -120,8 +139,8 @@ mod tests {
         ];
         assert_eq!(
             got, expected,
-            "customer_summary(conn, 1) should return one row per customer (GROUP BY), \
-             highest revenue first and bob before cy (same revenue, sorted by name)"
+            "customer_summary(conn, 1) returned {got:?}, it should return one row per customer \
+             (GROUP BY), highest revenue first and bob before cy (same revenue, sorted by name)"
         );
     }
 
@@ -149,14 +168,22 @@ mod tests {
             customers,
             ["ada", "cy", "dee"],
             "customer_summary(conn, 2) returned customers {customers:?} (sorted here by name), \
-             it should return those with at least 2 orders and drop bob, who has only 1 \
-             (filter the groups with HAVING COUNT(*) >= ?1)"
+             it should return those with at least 2 orders: cy and dee with exactly 2 (cy \
+             ordered the same mouse twice) are in, bob with 1 is out. Filter the groups with \
+             HAVING on the number of orders, COUNT(*)"
         );
         let got = summary(3);
         assert_eq!(
             got,
             vec![row("ada", 3, 2, 14000)],
-            "customer_summary(conn, 3) should return only ada, the one customer with 3 orders"
+            "customer_summary(conn, 3) returned {got:?}, it should return only ada, the one \
+             customer with 3 orders (she bought only 2 different products: HAVING counts \
+             orders, COUNT(*), not products)"
+        );
+        let got = summary(4);
+        assert!(
+            got.is_empty(),
+            "no customer has 4 orders, but customer_summary(conn, 4) returned {got:?}"
         );
     }
 }

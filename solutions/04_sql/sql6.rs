@@ -121,34 +121,50 @@ mod tests {
         (balances, logged)
     }
 
-    fn assert_leaves_no_trace(from: i64, to: i64, amount: i64, expected: TransferError) {
-        let mut conn = db();
+    /// Runs a transfer that must fail, checks that it left the database exactly as
+    /// it was, and returns its result.
+    fn failed_transfer(
+        mut conn: Connection,
+        from: i64,
+        to: i64,
+        amount: i64,
+        why: &str,
+    ) -> Result<(), TransferError> {
         let before = state(&conn);
         let result = transfer(&mut conn, from, to, amount);
-        assert_eq!(
-            result,
-            Err(expected),
-            "transfer({from} -> {to}, {amount}) returned the wrong result"
+        assert!(
+            result.is_err(),
+            "transfer({from} -> {to}, {amount}) should fail ({why}), but it succeeded"
+        );
+        assert!(
+            conn.is_autocommit(),
+            "after the failed transfer({from} -> {to}, {amount}) ({why}) a transaction is \
+             still open on the connection: an error must roll it back (dropping the \
+             Transaction does that), or the next request inherits it"
         );
         let after = state(&conn);
         assert_eq!(
             after, before,
-            "the failed transfer({from} -> {to}, {amount}) changed the database: \
-             (balances, logged transfers) went from {before:?} to {after:?}; \
-             run it in a transaction so an error rolls back what was already done"
+            "the failed transfer({from} -> {to}, {amount}) ({why}) changed the database: \
+             (balances, logged transfers) went from {before:?} to {after:?}; every \
+             statement must be in one transaction that is committed only at the very end"
         );
-        assert!(
-            conn.is_autocommit(),
-            "after the failed transfer a transaction is still open on the connection: \
-             it must be rolled back (dropping the Transaction does that)"
+        result
+    }
+
+    fn assert_succeeds(conn: &mut Connection, from: i64, to: i64, amount: i64, why: &str) {
+        let result = transfer(conn, from, to, amount);
+        assert_eq!(
+            result,
+            Ok(()),
+            "transfer({from} -> {to}, {amount}) should succeed ({why}), but returned {result:?}"
         );
     }
 
     #[test]
     fn successful_transfer_moves_money_and_logs_it() {
         let mut conn = db();
-        let result = transfer(&mut conn, 1, 2, 2500);
-        assert_eq!(result, Ok(()), "transfer(1 -> 2, 2500) should succeed");
+        assert_succeeds(&mut conn, 1, 2, 2500, "account 1 holds 10000");
         let after = state(&conn);
         assert_eq!(
             after,
@@ -159,17 +175,85 @@ mod tests {
     }
 
     #[test]
+    fn the_whole_balance_can_be_sent() {
+        let mut conn = db();
+        assert_succeeds(
+            &mut conn,
+            2,
+            1,
+            2000,
+            "it sends exactly the whole balance of account 2; a balance of 0 is allowed, \
+             only a negative one is not",
+        );
+        let after = state(&conn);
+        assert_eq!(
+            after,
+            (vec![(1, 12000), (2, 0)], 1),
+            "after transfer(2 -> 1, 2000), (balances, logged transfers) should be \
+             ([(1, 12000), (2, 0)], 1), but are {after:?}"
+        );
+    }
+
+    #[test]
+    fn one_cent_more_than_the_balance_leaves_no_trace() {
+        let result = failed_transfer(db(), 2, 1, 2001, "account 2 holds only 2000");
+        assert_eq!(
+            result,
+            Err(TransferError::InsufficientFunds),
+            "transfer(2 -> 1, 2001) should fail with InsufficientFunds"
+        );
+    }
+
+    #[test]
     fn insufficient_funds_leaves_no_trace() {
-        assert_leaves_no_trace(2, 1, 5000, TransferError::InsufficientFunds);
+        let result = failed_transfer(db(), 2, 1, 5000, "account 2 holds only 2000");
+        assert_eq!(
+            result,
+            Err(TransferError::InsufficientFunds),
+            "transfer(2 -> 1, 5000) should fail with InsufficientFunds"
+        );
     }
 
     #[test]
     fn missing_destination_leaves_no_trace() {
-        assert_leaves_no_trace(1, 99, 1000, TransferError::AccountNotFound(99));
+        let result = failed_transfer(db(), 1, 99, 1000, "there is no account 99");
+        assert_eq!(
+            result,
+            Err(TransferError::AccountNotFound(99)),
+            "transfer(1 -> 99, 1000) should fail with AccountNotFound(99)"
+        );
     }
 
     #[test]
     fn missing_source_leaves_no_trace() {
-        assert_leaves_no_trace(99, 1, 1000, TransferError::AccountNotFound(99));
+        let result = failed_transfer(db(), 99, 1, 1000, "there is no account 99");
+        assert_eq!(
+            result,
+            Err(TransferError::AccountNotFound(99)),
+            "transfer(99 -> 1, 1000) should fail with AccountNotFound(99)"
+        );
+    }
+
+    #[test]
+    fn a_failure_while_logging_leaves_no_trace() {
+        let conn = db();
+        // From now on every INSERT into `transfers` fails, like a full disk would.
+        conn.execute_batch(
+            "CREATE TRIGGER log_fails BEFORE INSERT ON transfers
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+        )
+        .unwrap();
+        let result = failed_transfer(
+            conn,
+            1,
+            2,
+            2500,
+            "writing the log entry fails, so the money must not move either",
+        );
+        assert!(
+            matches!(result, Err(TransferError::Db(_))),
+            "when writing the log entry fails, transfer should return that database error \
+             (TransferError::Db), but returned {result:?}"
+        );
     }
 }

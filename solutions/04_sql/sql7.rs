@@ -21,7 +21,7 @@
 //! Read more: https://www.sqlite.org/pragma.html#pragma_user_version and
 //! https://docs.rs/rusqlite/0.43/rusqlite/struct.Connection.html#method.pragma_update
 
-use rusqlite::{Connection, Result};
+use rusqlite::{Connection, Result, TransactionBehavior};
 
 /// Step N + 1 brings a database from version N to version N + 1.
 const MIGRATIONS: &[&str] = &[
@@ -38,15 +38,18 @@ fn schema_version(conn: &Connection) -> Result<u32> {
 // Applies the steps of `migrations` the database has not seen yet, in order,
 // each in its own transaction together with the new version number.
 fn migrate_with(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
-    let mut version = schema_version(conn)?;
-    for step in migrations.iter().skip(version as usize) {
-        version += 1;
-        let tx = conn.transaction()?;
+    loop {
+        // IMMEDIATE takes the write lock before the version is read, so two
+        // processes migrating at once cannot both apply the same step.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version = schema_version(&tx)?;
+        let Some(step) = migrations.get(version as usize) else {
+            return Ok(()); // up to date (or newer than this code knows)
+        };
         tx.execute_batch(step)?;
-        tx.pragma_update(None, "user_version", version)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -148,6 +151,43 @@ mod tests {
     }
 
     #[test]
+    fn version_2_database_gets_only_the_last_step() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+             ALTER TABLE users ADD COLUMN email TEXT;
+             INSERT INTO users (name, email) VALUES ('grace', 'grace@example.com');
+             PRAGMA user_version = 2;",
+        )
+        .unwrap();
+        run(
+            &mut conn,
+            MIGRATIONS,
+            "upgrading a version-2 database (it has users with email, no posts): only step 3 \
+             should run",
+        );
+        let version = schema_version(&conn).unwrap();
+        assert_eq!(
+            version, 3,
+            "after upgrading a version-2 database user_version is {version}, it should be 3"
+        );
+        assert_eq!(
+            columns(&conn, "posts"),
+            ["id", "user_id", "title"],
+            "after upgrading a version-2 database the posts table (step 3) should exist"
+        );
+        let grace: Result<(String, Option<String>)> =
+            conn.query_row("SELECT name, email FROM users", (), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            });
+        assert_eq!(
+            grace,
+            Ok(("grace".to_string(), Some("grace@example.com".to_string()))),
+            "the user stored at version 2 should still be there, with her email"
+        );
+    }
+
+    #[test]
     fn failed_step_is_rolled_back_and_the_version_stays() {
         let mut conn = Connection::open_in_memory().unwrap();
         let steps = [
@@ -162,12 +202,14 @@ mod tests {
         let version = schema_version(&conn).unwrap();
         assert_eq!(
             version, 1,
-            "step 1 succeeded and step 2 failed, so user_version should be 1, but is {version}"
+            "step 1 succeeded and step 2 failed, so user_version should be 1, but is {version}: \
+             each step must be committed on its own, together with its own version number \
+             (step 1 worked, so it stays applied and the version says so)"
         );
         assert!(
             columns(&conn, "b").is_empty(),
-            "step 2 failed, yet its table b exists: \
-             run each step in a transaction together with its version bump"
+            "step 2 failed, yet its table b exists: run each step in a transaction together \
+             with its version bump, so a failed step leaves nothing behind"
         );
         run(
             &mut conn,

@@ -11,8 +11,12 @@
 //! this user may touch *this* object. Who the user is comes from the verified
 //! token (auth9), never from the request: a `user_id` in the body or the URL
 //! is just more attacker input. The rules here:
-//! - a member may edit only their own notes (`note.owner_id == user.id`);
-//! - an admin may edit any note.
+//! - a member may edit only their own notes: the note's `owner_id` is the
+//!   user's `id` (the note's own id in the URL says nothing about its owner);
+//! - an admin may edit any note;
+//! - an auditor may read every note (elsewhere) but edit none. Deny by
+//!   default: a permission goes only to the roles a rule names, so a role
+//!   added next year gets nothing until someone decides otherwise.
 //!
 //! And the answers, checked in this order:
 //! - `401 Unauthorized` (with `WWW-Authenticate`, auth9): no authenticated
@@ -24,6 +28,9 @@
 //!   exists, as GitHub does for private repositories. Either way, be
 //!   consistent.)
 //!
+//! No answer but the 200 may contain the note: an error body that quotes
+//! someone else's note leaks it just as well as a 200 would.
+//!
 //! Read more: OWASP API Security Top 10 2023, API1
 //! https://owasp.org/API-Security/editions/2023/en/0xa1-broken-object-level-authorization/
 //! and the OWASP Authorization Cheat Sheet ("Deny by Default").
@@ -34,6 +41,7 @@ use std::collections::HashMap;
 enum Role {
     Member,
     Admin,
+    Auditor,
 }
 
 #[derive(Debug)]
@@ -74,7 +82,7 @@ fn unauthorized() -> Response {
 }
 
 fn can_modify(user: &User, note: &Note) -> bool {
-    user.role == Role::Admin || note.owner_id == user.id
+    user.role == Role::Admin || (user.role == Role::Member && note.owner_id == user.id)
 }
 
 type Notes = HashMap<u64, Note>;
@@ -89,7 +97,7 @@ fn update_note(notes: &mut Notes, user: Option<&User>, id: u64, text: &str) -> R
         return respond(404, "no such note");
     };
     if !can_modify(user, note) {
-        return respond(403, "this note is not yours");
+        return respond(403, "you may not edit this note");
     }
     note.text = text.to_string();
     respond(200, text)
@@ -97,10 +105,10 @@ fn update_note(notes: &mut Notes, user: Option<&User>, id: u64, text: &str) -> R
 
 fn main() {
     let text = "buy milk".to_string();
-    let mut notes = HashMap::from([(1, Note { owner_id: 1, text })]);
+    let mut notes = HashMap::from([(10, Note { owner_id: 1, text })]);
     let (id, role) = (2, Role::Member);
     let bob = User { id, role };
-    let response = update_note(&mut notes, Some(&bob), 1, "hacked");
+    let response = update_note(&mut notes, Some(&bob), 10, "hacked");
     println!("{} {}", response.status, response.body);
     println!("{:?}", response.headers);
 }
@@ -117,80 +125,118 @@ mod tests {
     const ALICE: User = user(1, Role::Member);
     const BOB: User = user(2, Role::Member);
     const ADMIN: User = user(3, Role::Admin);
+    const AUDITOR: User = user(4, Role::Auditor);
 
-    /// Note 1 is alice's, note 2 is bob's.
+    /// (note id, owner id, text). Note ids are not user ids: no note 1 or 2.
+    const NOTES: [(u64, u64, &str); 3] = [
+        (10, 1, "alice: buy milk"),
+        (11, 2, "bob: call the bank"),
+        (12, 1, "alice: dentist at 3"),
+    ];
+
     fn notes() -> Notes {
         let mut notes = Notes::new();
-        for (id, text) in [(1, "alice's note"), (2, "bob's note")] {
-            let (owner_id, text) = (id, text.to_string());
+        for (id, owner_id, text) in NOTES {
+            let text = text.to_string();
             notes.insert(id, Note { owner_id, text });
         }
         notes
     }
 
-    /// Sends `PUT /notes/{id}` as `user` and checks the status code and the
+    /// Sends `PUT /notes/{id}` as `user` and checks the status code, the
+    /// headers, that the body reveals no note unless it is a 200, and the
     /// note's text afterwards.
-    fn put(user: Option<&User>, id: u64, status: u16, text_after: Option<&str>) {
+    fn put(user: Option<&User>, id: u64, status: u16, text_after: Option<&str>, why: &str) {
         let mut notes = notes();
         let who = user.map_or("an anonymous".to_string(), |u| format!("user {}'s", u.id));
         let request = format!("{who} PUT /notes/{id}");
         let response = update_note(&mut notes, user, id, "edited");
         let got = response.status;
-        let why = format!("{request} answered {got}, but should answer {status}");
-        assert_eq!(got, status, "{why}");
+        let what = format!("{request} answered {got}, but should answer {status}");
+        assert_eq!(got, status, "{what}: {why}");
         let headers = &response.headers;
         let challenge = headers.iter().any(|(name, _)| name == "WWW-Authenticate");
-        let why = "a 401 must carry WWW-Authenticate (and only a 401 needs it)";
-        assert_eq!(challenge, status == 401, "{request} answered {got}: {why}");
+        let rule = "a 401 must carry WWW-Authenticate (and only a 401 needs it)";
+        assert_eq!(challenge, status == 401, "{request} answered {got}: {rule}");
+        for (_, _, text) in NOTES.iter().filter(|_| status != 200) {
+            let body = &response.body;
+            let leak = format!("{request} answered {got} with the body {body:?}");
+            let rule = "an error answer must not reveal any note's text";
+            assert!(!body.contains(text), "{leak}: {rule}");
+        }
         let text = notes.get(&id).map(|note| note.text.as_str());
-        let why = format!("after {request}, note {id} should be {text_after:?}");
-        assert_eq!(text, text_after, "{why}");
+        let what = format!("after {request} ({got}), note {id} should be {text_after:?}");
+        let rule = [
+            "a refused request must change nothing",
+            "the edit must be stored",
+        ];
+        let rule = rule[usize::from(status == 200)];
+        assert_eq!(text, text_after, "{what}: {rule}");
     }
 
     #[test]
     fn can_modify_follows_ownership_and_role() {
         let notes = notes();
         let cases = [
-            (ALICE, 1, true),
-            (ALICE, 2, false),
-            (ADMIN, 1, true),
-            (ADMIN, 2, true),
+            (ALICE, 10, true),
+            (ALICE, 11, false),
+            (ALICE, 12, true),
+            (BOB, 10, false),
+            (BOB, 11, true),
+            (ADMIN, 10, true),
+            (ADMIN, 11, true),
+            (AUDITOR, 10, false),
+            (AUDITOR, 11, false),
         ];
         for (user, id, allowed) in cases {
+            let owner = notes[&id].owner_id;
             let got = can_modify(&user, &notes[&id]);
-            let what = format!("can_modify({user:?}, note {id} of user {id}) returned {got}");
-            let rule = "admins may modify any note, members only their own";
+            let what = format!("can_modify({user:?}, note {id} of user {owner}) returned {got}");
+            let rule = "admins may modify any note, members only those they own, anyone \
+                        else nothing (deny by default)";
             assert_eq!(got, allowed, "{what}, but should return {allowed}: {rule}");
         }
     }
 
     #[test]
     fn anonymous_requests_are_401_even_for_missing_notes() {
-        put(None, 1, 401, Some("alice's note"));
-        put(None, 99, 401, None);
+        let why = "who are you is asked first";
+        put(None, 10, 401, Some("alice: buy milk"), why);
+        let why = "who are you is asked first, so anonymous callers do not learn which notes exist";
+        put(None, 99, 401, None, why);
     }
 
     #[test]
     fn missing_notes_are_404() {
-        put(Some(&ALICE), 99, 404, None);
-        put(Some(&ADMIN), 99, 404, None);
+        let why = "there is no note 99";
+        put(Some(&ALICE), 99, 404, None, why);
+        put(Some(&ADMIN), 99, 404, None, why);
+        let why = "there is no note 1: user 1 is alice, but ids of users and notes differ";
+        put(Some(&ALICE), 1, 404, None, why);
     }
 
     #[test]
     fn someone_elses_note_is_403_and_stays_unchanged() {
-        put(Some(&BOB), 1, 403, Some("alice's note"));
-        put(Some(&ALICE), 2, 403, Some("bob's note"));
+        let why = "note 10 belongs to user 1, not to bob (user 2)";
+        put(Some(&BOB), 10, 403, Some("alice: buy milk"), why);
+        let why = "note 11 belongs to user 2, not to alice (user 1)";
+        put(Some(&ALICE), 11, 403, Some("bob: call the bank"), why);
+        let why = "auditors may read notes, not edit them (deny by default)";
+        put(Some(&AUDITOR), 12, 403, Some("alice: dentist at 3"), why);
     }
 
     #[test]
     fn owners_may_edit_their_notes() {
-        put(Some(&ALICE), 1, 200, Some("edited"));
-        put(Some(&BOB), 2, 200, Some("edited"));
+        let why = "compare the note's owner_id with the user's id (not the note's id)";
+        put(Some(&ALICE), 10, 200, Some("edited"), why);
+        put(Some(&ALICE), 12, 200, Some("edited"), why);
+        put(Some(&BOB), 11, 200, Some("edited"), why);
     }
 
     #[test]
     fn admins_may_edit_any_note() {
-        put(Some(&ADMIN), 1, 200, Some("edited"));
-        put(Some(&ADMIN), 2, 200, Some("edited"));
+        let why = "admins may edit every note";
+        put(Some(&ADMIN), 10, 200, Some("edited"), why);
+        put(Some(&ADMIN), 11, 200, Some("edited"), why);
     }
 }

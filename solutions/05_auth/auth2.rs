@@ -23,8 +23,9 @@
 //! https://docs.rs/subtle/latest/subtle/
 //!
 //! The inputs come as iterators over bytes so the tests can count how many
-//! bytes your comparison reads; `ExactSizeIterator::len` gives the length
-//! without reading anything.
+//! bytes your comparison reads, and when; `ExactSizeIterator::len` gives the
+//! length without reading anything. Collecting both into vectors and then
+//! comparing those with `==` only moves the early exit out of sight.
 
 /// The comparison everyone writes first. It returns at the first difference.
 fn leaky_eq(a: impl Iterator<Item = u8>, b: impl Iterator<Item = u8>) -> bool {
@@ -65,10 +66,13 @@ mod tests {
 
     const KEY: &str = "k3y-2f9a7c1e5b";
 
-    /// Yields the bytes of a string and counts how many were read.
+    /// The bytes of one input; counts how many were read and how far this
+    /// input ever got ahead of the other one.
     struct Counted<'a> {
         bytes: std::str::Bytes<'a>,
         read: &'a Cell<usize>,
+        other: &'a Cell<usize>,
+        lead: &'a Cell<usize>,
     }
 
     impl Iterator for Counted<'_> {
@@ -77,6 +81,8 @@ mod tests {
             let byte = self.bytes.next();
             if byte.is_some() {
                 self.read.set(self.read.get() + 1);
+                let ahead = self.read.get().saturating_sub(self.other.get());
+                self.lead.set(self.lead.get().max(ahead));
             }
             byte
         }
@@ -87,23 +93,28 @@ mod tests {
 
     impl ExactSizeIterator for Counted<'_> {}
 
-    /// Compares `a` and `b` with `constant_time_eq` (or `leaky_eq`) and
-    /// returns how many bytes of each it read.
-    fn reads(a: &str, b: &str, leaky: bool) -> (usize, usize) {
-        let (read_a, read_b) = (Cell::new(0), Cell::new(0));
+    /// Compares `a` and `b` with `constant_time_eq` (or `leaky_eq`) and returns
+    /// how many bytes of each it read, and the most bytes one input was read
+    /// ahead of the other.
+    fn reads(a: &str, b: &str, leaky: bool) -> (usize, usize, usize) {
+        let (read_a, read_b, lead) = (Cell::new(0), Cell::new(0), Cell::new(0));
         let a = Counted {
             bytes: a.bytes(),
             read: &read_a,
+            other: &read_b,
+            lead: &lead,
         };
         let b = Counted {
             bytes: b.bytes(),
             read: &read_b,
+            other: &read_a,
+            lead: &lead,
         };
         match leaky {
             true => leaky_eq(a, b),
             false => constant_time_eq(a, b),
         };
-        (read_a.get(), read_b.get())
+        (read_a.get(), read_b.get(), lead.get())
     }
 
     #[test]
@@ -125,7 +136,7 @@ mod tests {
             (
                 "ba",
                 "ab",
-                "with `diff ^= x ^ y` the two differences cancel out; use `|=`",
+                "their differences are equal and cancel out if you combine them with `^`",
             ),
         ] {
             assert!(
@@ -133,6 +144,18 @@ mod tests {
                 "api_key_matches({sent:?}, {expected:?}) returned true, but {why}"
             );
         }
+    }
+
+    #[test]
+    fn differences_never_add_up_to_zero() {
+        let (a, b) = ([0x80u8, 0x80], [0x00u8, 0x00]);
+        let same = constant_time_eq(a.iter().copied(), b.iter().copied());
+        assert!(
+            !same,
+            "constant_time_eq([0x80, 0x80], [0x00, 0x00]) returned true: two differences of \
+             0x80 add up to 0x100, which is 0 in a u8. Combine differences with `|`, which \
+             can only set bits, never with `+` or `^`"
+        );
     }
 
     #[test]
@@ -149,14 +172,14 @@ mod tests {
     #[test]
     fn leaky_eq_stops_at_the_first_difference() {
         // This test passes from the start: it shows the leak you are fixing.
-        assert_eq!(reads("X3y-2f9a7c1e5b", KEY, true), (1, 1));
-        assert_eq!(reads("k3y-2f9a7c1e5X", KEY, true), (14, 14));
+        assert_eq!(reads("X3y-2f9a7c1e5b", KEY, true), (1, 1, 1));
+        assert_eq!(reads("k3y-2f9a7c1e5X", KEY, true), (14, 14, 1));
     }
 
     #[test]
     fn reads_every_byte_wherever_the_inputs_differ() {
         for sent in ["X3y-2f9a7c1e5b", "k3y-2fXa7c1e5b", "k3y-2f9a7c1e5X", KEY] {
-            let (read_sent, read_key) = reads(sent, KEY, false);
+            let (read_sent, read_key, _) = reads(sent, KEY, false);
             assert_eq!(
                 (read_sent, read_key),
                 (KEY.len(), KEY.len()),
@@ -166,5 +189,17 @@ mod tests {
                 KEY.len()
             );
         }
+    }
+
+    #[test]
+    fn compares_pair_by_pair_instead_of_collecting_first() {
+        let (_, _, lead) = reads("X3y-2f9a7c1e5b", KEY, false);
+        assert!(
+            lead <= 1,
+            "constant_time_eq read {lead} bytes of one input before the matching bytes of \
+             the other: it seems to collect the inputs and compare them afterwards, and \
+             comparing collected vectors with `==` stops at the first difference again. \
+             Zip the two inputs and combine each pair as you read it"
+        );
     }
 }

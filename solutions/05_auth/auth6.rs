@@ -13,7 +13,9 @@
 //! Servers' clocks drift apart, so the RFC allows "some small leeway, usually
 //! no more than a few minutes" for clock skew. With a leeway of 30 s a token
 //! that expired 10 s ago (by our clock) is still accepted, and one whose `nbf`
-//! is 10 s ahead is accepted already.
+//! is 10 s ahead is accepted already. The boundaries move with it: "on or
+//! after `exp`" becomes "on or after `exp` + 30", and "before `nbf`" becomes
+//! "before `nbf` - 30" (the same for `iat`).
 //!
 //! Code that calls `SystemTime::now()` inside is hard to test: a test would
 //! have to sleep until a token expires. So the current time is a parameter,
@@ -123,9 +125,15 @@ mod tests {
     fn exp_has_30_seconds_of_leeway() {
         let why = "it expired 29 s ago, within the 30 s leeway";
         check(claims(NOW - 900, NOW - 29, None), Ok(()), why);
-        let why = "it expired 30 s ago: now >= exp + leeway means expired";
+        let why = "it expired 30 s ago: on or after exp + leeway means expired (RFC 7519 §4.1.4)";
         check(
             claims(NOW - 900, NOW - 30, None),
+            Err(ClaimsError::Expired),
+            why,
+        );
+        let why = "it expired 31 s ago, beyond the 30 s leeway";
+        check(
+            claims(NOW - 900, NOW - 31, None),
             Err(ClaimsError::Expired),
             why,
         );
@@ -147,6 +155,16 @@ mod tests {
         let why = "it was issued 31 s in the future: now + leeway < iat is rejected";
         let want = Err(ClaimsError::IssuedInTheFuture);
         check(claims(NOW + 31, NOW + 900, None), want, why);
+    }
+
+    #[test]
+    fn the_first_failed_check_is_reported() {
+        let why = "it is expired (and its nbf and iat lie in the future too): check exp first";
+        let want = Err(ClaimsError::Expired);
+        check(claims(NOW + 60, NOW - 60, Some(NOW + 60)), want, why);
+        let why = "its nbf lies in the future (and its iat too): check nbf before iat";
+        let want = Err(ClaimsError::NotYetValid);
+        check(claims(NOW + 60, NOW + 900, Some(NOW + 60)), want, why);
     }
 
     #[test]

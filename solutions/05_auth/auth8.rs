@@ -8,7 +8,10 @@
 //! Everything it checks is set in a `Validation`:
 //! - `Validation::new(Algorithm::HS256)` accepts only HS256 (auth7), checks
 //!   `exp` against the real clock with 60 s of leeway (auth6) and requires an
-//!   `exp` claim.
+//!   `exp` claim. Keep that leeway: it is for clock skew, and every second
+//!   more keeps a stolen token alive longer.
+//! - It does *not* check `nbf` unless you ask: `validation.validate_nbf = true`.
+//!   Without it a token marked "not before tomorrow" works today.
 //! - `iss` (issuer, RFC 7519 §4.1.1) says who made the token. A company has
 //!   several token issuers (staging and production, say); accept only yours:
 //!   `validation.set_issuer(&[ISSUER])`.
@@ -16,8 +19,8 @@
 //!   A token for the billing API must not open the notes API, even if both
 //!   trust the same issuer: `validation.set_audience(&[AUDIENCE])`. `aud` may
 //!   be a single string or an array; it matches if one entry is ours.
-//! - The trap: `set_issuer` and `set_audience` check those claims only when
-//!   they are *present*. A token without `iss` or `aud` passes unless you also
+//! - The other trap: `set_issuer` and `set_audience` check those claims only
+//!   when they are *present*. A token without `iss` or `aud` passes unless you also
 //!   require them: `validation.set_required_spec_claims(&["exp", "iss", "aud"])`.
 //!
 //! Read more: https://docs.rs/jsonwebtoken/10/jsonwebtoken/struct.Validation.html,
@@ -49,6 +52,7 @@ fn validation() -> Validation {
     validation.set_issuer(&[ISSUER]);
     validation.set_audience(&[AUDIENCE]);
     validation.set_required_spec_claims(&["exp", "iss", "aud"]);
+    validation.validate_nbf = true;
     validation
 }
 
@@ -59,9 +63,10 @@ fn check_token(token: &str, secret: &[u8]) -> Result<Claims, Error> {
 }
 
 fn main() {
-    let token = issue_token("alice", 4_000_000_000, b"server-secret").unwrap();
+    let secret = b"a demo key: 32 random bytes in production";
+    let token = issue_token("alice", 4_000_000_000, secret).unwrap();
     println!("{token}");
-    println!("{:?}", check_token(&token, b"server-secret"));
+    println!("{:?}", check_token(&token, secret));
 }
 
 // ---- grading tests: read them, but do not change them ----
@@ -151,6 +156,52 @@ mod tests {
     }
 
     #[test]
+    fn an_audience_list_without_ours_is_rejected() {
+        let claims = alice_with("aud", Some(json!(["billing-api", "admin-api"])));
+        let why = format!("none of the audiences is {AUDIENCE:?}");
+        rejected_with(claims, "InvalidAudience", &why);
+    }
+
+    #[test]
+    fn the_leeway_is_60_seconds() {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = alice_with("exp", Some(json!(now - 61)));
+        let why = "it expired 61 s ago, beyond the default leeway of 60 s; a larger leeway \
+                   keeps stolen tokens alive";
+        rejected_with(claims, "ExpiredSignature", why);
+        let claims = alice_with("exp", Some(json!(now - 50)));
+        let got = check(Algorithm::HS256, &claims).map(|c| c.sub);
+        let why = format!("a token that expired 50 s ago is within the 60 s leeway: {claims}");
+        assert_eq!(got, Ok("alice".to_string()), "{why}");
+    }
+
+    #[test]
+    fn nbf_is_checked() {
+        let now = jsonwebtoken::get_current_timestamp();
+        let why = "its nbf is two hours from now: the token is not valid yet (validate_nbf)";
+        rejected_with(
+            alice_with("nbf", Some(json!(now + 7200))),
+            "ImmatureSignature",
+            why,
+        );
+        let why = "its nbf is 65 s from now, beyond the 60 s leeway";
+        rejected_with(
+            alice_with("nbf", Some(json!(now + 65))),
+            "ImmatureSignature",
+            why,
+        );
+        let why = "its nbf is not a number, so it cannot be checked";
+        let want = "InvalidClaimFormat(\"nbf\")";
+        rejected_with(alice_with("nbf", Some(json!(now.to_string()))), want, why);
+        for nbf in [now - 3600, now + 50] {
+            let claims = alice_with("nbf", Some(json!(nbf)));
+            let got = check(Algorithm::HS256, &claims).map(|c| c.sub);
+            let why = format!("nbf lies in the past or within the leeway: {claims}");
+            assert_eq!(got, Ok("alice".to_string()), "{why}");
+        }
+    }
+
+    #[test]
     fn issuer_and_audience_are_required() {
         let why = "a token without iss must not pass as if it were ours";
         let want = "MissingRequiredClaim(\"iss\")";
@@ -158,6 +209,12 @@ mod tests {
         let why = "a token without aud must not pass as if it were for us";
         let want = "MissingRequiredClaim(\"aud\")";
         rejected_with(alice_with("aud", None), want, why);
+        let got = check(Algorithm::HS256, &alice_with("exp", None));
+        let why = "a token without exp would be valid forever";
+        assert!(
+            got.is_err(),
+            "check_token accepted a token without exp: {why}"
+        );
     }
 
     #[test]

@@ -84,6 +84,8 @@ mod tests {
             // (username, password, expected)
             ("alice", "seven77", Err(Weakness::TooShort)),
             ("alice", "eight888", Ok(())),
+            ("alice", "ééééééé", Err(Weakness::TooShort)),
+            ("alice", "éééééééé", Ok(())),
             ("alice", longest.as_str(), Ok(())),
             ("alice", too_long.as_str(), Err(Weakness::TooLong)),
             ("alice", "correct horse battery staple", Ok(())),

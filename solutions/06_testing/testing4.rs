@@ -128,7 +128,7 @@ mod tests {
     fn new_users_are_stored_with_a_lowercased_email_and_their_id() {
         let repo = FakeRepo::default();
         let signup = Signup { repo: &repo };
-        let alice = signup.register(" Alice@Example.COM ", "Alice").unwrap();
+        let alice = signup.register(" Alice@Example.COM ", " Alice ").unwrap();
         let bob = signup.register("bob@example.com", "Bob").unwrap();
         let stored = repo.users.borrow();
         assert_eq!(
@@ -137,8 +137,9 @@ mod tests {
             "register should return exactly the users it stored"
         );
         assert_eq!(
-            alice.email, "alice@example.com",
-            "emails should be stored lowercased"
+            (alice.email.as_str(), alice.name.as_str()),
+            ("alice@example.com", "Alice"),
+            "the email should be stored trimmed and lowercased, the name trimmed"
         );
         assert_eq!(
             (alice.id, bob.id),

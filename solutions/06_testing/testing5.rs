@@ -131,12 +131,15 @@ mod tests {
     fn session_belongs_to_its_user() {
         let clock = FakeClock::new();
         let mut sessions = Sessions::new(&clock);
-        let id = sessions.login("alice");
-        assert_eq!(
-            sessions.user(&id),
-            Some("alice".to_string()),
-            "a fresh session should be valid"
-        );
+        let alice = sessions.login("alice");
+        let bob = sessions.login("bob");
+        for (id, user) in [(&alice, "alice"), (&bob, "bob")] {
+            assert_eq!(
+                sessions.user(id).as_deref(),
+                Some(user),
+                "a fresh session of {user} should give {user}"
+            );
+        }
         assert_eq!(
             sessions.user("session-99"),
             None,

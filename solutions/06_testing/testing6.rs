@@ -193,5 +193,18 @@ mod tests {
                 "a refused link has no Location"
             );
         }
+        let resp = create(&mut links, RUST);
+        let location = resp.header("Location");
+        assert_eq!(
+            location,
+            Some("/links/1"),
+            "refused links must not be stored, so the first good link should get code 1"
+        );
+        let resp = links.handle(&Request::new("GET", "/links/1", ""));
+        assert_eq!(
+            resp.header("Location"),
+            Some(RUST),
+            "GET /links/1 should redirect to the first good link, not to a refused one"
+        );
     }
 }

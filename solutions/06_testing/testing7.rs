@@ -164,6 +164,10 @@ mod tests {
             Some(false),
             "the other task should still be open"
         );
+        assert!(
+            !mark_done(&conn, 999)?,
+            "mark_done(999) should report false: there is no task 999"
+        );
         Ok(())
     }
 
@@ -174,18 +178,19 @@ mod tests {
         insert_task(&conn, "someday", None)?;
         let march = insert_task(&conn, "march", Some("2025-03-01"))?;
         insert_task(&conn, "april", Some("2025-04-01"))?;
+        insert_task(&conn, "may again", Some("2025-05-01"))?;
         let open = open_tasks(&conn)?;
-        let expected = ["march", "april", "may", "someday"];
+        let expected = ["march", "april", "may", "may again", "someday"];
         assert_eq!(
             titles(&open),
             expected,
-            "earliest due date first, tasks without a date last"
+            "earliest due date first, the same date in creation order, tasks without a date last"
         );
         mark_done(&conn, march)?;
         let open = open_tasks(&conn)?;
         assert_eq!(
             titles(&open),
-            ["april", "may", "someday"],
+            ["april", "may", "may again", "someday"],
             "a done task is not open"
         );
         Ok(())

@@ -142,6 +142,15 @@ mod tests {
              (calls, price of HEAVY) should be (2, {}); the price of SMALL was {small}",
             shipping_cost(&HEAVY)
         );
+        let far = Parcel { zone: 4, ..SMALL };
+        let price = memo.get(far);
+        assert_eq!(
+            (calls.get(), price),
+            (3, shipping_cost(&far)),
+            "two parcels that differ only in zone must be computed separately: \
+             (calls, price of {far:?}) should be (3, {}); the price of SMALL was {small}",
+            shipping_cost(&far)
+        );
     }
 
     #[test]

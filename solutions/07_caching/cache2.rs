@@ -156,13 +156,13 @@ mod tests {
         assert_eq!(evicted, None, "put(a) of a cached key evicted {evicted:?}");
         let len = cache.len();
         assert_eq!(len, 2, "after updating a, len() is {len}; it should stay 2");
+        put(&mut cache, "c", Some("b"), "updating a made b the oldest");
         let a = cache.get("a");
         assert_eq!(
             a.as_deref(),
             Some("new a"),
             "get(a) after updating a: {a:?}"
         );
-        put(&mut cache, "c", Some("b"), "updating a made b the oldest");
     }
 
     #[test]

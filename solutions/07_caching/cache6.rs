@@ -1,10 +1,15 @@
 //! # HTTP caching: ETag, If-None-Match and 304, Cache-Control
 //!
 //! HTTP has caching built in, and the cheapest request is the one the client
-//! does not send. `Cache-Control: max-age=60` lets the browser (and proxies)
-//! reuse a response for 60 s without asking (RFC 9111 §5.2.2.1);
-//! `Cache-Control: no-store` forbids any cache to store it, for sensitive
-//! data such as an account page (RFC 9111 §5.2.2.5).
+//! does not send. `Cache-Control: max-age=60` lets any cache, the browser's
+//! and shared ones (proxies, CDNs), reuse a response for 60 s without asking
+//! (RFC 9111 §5.2.2.1). Data of one user (their cart, their profile) must
+//! never sit in a shared cache, where the next user could be served it:
+//! `private, max-age=60` lets only that user's own browser keep it (RFC 9111
+//! §5.2.2.7). `no-store` forbids every cache, the browser's too (§5.2.2.5):
+//! only for what must not even be written to the user's disk, such as a
+//! one-time code. Per-user data does not need `no-store`; `private` is
+//! the directive made for it.
 //!
 //! After that, the client *revalidates*. A response carries an `ETag`, an
 //! opaque validator in double quotes such as `"5f0e3c9a1b2d4e6f"` (RFC 9110
@@ -17,7 +22,8 @@
 //! the client reuses its copy and the body is not sent again.
 //!
 //! If-None-Match uses *weak comparison* (RFC 9110 §8.8.3.2): ignore a `W/`
-//! prefix on either side and compare the quoted strings. (Tags can contain
+//! prefix on either side and compare the quoted strings byte for byte: the
+//! quotes belong to the tag, and `"ABC"` is not `"abc"`. (Tags can contain
 //! commas in theory; ours are hex, so splitting the list on `,` is enough.)
 //! The hash must be the same on every server and after every restart, so we
 //! use FNV-1a, not std's `DefaultHasher` (whose output may change with Rust).
@@ -43,10 +49,16 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     found.next().map(|(_, value)| value.as_str())
 }
 
+#[derive(Debug, Clone, Copy)]
 enum CachePolicy {
-    /// Shared data: `Cache-Control: max-age=<seconds>`.
-    MaxAge(u32),
-    /// Private data: `Cache-Control: no-store`.
+    /// The same for every user (a product page): any cache may keep it for
+    /// `max_age` seconds. `Cache-Control: max-age=<max_age>`.
+    Shared { max_age: u32 },
+    /// One user's data (their cart): only their own browser may keep it.
+    /// `Cache-Control: private, max-age=<max_age>`.
+    PerUser { max_age: u32 },
+    /// Secret data (a one-time code): no cache may keep it at all.
+    /// `Cache-Control: no-store`.
     NoStore,
 }
 
@@ -69,7 +81,10 @@ fn if_none_match_matches(if_none_match: &str, etag: &str) -> bool {
     if if_none_match.trim() == "*" {
         return true;
     }
-    let opaque = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+    let opaque = |tag: &str| {
+        let tag = tag.trim();
+        tag.strip_prefix("W/").unwrap_or(tag).to_string()
+    };
     let etag = opaque(etag);
     if_none_match.split(',').any(|tag| opaque(tag) == etag)
 }
@@ -78,7 +93,8 @@ fn if_none_match_matches(if_none_match: &str, etag: &str) -> bool {
 fn serve_get(req: &Request, body: &str, policy: CachePolicy) -> Response {
     let tag = etag(body);
     let cache_control = match policy {
-        CachePolicy::MaxAge(seconds) => format!("max-age={seconds}"),
+        CachePolicy::Shared { max_age } => format!("max-age={max_age}"),
+        CachePolicy::PerUser { max_age } => format!("private, max-age={max_age}"),
         CachePolicy::NoStore => "no-store".to_string(),
     };
     let headers = vec![
@@ -100,7 +116,8 @@ fn serve_get(req: &Request, body: &str, policy: CachePolicy) -> Response {
 
 fn main() {
     let req = Request { headers: vec![] };
-    println!("{:?}", serve_get(&req, "hello", CachePolicy::MaxAge(60)));
+    let policy = CachePolicy::Shared { max_age: 60 };
+    println!("{:?}", serve_get(&req, "hello", policy));
 }
 
 // ---- grading tests: read them, but do not change them ----
@@ -109,26 +126,48 @@ mod tests {
     use super::*;
 
     const BODY: &str = r#"{"id":1,"name":"Teapot"}"#;
+    const SHARED: CachePolicy = CachePolicy::Shared { max_age: 60 };
 
-    #[track_caller]
-    fn check(if_none_match: Option<&str>, status: u16, body: &str) {
+    fn get(if_none_match: Option<&str>, policy: CachePolicy) -> Response {
         let sent = if_none_match.map(|v| ("if-none-match".to_string(), v.to_string()));
         let req = Request {
             headers: sent.into_iter().collect(),
         };
-        let resp = serve_get(&req, BODY, CachePolicy::MaxAge(60));
-        let tag = etag(BODY);
-        let etag = header(&resp.headers, "ETag");
-        let cache_control = header(&resp.headers, "Cache-Control");
-        let got = (resp.status, resp.body.as_str(), etag, cache_control);
-        let want = (status, body, Some(tag.as_str()), Some("max-age=60"));
+        serve_get(&req, BODY, policy)
+    }
+
+    /// The directives of a Cache-Control value, in any order.
+    fn directives(value: Option<&str>) -> Vec<String> {
+        let value = value.unwrap_or("");
+        let mut found: Vec<String> = value.split(',').map(|d| d.trim().to_string()).collect();
+        found.sort();
+        found
+    }
+
+    #[track_caller]
+    fn check(if_none_match: Option<&str>, status: u16, body: &str, why: &str) {
+        let resp = get(if_none_match, SHARED);
         let sent = match if_none_match {
-            Some(value) => format!("`If-None-Match: {value}`"),
-            None => "no If-None-Match".to_string(),
+            Some(value) => format!("a GET with `If-None-Match: {value}`"),
+            None => "a GET without If-None-Match".to_string(),
         };
+        let got = (resp.status, resp.body.as_str());
         assert_eq!(
-            got, want,
-            "a GET with {sent} got the left (status, body, ETag, Cache-Control), but should get the right"
+            got,
+            (status, body),
+            "{sent} got the left (status, body), but should get the right: {why}"
+        );
+        let (tag, got) = (etag(BODY), header(&resp.headers, "ETag"));
+        assert_eq!(
+            got,
+            Some(tag.as_str()),
+            "{sent} got a {status} with ETag {got:?}: a 200 and a 304 both carry the current ETag (RFC 9110 §15.4.5)"
+        );
+        let got = header(&resp.headers, "Cache-Control");
+        assert_eq!(
+            got,
+            Some("max-age=60"),
+            "{sent} got a {status} with Cache-Control {got:?}: a 200 and a 304 both carry the Cache-Control of the policy, here `max-age=60` (RFC 9110 §15.4.5)"
         );
     }
 
@@ -151,51 +190,89 @@ mod tests {
 
     #[test]
     fn get_without_validator_is_200_with_etag_and_max_age() {
-        check(None, 200, BODY);
+        check(None, 200, BODY, "there is nothing to compare");
     }
 
     #[test]
     fn matching_if_none_match_is_304_without_body() {
-        check(Some(&etag(BODY)), 304, "");
+        let why = "the client holds the current version; a 304 has no body";
+        check(Some(&etag(BODY)), 304, "", why);
     }
 
     #[test]
     fn outdated_validator_gets_the_current_body() {
-        check(Some(&etag("an older version")), 200, BODY);
+        let why = "the client's copy is outdated";
+        check(Some(&etag("an older version")), 200, BODY, why);
     }
 
     #[test]
     fn star_matches_any_current_representation() {
-        check(Some("*"), 304, "");
+        check(Some("*"), 304, "", "`*` matches any current version");
     }
 
     #[test]
     fn lists_are_searched_for_a_match() {
         let list = format!("\"0000000000000000\", {} ,\"ffffffffffffffff\"", etag(BODY));
-        check(Some(&list), 304, "");
-        check(
-            Some("\"0000000000000000\", \"ffffffffffffffff\""),
-            200,
-            BODY,
-        );
+        check(Some(&list), 304, "", "the current tag is in the list");
+        let list = "\"0000000000000000\", \"ffffffffffffffff\"";
+        check(Some(list), 200, BODY, "no tag in the list is current");
     }
 
     #[test]
     fn if_none_match_uses_weak_comparison() {
-        check(Some(&format!("W/{}", etag(BODY))), 304, "");
+        let weak = format!("W/{}", etag(BODY));
+        let why = "If-None-Match ignores the W/ of a weak tag (RFC 9110 §8.8.3.2)";
+        check(Some(&weak), 304, "", why);
+        let list = format!("W/\"0000000000000000\", {weak}");
+        check(Some(&list), 304, "", why);
     }
 
     #[test]
-    fn private_data_is_no_store() {
-        let req = Request {
-            headers: Vec::new(),
-        };
-        let resp = serve_get(&req, BODY, CachePolicy::NoStore);
+    fn tags_are_compared_exactly() {
+        let tag = etag(BODY);
+        let why = "tags are opaque and compared byte for byte (RFC 9110 §8.8.3.2)";
+        check(Some(&tag.to_uppercase()), 200, BODY, why);
+        let unquoted = tag.trim_matches('"');
+        let why = "a value without double quotes is not an entity-tag (RFC 9110 §8.8.3) and matches nothing";
+        check(Some(unquoted), 200, BODY, why);
+        let longer = format!("{}0\"", &tag[..tag.len() - 1]);
+        check(Some(&longer), 200, BODY, "a longer tag is another tag");
+    }
+
+    #[test]
+    fn per_user_data_is_private_not_no_store() {
+        let policy = CachePolicy::PerUser { max_age: 300 };
+        for (sent, status) in [(None, 200), (Some(etag(BODY)), 304)] {
+            let resp = get(sent.as_deref(), policy);
+            assert_eq!(resp.status, status, "PerUser data, If-None-Match {sent:?}");
+            let cc = header(&resp.headers, "Cache-Control");
+            assert_eq!(
+                directives(cc),
+                ["max-age=300", "private"],
+                "CachePolicy::PerUser {{ max_age: 300 }} gave a {status} with Cache-Control {cc:?}, but should give `private, max-age=300`: the user's own browser may keep it, shared caches must not (RFC 9111 §5.2.2.7). `no-store` would forbid the browser too"
+            );
+        }
+    }
+
+    #[test]
+    fn shared_data_may_be_kept_by_any_cache() {
+        let resp = get(None, CachePolicy::Shared { max_age: 3600 });
         let cc = header(&resp.headers, "Cache-Control");
         assert_eq!(
-            cc,
-            Some("no-store"),
-            "CachePolicy::NoStore gave Cache-Control {cc:?}"
+            directives(cc),
+            ["max-age=3600"],
+            "CachePolicy::Shared {{ max_age: 3600 }} gave Cache-Control {cc:?}, but should give `max-age=3600`"
+        );
+    }
+
+    #[test]
+    fn secret_data_is_no_store() {
+        let resp = get(None, CachePolicy::NoStore);
+        let cc = header(&resp.headers, "Cache-Control");
+        assert_eq!(
+            directives(cc),
+            ["no-store"],
+            "CachePolicy::NoStore gave Cache-Control {cc:?}, but should give `no-store`: no cache may keep it (RFC 9111 §5.2.2.5)"
         );
     }
 }

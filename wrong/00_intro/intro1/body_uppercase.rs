@@ -1,0 +1,40 @@
+// wrong: the body says "OK", like the reason phrase, instead of "ok"
+// expect: but it should answer "ok"
+//! # Welcome to backendlings
+//!
+//! Every exercise is one small Rust file like this one. At the top there is a
+//! short lesson (you are reading it); then comes code with `TODO` comments
+//! that say what to change; at the bottom, below the line
+//! `// ---- grading tests: read them, but do not change them ----`,
+//! are the tests that grade your work.
+//!
+//! How it works:
+//! - The runner watches this file. Edit the code above the marker and save:
+//!   it compiles the file and runs the tests again, by itself.
+//! - When every test passes, the exercise is done and the runner moves on.
+//! - The tests belong to the course. Read them (they are the precise spec),
+//!   but do not change them: the runner notices, and the exercise is then
+//!   reported as "tampered", not passed.
+//! - Stuck? Run `backendlings hint` for a hint; run it again for a more
+//!   precise one.
+//!
+//! Backends are probed all day long by load balancers and orchestrators that
+//! ask "are you alive?". The usual answer is an endpoint like `GET /health`
+//! that replies with status 200 and a tiny body. Your first task is exactly
+//! that. Read more: https://microservices.io/patterns/observability/health-check-api.html
+
+/// The HTTP status code our service answers to `GET /health`.
+fn health_status() -> u16 {
+    // TODO: a healthy service answers 200 ("OK"), not 503 ("Service Unavailable").
+    200
+}
+
+/// The body our service answers to `GET /health`.
+fn health_body() -> String {
+    // TODO: return the text "ok" (lowercase, nothing else).
+    String::from("OK")
+}
+
+fn main() {
+    println!("GET /health -> {} {}", health_status(), health_body());
+}

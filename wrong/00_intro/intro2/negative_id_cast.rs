@@ -1,0 +1,95 @@
+// wrong: the id is parsed as an i64 and cast with `as u32`, so -1 wraps around
+// expect: GET /users/-1 answered status 404
+//! # `Result`, `?` and turning errors into responses
+//!
+//! A request handler does several steps that can each fail: read the path,
+//! parse an id, look the record up. In Rust each step returns a `Result`, and
+//! the `?` operator stops at the first `Err` and returns it to the caller, so
+//! the happy path reads top to bottom without nested `match`es.
+//!
+//! `?` only passes errors through. Something at the edge of the server must
+//! finally turn every `Err` into a response the client understands: a status
+//! code and a message. A client that sent garbage gets `400 Bad Request`; a
+//! client that asked for something that does not exist gets `404 Not Found`.
+//! (The `01_http` topic covers status codes in depth.)
+//!
+//! `map_err` converts one error type into another, e.g. the `ParseIntError`
+//! of `str::parse` into our own `ApiError`, so that `?` can pass it on.
+//!
+//! Read more: the Rust book, chapter 9.2
+//! https://doc.rust-lang.org/book/ch09-02-recoverable-errors-with-result.html
+//! and `Result::map_err`: https://doc.rust-lang.org/std/result/enum.Result.html#method.map_err
+
+#[derive(Debug, PartialEq)]
+enum ApiError {
+    /// The client sent something we cannot understand: answered with 400.
+    BadRequest(String),
+    /// The client asked for something that does not exist: answered with 404.
+    NotFound(String),
+}
+
+#[derive(Debug, PartialEq)]
+struct Response {
+    status: u16,
+    body: String,
+}
+
+/// Our "database": a fixed list of users.
+fn find_user(id: u32) -> Result<&'static str, ApiError> {
+    match id {
+        1 => Ok("ada"),
+        2 => Ok("grace"),
+        _ => Err(ApiError::NotFound(format!("no user with id {id}"))),
+    }
+}
+
+/// Parses the id part of `/users/{id}`.
+fn parse_id(segment: &str) -> Result<u32, ApiError> {
+    // TODO: parse `segment` as a `u32`. If that fails, return
+    // `ApiError::BadRequest` with the message `invalid user id: {segment}`
+    // (e.g. "invalid user id: abc"). Hint: `.parse::<u32>()` and `.map_err(...)`.
+    let id = segment
+        .parse::<i64>()
+        .map_err(|_| ApiError::BadRequest(format!("invalid user id: {segment}")))?;
+    Ok(id as u32)
+}
+
+/// Handles `GET /users/{id}`; the body of a success is `user {id}: {name}`.
+fn get_user(path: &str) -> Result<String, ApiError> {
+    let Some(segment) = path.strip_prefix("/users/") else {
+        return Err(ApiError::NotFound(format!("no route for {path}")));
+    };
+    // TODO: use `parse_id` and `find_user` with `?`, then return
+    // `Ok(format!("user {id}: {name}"))`, e.g. "user 1: ada".
+    let id = parse_id(segment)?;
+    let name = find_user(id)?;
+    Ok(format!("user {id}: {name}"))
+}
+
+/// Turns the handler's result into the response sent to the client.
+fn into_response(result: Result<String, ApiError>) -> Response {
+    // TODO: `Ok(body)` becomes status 200 with that body;
+    // `BadRequest(message)` becomes 400 and `NotFound(message)` becomes 404,
+    // each with the message as the body.
+    match result {
+        Ok(body) => Response { status: 200, body },
+        Err(ApiError::BadRequest(message)) => Response {
+            status: 400,
+            body: message,
+        },
+        Err(ApiError::NotFound(message)) => Response {
+            status: 404,
+            body: message,
+        },
+    }
+}
+
+fn handle(path: &str) -> Response {
+    into_response(get_user(path))
+}
+
+fn main() {
+    for path in ["/users/1", "/users/abc", "/users/7"] {
+        println!("GET {path} -> {:?}", handle(path));
+    }
+}

@@ -1,0 +1,61 @@
+// wrong: all missing steps run in one transaction, the version is set once at the end
+// expect: each step must be committed on its own, together with its own version number
+//! # Migrations: versioned schema changes
+//!
+//! The schema grows with the application: a new table here, a new column there.
+//! Every database already out there (production, a colleague's laptop, the test
+//! server) must be brought to the new schema without losing its data. The usual
+//! answer is a list of migrations, numbered steps that are applied in order,
+//! each exactly once, plus a record in the database of how far it has got.
+//!
+//! SQLite has a slot for that record: `PRAGMA user_version`, an integer in the
+//! database file header (0 in a new database). Version N means "the first N
+//! migrations have been applied". `migrate` reads it, applies only the missing
+//! steps, and bumps it after each one. Running `migrate` again is then a no-op
+//! ("idempotent"), and an old database is upgraded step by step.
+//!
+//! Run each step and its version bump in one transaction (exercise sql6): if a
+//! step fails halfway, it is rolled back and the version still says where the
+//! database really is. In rusqlite: `conn.pragma_query_value(None,
+//! "user_version", |row| row.get(0))` reads it, `tx.pragma_update(None,
+//! "user_version", n)` sets it, `execute_batch` runs a step's SQL.
+//!
+//! Read more: https://www.sqlite.org/pragma.html#pragma_user_version and
+//! https://docs.rs/rusqlite/0.43/rusqlite/struct.Connection.html#method.pragma_update
+
+use rusqlite::{Connection, Result};
+
+/// Step N + 1 brings a database from version N to version N + 1.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+    "ALTER TABLE users ADD COLUMN email TEXT;",
+    "CREATE TABLE posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, title TEXT NOT NULL);
+     CREATE INDEX posts_by_user ON posts (user_id);",
+];
+
+fn schema_version(conn: &Connection) -> Result<u32> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+// Applies the steps of `migrations` the database has not seen yet, in order,
+// each in its own transaction together with the new version number.
+fn migrate_with(conn: &mut Connection, migrations: &[&str]) -> Result<()> {
+    let version = schema_version(conn)?;
+    let tx = conn.transaction()?;
+    for step in migrations.iter().skip(version as usize) {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", migrations.len() as u32)?;
+    tx.commit()
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_with(conn, MIGRATIONS)
+}
+
+fn main() -> Result<()> {
+    let mut conn = Connection::open_in_memory()?;
+    migrate(&mut conn)?;
+    println!("schema version {}", schema_version(&conn)?);
+    Ok(())
+}

@@ -1,0 +1,156 @@
+// wrong: tasks inserted already in the expected order, no ties, no unknown id for mark_done
+// expect: in the order they were created, not by due date
+// expect: for an id that names no task
+// expect: newest first
+//! # Testing against a real database, in memory
+//!
+//! A fake repository (testing4) is right for testing the code *around* the
+//! database. But when the code under test *is* the SQL, only a database can
+//! tell whether it is right: a fake cannot notice an `UPDATE` without a
+//! `WHERE`. So these tests run the repository below against SQLite itself.
+//!
+//! `Connection::open_in_memory()` gives each test a fresh, private database in
+//! a few microseconds: nothing to install, nothing left behind, and tests that
+//! run in parallel cannot see each other's rows. Start each test by creating
+//! the schema, insert exactly the rows the test needs, then check what the
+//! functions return *and* what is in the table afterwards.
+//!
+//! Hunt where SQL bugs live:
+//! - a write must change the rows it should and *only* those: have a
+//!   second row around that must stay untouched;
+//! - `ORDER BY` only shows when the rows were inserted in a different order;
+//! - `NULL` is not `''`: it reads back as `None`, and it sorts first in
+//!   SQLite unless the query says otherwise.
+//!
+//! A test may return `rusqlite::Result<()>` and use `?` for its setup steps:
+//! an `Err` fails the test (Rust Book ch. 11.1, "Using `Result<T, E>` in
+//! Tests": https://doc.rust-lang.org/book/ch11-01-writing-tests.html).
+
+use rusqlite::{Connection, OptionalExtension, Result, Row};
+
+#[derive(Debug, PartialEq)]
+struct Task {
+    id: i64,
+    title: String,
+    /// An ISO date, `YYYY-MM-DD`, which sorts correctly as text; or none.
+    due: Option<String>,
+    done: bool,
+}
+
+fn create_schema(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            due TEXT,
+            done INTEGER NOT NULL DEFAULT 0
+        )",
+        (),
+    )?;
+    Ok(())
+}
+
+/// Stores a new, unfinished task and returns its id.
+fn insert_task(conn: &Connection, title: &str, due: Option<&str>) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO tasks (title, due) VALUES (?1, ?2)",
+        (title, due),
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn task_from_row(row: &Row) -> Result<Task> {
+    Ok(Task {
+        id: row.get(0)?,
+        title: row.get(1)?,
+        due: row.get(2)?,
+        done: row.get(3)?,
+    })
+}
+
+fn find_task(conn: &Connection, id: i64) -> Result<Option<Task>> {
+    let sql = "SELECT id, title, due, done FROM tasks WHERE id = ?1";
+    conn.query_row(sql, [id], task_from_row).optional()
+}
+
+/// Marks the task done; `false` when there is no such task.
+fn mark_done(conn: &Connection, id: i64) -> Result<bool> {
+    let changed = conn.execute("UPDATE tasks SET done = 1 WHERE id = ?1", [id])?;
+    Ok(changed > 0)
+}
+
+/// The unfinished tasks, earliest due date first, tasks without a due date
+/// last, ties in the order they were created.
+fn open_tasks(conn: &Connection) -> Result<Vec<Task>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, title, due, done FROM tasks
+         WHERE done = 0
+         ORDER BY due IS NULL, due, id",
+    )?;
+    let tasks = stmt.query_map((), task_from_row)?;
+    tasks.collect()
+}
+
+fn main() -> Result<()> {
+    let conn = Connection::open_in_memory()?;
+    create_schema(&conn)?;
+    insert_task(&conn, "water the plants", None)?;
+    let id = insert_task(&conn, "file taxes", Some("2025-05-31"))?;
+    mark_done(&conn, id)?;
+    println!("{:?}", find_task(&conn, id)?);
+    println!("{:?}", open_tasks(&conn)?);
+    Ok(())
+}
+
+// ---- your tests: write them below ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn database() -> Result<Connection> {
+        let conn = Connection::open_in_memory()?;
+        create_schema(&conn)?;
+        Ok(conn)
+    }
+
+    #[test]
+    fn tasks_are_found_as_inserted() -> Result<()> {
+        let conn = database()?;
+        let dated = insert_task(&conn, "file taxes", Some("2025-05-31"))?;
+        let undated = insert_task(&conn, "water the plants", None)?;
+        let due = |id| find_task(&conn, id).map(|task| task.map(|t| t.due));
+        assert_eq!(due(dated)?, Some(Some("2025-05-31".into())), "dated");
+        assert_eq!(due(undated)?, Some(None), "undated is None");
+        assert_eq!(find_task(&conn, 999)?, None, "no task 999");
+        Ok(())
+    }
+
+    #[test]
+    fn mark_done_changes_only_that_task() -> Result<()> {
+        let conn = database()?;
+        let a = insert_task(&conn, "a", None)?;
+        let b = insert_task(&conn, "b", None)?;
+        mark_done(&conn, a)?;
+        let done = |id| find_task(&conn, id).map(|task| task.map(|t| t.done));
+        assert_eq!(done(a)?, Some(true), "a is done");
+        assert_eq!(done(b)?, Some(false), "b is still open");
+        Ok(())
+    }
+
+    #[test]
+    fn open_tasks_by_due_date() -> Result<()> {
+        let conn = database()?;
+        let march = insert_task(&conn, "march", Some("2025-03-01"))?;
+        insert_task(&conn, "april", Some("2025-04-01"))?;
+        insert_task(&conn, "someday", None)?;
+        let titles = |tasks: Vec<Task>| -> Vec<String> {
+            tasks.into_iter().map(|task| task.title).collect()
+        };
+        let open = titles(open_tasks(&conn)?);
+        assert_eq!(open, ["march", "april", "someday"], "by due date");
+        mark_done(&conn, march)?;
+        let open = titles(open_tasks(&conn)?);
+        assert_eq!(open, ["april", "someday"], "done tasks are left out");
+        Ok(())
+    }
+}
