@@ -1,5 +1,7 @@
 //! The learner's progress (current exercise, finished ones, hints used): one small TOML
-//! file in the workspace, written atomically; rebuilt with a warning when missing or corrupt.
+//! file in the workspace, written atomically; rebuilt with a warning when missing or corrupt
+//! (a copy of a file that cannot be read is kept). Two processes on one workspace lose nothing:
+//! each save re-reads the file under a lock and applies only what this process changed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -32,6 +34,8 @@ pub struct State {
 pub struct StateFile {
     path: PathBuf,
     pub state: State,
+    /// The state as last read or written: what changed since is what a save applies.
+    base: State,
 }
 
 impl StateFile {
@@ -44,11 +48,13 @@ impl StateFile {
             Ok(text) => match toml::from_str::<State>(&text) {
                 Ok(state) => state,
                 Err(e) => {
+                    let kept = keep_copy(&path);
                     warnings.push(format!(
-                        "the progress file {} was corrupt ({}); it was rebuilt from scratch. \
+                        "the progress file {} was corrupt ({}); it was rebuilt from scratch{}. \
                          Run `backendlings check-all` to mark the exercises you finished as done again.",
                         path.display(),
-                        e.message().trim()
+                        e.message().trim(),
+                        kept.map_or(String::new(), |k| format!(" (a copy is kept as {})", k.display()))
                     ));
                     State::default()
                 }
@@ -71,7 +77,11 @@ impl StateFile {
                 State::default()
             }
         };
-        let mut file = StateFile { path, state };
+        let mut file = StateFile {
+            path,
+            base: state.clone(),
+            state,
+        };
         warnings.extend(file.repair(course));
         let missing = !file.path.exists();
         if (missing || !warnings.is_empty())
@@ -87,6 +97,7 @@ impl StateFile {
         let mut file = StateFile {
             path: data_dir.join(STATE_FILE),
             state: State::default(),
+            base: State::default(),
         };
         file.repair(course);
         file
@@ -125,9 +136,23 @@ impl StateFile {
         warnings
     }
 
-    pub fn save(&self) -> io::Result<()> {
-        let text = toml::to_string(&self.state).map_err(io::Error::other)?;
-        write_atomically(&self.path, text.as_bytes())
+    /// Saves what this process changed since it last read or wrote the file, merged into
+    /// what is on disk now (another terminal may have recorded progress meanwhile). Under a
+    /// lock, so that two saves never interleave.
+    pub fn save(&mut self) -> io::Result<()> {
+        let _lock = crate::workspace::lock_file(&self.path.with_extension("lock"))?;
+        let on_disk = std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|text| toml::from_str::<State>(&text).ok());
+        let merged = match on_disk {
+            Some(disk) => merge(&self.base, &self.state, disk),
+            None => self.state.clone(),
+        };
+        let text = toml::to_string(&merged).map_err(io::Error::other)?;
+        write_atomically(&self.path, text.as_bytes())?;
+        self.state = merged.clone();
+        self.base = merged;
+        Ok(())
     }
 
     pub fn is_done(&self, name: &str) -> bool {
@@ -167,10 +192,68 @@ impl StateFile {
     }
 }
 
+/// `disk` with the changes from `base` to `ours` applied: exercises done or undone, hints
+/// seen (the larger count wins), a move of the current exercise, the welcome shown.
+fn merge(base: &State, ours: &State, mut disk: State) -> State {
+    for name in ours.done.difference(&base.done) {
+        disk.done.insert(name.clone());
+    }
+    for name in base.done.difference(&ours.done) {
+        disk.done.remove(name);
+    }
+    for (name, &used) in &ours.hints_used {
+        if base.hints_used.get(name) != Some(&used) {
+            let entry = disk.hints_used.entry(name.clone()).or_insert(0);
+            *entry = (*entry).max(used);
+        }
+    }
+    if ours.current != base.current {
+        disk.current = ours.current.clone();
+    }
+    disk.welcomed |= ours.welcomed;
+    disk
+}
+
+/// Keeps a copy of a progress file that cannot be read, next to it; returns its path.
+fn keep_copy(path: &Path) -> Option<PathBuf> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let copy = path.with_extension(format!("toml.unreadable-{stamp}"));
+    std::fs::copy(path, &copy).ok().map(|_| copy)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::course::info;
+
+    #[test]
+    fn two_processes_saving_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let course = course();
+        let mut first = StateFile::new(dir.path(), &course);
+        first.save().unwrap();
+        let (mut second, _) = StateFile::load(dir.path(), &course, true);
+        // Another terminal finishes `c` and reads a hint of `b`...
+        second.state.done.insert("c".into());
+        second.use_hint("b", 2);
+        second.save().unwrap();
+        // ...while this one finishes `a` and moves on: both are kept.
+        first.mark_done(&course, "a");
+        first.save().unwrap();
+        let (merged, _) = StateFile::load(dir.path(), &course, true);
+        assert_eq!(
+            merged.state.done,
+            BTreeSet::from(["a".to_string(), "c".to_string()])
+        );
+        assert_eq!(merged.state.hints_used.get("b"), Some(&1));
+        assert_eq!(merged.state.current, "b");
+        // Undoing is a change too.
+        first.mark_not_done("c");
+        first.save().unwrap();
+        assert!(!first.state.done.contains("c"));
+    }
 
     fn course() -> Course {
         let mut text = String::from("format_version = 1\n");

@@ -205,6 +205,25 @@ pub fn slash_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// Takes an exclusive lock on the file at `path` (created if missing), released when the
+/// returned file is dropped: two processes on one workspace take turns.
+pub fn lock_file(path: &Path) -> io::Result<fs::File> {
+    use std::os::fd::AsRawFd as _;
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    // SAFETY: flock(2) on a descriptor we own.
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(file)
+}
+
 /// Writes through a temporary file in the same folder and a rename, so that a crash
 /// never leaves half a file.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {

@@ -689,6 +689,19 @@ impl Watcher {
         }
     }
 
+    /// Every event that arrives within `window`.
+    fn events_for(&self, window: Duration) -> Vec<serde_json::Value> {
+        let end = std::time::Instant::now() + window;
+        let mut events = Vec::new();
+        while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(event) => events.push(event),
+                Err(_) => break,
+            }
+        }
+        events
+    }
+
     fn send(&mut self, command: &str) {
         writeln!(self.stdin, "{command}").unwrap();
     }
@@ -764,6 +777,11 @@ fn watch_mode_ignores_saves_that_change_nothing_and_finishes_the_course() {
     let printer = f.ws.join("exercises/01_more/printer.rs");
     let same = fs::read_to_string(&printer).unwrap();
     write(&printer, &same);
+    let meanwhile = w.events_for(Duration::from_millis(1500));
+    assert!(
+        meanwhile.iter().all(|e| e["event"] != "check_started"),
+        "a save that changed nothing started a check: {meanwhile:?}"
+    );
     f.solve("exercises/01_more/printer.rs");
     let started = w.next("check_started");
     assert_eq!(started["exercise"], "printer");
@@ -803,6 +821,62 @@ fn a_save_during_a_check_drops_the_stale_verdict_and_checks_again() {
     assert_eq!(dropped["exercise"], "first");
     w.next("check_started");
     assert_eq!(w.next("verdict")["outcome"], "passed");
+}
+
+#[test]
+fn a_pass_is_never_recorded_for_a_file_that_fails() {
+    // Save a failing version A, a passing B (whose tests take a while), then A again while
+    // B's tests run: the verdict on B must not count, and nothing is marked done.
+    let f = Fixture::new();
+    let w = Watcher::start(&f.ws);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    let failing = fs::read_to_string(&file).unwrap();
+    let slow_pass = "{ let start = std::time::Instant::now(); while start.elapsed() < std::time::Duration::from_millis(1500) {} 42 }";
+    write(&file, &exercise("first", slow_pass));
+    w.next("check_started");
+    std::thread::sleep(Duration::from_millis(400));
+    write(&file, &failing);
+    let mut events = Vec::new();
+    loop {
+        let event = w.lines.recv_timeout(Duration::from_secs(60)).unwrap();
+        let last = event["event"] == "verdict" && event["outcome"] == "failed";
+        events.push(event);
+        if last {
+            break;
+        }
+    }
+    assert!(
+        events
+            .iter()
+            .all(|e| e["event"] != "solved" && e["outcome"] != "passed"),
+        "{events:?}"
+    );
+    let state = f.state();
+    assert!(
+        !state
+            .lines()
+            .any(|l| l.starts_with("done") && l.contains("first")),
+        "{state}"
+    );
+}
+
+#[test]
+fn progress_from_another_terminal_is_kept_when_watch_mode_saves() {
+    let f = Fixture::new();
+    let w = Watcher::start(&f.ws);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    // Another terminal: a hint of `first`, and `second` solved and checked.
+    f.run(&["hint", "first"]).expect(0, &["Look at answer."]);
+    f.solve("exercises/00_basics/second.rs");
+    f.run(&["run", "second"]).expect(0, &["second passed"]);
+    // Watch mode then records its own pass, and keeps what the others recorded.
+    f.solve("exercises/00_basics/first.rs");
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+    w.next("advanced");
+    let state = f.state();
+    assert!(state.contains("done = [\"first\", \"second\"]"), "{state}");
+    assert!(state.contains("first = 1"), "{state}");
 }
 
 #[test]

@@ -140,7 +140,7 @@ pub fn check(
     let mut verdicts: Vec<Option<Verdict>> = vec![None; targets.len()];
     let project = compose::project_dir(build_dir);
     // One check at a time composes and builds in a build folder (two terminals, one workspace).
-    let _lock = lock_build(&project).map_err(CheckError::Io)?;
+    let _lock = crate::workspace::lock_file(&project.join(".lock")).map_err(CheckError::Io)?;
 
     let mut bins = String::new();
     let mut ready: Vec<(usize, Composed)> = Vec::new();
@@ -225,23 +225,6 @@ pub fn check(
         verdicts[i] = Some(verdict);
     }
     Ok(verdicts.into_iter().flatten().collect())
-}
-
-/// An exclusive lock on the graded project, held while composing and building.
-fn lock_build(project: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::fd::AsRawFd as _;
-    std::fs::create_dir_all(project)?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(project.join(".lock"))?;
-    // SAFETY: flock(2) on a file descriptor we own; released when the file is closed.
-    let result = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
-    if result != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(file)
 }
 
 /// The verdict on a snapshot that was not built, with words for the learner.

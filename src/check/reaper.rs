@@ -10,6 +10,18 @@ use std::time::Duration;
 /// How long descendants get to exit after SIGTERM before they are killed.
 const GRACE: Duration = Duration::from_millis(300);
 
+/// The write end of the pipe that carries a caught signal to the thread that handles it.
+static SIGNAL_PIPE: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+extern "C" fn on_signal(signal: libc::c_int) {
+    let fd = SIGNAL_PIPE.load(std::sync::atomic::Ordering::SeqCst);
+    let byte = signal as u8;
+    // SAFETY: write(2) is async-signal-safe; one byte from a local.
+    unsafe {
+        libc::write(fd, (&byte as *const u8).cast(), 1);
+    }
+}
+
 /// Process groups of runs in progress; interrupts signal them even if /proc is unreadable.
 static GROUPS: Mutex<Vec<libc::pid_t>> = Mutex::new(Vec::new());
 
@@ -23,27 +35,36 @@ pub fn install(on_interrupt: fn()) {
         unsafe {
             libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         }
-        // Signals are blocked here (and so in every thread started later) and taken by one
-        // thread with sigwait; children start with an empty mask (std resets it).
-        // SAFETY: plain signal-set manipulation on a local, then pthread_sigmask.
-        let set = unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-                libc::sigaddset(&mut set, signal);
+        // A handler that only writes the signal's number to a pipe; a thread reads it and does
+        // the work. (Blocking the signals instead would pass the blocked mask on to every
+        // program a check starts.) Handlers are reset to the default in programs we start.
+        let mut fds = [0 as libc::c_int; 2];
+        // SAFETY: pipe2(2) into a local array of two descriptors, closed on exec.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+            return;
+        }
+        SIGNAL_PIPE.store(fds[1], std::sync::atomic::Ordering::SeqCst);
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: installs an async-signal-safe handler (it only calls write(2)).
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_signal as *const () as libc::sighandler_t;
+                libc::sigemptyset(&mut action.sa_mask);
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigaction(signal, &action, std::ptr::null_mut());
             }
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            set
-        };
+        }
+        let read_end = fds[0];
         std::thread::spawn(move || {
-            let mut signal: libc::c_int = 0;
-            // SAFETY: sigwait on the set blocked above.
-            if unsafe { libc::sigwait(&set, &mut signal) } != 0 {
+            let mut byte = [0u8; 1];
+            // SAFETY: read(2) of one byte into a local buffer from the pipe we made.
+            let n = unsafe { libc::read(read_end, byte.as_mut_ptr().cast(), 1) };
+            if n != 1 {
                 return;
             }
             end_descendants();
             on_interrupt();
-            std::process::exit(128 + signal);
+            std::process::exit(128 + i32::from(byte[0]));
         });
     });
 }
