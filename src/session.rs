@@ -110,6 +110,7 @@ impl Session {
             source: self.ws.exercise_file(ex),
             shown_as: ex.path(),
             snapshot: None,
+            cancel: None,
             original: self.ws.original(ex),
             mutants: self.ws.mutants_impl(ex),
         }
@@ -160,14 +161,21 @@ impl Session {
         let exercises = self.ws.course.exercises.clone();
         let refs: Vec<&Exercise> = exercises.iter().collect();
         let verdicts = self.check(&refs, progress)?;
+        self.record_all(&verdicts)?;
+        Ok(verdicts)
+    }
+
+    /// Records the verdicts of a check of every exercise: the learner stays on their current
+    /// exercise unless it passed.
+    pub fn record_all(&mut self, verdicts: &[Verdict]) -> Result<(), Error> {
         let current = self.state.state.current.clone();
-        for verdict in &verdicts {
+        for verdict in verdicts {
             self.record(verdict)?;
         }
         if !self.state.is_done(&current) {
             self.set_current(&current)?;
         }
-        Ok(verdicts)
+        Ok(())
     }
 
     /// Moves to another exercise without finishing this one.

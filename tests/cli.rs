@@ -802,23 +802,31 @@ fn watch_mode_ignores_saves_that_change_nothing_and_finishes_the_course() {
 }
 
 #[test]
-fn a_save_during_a_check_drops_the_stale_verdict_and_checks_again() {
+fn a_save_during_a_check_ends_it_and_checks_again() {
     let f = Fixture::new();
     let w = Watcher::start(&f.ws);
     assert_eq!(w.next("verdict")["outcome"], "failed");
-    // A version whose tests take a while, so that the next save lands during its check.
-    let slow = "{ let start = std::time::Instant::now(); while start.elapsed() < std::time::Duration::from_millis(1500) {} 42 }";
+    // A version whose tests take 8 s, so that the next save lands during its check.
+    let slow = "{ let start = std::time::Instant::now(); while start.elapsed() < std::time::Duration::from_secs(8) {} 42 }";
     write(
         &f.ws.join("exercises/00_basics/first.rs"),
         &exercise("first", slow),
     );
     w.next("check_started");
+    std::thread::sleep(Duration::from_millis(300));
+    let saved = std::time::Instant::now();
     write(
         &f.ws.join("exercises/00_basics/first.rs"),
         &exercise("first", "40 + 2"),
     );
     let dropped = w.next("verdict_dropped");
     assert_eq!(dropped["exercise"], "first");
+    // The stale check was ended, not waited for.
+    assert!(
+        saved.elapsed() < Duration::from_secs(6),
+        "the stale check ran on for {:?}",
+        saved.elapsed()
+    );
     w.next("check_started");
     assert_eq!(w.next("verdict")["outcome"], "passed");
 }
@@ -877,6 +885,44 @@ fn progress_from_another_terminal_is_kept_when_watch_mode_saves() {
     let state = f.state();
     assert!(state.contains("done = [\"first\", \"second\"]"), "{state}");
     assert!(state.contains("first = 1"), "{state}");
+}
+
+#[test]
+fn watch_mode_checks_everything_in_the_background_and_speaks_json_commands() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/second.rs");
+    let mut w = Watcher::start(&f.ws);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    w.send("check-all");
+    w.send(r#"{"cmd":"hint"}"#);
+    let mut events = Vec::new();
+    loop {
+        let event = w.lines.recv_timeout(Duration::from_secs(60)).unwrap();
+        let last = event["event"] == "check_all_finished";
+        events.push(event);
+        if last {
+            break;
+        }
+    }
+    let position = |kind: &str| events.iter().position(|e| e["event"] == kind);
+    // The hint was answered while everything was being checked.
+    assert!(
+        position("hint") < position("check_all_finished"),
+        "{events:?}"
+    );
+    assert!(position("check_all_progress").is_some(), "{events:?}");
+    assert_eq!(events.last().unwrap()["passed"], 1);
+    // A JSON command that names an exercise moves there and checks it.
+    w.send(r#"{"cmd":"check","exercise":"printer"}"#);
+    assert_eq!(w.next("current")["exercise"], "printer");
+    assert_eq!(w.next("verdict")["exercise"], "printer");
+    w.send(r#"{"cmd":"fly"}"#);
+    assert!(
+        w.next("warning")["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown command")
+    );
 }
 
 #[test]

@@ -35,8 +35,24 @@ pub struct Build {
 
 #[derive(Debug, Default, Clone)]
 pub struct Diagnostics {
+    /// rustc's rendering of each error and warning, as it prints them.
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    /// The same diagnostics as data, in the order rustc reported them.
+    pub items: Vec<Diagnostic>,
+}
+
+/// One compiler diagnostic: what, and where its primary span is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    /// `error` or `warning` (rustc's level; notes and helps are part of the rendering).
+    pub level: String,
+    /// The lint or error code, e.g. `E0308` or `unused_must_use`.
+    pub code: Option<String>,
+    pub message: String,
+    /// `file:line:column` of the primary span.
+    pub span: Option<String>,
+    pub rendered: String,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +80,24 @@ struct Profile {
 struct CompilerMessage {
     level: String,
     rendered: Option<String>,
+    #[serde(default)]
+    message: String,
+    code: Option<Code>,
+    #[serde(default)]
+    spans: Vec<Span>,
+}
+
+#[derive(Deserialize)]
+struct Code {
+    code: String,
+}
+
+#[derive(Deserialize)]
+struct Span {
+    file_name: String,
+    line_start: usize,
+    column_start: usize,
+    is_primary: bool,
 }
 
 impl Build {
@@ -97,7 +131,23 @@ impl Build {
                 };
                 // The test and the normal build of a bin report the same diagnostic twice.
                 if !list.contains(&rendered) {
-                    list.push(rendered);
+                    list.push(rendered.clone());
+                    let span =
+                        message.spans.iter().find(|s| s.is_primary).map(|s| {
+                            format!("{}:{}:{}", s.file_name, s.line_start, s.column_start)
+                        });
+                    let level = if message.level.starts_with("error") {
+                        "error"
+                    } else {
+                        "warning"
+                    };
+                    entry.items.push(Diagnostic {
+                        level: level.into(),
+                        code: message.code.map(|c| c.code),
+                        message: message.message,
+                        span,
+                        rendered,
+                    });
                 }
             }
             "build-finished" => self.success = msg.success.unwrap_or(false),
@@ -211,7 +261,7 @@ mod tests {
 
     #[test]
     fn diagnostics_are_kept_per_target_once_each() {
-        let error = r#"{"reason":"compiler-message","target":{"name":"http1","kind":["bin"]},"message":{"level":"error","rendered":"error[E0308]: mismatched types"}}"#;
+        let error = r#"{"reason":"compiler-message","target":{"name":"http1","kind":["bin"]},"message":{"level":"error","rendered":"error[E0308]: mismatched types","message":"mismatched types","code":{"code":"E0308"},"spans":[{"file_name":"exercises/01_http/http1.rs","line_start":3,"column_start":5,"is_primary":true}]}}"#;
         let warning = r#"{"reason":"compiler-message","target":{"name":"http1","kind":["bin"]},"message":{"level":"warning","rendered":"warning: unused variable"}}"#;
         let (build, _) = read(&[
             error,
@@ -223,6 +273,13 @@ mod tests {
         let d = &build.diagnostics["http1"];
         assert_eq!(d.errors, ["error[E0308]: mismatched types"]);
         assert_eq!(d.warnings, ["warning: unused variable"]);
+        assert_eq!(d.items.len(), 2);
+        assert_eq!(d.items[0].code.as_deref(), Some("E0308"));
+        assert_eq!(
+            d.items[0].span.as_deref(),
+            Some("exercises/01_http/http1.rs:3:5")
+        );
+        assert_eq!(d.items[1].level, "warning");
         assert!(!build.success);
     }
 }

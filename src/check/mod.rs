@@ -66,6 +66,8 @@ pub struct Verdict {
     pub survivors: Vec<String>,
     /// The line of the learner's file where tampering or an unclosed construct starts.
     pub line: Option<usize>,
+    /// The compiler's errors and warnings, with their spans.
+    pub diagnostics: Vec<cargo::Diagnostic>,
 }
 
 impl Verdict {
@@ -110,6 +112,9 @@ pub struct Target<'a> {
     pub shown_as: PathBuf,
     /// The text to grade, read once by the caller; `None`: read `source` when the check starts.
     pub snapshot: Option<String>,
+    /// Set by the caller when the verdict is no longer wanted (the file changed): the run is
+    /// ended at once instead of waited for.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// The course's version of the file, whose grading tests must be kept (`None`: trust the file).
     pub original: Option<String>,
     /// For `mutants` mode: the course's implementation with its mutants.
@@ -332,10 +337,17 @@ fn run_one(
         Mode::Run => build.programs.get(&target.bin),
         Mode::Test | Mode::Mutants => build.tests.get(&target.bin),
     };
+    let diagnostics = build
+        .diagnostics
+        .get(&target.bin)
+        .map(|d| d.items.clone())
+        .unwrap_or_default();
     let Some(exe) = executable else {
-        return verdict_of(ex, compile_failure(target, build), Duration::ZERO);
+        let mut verdict = verdict_of(ex, compile_failure(target, build), Duration::ZERO);
+        verdict.diagnostics = diagnostics;
+        return verdict;
     };
-    match ex.mode {
+    let mut verdict = match ex.mode {
         Mode::Mutants => {
             let (graded, survivors) = mutants::grade(exe, build_dir, target, composed);
             let mut verdict = verdict_of(ex, graded, Duration::ZERO);
@@ -349,14 +361,30 @@ fn run_one(
             verdict.tests = tests;
             verdict
         }
+    };
+    // When the code does not do what it should, the compiler's warnings often say why (an
+    // unused future that was never awaited, a value computed and dropped).
+    let warnings: Vec<&str> = diagnostics
+        .iter()
+        .filter(|d| d.level == "warning")
+        .map(|d| d.rendered.trim_end())
+        .collect();
+    if !verdict.passed() && !warnings.is_empty() {
+        verdict.details = format!(
+            "{}\n\nThe compiler also warned (a warning often explains a failure):\n{}",
+            verdict.details.trim_end(),
+            warnings.join("\n")
+        );
     }
+    verdict.diagnostics = diagnostics;
+    verdict
 }
 
 fn run_program(executable: &Path, build_dir: &Path, target: &Target<'_>) -> grade::Graded {
     let ex = target.exercise;
     let mut command = Command::new(executable);
     command.current_dir(build_dir).env("RUST_BACKTRACE", "0");
-    match process::run_limited(command, ex.timeout, OUTPUT_CAP) {
+    match process::run_limited(command, ex.timeout, OUTPUT_CAP, target.cancel.as_deref()) {
         Ok(run) => grade::grade_program(&run, ex.timeout.as_secs(), ex.expected_output.as_deref()),
         Err(e) => not_started(&e),
     }
@@ -396,7 +424,12 @@ pub(crate) fn run_harness(
     if let Some(token) = mutant_token {
         command.env(compose::MUTANT_VAR, token);
     }
-    let run = process::run_limited(command, target.exercise.timeout, OUTPUT_CAP)?;
+    let run = process::run_limited(
+        command,
+        target.exercise.timeout,
+        OUTPUT_CAP,
+        target.cancel.as_deref(),
+    )?;
     let logged = std::fs::read_to_string(&log).unwrap_or_default();
     let results = libtest::results(tests, &logged, &run.stdout);
     Ok((run, results))
@@ -427,6 +460,7 @@ fn verdict_of(ex: &Exercise, graded: grade::Graded, duration: Duration) -> Verdi
         tests: Vec::new(),
         survivors: Vec::new(),
         line: None,
+        diagnostics: Vec::new(),
     }
 }
 

@@ -27,6 +27,7 @@ pub fn run_limited(
     mut command: Command,
     timeout: Duration,
     cap: usize,
+    cancel: Option<&AtomicBool>,
 ) -> std::io::Result<RunOutput> {
     command
         .stdin(Stdio::null())
@@ -36,7 +37,7 @@ pub fn run_limited(
     let child = command.spawn()?;
     let group = child.id() as libc::pid_t;
     super::reaper::register(group);
-    let result = supervise(child, group, timeout, cap);
+    let result = supervise(child, group, timeout, cap, cancel);
     super::reaper::unregister(group);
     result
 }
@@ -47,6 +48,7 @@ fn supervise(
     group: libc::pid_t,
     timeout: Duration,
     cap: usize,
+    cancel: Option<&AtomicBool>,
 ) -> std::io::Result<RunOutput> {
     let over_cap = Arc::new(AtomicBool::new(false));
     let (done_tx, done_rx) = mpsc::channel::<()>();
@@ -96,13 +98,24 @@ fn supervise(
         status
     });
 
-    let timed_out = match done_rx.recv_timeout(timeout) {
-        Ok(()) => false,
-        Err(mpsc::RecvTimeoutError::Timeout) => true,
-        Err(mpsc::RecvTimeoutError::Disconnected) => false,
+    // Wait in slices, so that a cancelled run ends within one of them.
+    let deadline = std::time::Instant::now() + timeout;
+    let mut cancelled = false;
+    let timed_out = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match done_rx.recv_timeout(left.min(Duration::from_millis(50))) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => break false,
+            Err(mpsc::RecvTimeoutError::Timeout) if left.is_zero() => break true,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
+                    cancelled = true;
+                    break false;
+                }
+            }
+        }
     };
     let output_capped = over_cap.load(Ordering::SeqCst);
-    if timed_out || output_capped {
+    if timed_out || output_capped || cancelled {
         // Everything below the leader, in whatever process group, then the group itself.
         super::reaper::kill_tree(group);
         kill_group(group);
@@ -133,7 +146,7 @@ fn supervise(
     let stdout = stdout.join().unwrap_or_default();
     let stderr = stderr.join().unwrap_or_default();
     Ok(RunOutput {
-        status: (!timed_out && !output_capped).then_some(status),
+        status: (!timed_out && !output_capped && !cancelled).then_some(status),
         stdout,
         stderr,
         timed_out,
@@ -173,6 +186,7 @@ mod tests {
             sh("echo out; echo err >&2; exit 3"),
             Duration::from_secs(5),
             1000,
+            None,
         )
         .unwrap();
         assert_eq!(out.stdout, "out\n");
@@ -185,7 +199,13 @@ mod tests {
     fn timeout_kills_the_whole_group() {
         // The grandchild keeps stdout open; only killing the group lets the run end.
         let start = std::time::Instant::now();
-        let out = run_limited(sh("sleep 30 & sleep 30"), Duration::from_millis(200), 1000).unwrap();
+        let out = run_limited(
+            sh("sleep 30 & sleep 30"),
+            Duration::from_millis(200),
+            1000,
+            None,
+        )
+        .unwrap();
         assert!(out.timed_out);
         assert!(out.status.is_none());
         assert!(
@@ -196,8 +216,22 @@ mod tests {
     }
 
     #[test]
+    fn a_cancelled_run_ends_at_once() {
+        let cancel = AtomicBool::new(true);
+        let start = std::time::Instant::now();
+        let out =
+            run_limited(sh("sleep 30"), Duration::from_secs(20), 1000, Some(&cancel)).unwrap();
+        assert!(out.status.is_none() && !out.timed_out);
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[test]
     fn output_cap_stops_a_flood() {
-        let out = run_limited(sh("yes flood"), Duration::from_secs(10), 10_000).unwrap();
+        let out = run_limited(sh("yes flood"), Duration::from_secs(10), 10_000, None).unwrap();
         assert!(out.output_capped);
         assert_eq!(out.stdout.len(), 10_000);
     }

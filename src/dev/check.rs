@@ -126,6 +126,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             source: root.join(ex.path()),
             shown_as: ex.path(),
             snapshot: None,
+            cancel: None,
             original: None,
             mutants: ws.mutants_impl(ex),
         });
@@ -136,6 +137,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             source: root.join(ex.solution_path()),
             shown_as: ex.solution_path(),
             snapshot: None,
+            cancel: None,
             // The solution must keep the exercise's grading tests, and pass all of them.
             original: std::fs::read_to_string(root.join(ex.path())).ok(),
             mutants: ws.mutants_impl(ex),
@@ -148,6 +150,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
                 source: root.join(&attempt.path),
                 shown_as: attempt.path.clone(),
                 snapshot: Some(attempt.source.clone()),
+                cancel: None,
                 original: std::fs::read_to_string(root.join(ex.path())).ok(),
                 mutants: ws.mutants_impl(ex),
             });

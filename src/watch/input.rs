@@ -6,7 +6,7 @@ use std::sync::mpsc::Sender;
 
 use super::Input;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Next,
     Hint,
@@ -14,6 +14,8 @@ pub enum Command {
     CheckAll,
     Rerun,
     Quit,
+    /// Make this exercise the current one (a check follows as its own command).
+    SetCurrent(String),
 }
 
 impl Command {
@@ -29,6 +31,34 @@ impl Command {
             _ => return None,
         })
     }
+}
+
+/// A command of the editor protocol (docs/PROTOCOL.md): `{"cmd":"check","exercise":"http1"}`.
+/// `check`, `hint` and `set_current` with an `exercise` move to it first.
+pub fn parse_json(line: &str) -> Result<Vec<Command>, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("not a JSON command: {e}"))?;
+    let cmd = value["cmd"]
+        .as_str()
+        .ok_or("a JSON command needs a \"cmd\" string")?;
+    let exercise = value["exercise"].as_str().map(String::from);
+    let then = match cmd {
+        "check" | "run" | "rerun" => Command::Rerun,
+        "hint" => Command::Hint,
+        "list" => Command::List,
+        "check_all" | "check-all" => Command::CheckAll,
+        "next" => Command::Next,
+        "quit" => Command::Quit,
+        "set_current" => {
+            let name = exercise.ok_or("set_current needs an \"exercise\"")?;
+            return Ok(vec![Command::SetCurrent(name), Command::Rerun]);
+        }
+        other => return Err(format!("unknown command {other:?}")),
+    };
+    Ok(match exercise {
+        Some(name) if then != Command::Quit => vec![Command::SetCurrent(name), then],
+        _ => vec![then],
+    })
 }
 
 /// Reads single key presses from a terminal; Ctrl-C and Ctrl-D quit.
@@ -55,12 +85,21 @@ pub fn read_lines(tx: Sender<Input>) {
         if line.trim().is_empty() {
             continue;
         }
-        let input = match Command::parse(&line) {
-            Some(command) => Input::Command(command),
-            None => Input::Unknown(line),
+        let inputs = if line.trim_start().starts_with('{') {
+            match parse_json(&line) {
+                Ok(commands) => commands.into_iter().map(Input::Command).collect(),
+                Err(problem) => vec![Input::Unknown(format!("{line} ({problem})"))],
+            }
+        } else {
+            match Command::parse(&line) {
+                Some(command) => vec![Input::Command(command)],
+                None => vec![Input::Unknown(line)],
+            }
         };
-        if tx.send(input).is_err() {
-            return;
+        for input in inputs {
+            if tx.send(input).is_err() {
+                return;
+            }
         }
     }
     let _ = tx.send(Input::Command(Command::Quit));
@@ -125,5 +164,28 @@ mod tests {
         assert_eq!(Command::parse("check-all\n"), Some(Command::CheckAll));
         assert_eq!(Command::parse(" quit "), Some(Command::Quit));
         assert_eq!(Command::parse("x"), None);
+    }
+
+    #[test]
+    fn json_commands_name_their_exercise() {
+        assert_eq!(
+            parse_json(r#"{"cmd":"check","exercise":"http1"}"#),
+            Ok(vec![Command::SetCurrent("http1".into()), Command::Rerun])
+        );
+        assert_eq!(
+            parse_json(r#"{"cmd":"check_all"}"#),
+            Ok(vec![Command::CheckAll])
+        );
+        assert_eq!(
+            parse_json(r#"{"cmd":"set_current","exercise":"x"}"#),
+            Ok(vec![Command::SetCurrent("x".into()), Command::Rerun])
+        );
+        assert!(
+            parse_json(r#"{"cmd":"fly"}"#)
+                .unwrap_err()
+                .contains("unknown command")
+        );
+        assert!(parse_json(r#"{"cmd":"set_current"}"#).is_err());
+        assert!(parse_json("{oops").is_err());
     }
 }

@@ -48,6 +48,32 @@ pub enum Input {
         verdict: Result<Verdict, String>,
         hash: u64,
     },
+    /// One more exercise of a check of all of them has its verdict.
+    CheckAllProgress {
+        checked: usize,
+        total: usize,
+    },
+    CheckAllDone(Result<Vec<Verdict>, String>),
+}
+
+/// Sends the progress of a check of every exercise to the loop.
+struct ProgressToLoop {
+    tx: Sender<Input>,
+    checked: std::sync::atomic::AtomicUsize,
+    total: usize,
+}
+
+impl check::Progress for ProgressToLoop {
+    fn verdict(&self, _verdict: &Verdict) {
+        let checked = self
+            .checked
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        let _ = self.tx.send(Input::CheckAllProgress {
+            checked,
+            total: self.total,
+        });
+    }
 }
 
 pub fn run(options: Options) -> Result<ExitCode, Error> {
@@ -94,6 +120,8 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
         rerun_queued: false,
         last_started: None,
         edit_cmd: options.edit_cmd,
+        check_all_queued: false,
+        cancel: None,
     };
     watch.show(&Event::Hello {
         protocol: PROTOCOL,
@@ -156,6 +184,10 @@ struct Watch<'s> {
     /// Hash of the content the latest check started from (saves that change nothing are ignored).
     last_started: Option<u64>,
     edit_cmd: Option<String>,
+    /// `c` was pressed while a check ran: check everything when it is done.
+    check_all_queued: bool,
+    /// Ends the running check early when its verdict is no longer wanted.
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl Watch<'_> {
@@ -191,6 +223,10 @@ impl Watch<'_> {
                     }
                 }
                 Ok(Input::CheckDone { verdict, hash }) => self.check_done(verdict, hash)?,
+                Ok(Input::CheckAllProgress { checked, total }) => {
+                    self.show(&Event::CheckAllProgress { checked, total });
+                }
+                Ok(Input::CheckAllDone(verdicts)) => self.check_all_done(verdicts)?,
                 Ok(Input::Unknown(line)) => self.show(&Event::Warning {
                     message: &format!(
                         "unknown command {line:?}; commands: next, hint, list, check-all, run, quit"
@@ -201,6 +237,10 @@ impl Watch<'_> {
                         return Ok(());
                     }
                 }
+            }
+            if self.check_all_queued && !self.running {
+                self.check_all_queued = false;
+                self.check_all()?;
             }
         }
     }
@@ -223,6 +263,13 @@ impl Watch<'_> {
     fn file_saved(&mut self) {
         if self.running {
             self.rerun_queued = true;
+            // The file changed under a running check: its verdict will be dropped, so end it
+            // now rather than wait for tests that may take seconds.
+            if self.last_started != Some(self.current_hash())
+                && let Some(cancel) = &self.cancel
+            {
+                cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
         } else if self.last_started != Some(self.current_hash()) {
             self.start_check();
         }
@@ -252,6 +299,8 @@ impl Watch<'_> {
         let snapshot = String::from_utf8(bytes).ok();
         self.last_started = Some(hash);
         self.running = true;
+        let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        self.cancel = Some(cancel.clone());
         self.show(&Event::CheckStarted { exercise: &ex.name });
         let target_source = self.session.ws.exercise_file(&ex);
         let original = self.session.ws.original(&ex);
@@ -266,6 +315,7 @@ impl Watch<'_> {
                 source: target_source,
                 shown_as: ex.path(),
                 snapshot,
+                cancel: Some(cancel),
                 original,
                 mutants,
             };
@@ -374,17 +424,85 @@ impl Watch<'_> {
             }
             Command::List => self.show(&Event::List),
             Command::CheckAll => self.check_all()?,
+            Command::SetCurrent(name) => {
+                if self.session.ws.course.find(&name).is_none() {
+                    let message = format!("there is no exercise named {name:?}");
+                    self.show(&Event::Warning { message: &message });
+                } else if name != self.session.state.state.current {
+                    self.session.set_current(&name)?;
+                    self.show(&Event::Current { exercise: &name });
+                    self.open_in_editor();
+                }
+            }
         }
         Ok(true)
     }
 
+    /// Checks every exercise on a worker thread; keys and saves stay live meanwhile.
     fn check_all(&mut self) -> Result<(), Error> {
-        let verdicts = self.session.check_all(&check::Quiet)?;
-        let passed = verdicts.iter().filter(|v| v.passed()).count();
-        self.show(&Event::CheckAllFinished {
-            passed,
-            total: verdicts.len(),
+        if self.running {
+            self.check_all_queued = true;
+            return Ok(());
+        }
+        self.running = true;
+        let total = self.session.ws.course.exercises.len();
+        self.show(&Event::CheckAllProgress { checked: 0, total });
+        let ws = &self.session.ws;
+        let parts: Vec<_> = ws
+            .course
+            .exercises
+            .iter()
+            .map(|ex| {
+                let (original, mutants) = (ws.original(ex), ws.mutants_impl(ex));
+                (ex.clone(), ws.exercise_file(ex), original, mutants)
+            })
+            .collect();
+        let build_dir = ws.build_dir.clone();
+        let tx = self.tx.clone();
+        let color = ui::colors();
+        thread::spawn(move || {
+            let targets: Vec<Target> = parts
+                .iter()
+                .map(|(ex, source, original, mutants)| Target {
+                    exercise: ex,
+                    bin: ex.name.clone(),
+                    source: source.clone(),
+                    shown_as: ex.path(),
+                    snapshot: None,
+                    cancel: None,
+                    original: original.clone(),
+                    mutants: mutants.clone(),
+                })
+                .collect();
+            let progress = ProgressToLoop {
+                tx: tx.clone(),
+                checked: 0.into(),
+                total: targets.len(),
+            };
+            let verdicts =
+                check::check(&build_dir, &targets, color, &progress).map_err(|e| e.to_string());
+            let _ = tx.send(Input::CheckAllDone(verdicts));
         });
+        Ok(())
+    }
+
+    fn check_all_done(&mut self, verdicts: Result<Vec<Verdict>, String>) -> Result<(), Error> {
+        self.running = false;
+        match verdicts {
+            Ok(verdicts) => {
+                self.session.record_all(&verdicts)?;
+                let passed = verdicts.iter().filter(|v| v.passed()).count();
+                self.show(&Event::CheckAllFinished {
+                    passed,
+                    total: verdicts.len(),
+                });
+            }
+            Err(message) => self.show(&Event::Warning { message: &message }),
+        }
+        if std::mem::take(&mut self.rerun_queued) {
+            self.last_started = None;
+            self.start_check();
+        }
         Ok(())
     }
 

@@ -53,6 +53,11 @@ pub enum Event<'a> {
         text: &'a str,
     },
     List,
+    /// A check of every exercise is under way: `checked` of `total` have their verdict.
+    CheckAllProgress {
+        checked: usize,
+        total: usize,
+    },
     CheckAllFinished {
         passed: usize,
         total: usize,
@@ -197,6 +202,14 @@ impl Screen for Terminal {
             }
             Event::List => {
                 self.redraw(session, &crate::commands::list_table(session));
+            }
+            Event::CheckAllProgress { checked, total } => {
+                self.redraw(
+                    session,
+                    &format!(
+                        "checking every exercise: {checked} of {total} done (keys still work)"
+                    ),
+                );
             }
             Event::CheckAllFinished { passed, total } => {
                 self.redraw(
