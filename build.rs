@@ -1,4 +1,5 @@
-//! Embeds the bundled course (info.toml, course.lock, exercises/, solutions/, mutants/) into the binary,
+//! Embeds the bundled course (info.toml, course.lock, exercises/, solutions/, mutants/, support/)
+//! into the binary,
 //! so that `backendlings init` needs no copy of this repository.
 
 use std::env;
@@ -15,7 +16,7 @@ fn main() {
             files.push(PathBuf::from(name));
         }
     }
-    for dir in ["exercises", "solutions", "mutants"] {
+    for dir in ["exercises", "solutions", "mutants", "support"] {
         collect(&root, Path::new(dir), &mut files);
         println!("cargo:rerun-if-changed={dir}");
     }

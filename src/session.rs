@@ -20,6 +20,8 @@ pub const TRUST_VAR: &str = "BACKENDLINGS_TRUST_COURSE";
 pub struct Session {
     pub ws: Workspace,
     pub state: StateFile,
+    /// The course's support modules as shipped, for every check.
+    pub support: Vec<(String, String)>,
 }
 
 /// What recording a verdict changed.
@@ -43,7 +45,8 @@ impl Session {
         for warning in warnings {
             ui::warn(&warning);
         }
-        Ok(Session { ws, state })
+        let support = ws.support_files();
+        Ok(Session { ws, state, support })
     }
 
     /// Before the first build in a course folder nobody vouched for, say that its code will
@@ -103,13 +106,14 @@ impl Session {
             .map(|(_, n)| n)
     }
 
-    pub fn target<'a>(&self, ex: &'a Exercise) -> Target<'a> {
+    pub fn target<'a>(&'a self, ex: &'a Exercise) -> Target<'a> {
         Target {
             exercise: ex,
             bin: ex.name.clone(),
             source: self.ws.exercise_file(ex),
             shown_as: ex.path(),
             snapshot: None,
+            support: &self.support,
             cancel: None,
             original: self.ws.original(ex),
             mutants: self.ws.mutants_impl(ex),

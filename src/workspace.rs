@@ -129,6 +129,18 @@ impl Workspace {
         fs::read_to_string(self.originals_root.join(ex.path())).ok()
     }
 
+    /// The course's support modules as shipped: (path relative to the course, text).
+    pub fn support_files(&self) -> Vec<(String, String)> {
+        self.course
+            .support
+            .iter()
+            .filter_map(|path| {
+                let text = fs::read_to_string(self.originals_root.join(path)).ok()?;
+                Some((path.clone(), text))
+            })
+            .collect()
+    }
+
     /// For `mutants` mode: the course's implementation with its mutants, kept out of the
     /// learner's way by `init` (or in the course folder's `mutants/`).
     pub fn mutants_impl(&self, ex: &Exercise) -> Option<String> {

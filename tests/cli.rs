@@ -591,6 +591,38 @@ mod libc_signal {
 }
 
 #[test]
+fn support_modules_are_the_courses_and_cannot_be_edited_into_a_pass() {
+    let support = "//! Checks shared by the course's tests.\n\n/// Fails unless `value` is 42.\npub fn expect_42(value: u32) {\n    assert_eq!(value, 42, \"the support module expected 42, got {value}\");\n}\n";
+    let helped = |body: &str| {
+        format!(
+            "// TODO: return 42.\nfn answer() -> u32 {{\n    {body}\n}}\n\nfn main() {{}}\n\n// ---- grading tests: read them, but do not change them ----\n#[cfg(test)]\n#[path = \"../../support/checks.rs\"]\nmod checks;\n\n#[cfg(test)]\nmod tests {{\n    #[test]\n    fn answer_is_42() {{\n        crate::checks::expect_42(super::answer());\n    }}\n}}\n"
+        )
+    };
+    let info = format!(
+        "{INFO}\n[[exercises]]\nname = \"helped\"\ndir = \"01_more\"\nhints = [\"Return 42.\"]\n"
+    );
+    let f = Fixture::with_files(
+        &info,
+        &[
+            ("support/checks.rs", support.to_string()),
+            ("exercises/01_more/helped.rs", helped("0")),
+            ("solutions/01_more/helped.rs", helped("42")),
+        ],
+    );
+    // The workspace has a copy to read; the grader uses the course's.
+    let copy = f.ws.join("support/checks.rs");
+    assert_eq!(fs::read_to_string(&copy).unwrap(), support);
+    write(&copy, "pub fn expect_42(_: u32) {}\n");
+    f.run(&["run", "helped"])
+        .expect(1, &["the support module expected 42, got 0"]);
+    f.solve("exercises/01_more/helped.rs");
+    f.run(&["run", "helped"]).expect(0, &["helped passed"]);
+    // dev check proves the course with its support module, formatting included.
+    f.run_in(&f.course, &["dev", "check", "helped"])
+        .expect(0, &["1 exercises checked"]);
+}
+
+#[test]
 fn a_test_that_never_ends_times_out() {
     let info = INFO.replace(
         "name = \"first\"\ndir = \"00_basics\"",

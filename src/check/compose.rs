@@ -257,20 +257,36 @@ fn random_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Writes the course's support modules into the graded project, their std macros pinned like
+/// the grading tests' (a module declared after the learner's code is in reach of its macros).
+pub fn write_support(project: &Path, support: &[(String, String)]) -> std::io::Result<()> {
+    for (path, text) in support {
+        write_if_changed(&project.join(path), &source::pin_std_macros(text))?;
+    }
+    Ok(())
+}
+
+/// The package of a build project (see `layout::cargo_toml`), and of the graded project.
+const WORKSPACE_PACKAGE: &str = "name = \"backendlings-exercises\"";
+const GRADED_PACKAGE: &str = "name = \"backendlings-graded\"";
+
 /// Writes the graded project's manifest: the build project's package, dependencies and
 /// profiles, with `bins`; and its lock file.
 pub fn write_manifest(build_dir: &Path, bins: &str) -> std::io::Result<()> {
     let project = project_dir(build_dir);
     fs::create_dir_all(&project)?;
     let manifest = fs::read_to_string(build_dir.join("Cargo.toml"))?;
+    // A package of its own name: cargo tells units apart by package, so the graded builds and
+    // a `cargo test` in the workspace never take each other's fingerprints or binaries.
     let mut text = manifest
         .split("\n[[bin]]")
         .next()
         .unwrap_or(&manifest)
-        .to_string();
+        .replacen(WORKSPACE_PACKAGE, GRADED_PACKAGE, 1);
     text.push_str(bins);
     write_if_changed(&project.join("Cargo.toml"), &text)?;
     if let Ok(lock) = fs::read_to_string(build_dir.join("Cargo.lock")) {
+        let lock = lock.replacen(WORKSPACE_PACKAGE, GRADED_PACKAGE, 1);
         write_if_changed(&project.join("Cargo.lock"), &lock)?;
     }
     Ok(())

@@ -20,7 +20,11 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
     }
     let total = results.len();
     let count = |status: TestStatus| results.iter().filter(|r| r.status == status).count();
-    let (passed, failed) = (count(TestStatus::Passed), count(TestStatus::Failed));
+    let (passed, failed, skipped) = (
+        count(TestStatus::Passed),
+        count(TestStatus::Failed),
+        count(TestStatus::Skipped),
+    );
     if total > 0 && passed == total {
         return Graded {
             outcome: Outcome::Passed,
@@ -28,11 +32,15 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
             summary: format!("all {total} tests passed"),
         };
     }
-    if failed > 0 {
+    if failed + skipped > 0 {
+        let summary = match skipped {
+            0 => format!("{failed} of {total} tests failed"),
+            _ => format!("{failed} of {total} tests failed, {skipped} skipped"),
+        };
         return Graded {
             outcome: Outcome::Failed,
             details: failure_text(results),
-            summary: format!("{failed} of {total} tests failed"),
+            summary,
         };
     }
     if run.status.is_some_and(|s| s.success()) && total > 0 {
@@ -195,6 +203,18 @@ fn failure_text(results: &[TestResult]) -> String {
             rest.join(", ")
         ));
     }
+    // Tests that only failed because one they depend on did: named, not repeated.
+    for result in results.iter().filter(|r| r.status == TestStatus::Skipped) {
+        let why = result.message.as_deref().unwrap_or_default();
+        let why = why
+            .trim_start_matches(super::libtest::SKIPPED_PREFIX)
+            .trim();
+        out.push_str(&format!(
+            "\n⊘ {} — skipped: {}\n",
+            pretty_test_name(&result.name),
+            why.lines().next().unwrap_or_default()
+        ));
+    }
     out
 }
 
@@ -268,6 +288,32 @@ mod tests {
             graded.details,
             "✗ unknown user is 404\n  assertion `left == right` failed: GET /users/7 should answer 404, but answered 200\n    left: 200\n   right: 404\n  (at exercises/01_http/http6.rs:80:9)\n"
         );
+    }
+
+    #[test]
+    fn tests_that_depend_on_a_failure_are_named_as_skipped() {
+        let results = [
+            result(
+                "server_starts",
+                TestStatus::Failed,
+                Some("the server did not start"),
+            ),
+            result(
+                "routes",
+                TestStatus::Skipped,
+                Some("skipped: the server did not start (see server_starts)"),
+            ),
+        ];
+        let graded = grade_tests(&run("", 101), 10, &results);
+        assert_eq!(graded.summary, "1 of 2 tests failed, 1 skipped");
+        assert!(
+            graded
+                .details
+                .ends_with("\n⊘ routes — skipped: the server did not start (see server_starts)\n"),
+            "{}",
+            graded.details
+        );
+        assert_eq!(graded.details.matches('✗').count(), 1, "{}", graded.details);
     }
 
     #[test]

@@ -34,7 +34,13 @@ pub enum TestStatus {
     Failed,
     /// The harness never reported it: the process ended first, or it was filtered out.
     NotRun,
+    /// It failed only because a check it depends on failed (its panic message starts with
+    /// `skipped:`, as the course's support modules write it): not a second failure to fix.
+    Skipped,
 }
+
+/// How a test says it did not run its checks because one they depend on failed.
+pub const SKIPPED_PREFIX: &str = "skipped:";
 
 /// Arguments for a test harness: run exactly `names`, log results to `logfile`, and describe
 /// each test as a JSON event (with its time).
@@ -111,6 +117,10 @@ pub fn results(expected: &[(String, usize)], logfile: &str, stdout: &str) -> Vec
             } else {
                 (String::new(), None, None)
             };
+            let skipped = message
+                .as_deref()
+                .is_some_and(|m| m.starts_with(SKIPPED_PREFIX));
+            let status = if skipped { TestStatus::Skipped } else { status };
             TestResult {
                 name: name.clone(),
                 status,
@@ -190,6 +200,14 @@ mod tests {
         assert_eq!(results[1].status, TestStatus::Passed);
         // Never reported: the process ended before it ran.
         assert_eq!(results[2].status, TestStatus::NotRun);
+    }
+
+    #[test]
+    fn a_test_that_depends_on_a_failed_one_is_skipped() {
+        let log = "failed tests::routes\n";
+        let stdout = "{ \"type\": \"test\", \"name\": \"tests::routes\", \"event\": \"failed\", \"stdout\": \"thread 'tests::routes' panicked at s.rs:1:1:\\nskipped: the server did not start\\n\" }\n";
+        let results = results(&expected(&["tests::routes"]), log, stdout);
+        assert_eq!(results[0].status, TestStatus::Skipped);
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub struct Target<'a> {
     pub shown_as: PathBuf,
     /// The text to grade, read once by the caller; `None`: read `source` when the check starts.
     pub snapshot: Option<String>,
+    /// The course's support modules, composed next to the graded sources.
+    pub support: &'a [(String, String)],
     /// Set by the caller when the verdict is no longer wanted (the file changed): the run is
     /// ended at once instead of waited for.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -147,6 +149,9 @@ pub fn check(
     // One check at a time composes and builds in a build folder (two terminals, one workspace).
     let _lock = crate::workspace::lock_file(&project.join(".lock")).map_err(CheckError::Io)?;
 
+    for target in targets {
+        compose::write_support(&project, target.support).map_err(CheckError::Io)?;
+    }
     let mut bins = String::new();
     let mut ready: Vec<(usize, Composed)> = Vec::new();
     for (i, target) in targets.iter().enumerate() {
@@ -184,13 +189,13 @@ pub fn check(
             programs: &programs,
         },
     };
-    let build = cargo::build(
-        &project,
-        Some(&build_dir.join("target")),
-        selection,
-        color,
-        &mut |name| progress.compiled(name),
-    )?;
+    // The build project's target folder, so that dependencies are compiled once for both;
+    // a CARGO_TARGET_DIR the user set applies to both, as it does to cargo itself.
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| build_dir.join("target"), PathBuf::from);
+    let build = cargo::build(&project, Some(&target_dir), selection, color, &mut |name| {
+        progress.compiled(name)
+    })?;
     // The mutants' tokens live only in the built programs from now on.
     for (_, composed) in &ready {
         if !composed.mutant_tokens.is_empty() {

@@ -51,18 +51,39 @@ pub fn grade(
         };
         return (graded, Vec::new());
     }
+    // The runs against the mutants are independent: run them side by side.
+    let caught: Vec<std::sync::atomic::AtomicBool> = composed
+        .mutant_tokens
+        .iter()
+        .map(|_| std::sync::atomic::AtomicBool::new(true))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(composed.mutant_tokens.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(token) = composed.mutant_tokens.get(k) else {
+                        break;
+                    };
+                    // A mutant is caught when a test fails (or the run crashes or hangs).
+                    let survived = run_harness(executable, build_dir, target, &tests, Some(token))
+                        .is_ok_and(|(run, results)| {
+                            !run.timed_out && results.iter().all(|r| r.status == TestStatus::Passed)
+                        });
+                    caught[k].store(!survived, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+    });
     let survivors: Vec<String> = ex
         .mutants
         .iter()
-        .zip(&composed.mutant_tokens)
-        .filter(|(_, token)| {
-            // A mutant is caught when a test fails (or the run crashes or hangs).
-            run_harness(executable, build_dir, target, &tests, Some(token)).is_ok_and(
-                |(run, results)| {
-                    !run.timed_out && results.iter().all(|r| r.status == TestStatus::Passed)
-                },
-            )
-        })
+        .zip(&caught)
+        .filter(|(_, caught)| !caught.load(std::sync::atomic::Ordering::SeqCst))
         .map(|(m, _)| m.description.clone())
         .collect();
     let total = ex.mutants.len();

@@ -76,6 +76,12 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
             )?;
         }
     }
+    // Support modules the grading tests use: readable in the workspace, graded from the originals.
+    for path in &course.support {
+        let text = source.file(path).unwrap_or_default();
+        write(path, &text)?;
+        write(&format!("{DATA_DIR}/originals/{path}"), &text)?;
+    }
     write("info.toml", &source.file("info.toml").unwrap_or_default())?;
     if let Some(lock) = source.file("course.lock") {
         write("Cargo.lock", &lock)?;

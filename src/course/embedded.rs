@@ -14,5 +14,12 @@ pub fn file(path: &str) -> Option<&'static str> {
 
 /// The bundled course's `info.toml`, parsed.
 pub fn course() -> Result<Course, InfoError> {
-    info::parse("info.toml (bundled)", file("info.toml").unwrap_or(""))
+    let mut course = info::parse("info.toml (bundled)", file("info.toml").unwrap_or(""))?;
+    course.support = FILES
+        .iter()
+        .map(|(path, _)| *path)
+        .filter(|path| path.starts_with(&format!("{}/", super::SUPPORT_DIR)))
+        .map(String::from)
+        .collect();
+    Ok(course)
 }

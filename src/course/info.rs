@@ -276,6 +276,7 @@ pub fn parse(file: &str, text: &str) -> Result<Course, InfoError> {
             optimize_dependencies: raw.optimize_dependencies,
             min_wrong_attempts: raw.min_wrong_attempts,
             exercises,
+            support: Vec::new(),
         })
     } else {
         Err(InfoError {

@@ -73,6 +73,26 @@ impl Exercise {
     }
 }
 
+/// The `support/*.rs` files of a course folder, as paths relative to it, sorted.
+fn support_files(root: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root.join(SUPPORT_DIR)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            name.ends_with(".rs")
+                .then(|| format!("{SUPPORT_DIR}/{name}"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The folder of a course's support modules.
+pub const SUPPORT_DIR: &str = "support";
+
 #[derive(Debug, Clone)]
 pub struct Course {
     pub welcome_message: String,
@@ -85,6 +105,9 @@ pub struct Course {
     /// graded by tests or mutants: the course's proof that plausible mistakes fail.
     pub min_wrong_attempts: usize,
     pub exercises: Vec<Exercise>,
+    /// The course's support modules (`support/<name>.rs`), which grading tests may use with
+    /// `#[path = "../../support/<name>.rs"] mod <name>;`. Owned by the course like the tests.
+    pub support: Vec<String>,
 }
 
 impl Course {
@@ -123,7 +146,8 @@ impl Course {
                 fix: "run backendlings in a course folder or workspace (one with info.toml), or run `backendlings init`".into(),
             }],
         })?;
-        let course = info::parse(&file, &text)?;
+        let mut course = info::parse(&file, &text)?;
+        course.support = support_files(root);
         let mut problems = Vec::new();
         for ex in &course.exercises {
             let mut wanted = vec![("name", ex.path(), "exercise")];

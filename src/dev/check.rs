@@ -108,13 +108,16 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
         .iter()
         .flat_map(|(_, found)| found.iter().map(|a| a.path.clone()))
         .collect();
-    problems.extend(format_problems(&root, &selected, &wrong_files));
+    let mut formatted = wrong_files;
+    formatted.extend(course.support.iter().map(PathBuf::from));
+    problems.extend(format_problems(&root, &selected, &formatted));
     let bins = dev_bins(&root, &course);
 
     // Build every side of every exercise with one cargo invocation.
     let ws = Workspace::open(&root)?;
     let ws = ws.with_build_dir(build);
     ws.write_build_project(&bins)?;
+    let support = ws.support_files();
     let mut targets = Vec::new();
     let mut sides = Vec::new();
     for (ex, found) in &attempts {
@@ -126,6 +129,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             source: root.join(ex.path()),
             shown_as: ex.path(),
             snapshot: None,
+            support: &support,
             cancel: None,
             original: None,
             mutants: ws.mutants_impl(ex),
@@ -137,6 +141,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             source: root.join(ex.solution_path()),
             shown_as: ex.solution_path(),
             snapshot: None,
+            support: &support,
             cancel: None,
             // The solution must keep the exercise's grading tests, and pass all of them.
             original: std::fs::read_to_string(root.join(ex.path())).ok(),
@@ -150,6 +155,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
                 source: root.join(&attempt.path),
                 shown_as: attempt.path.clone(),
                 snapshot: Some(attempt.source.clone()),
+                support: &support,
                 cancel: None,
                 original: std::fs::read_to_string(root.join(ex.path())).ok(),
                 mutants: ws.mutants_impl(ex),

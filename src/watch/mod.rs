@@ -305,6 +305,7 @@ impl Watch<'_> {
         let target_source = self.session.ws.exercise_file(&ex);
         let original = self.session.ws.original(&ex);
         let mutants = self.session.ws.mutants_impl(&ex);
+        let support = self.session.support.clone();
         let build_dir = self.session.ws.build_dir.clone();
         let tx = self.tx.clone();
         let color = ui::colors();
@@ -315,6 +316,7 @@ impl Watch<'_> {
                 source: target_source,
                 shown_as: ex.path(),
                 snapshot,
+                support: &support,
                 cancel: Some(cancel),
                 original,
                 mutants,
@@ -458,6 +460,7 @@ impl Watch<'_> {
             })
             .collect();
         let build_dir = ws.build_dir.clone();
+        let support = self.session.support.clone();
         let tx = self.tx.clone();
         let color = ui::colors();
         thread::spawn(move || {
@@ -469,6 +472,7 @@ impl Watch<'_> {
                     source: source.clone(),
                     shown_as: ex.path(),
                     snapshot: None,
+                    support: &support,
                     cancel: None,
                     original: original.clone(),
                     mutants: mutants.clone(),
