@@ -131,6 +131,12 @@ enum DevCommand {
 }
 
 fn main() -> ExitCode {
+    // A closed standard output (`backendlings list | head -1`) ends the process quietly, as
+    // it does any Unix tool, instead of a panic in println!.
+    // SAFETY: resetting a signal's disposition to the default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     ui::init_colors();
     check::reaper::install(watch::restore_terminal);

@@ -22,6 +22,8 @@ pub struct Session {
     pub state: StateFile,
     /// The course's support modules as shipped, for every check.
     pub support: Vec<(String, String)>,
+    /// Problems that did not stop the command (progress that could not be saved).
+    pub warnings: Vec<String>,
 }
 
 /// What recording a verdict changed.
@@ -38,48 +40,31 @@ pub enum Advance {
 impl Session {
     /// Opens the workspace in the current folder, printing any repair of the progress file.
     pub fn open() -> Result<Session, WorkspaceError> {
-        let root = std::env::current_dir()
+        let here = std::env::current_dir()
             .map_err(crate::workspace::io_error("cannot read the current folder"))?;
+        // From a subfolder (exercises/01_http, say) too, as cargo finds its Cargo.toml.
+        let root = crate::workspace::find_root(&here).unwrap_or(here);
         let ws = Workspace::open(&root)?;
         let (state, warnings) = StateFile::load(&ws.data_dir(), &ws.course, !ws.is_course_folder());
         for warning in warnings {
             ui::warn(&warning);
         }
         let support = ws.support_files();
-        Ok(Session { ws, state, support })
+        Ok(Session {
+            ws,
+            state,
+            support,
+            warnings: Vec::new(),
+        })
     }
 
     /// Before the first build in a course folder nobody vouched for, say that its code will
     /// run on this machine, and ask. (`init` and `dev new` are such a say-so.)
     pub fn ensure_trusted(&self) -> Result<(), Error> {
-        let marker = self.ws.data_dir().join(TRUST_MARKER);
-        if !self.ws.is_course_folder()
-            || marker.exists()
-            || std::env::var_os(TRUST_VAR).is_some_and(|v| v == "1")
-        {
+        if !self.ws.is_course_folder() {
             return Ok(());
         }
-        let question = format!(
-            "{} is a course folder backendlings has not run before. Checking its exercises \
-             compiles and runs the course's code (and its dependencies' build scripts) on this \
-             machine, as `cargo test` would. Only continue if you trust its author.",
-            self.ws.root.display()
-        );
-        if !std::io::stdin().is_terminal() {
-            return Err(format!(
-                "{question}\n  fix: run backendlings once in a terminal to answer, or set {TRUST_VAR}=1"
-            )
-            .into());
-        }
-        eprint!("{question}\nContinue? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            return Err("stopped: nothing was built or run".into());
-        }
-        std::fs::create_dir_all(self.ws.data_dir())?;
-        std::fs::write(marker, "This course folder was trusted to run its code.\n")?;
-        Ok(())
+        confirm_trust(&self.ws.root)
     }
 
     /// The named exercise, or the current one.
@@ -95,12 +80,14 @@ impl Session {
         })
     }
 
+    /// The exercise whose name is closest to `name` (case aside), if any is close.
     fn closest_name(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
         self.ws
             .course
             .exercises
             .iter()
-            .map(|e| (edit_distance(name, &e.name), e.name.as_str()))
+            .map(|e| (edit_distance(&name, &e.name), e.name.as_str()))
             .filter(|(d, _)| *d <= 2)
             .min()
             .map(|(_, n)| n)
@@ -144,13 +131,13 @@ impl Session {
         };
         if !verdict.passed() {
             self.state.mark_not_done(&ex.name);
-            self.save()?;
+            self.save_or_warn();
             return Ok((Advance::Stay, None));
         }
         let solution = self.ws.reveal_solution(ex)?;
         let was_current = self.state.state.current == ex.name;
         let next = self.state.mark_done(&self.ws.course, &ex.name.clone());
-        self.save()?;
+        self.save_or_warn();
         let advance = match next {
             None => Advance::Finished,
             Some(next) if was_current => Advance::To(next),
@@ -176,8 +163,9 @@ impl Session {
         for verdict in verdicts {
             self.record(verdict)?;
         }
-        if !self.state.is_done(&current) {
-            self.set_current(&current)?;
+        if !self.state.is_done(&current) && self.state.state.current != current {
+            self.state.state.current = current;
+            self.save_or_warn();
         }
         Ok(())
     }
@@ -191,13 +179,61 @@ impl Session {
     /// Saves the progress, and points the editor's checks at the current exercise.
     pub fn save(&mut self) -> Result<(), Error> {
         self.state.save()?;
-        layout::update_vscode_settings(&self.ws.root, &self.state.state.current)?;
+        layout::update_vscode_settings(&self.ws.root, &self.state.state.current).map_err(|e| {
+            format!(
+                "cannot update the editor settings in {}: {e}",
+                self.ws.root.join(".vscode").display()
+            )
+        })?;
         Ok(())
+    }
+
+    /// Saves, and keeps going if that fails: the learner's work is in their files, and the
+    /// progress in memory is saved again on the next change. The problem is kept in
+    /// `warnings`, for the caller to show.
+    pub fn save_or_warn(&mut self) {
+        if let Err(e) = self.save() {
+            self.warnings.push(e.to_string());
+        }
     }
 
     pub fn done_count(&self) -> usize {
         self.state.state.done.len()
     }
+}
+
+/// Asks, once per course folder, before its code is compiled and run on this machine (its
+/// exercises, solutions and its dependencies' build scripts). The answer is remembered in
+/// the folder; `BACKENDLINGS_TRUST_COURSE=1` answers yes for automation.
+pub fn confirm_trust(course_root: &std::path::Path) -> Result<(), Error> {
+    let marker = course_root
+        .join(crate::workspace::DATA_DIR)
+        .join(TRUST_MARKER);
+    if marker.exists() || std::env::var_os(TRUST_VAR).is_some_and(|v| v == "1") {
+        return Ok(());
+    }
+    let question = format!(
+        "{} is a course folder backendlings has not run before. Checking its exercises \
+         compiles and runs the course's code (and its dependencies' build scripts) on this \
+         machine, as `cargo test` would. Only continue if you trust its author.",
+        course_root.display()
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(format!(
+            "{question}\n  fix: run backendlings once in a terminal to answer, or set {TRUST_VAR}=1"
+        )
+        .into());
+    }
+    eprint!("{question}\nContinue? [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes") {
+        return Err("stopped: nothing was built or run".into());
+    }
+    // Remembered in the folder; a folder that cannot be written to is asked about again.
+    let _ = std::fs::create_dir_all(marker.parent().unwrap_or(course_root));
+    let _ = std::fs::write(marker, "This course folder was trusted to run its code.\n");
+    Ok(())
 }
 
 /// Levenshtein distance, for "did you mean".

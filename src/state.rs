@@ -14,8 +14,9 @@ use crate::workspace::write_atomically;
 
 pub const STATE_FILE: &str = "state.toml";
 
+/// Unknown keys are ignored, not fatal: a state file written by a newer version (or edited by
+/// hand) keeps the progress it holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct State {
     /// The exercise watch mode and `run`/`hint` work on by default.
     pub current: String,
@@ -70,9 +71,11 @@ impl StateFile {
                 State::default()
             }
             Err(e) => {
+                let kept = keep_copy(&path);
                 warnings.push(format!(
-                    "the progress file {} could not be read ({e}); starting from the first exercise",
-                    path.display()
+                    "the progress file {} could not be read ({e}); starting from the first exercise{}",
+                    path.display(),
+                    kept.map_or(String::new(), |k| format!(" (a copy is kept as {})", k.display()))
                 ));
                 State::default()
             }
@@ -122,6 +125,11 @@ impl StateFile {
             self.state.done.retain(known);
         }
         self.state.hints_used.retain(|name, _| known(name));
+        // A count beyond the hints there are (a hand-edited file) means all of them.
+        for (name, used) in self.state.hints_used.iter_mut() {
+            let available = course.find(name).map_or(0, |ex| ex.hints.len());
+            *used = (*used).min(available);
+        }
         if !known(&self.state.current) {
             if !self.state.current.is_empty() {
                 warnings.push(format!(
@@ -140,6 +148,15 @@ impl StateFile {
     /// what is on disk now (another terminal may have recorded progress meanwhile). Under a
     /// lock, so that two saves never interleave.
     pub fn save(&mut self) -> io::Result<()> {
+        self.save_merged().map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot save the progress to {}: {e}", self.path.display()),
+            )
+        })
+    }
+
+    fn save_merged(&mut self) -> io::Result<()> {
         let _lock = crate::workspace::lock_file(&self.path.with_extension("lock"))?;
         let on_disk = std::fs::read_to_string(&self.path)
             .ok()
@@ -168,12 +185,16 @@ impl StateFile {
             .map(|ex| ex.name.clone())
     }
 
-    /// Records a pass and returns the exercise to move to (`None`: the course is finished).
+    /// Records a pass and returns the next unfinished exercise (`None`: the course is
+    /// finished). The learner moves there only if `name` was the exercise they were on:
+    /// passing another one (with `run NAME`, or `check-all`) does not move them.
     pub fn mark_done(&mut self, course: &Course, name: &str) -> Option<String> {
         self.state.done.insert(name.to_string());
         let after = course.index_of(name).map_or(0, |i| i + 1);
         let next = self.first_unfinished_after(course, after);
-        if let Some(next) = &next {
+        if let Some(next) = &next
+            && self.state.current == name
+        {
             self.state.current = next.clone();
         }
         next
@@ -187,7 +208,7 @@ impl StateFile {
     /// Counts one more hint seen; returns how many the learner has seen now.
     pub fn use_hint(&mut self, name: &str, available: usize) -> usize {
         let used = self.state.hints_used.entry(name.to_string()).or_insert(0);
-        *used = (*used + 1).min(available);
+        *used = used.saturating_add(1).min(available);
         *used
     }
 }
@@ -278,6 +299,18 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keys_and_huge_counts_keep_the_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "current = \"b\"\ndone = [\"a\"]\nfuture_key = 3\n[hints_used]\nb = 18446744073709551615\n";
+        std::fs::write(dir.path().join(STATE_FILE), text).unwrap();
+        let (mut file, _) = StateFile::load(dir.path(), &course(), true);
+        assert_eq!(file.state.current, "b");
+        assert!(file.state.done.contains("a"));
+        assert_eq!(file.state.hints_used["b"], 2);
+        assert_eq!(file.use_hint("b", 2), 2);
+    }
+
+    #[test]
     fn corrupt_state_is_rebuilt_with_a_warning() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(STATE_FILE), "current = [[[").unwrap();
@@ -290,6 +323,7 @@ mod tests {
             }
         );
         assert!(warnings[0].contains("corrupt"), "{warnings:?}");
+        assert!(warnings[0].contains("a copy is kept"), "{warnings:?}");
     }
 
     #[test]
@@ -309,8 +343,12 @@ mod tests {
     fn advancing_skips_finished_exercises_and_wraps() {
         let dir = tempfile::tempdir().unwrap();
         let mut file = StateFile::new(dir.path(), &course());
-        file.mark_done(&course(), "b");
+        // Passing an exercise the learner is not on does not move them.
+        assert_eq!(file.mark_done(&course(), "b").as_deref(), Some("c"));
+        assert_eq!(file.state.current, "a");
+        file.state.current = "c".into();
         assert_eq!(file.mark_done(&course(), "c").as_deref(), Some("a"));
+        assert_eq!(file.state.current, "a");
         assert_eq!(file.mark_done(&course(), "a"), None, "all done");
     }
 

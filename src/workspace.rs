@@ -58,7 +58,12 @@ impl Workspace {
         if !root.join("info.toml").is_file() {
             return Err(WorkspaceError::NotAWorkspace(root.to_path_buf()));
         }
-        let course = Course::load_dir(root, false).map_err(WorkspaceError::Info)?;
+        let course = if is_learner_workspace(root) {
+            Course::load_workspace(root)
+        } else {
+            Course::load_dir(root, false)
+        }
+        .map_err(WorkspaceError::Info)?;
         // A workspace made by `init` keeps pristine copies; in a course folder the
         // exercise files are the originals.
         let originals = root.join(DATA_DIR).join("originals");
@@ -82,7 +87,46 @@ impl Workspace {
         if ws.build_dir != ws.root {
             ws.write_build_project(&layout::exercise_bins(&ws.course, "../../"))?;
         }
+        ws.remove_stale_temp_files();
         Ok(ws)
+    }
+
+    /// Removes the temporary files an atomic write left behind when its process was killed
+    /// (`.tmpXXXXXX` next to the file it was writing), once they are old enough that no
+    /// process can still be writing them.
+    fn remove_stale_temp_files(&self) {
+        let mut dirs = vec![
+            self.root.clone(),
+            self.data_dir(),
+            self.root.join(".vscode"),
+        ];
+        for parent in ["exercises", "solutions"] {
+            if let Ok(entries) = fs::read_dir(self.root.join(parent)) {
+                dirs.extend(entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()));
+            }
+        }
+        let old = |path: &Path| {
+            fs::metadata(path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(600))
+        };
+        for dir in dirs {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                let is_temp = name.len() == 10
+                    && name.starts_with(".tmp")
+                    && name[4..].chars().all(|c| c.is_ascii_alphanumeric());
+                if is_temp && entry.path().is_file() && old(&entry.path()) {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
     }
 
     /// Writes the generated Cargo.toml (only if it changed: cargo re-resolves on any
@@ -181,9 +225,10 @@ impl Workspace {
             )
         })?;
         let path = self.exercise_file(ex);
-        let current = fs::read_to_string(&path).ok();
+        // Bytes, not text: a file that is not valid UTF-8 is backed up too.
+        let current = fs::read(&path).ok();
         let backup = match current {
-            Some(text) if text != original => {
+            Some(text) if text != original.as_bytes() => {
                 let dir = self.data_dir().join("backups");
                 fs::create_dir_all(&dir).map_err(io_error("cannot create the backup folder"))?;
                 let stamp = SystemTime::now()
@@ -215,6 +260,20 @@ fn unique_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
 /// Paths in the embedded course use `/` on every platform.
 pub fn slash_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
+}
+
+/// The workspace or course folder that `start` is in: the nearest folder, from `start`
+/// upward, that holds an `info.toml` (as cargo looks for Cargo.toml).
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|dir| dir.join("info.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
+/// Whether `dir` is a learner's workspace made by `init` (not a course folder).
+pub fn is_learner_workspace(dir: &Path) -> bool {
+    dir.join("info.toml").is_file() && dir.join(DATA_DIR).join("originals").is_dir()
 }
 
 /// Takes an exclusive lock on the file at `path` (created if missing), released when the

@@ -88,9 +88,13 @@ impl Fixture {
             course,
             ws,
         };
-        let out = fixture.run_in(
-            fixture.ws.parent().unwrap(),
-            &["init", "ws", "--no-prebuild", "--course", "course"],
+        // The fixture's author trusts it (asking is tested on its own).
+        let out = Run::from(
+            command(fixture.ws.parent().unwrap())
+                .args(["init", "ws", "--no-prebuild", "--course", "course"])
+                .env("BACKENDLINGS_TRUST_COURSE", "1")
+                .output()
+                .unwrap(),
         );
         assert_eq!(out.code, 0, "init failed: {}", out.stderr);
         fixture
@@ -1292,6 +1296,34 @@ fn a_course_folder_not_seen_before_asks_before_running_code() {
         "a course folder starts without one: {}",
         out.stderr
     );
+    // Making a workspace from an unknown course folder asks the same question.
+    let other = f.course.parent().unwrap().join("other");
+    fs::create_dir_all(&other).unwrap();
+    copy_course(&f.course, &other);
+    f.run_in(
+        other.parent().unwrap(),
+        &["init", "ws2", "--course", "other"],
+    )
+    .expect(2, &[])
+    .stderr_has(&["has not run before", "BACKENDLINGS_TRUST_COURSE=1"]);
+    assert!(!other.parent().unwrap().join("ws2").exists());
+}
+
+/// Copies a fixture course's own files (not what running in it wrote).
+fn copy_course(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap().flatten() {
+        let name = entry.file_name();
+        if name == ".backendlings" || name == "target" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.path().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+            copy_course(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 #[test]

@@ -57,6 +57,8 @@ pub enum Rejection {
     NoTests,
     /// The file is not UTF-8 text.
     NotText,
+    /// The file could not be read (it is not there).
+    Missing,
 }
 
 /// The learner's part of a file: everything before the grading marker.
@@ -70,12 +72,9 @@ fn learner_part(text: &str) -> &str {
 pub fn prepare(
     project: &Path,
     target: &Target<'_>,
-    snapshot: Option<&str>,
+    snapshot: &str,
     bins: &mut String,
 ) -> std::io::Result<Prepared> {
-    let Some(snapshot) = snapshot else {
-        return Ok(Prepared::Rejected(Rejection::NotText));
-    };
     let path = project.join(&target.shown_as);
     let mut composed = Composed {
         tests: Vec::new(),

@@ -156,14 +156,19 @@ pub fn check(
     let mut ready: Vec<(usize, Composed)> = Vec::new();
     for (i, target) in targets.iter().enumerate() {
         let snapshot = match &target.snapshot {
-            Some(text) => Some(text.clone()),
-            None => std::fs::read(&target.source)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok()),
+            Some(text) => Ok(text.clone()),
+            None => match std::fs::read(&target.source) {
+                Ok(bytes) => String::from_utf8(bytes).map_err(|_| Rejection::NotText),
+                Err(_) => Err(Rejection::Missing),
+            },
         };
-        match compose::prepare(&project, target, snapshot.as_deref(), &mut bins)
-            .map_err(CheckError::Io)?
-        {
+        let prepared = match snapshot {
+            Ok(text) => {
+                compose::prepare(&project, target, &text, &mut bins).map_err(CheckError::Io)?
+            }
+            Err(rejection) => Prepared::Rejected(rejection),
+        };
+        match prepared {
             Prepared::Ready(composed) => ready.push((i, composed)),
             Prepared::Rejected(rejection) => {
                 let verdict = rejected(target, &rejection);
@@ -258,9 +263,9 @@ fn rejected(target: &Target<'_>, rejection: &Rejection) -> Verdict {
             Outcome::Tampered,
             "the grading tests were changed".to_string(),
             format!(
-                "The grading tests were changed. The grader only runs the course's own tests, so \
-                 undo your changes below the `// ---- grading tests` line.\nThe first difference \
-                 is at line {line}, which should read:\n  {original}\n{reset}"
+                "The grader runs the course's own tests, so changes below the \
+                 `// ---- grading tests` line have no effect: undo them. The first difference is \
+                 at line {line}, which should read:\n  {original}\n{reset}"
             ),
             Some(*line),
         ),
@@ -306,6 +311,15 @@ fn rejected(target: &Target<'_>, rejection: &Rejection) -> Verdict {
             "There are no tests yet. Write at least one `#[test]` function below the \
              `// ---- your tests` line."
                 .to_string(),
+            None,
+        ),
+        Rejection::Missing => (
+            Outcome::CompileError,
+            "the file is missing".to_string(),
+            format!(
+                "{shown} does not exist (deleted or renamed?). `backendlings reset {name}` brings \
+                 back the course's version."
+            ),
             None,
         ),
         Rejection::NotText => (
@@ -469,24 +483,38 @@ fn verdict_of(ex: &Exercise, graded: grade::Graded, duration: Duration) -> Verdi
     }
 }
 
+/// How many compiler errors are shown in full: a screen of errors hides the first one, which
+/// is the one to fix (later errors often follow from it).
+const SHOWN_ERRORS: usize = 3;
+
 fn compile_failure(target: &Target<'_>, build: &cargo::Build) -> grade::Graded {
     let diagnostics = build.diagnostics.get(&target.bin);
     match diagnostics {
         Some(d) if !d.errors.is_empty() => {
-            let count = d
+            let errors: Vec<&String> = d
                 .errors
                 .iter()
                 .filter(|e| !e.contains("aborting due to"))
-                .count();
-            let mut details = d.errors.join("\n");
-            if !d.warnings.is_empty() {
-                details.push('\n');
-                details.push_str(&d.warnings.join("\n"));
+                .collect();
+            let count = errors.len();
+            let mut details: Vec<String> = errors
+                .iter()
+                .take(SHOWN_ERRORS)
+                .map(|e| e.trim_end().to_string())
+                .collect();
+            if count > SHOWN_ERRORS {
+                details.push(format!(
+                    "… and {} more error{} (fix the first ones first: later errors often \
+                     follow from them; `cargo build --bin {}` shows them all)",
+                    count - SHOWN_ERRORS,
+                    if count - SHOWN_ERRORS == 1 { "" } else { "s" },
+                    target.exercise.name
+                ));
             }
             grade::Graded {
                 outcome: Outcome::CompileError,
                 summary: format!("{count} compile error{}", if count == 1 { "" } else { "s" }),
-                details: details.trim_end().to_string(),
+                details: details.join("\n\n"),
             }
         }
         _ => grade::Graded {

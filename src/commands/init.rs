@@ -45,7 +45,29 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
         )
         .into());
     }
+    // A workspace inside a workspace would be a second copy of the course (and its build):
+    // almost always a learner who meant to go on with the one they are in.
+    let absolute = std::path::absolute(dir)?;
+    if let Some(outer) = absolute
+        .ancestors()
+        .skip(1)
+        .find(|a| crate::workspace::is_learner_workspace(a))
+    {
+        return Err(format!(
+            "{} is inside the workspace {}; init makes a new workspace, not one inside another\n  \
+             fix: to go on with that one, `cd {}` and run `backendlings`; to start over, run \
+             init in a folder outside it",
+            dir.display(),
+            outer.display(),
+            outer.display()
+        )
+        .into());
+    }
     let source = course_dir.map_or(Source::Bundled, Source::Folder);
+    if let Source::Folder(root) = source {
+        // Building a course compiles and runs its code (and its dependencies' build scripts).
+        crate::session::confirm_trust(root)?;
+    }
     let course = source.course()?;
     let write = |relative: &str, contents: &str| -> Result<(), std::io::Error> {
         write_atomically(&dir.join(relative), contents.as_bytes())
@@ -124,6 +146,13 @@ fn prebuild_dependencies(dir: &Path, first: &str) -> Result<(), String> {
         .map_or(1, |lock| lock.matches("[[package]]").count().max(1));
     let bar = ui::progress_bar(total, "Building the exercises' dependencies ");
     let mut on_artifact = |name: &str| {
+        // Build scripts are units of their own, but not crates a learner has heard of.
+        if name == "build-script-build" || name == "build_script_build" {
+            return;
+        }
+        if bar.position() + 1 > bar.length().unwrap_or(0) {
+            bar.set_length(bar.position() + 1);
+        }
         bar.inc(1);
         bar.set_message(name.to_string());
     };

@@ -14,9 +14,35 @@ use crate::ui;
 pub use init::init;
 pub use list::list;
 
-/// The plain exercise table (for watch mode's `l`).
+/// The plain exercise table (for watch mode's `l` when not in a terminal).
 pub fn list_table(session: &Session) -> String {
     list::table(session, None, "")
+}
+
+/// At most `rows` rows of the table around `selected`, with the header, and how many more
+/// there are above and below: watch mode's list fits the terminal.
+pub fn list_window(session: &Session, selected: usize, rows: usize) -> String {
+    let text = list::table(session, Some(selected), "");
+    let mut lines = text.lines();
+    let header = lines.next().unwrap_or_default();
+    let body: Vec<&str> = lines.collect();
+    let rows = rows.max(5).min(body.len());
+    let start = selected
+        .saturating_sub(rows / 2)
+        .min(body.len().saturating_sub(rows));
+    let mut out = format!("{header}\n");
+    if start > 0 {
+        out.push_str(&format!("  … {start} more above\n"));
+    }
+    for line in &body[start..start + rows] {
+        out.push_str(line);
+        out.push('\n');
+    }
+    let below = body.len() - start - rows;
+    if below > 0 {
+        out.push_str(&format!("  … {below} more below\n"));
+    }
+    out
 }
 
 pub type CommandResult = Result<ExitCode, Error>;
@@ -25,8 +51,12 @@ pub fn run(name: Option<&str>) -> CommandResult {
     let mut session = Session::open()?;
     let ex = session.exercise(name)?.clone();
     let verdict = session.check(&[&ex], &crate::check::Quiet)?.remove(0);
-    println!("{}", ui::verdict_text(&verdict));
+    // Recorded before anything is printed: a closed output (`| head -1`) loses no progress.
     let (advance, solution) = session.record(&verdict)?;
+    for warning in std::mem::take(&mut session.warnings) {
+        ui::warn(&warning);
+    }
+    println!("{}", ui::verdict_text(&verdict));
     if let Some(path) = solution {
         println!("\nA solution to compare with yours: {}", path.display());
     }
@@ -50,12 +80,13 @@ pub fn hint(name: Option<&str>) -> CommandResult {
 /// The hints seen so far, the newest last, and whether more remain.
 pub fn hints_text(name: &str, hints: &[String], seen: usize) -> String {
     let mut out = String::new();
+    let width = ui::wrap_width();
     for (i, hint) in hints.iter().enumerate().take(seen) {
-        out.push_str(&format!(
-            "{} {}\n",
-            style(format!("Hint {} of {} for {name}:", i + 1, hints.len())).bold(),
-            hint
-        ));
+        let title = format!("Hint {} of {} for {name}:", i + 1, hints.len());
+        let text = ui::wrap(&format!("{title} {hint}"), width);
+        // The title is bold; wrapping measured it plain.
+        out.push_str(&text.replacen(&title, &style(&title).bold().to_string(), 1));
+        out.push('\n');
     }
     if seen < hints.len() {
         out.push_str("(ask again for the next hint)\n");
@@ -66,9 +97,22 @@ pub fn hints_text(name: &str, hints: &[String], seen: usize) -> String {
 }
 
 pub fn reset(name: &str) -> CommandResult {
-    let session = Session::open()?;
-    let ex = session.exercise(Some(name))?;
-    let backup = session.ws.reset(ex)?;
+    let mut session = Session::open()?;
+    if session.ws.is_course_folder() {
+        return Err(format!(
+            "{} is a course folder: its exercise files are the course's originals, so there is \
+             nothing to restore them from\n  fix: try the course as a learner in a workspace of \
+             its own: `backendlings init --course {} ../try-it`",
+            session.ws.root.display(),
+            session.ws.root.display()
+        )
+        .into());
+    }
+    let ex = session.exercise(Some(name))?.clone();
+    let backup = session.ws.reset(&ex)?;
+    // A restored exercise is not done any more: it fails again as shipped.
+    session.state.mark_not_done(&ex.name);
+    session.save()?;
     println!("Restored {} to the course's original.", ex.path().display());
     match backup {
         Some(path) => println!("Your version is saved as {}", path.display()),
@@ -82,6 +126,9 @@ pub fn check_all() -> CommandResult {
     let bar = ui::progress_bar(session.ws.course.exercises.len(), "");
     let verdicts = session.check_all(&ui::CheckBar(bar.clone()))?;
     bar.finish_and_clear();
+    for warning in std::mem::take(&mut session.warnings) {
+        ui::warn(&warning);
+    }
     let failed: Vec<&Verdict> = verdicts.iter().filter(|v| !v.passed()).collect();
     for verdict in &failed {
         println!("{}", ui::headline(verdict));

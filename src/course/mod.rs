@@ -131,9 +131,14 @@ impl Course {
         topics
     }
 
-    /// Loads `info.toml` from a folder and checks that every exercise file exists
-    /// (and every solution, when `require_solutions`).
-    pub fn load_dir(root: &Path, require_solutions: bool) -> Result<Course, InfoError> {
+    /// Loads `info.toml` from a learner's workspace, where a missing exercise file is the
+    /// learner's to bring back (`reset` does), not a broken course.
+    pub fn load_workspace(root: &Path) -> Result<Course, InfoError> {
+        let (course, _) = Self::read_info(root)?;
+        Ok(course)
+    }
+
+    fn read_info(root: &Path) -> Result<(Course, String), InfoError> {
         let info_path = root.join("info.toml");
         let file = info_path.display().to_string();
         let text = std::fs::read_to_string(&info_path).map_err(|e| InfoError {
@@ -148,6 +153,14 @@ impl Course {
         })?;
         let mut course = info::parse(&file, &text)?;
         course.support = support_files(root);
+        Ok((course, text))
+    }
+
+    /// Loads `info.toml` from a folder and checks that every exercise file exists
+    /// (and every solution, when `require_solutions`).
+    pub fn load_dir(root: &Path, require_solutions: bool) -> Result<Course, InfoError> {
+        let (course, text) = Self::read_info(root)?;
+        let file = root.join("info.toml").display().to_string();
         let mut problems = Vec::new();
         for ex in &course.exercises {
             let mut wanted = vec![("name", ex.path(), "exercise")];

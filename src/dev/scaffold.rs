@@ -34,7 +34,11 @@ const COURSE_README: &str = "# A backendlings course
   `[dependencies]` in `info.toml`.
 - `backendlings` in this folder runs watch mode on the course, as a learner would.
 
-Learners: clone this folder and run `backendlings` inside it.
+Learners make a workspace of their own from it, where solutions stay hidden until an
+exercise passes and the course's files stay as they are:
+
+    backendlings init --course path/to/this/course my-workspace
+    cd my-workspace && backendlings
 ";
 
 /// The exercise a new scaffold starts from; `solved` gives its solution.

@@ -109,9 +109,86 @@ pub fn verdict_text(verdict: &Verdict) -> String {
     text
 }
 
+/// The width to wrap prose at: the terminal's, or none (0) when output is not a terminal.
+pub fn wrap_width() -> usize {
+    let term = console::Term::stdout();
+    if term.is_term() {
+        usize::from(term.size().1).clamp(40, 120)
+    } else {
+        0
+    }
+}
+
+/// Wraps prose at word boundaries to `width` columns (0: unchanged), keeping each line's
+/// indentation on the lines it wraps into. Words longer than the width stay whole.
+pub fn wrap(text: &str, width: usize) -> String {
+    if width == 0 {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for (n, line) in text.lines().enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+        let mut column = 0;
+        for (k, word) in line.split(' ').filter(|w| !w.is_empty()).enumerate() {
+            let len = console::measure_text_width(word);
+            if k == 0 {
+                out.push_str(&indent);
+                column = indent.len();
+            } else if column + 1 + len > width {
+                out.push('\n');
+                out.push_str(&indent);
+                column = indent.len();
+            } else {
+                out.push(' ');
+                column += 1;
+            }
+            out.push_str(word);
+            column += len;
+        }
+    }
+    if text.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// At most `rows` lines of `text`, and a last line saying how many were left out.
+pub fn fit(text: &str, rows: usize, more: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if rows == 0 || lines.len() <= rows {
+        return text.to_string();
+    }
+    let kept = rows.saturating_sub(1).max(1);
+    format!(
+        "{}\n… {} more lines ({more})",
+        lines[..kept].join("\n"),
+        lines.len() - kept
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_breaks_at_words_and_keeps_indentation() {
+        assert_eq!(wrap("  one two three four", 12), "  one two\n  three four");
+        assert_eq!(
+            wrap("a verylongwordthatdoesnotfit b", 10),
+            "a\nverylongwordthatdoesnotfit\nb"
+        );
+        assert_eq!(wrap("keep\n\nlines\n", 0), "keep\n\nlines\n");
+        assert_eq!(wrap("keep\n\nlines\n", 80), "keep\n\nlines\n");
+    }
+
+    #[test]
+    fn fit_says_how_much_was_left_out() {
+        assert_eq!(fit("1\n2\n3\n4", 3, "more"), "1\n2\n… 2 more lines (more)");
+        assert_eq!(fit("1\n2", 3, "more"), "1\n2");
+    }
 
     #[test]
     fn bar_fills_in_proportion() {

@@ -29,14 +29,22 @@ pub fn classify(kind: &EventKind) -> Option<Urgency> {
     }
 }
 
-/// The paths of an event that are source files worth checking: `.rs` files that are not
-/// editor swap or backup files, and nothing below a `target` folder.
-pub fn relevant_paths(paths: &[PathBuf]) -> impl Iterator<Item = &PathBuf> {
-    paths.iter().filter(|p| is_source_file(p))
+/// The paths of an event that are source files worth checking: `.rs` files below `root`
+/// (the watched folder) that are not editor swap or backup files, and nothing below a
+/// `target` folder inside it. Only the part below `root` is looked at: a workspace may
+/// itself live below a folder named `target`.
+pub fn relevant_paths<'a>(
+    root: &'a Path,
+    paths: &'a [PathBuf],
+) -> impl Iterator<Item = &'a PathBuf> {
+    paths.iter().filter(move |p| is_source_file(root, p))
 }
 
-fn is_source_file(path: &Path) -> bool {
-    if path.components().any(|c| c.as_os_str() == "target") {
+fn is_source_file(root: &Path, path: &Path) -> bool {
+    let Ok(inside) = path.strip_prefix(root) else {
+        return false;
+    };
+    if inside.components().any(|c| c.as_os_str() == "target") {
         return false;
     }
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -118,7 +126,14 @@ mod tests {
         .iter()
         .map(PathBuf::from)
         .collect();
-        let kept: Vec<&PathBuf> = relevant_paths(&paths).collect();
+        let root = Path::new("/w/exercises");
+        let kept: Vec<&PathBuf> = relevant_paths(root, &paths).collect();
         assert_eq!(kept, [&PathBuf::from("/w/exercises/01_http/http1.rs")]);
+        // A workspace below a folder named `target` is watched like any other.
+        let root = Path::new("/srv/target/ws/exercises");
+        let inside = [PathBuf::from("/srv/target/ws/exercises/01_http/http1.rs")];
+        assert_eq!(relevant_paths(root, &inside).count(), 1);
+        let build = [PathBuf::from("/srv/target/ws/exercises/target/x.rs")];
+        assert_eq!(relevant_paths(root, &build).count(), 0);
     }
 }

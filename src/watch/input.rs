@@ -6,9 +6,23 @@ use std::sync::mpsc::Sender;
 
 use super::Input;
 
+/// A key pressed in the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Up,
+    Down,
+    Enter,
+    Escape,
+    /// Ctrl-C or Ctrl-D.
+    Quit,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Next,
+    /// Back to the exercise before the current one.
+    Previous,
     Hint,
     List,
     CheckAll,
@@ -23,6 +37,7 @@ impl Command {
     pub fn parse(word: &str) -> Option<Command> {
         Some(match word.trim() {
             "n" | "next" => Command::Next,
+            "p" | "previous" | "prev" => Command::Previous,
             "h" | "hint" => Command::Hint,
             "l" | "list" => Command::List,
             "c" | "check-all" | "check_all" => Command::CheckAll,
@@ -48,6 +63,7 @@ pub fn parse_json(line: &str) -> Result<Vec<Command>, String> {
         "list" => Command::List,
         "check_all" | "check-all" => Command::CheckAll,
         "next" => Command::Next,
+        "previous" => Command::Previous,
         "quit" => Command::Quit,
         "set_current" => {
             let name = exercise.ok_or("set_current needs an \"exercise\"")?;
@@ -61,18 +77,35 @@ pub fn parse_json(line: &str) -> Result<Vec<Command>, String> {
     })
 }
 
-/// Reads single key presses from a terminal; Ctrl-C and Ctrl-D quit.
+/// Reads key presses from a terminal (arrow keys arrive as `ESC [ A`/`B`).
 pub fn read_keys(tx: Sender<Input>) {
     let mut stdin = std::io::stdin().lock();
     let mut byte = [0u8; 1];
-    while let Ok(1) = stdin.read(&mut byte) {
-        let command = match byte[0] {
-            3 | 4 => Some(Command::Quit),
-            b => Command::parse(&(b as char).to_ascii_lowercase().to_string()),
+    let mut read = || match stdin.read(&mut byte) {
+        Ok(1) => Some(byte[0]),
+        _ => None,
+    };
+    while let Some(b) = read() {
+        let key = match b {
+            3 | 4 => Key::Quit,
+            b'\r' | b'\n' => Key::Enter,
+            0x1b => match read() {
+                Some(b'[') => match read() {
+                    Some(b'A') => Key::Up,
+                    Some(b'B') => Key::Down,
+                    _ => continue,
+                },
+                Some(other) => {
+                    if tx.send(Input::Key(Key::Escape)).is_err() {
+                        return;
+                    }
+                    Key::Char((other as char).to_ascii_lowercase())
+                }
+                None => Key::Escape,
+            },
+            b => Key::Char((b as char).to_ascii_lowercase()),
         };
-        if let Some(command) = command
-            && tx.send(Input::Command(command)).is_err()
-        {
+        if tx.send(Input::Key(key)).is_err() {
             return;
         }
     }

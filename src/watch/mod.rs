@@ -43,6 +43,8 @@ pub struct Options {
 pub enum Input {
     FileChanged(PathBuf, Urgency),
     Command(Command),
+    /// A key pressed in the terminal: a command, or a move in the list.
+    Key(input::Key),
     Unknown(String),
     CheckDone {
         verdict: Result<Verdict, String>,
@@ -80,8 +82,18 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
     let mut session = Session::open()?;
     session.ensure_trusted()?;
     let (tx, rx) = mpsc::channel();
-    let welcome =
-        (!session.state.state.welcomed).then(|| session.ws.course.welcome_message.clone());
+    let course_folder = session.ws.is_course_folder().then(|| {
+        format!(
+            "This is a course folder: saves here change the course's own files. To try the \
+             course as a learner, make a workspace: backendlings init --course {} ../try-it",
+            session.ws.root.display()
+        )
+    });
+    let welcome = (!session.state.state.welcomed)
+        .then(|| session.ws.course.welcome_message.clone())
+        .into_iter()
+        .chain(course_folder.clone())
+        .reduce(|a, b| format!("{}\n\n{b}", a.trim_end()));
     let mut screen: Box<dyn Screen> = if options.json {
         Box::new(JsonLines)
     } else {
@@ -122,17 +134,24 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
         edit_cmd: options.edit_cmd,
         check_all_queued: false,
         cancel: None,
+        interactive,
+        browsing: None,
     };
     watch.show(&Event::Hello {
         protocol: PROTOCOL,
         version: env!("CARGO_PKG_VERSION"),
     });
+    if let (true, Some(message)) = (options.json, &course_folder) {
+        watch.show(&Event::Warning { message });
+    }
     watch.show(&Event::Watching {
         exercise: &watch.session.state.state.current.clone(),
         done: watch.session.done_count(),
         total: watch.session.ws.course.exercises.len(),
         polling,
     });
+    // The learner's editor opens on the exercise they are on, not only on the next one.
+    watch.open_in_editor();
     watch.start_check();
     watch.run_loop(&rx)?;
     Ok(ExitCode::SUCCESS)
@@ -144,12 +163,13 @@ fn start_watcher(
     force_poll: bool,
     tx: Sender<Input>,
 ) -> Result<(Box<dyn notify::Watcher>, bool), Error> {
+    let root = dir.to_path_buf();
     let handler = move |result: notify::Result<notify::Event>| {
         let Ok(event) = result else { return };
         let Some(urgency) = filter::classify(&event.kind) else {
             return;
         };
-        for path in filter::relevant_paths(&event.paths) {
+        for path in filter::relevant_paths(&root, &event.paths) {
             let _ = tx.send(Input::FileChanged(path.clone(), urgency));
         }
     };
@@ -188,11 +208,20 @@ struct Watch<'s> {
     check_all_queued: bool,
     /// Ends the running check early when its verdict is no longer wanted.
     cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Keys come from a terminal (the list can be moved in).
+    interactive: bool,
+    /// The list is open with this exercise selected (`l`).
+    browsing: Option<usize>,
 }
 
 impl Watch<'_> {
     fn show(&mut self, event: &Event<'_>) {
         self.screen.show(event, &self.session);
+        // What could not be saved is said, once, and watch mode goes on.
+        for message in std::mem::take(&mut self.session.warnings) {
+            self.screen
+                .show(&Event::Warning { message: &message }, &self.session);
+        }
     }
 
     fn run_loop(&mut self, rx: &Receiver<Input>) -> Result<(), Error> {
@@ -234,6 +263,11 @@ impl Watch<'_> {
                 }),
                 Ok(Input::Command(command)) => {
                     if !self.command(command)? {
+                        return Ok(());
+                    }
+                }
+                Ok(Input::Key(key)) => {
+                    if !self.key(key)? {
                         return Ok(());
                     }
                 }
@@ -386,10 +420,70 @@ impl Watch<'_> {
         Ok(())
     }
 
+    /// Handles a key: in the list, a move; otherwise the command it stands for. Returns false
+    /// to quit.
+    fn key(&mut self, key: input::Key) -> Result<bool, Error> {
+        use input::Key;
+        let Some(selected) = self.browsing else {
+            return match key {
+                Key::Quit => Ok(false),
+                Key::Char(c) => match Command::parse(&c.to_string()) {
+                    Some(command) => self.command(command),
+                    None => Ok(true),
+                },
+                _ => Ok(true),
+            };
+        };
+        let count = self.session.ws.course.exercises.len();
+        match key {
+            Key::Quit => return Ok(false),
+            Key::Up | Key::Char('k') => self.browsing = Some(selected.saturating_sub(1)),
+            Key::Down | Key::Char('j') => self.browsing = Some((selected + 1).min(count - 1)),
+            Key::Enter => {
+                self.browsing = None;
+                let name = self.session.ws.course.exercises[selected].name.clone();
+                let go_on = self.command(Command::SetCurrent(name))?;
+                self.last_started = None;
+                self.start_check();
+                return Ok(go_on);
+            }
+            Key::Escape | Key::Char('q' | 'l') => {
+                self.browsing = None;
+                let current = self.session.state.state.current.clone();
+                self.show(&Event::Current { exercise: &current });
+                return Ok(true);
+            }
+            Key::Char(_) => return Ok(true),
+        }
+        self.show_browse();
+        Ok(true)
+    }
+
+    /// The list, as much of it as fits the terminal, around the selected exercise.
+    fn show_browse(&mut self) {
+        let Some(selected) = self.browsing else {
+            return;
+        };
+        let rows = console::Term::stdout().size().0 as usize;
+        let text = crate::commands::list_window(&self.session, selected, rows.saturating_sub(8));
+        self.show(&Event::Browse { text: &text });
+    }
+
     /// Handles a command; returns false to quit.
     fn command(&mut self, command: Command) -> Result<bool, Error> {
         match command {
             Command::Quit => return Ok(false),
+            Command::Previous => {
+                let course = &self.session.ws.course;
+                let index = course
+                    .index_of(&self.session.state.state.current)
+                    .unwrap_or(0);
+                let count = course.exercises.len();
+                let previous = course.exercises[(index + count - 1) % count].name.clone();
+                self.command(Command::SetCurrent(previous))?;
+                self.last_started = None;
+                self.start_check();
+            }
             Command::Rerun => {
                 self.last_started = None;
                 self.start_check();
@@ -401,7 +495,7 @@ impl Watch<'_> {
                     && !ex.hints.is_empty()
                 {
                     let level = self.session.state.use_hint(&name, ex.hints.len());
-                    self.session.state.save()?;
+                    self.session.save_or_warn();
                     self.show(&Event::Hint {
                         exercise: &name,
                         level,
@@ -418,11 +512,23 @@ impl Watch<'_> {
                 let next = course.exercises[(index + 1) % course.exercises.len()]
                     .name
                     .clone();
-                self.session.set_current(&next)?;
+                self.session.state.state.current = next.clone();
+                self.session.save_or_warn();
                 self.show(&Event::Current { exercise: &next });
                 self.open_in_editor();
                 self.last_started = None;
                 self.start_check();
+            }
+            // In a terminal, the list is one to move in; elsewhere, one event with every row.
+            Command::List if self.interactive => {
+                let index = self
+                    .session
+                    .ws
+                    .course
+                    .index_of(&self.session.state.state.current)
+                    .unwrap_or(0);
+                self.browsing = Some(index);
+                self.show_browse();
             }
             Command::List => self.show(&Event::List),
             Command::CheckAll => self.check_all()?,
@@ -431,7 +537,8 @@ impl Watch<'_> {
                     let message = format!("there is no exercise named {name:?}");
                     self.show(&Event::Warning { message: &message });
                 } else if name != self.session.state.state.current {
-                    self.session.set_current(&name)?;
+                    self.session.state.state.current = name.clone();
+                    self.session.save_or_warn();
                     self.show(&Event::Current { exercise: &name });
                     self.open_in_editor();
                 }

@@ -53,6 +53,10 @@ pub enum Event<'a> {
         text: &'a str,
     },
     List,
+    /// The list to move in (a terminal's `l`): already laid out.
+    Browse {
+        text: &'a str,
+    },
     /// A check of every exercise is under way: `checked` of `total` have their verdict.
     CheckAllProgress {
         checked: usize,
@@ -125,11 +129,25 @@ impl Terminal {
         if self.clear {
             let _ = term.clear_screen();
         }
+        let width = ui::wrap_width();
+        let mut used = 0;
         if let Some(notice) = &self.notice {
+            let notice = ui::wrap(notice, width);
+            used += notice.lines().count() + 1;
             println!("{notice}\n");
         }
         if let Some(verdict) = &self.last_verdict {
-            println!("{verdict}\n");
+            // The verdict's first lines and the footer stay on the screen: a long report is
+            // cut, and `backendlings run` shows all of it.
+            if self.clear {
+                let rows = usize::from(term.size().0)
+                    .saturating_sub(used + below.lines().count() + 7)
+                    .max(8);
+                let verdict = ui::fit(verdict, rows, "`backendlings run` shows all of it");
+                println!("{verdict}\n");
+            } else {
+                println!("{verdict}\n");
+            }
         }
         if !below.is_empty() {
             println!("{below}");
@@ -149,7 +167,8 @@ fn footer(session: &Session) -> String {
         "{}\nCurrent exercise: {} ({topic})\n{}",
         ui::bar(session.done_count(), course.exercises.len(), 40),
         ui::file_link(&session.ws.root.join(&path), &path.display().to_string()),
-        console::style("h hint · n next · l list · c check all · r re-run · q quit").dim()
+        console::style("h hint · n next · p previous · l list · c check all · r re-run · q quit")
+            .dim()
     )
 }
 
@@ -202,6 +221,16 @@ impl Screen for Terminal {
             }
             Event::List => {
                 self.redraw(session, &crate::commands::list_table(session));
+            }
+            Event::Browse { text } => {
+                let term = console::Term::stdout();
+                if self.clear {
+                    let _ = term.clear_screen();
+                }
+                println!(
+                    "{text}\n{}",
+                    console::style("↑/↓ or j/k move · enter go there · q or l back").dim()
+                );
             }
             Event::CheckAllProgress { checked, total } => {
                 self.redraw(
