@@ -1357,3 +1357,316 @@ fn dev_check_names_missing_hints_and_missing_solutions() {
         .expect(2, &[])
         .stderr_has(&["info.toml:11:8: exercise \"second\": the solution file solutions/00_basics/second.rs does not exist"]);
 }
+
+// ---- the first hour: what a new learner runs into ----
+
+/// The `done = [...]` line of a state file.
+fn done_line(state: &str) -> String {
+    state
+        .lines()
+        .find(|l| l.starts_with("done"))
+        .unwrap_or("done = []")
+        .to_string()
+}
+
+#[test]
+fn commands_work_from_a_subfolder_and_init_refuses_a_workspace_inside_one() {
+    let f = Fixture::new();
+    let topic = f.ws.join("exercises/00_basics");
+    f.run_in(&topic, &["list"]).expect(0, &["first", "second"]);
+    f.run_in(&topic, &["hint"])
+        .expect(0, &["Hint 1 of 3 for first"]);
+    f.run_in(&topic, &["init", "nested", "--no-prebuild"])
+        .expect(2, &[])
+        .stderr_has(&["is inside the workspace", "cd "]);
+    assert!(!topic.join("nested").exists());
+}
+
+#[test]
+fn passing_another_exercise_keeps_the_current_one_and_reset_undoes_done() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/second.rs");
+    f.run(&["run", "second"]).expect(0, &["second passed"]);
+    assert!(f.state().contains("current = \"first\""), "{}", f.state());
+    assert_eq!(done_line(&f.state()), "done = [\"second\"]");
+    f.run(&["reset", "second"]).expect(0, &["Restored"]);
+    assert_eq!(done_line(&f.state()), "done = []");
+    // In the course's own folder there is nothing to restore from.
+    let out = Run::from(
+        command(&f.course)
+            .args(["reset", "first"])
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    out.expect(2, &[])
+        .stderr_has(&["is a course folder", "init --course"]);
+}
+
+#[test]
+fn a_closed_output_loses_no_progress_and_does_not_panic() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    let mut child = command(&f.ws)
+        .args(["run", "first"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(done_line(&f.state()), "done = [\"first\"]");
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_named_so_and_reset_keeps_its_bytes() {
+    let f = Fixture::new();
+    let path = f.ws.join("exercises/00_basics/first.rs");
+    let mut bytes = exercise("first", "42").into_bytes();
+    bytes.splice(0..0, b"// caf\xe9\n".iter().copied());
+    fs::write(&path, &bytes).unwrap();
+    f.run(&["run", "first"])
+        .expect(1, &["could not be read as UTF-8 text"]);
+    let out = f.run(&["reset", "first"]);
+    out.expect(0, &["Your version is saved as"]);
+    let backup = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Your version is saved as "))
+        .unwrap();
+    assert_eq!(fs::read(backup.trim()).unwrap(), bytes);
+}
+
+#[test]
+fn a_state_file_it_cannot_read_is_kept_and_unknown_keys_are_not_fatal() {
+    let f = Fixture::new();
+    let state = f.ws.join(".backendlings/state.toml");
+    write(
+        &state,
+        "current = \"second\"\ndone = [\"first\"]\nfrom_a_newer_version = 1\n",
+    );
+    f.run(&["list"]).expect(0, &["> second"]);
+    assert_eq!(done_line(&f.state()), "done = [\"first\"]");
+    fs::write(&state, b"current = \"\xff\"\n").unwrap();
+    f.run(&["list"])
+        .expect(0, &[])
+        .stderr_has(&["a copy is kept as"]);
+    let kept = fs::read_dir(f.ws.join(".backendlings"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().contains("unreadable"));
+    assert!(kept);
+}
+
+#[test]
+fn a_deleted_exercise_is_named_and_reset_brings_it_back() {
+    let f = Fixture::new();
+    let path = f.ws.join("exercises/00_basics/first.rs");
+    fs::remove_file(&path).unwrap();
+    f.run(&["list"]).expect(0, &["first"]);
+    f.run(&["run", "first"])
+        .expect(1, &["does not exist", "reset first"]);
+    f.run(&["reset", "first"]).expect(0, &["Restored"]);
+    assert_eq!(fs::read_to_string(&path).unwrap(), exercise("first", "0"));
+}
+
+#[test]
+fn names_are_suggested_whatever_their_case() {
+    let f = Fixture::new();
+    f.run(&["run", "FIRST"])
+        .expect(2, &[])
+        .stderr_has(&["did you mean \"first\""]);
+}
+
+#[test]
+fn stale_temporary_files_of_a_killed_write_are_removed() {
+    let f = Fixture::new();
+    let stale = f.ws.join(".backendlings/.tmpAb12Cd");
+    let fresh = f.ws.join(".backendlings/.tmpXy34Zw");
+    write(&stale, "half a state file");
+    write(&fresh, "being written right now");
+    Command::new("touch")
+        .args(["-d", "2 hours ago"])
+        .arg(&stale)
+        .status()
+        .unwrap();
+    f.run(&["list"]).expect(0, &[]);
+    assert!(!stale.exists());
+    assert!(
+        fresh.exists(),
+        "a temp file that may still be written is kept"
+    );
+}
+
+#[test]
+fn saves_are_seen_in_a_workspace_below_a_folder_named_target() {
+    let f = Fixture::new();
+    let moved = f.ws.parent().unwrap().join("target").join("ws");
+    fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    fs::rename(&f.ws, &moved).unwrap();
+    let w = Watcher::start(&moved);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    let solution = fs::read_to_string(f.course.join("solutions/00_basics/first.rs")).unwrap();
+    write(&moved.join("exercises/00_basics/first.rs"), &solution);
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+}
+
+#[test]
+fn the_editor_opens_on_the_current_exercise_when_watch_mode_starts() {
+    let f = Fixture::new();
+    let log = f.ws.join("opened.log");
+    let script = f.ws.join("editor.sh");
+    write(
+        &script,
+        &format!("#!/bin/sh\necho \"$1\" >> {}\n", log.display()),
+    );
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let w = Watcher::start_with(&f.ws, &["--edit-cmd", script.to_str().unwrap()]);
+    w.next("verdict");
+    let opened = fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        opened.contains("exercises/00_basics/first.rs"),
+        "{opened:?}"
+    );
+}
+
+#[test]
+fn the_readme_commands_exist() {
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    assert!(readme.contains("cargo install --locked --path ."));
+    assert!(
+        !readme.contains("example.org"),
+        "a placeholder address in the README"
+    );
+    // Commands in code blocks (`backendlings init`), in CI steps (`- run: backendlings ...`)
+    // and in the text (`` `backendlings run [NAME]` ``).
+    let mut commands: Vec<String> = Vec::new();
+    let mut in_code = false;
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        let trimmed = line.trim_start().trim_start_matches("- run: ");
+        if (in_code || line.trim_start().starts_with("- run: "))
+            && let Some(rest) = trimmed.strip_prefix("backendlings ")
+        {
+            commands.push(rest.to_string());
+        }
+        for (k, piece) in line.split('`').enumerate() {
+            if k % 2 == 1
+                && let Some(rest) = piece.strip_prefix("backendlings ")
+            {
+                commands.push(rest.to_string());
+            }
+        }
+    }
+    let mut checked = 0;
+    for rest in &commands {
+        // The subcommand words, up to the first argument or option.
+        let words: Vec<&str> = rest
+            .split_whitespace()
+            .take_while(|w| {
+                w.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !w.starts_with('-')
+            })
+            .take(2)
+            .collect();
+        let words: Vec<&str> = match words.as_slice() {
+            ["dev", sub, ..] => vec!["dev", sub],
+            [first, ..] => vec![first],
+            [] => continue,
+        };
+        let out = Run::from(
+            command(Path::new(env!("CARGO_MANIFEST_DIR")))
+                .args(&words)
+                .arg("--help")
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(
+            out.code, 0,
+            "README: `backendlings {rest}` is not a command: {}",
+            out.stderr
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} commands found in the README");
+}
+
+#[test]
+fn a_new_course_readme_tells_learners_to_make_a_workspace() {
+    let tmp = tempfile::tempdir().unwrap();
+    Run::from(
+        command(tmp.path())
+            .args(["dev", "new", "c"])
+            .output()
+            .unwrap(),
+    )
+    .expect(0, &[]);
+    let readme = fs::read_to_string(tmp.path().join("c/README.md")).unwrap();
+    assert!(readme.contains("backendlings init --course"), "{readme}");
+    assert!(!readme.contains("clone this folder"), "{readme}");
+}
+
+#[test]
+fn the_list_in_a_terminal_is_one_to_move_in() {
+    // A pseudo-terminal through util-linux's `script`, as a learner's terminal would be.
+    let f = Fixture::new();
+    let mut child = Command::new("script")
+        .args(["-qfec", &format!("{BIN} watch"), "/dev/null"])
+        .current_dir(&f.ws)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::Read as _;
+        let mut stdout = stdout;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0
+                || tx
+                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let mut wait_for = |needle: &str, seen: &mut String| {
+        let start = std::time::Instant::now();
+        while !seen.contains(needle) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no {needle:?} in {seen}"
+            );
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
+                seen.push_str(&chunk);
+            }
+        }
+    };
+    wait_for("first failed", &mut seen);
+    seen.clear();
+    stdin.write_all(b"l").unwrap();
+    wait_for("j/k move", &mut seen);
+    stdin.write_all(b"j\r").unwrap();
+    wait_for("Current exercise: exercises/00_basics/second.rs", &mut seen);
+    stdin.write_all(b"q").unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(f.state().contains("current = \"second\""), "{}", f.state());
+}
