@@ -1647,7 +1647,7 @@ fn the_list_in_a_terminal_is_one_to_move_in() {
         }
     });
     let mut seen = String::new();
-    let mut wait_for = |needle: &str, seen: &mut String| {
+    let wait_for = |needle: &str, seen: &mut String| {
         let start = std::time::Instant::now();
         while !seen.contains(needle) {
             assert!(
