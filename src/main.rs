@@ -5,6 +5,7 @@ mod check;
 mod commands;
 mod course;
 mod dev;
+mod grade;
 mod report;
 mod session;
 mod state;
@@ -67,7 +68,10 @@ enum Command {
     CheckAll,
     /// Show progress per topic
     Progress,
-    /// Grade a workspace without changing it, for a class's CI
+    /// Grade a workspace (or a class of them) without changing it, for an instructor's CI
+    ///
+    /// Only the exercise files of a workspace are read: the tests, manifest and lock file
+    /// come from the course. Exit status for one workspace: 0 when every exercise passes.
     Grade {
         /// Report format
         #[arg(long, value_enum, default_value = "json")]
@@ -75,6 +79,22 @@ enum Command {
         /// Write the report to this file instead of standard output
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Grade against the course in this folder instead of the bundled one
+        #[arg(long, value_name = "COURSE_DIR")]
+        course: Option<PathBuf>,
+        /// Grade every workspace directly below this folder (one per student)
+        #[arg(long, value_name = "DIR")]
+        class: Option<PathBuf>,
+        /// Also write a CSV summary: one row per student, one column per exercise
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Build in this folder (default: one in the system's temporary folder, reused)
+        #[arg(long, value_name = "DIR")]
+        build_dir: Option<PathBuf>,
+        /// Let environment variables (BACKENDLINGS_CARGO, CARGO_TARGET_DIR, RUSTFLAGS, …)
+        /// change the build; by default they are ignored
+        #[arg(long)]
+        trust_env: bool,
     },
     /// Tools for course authors
     #[command(subcommand)]
@@ -153,7 +173,23 @@ fn main() -> ExitCode {
         Command::Reset { name } => commands::reset(&name),
         Command::CheckAll => commands::check_all(),
         Command::Progress => commands::progress(),
-        Command::Grade { format, output } => report::grade(format, output.as_deref()),
+        Command::Grade {
+            format,
+            output,
+            course,
+            class,
+            csv,
+            build_dir,
+            trust_env,
+        } => grade::grade(&grade::Options {
+            format,
+            output,
+            course,
+            class,
+            csv,
+            build_dir,
+            trust_env,
+        }),
         Command::Dev(DevCommand::New { dir }) => dev::new(&dir),
         Command::Dev(DevCommand::Check {
             names,

@@ -185,6 +185,11 @@ pub fn build(
             }
         }
     }
+    if super::is_strict() {
+        for var in super::UNTRUSTED_VARS {
+            command.env_remove(var);
+        }
+    }
     if let Some(target_dir) = target_dir {
         command.env("CARGO_TARGET_DIR", target_dir);
     }
@@ -232,7 +237,10 @@ fn read_build(
 
 /// The cargo to run: `$BACKENDLINGS_CARGO` if set (a wrapper, a toolchain), else from PATH.
 pub fn cargo_program() -> String {
-    std::env::var("BACKENDLINGS_CARGO").unwrap_or_else(|_| "cargo".into())
+    std::env::var("BACKENDLINGS_CARGO")
+        .ok()
+        .filter(|_| !super::is_strict())
+        .unwrap_or_else(|| "cargo".into())
 }
 
 #[cfg(test)]

@@ -24,6 +24,46 @@ use crate::course::Mode;
 use compose::{Composed, Prepared, Rejection};
 use libtest::TestResult;
 
+/// Strict mode (`grade`): the environment cannot change how exercises are built or graded.
+static STRICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// In strict mode, variables that would change the build or the harness (another cargo, a
+/// target folder, compiler flags, a wrapper) are ignored: a student's CI cannot set them.
+pub fn set_strict(strict: bool) {
+    STRICT.store(strict, Ordering::SeqCst);
+}
+
+pub fn is_strict() -> bool {
+    STRICT.load(Ordering::SeqCst)
+}
+
+/// What strict mode removes from the environment of cargo and of the runs.
+pub const UNTRUSTED_VARS: &[&str] = &[
+    "CARGO_TARGET_DIR",
+    "CARGO_BUILD_TARGET_DIR",
+    "RUSTFLAGS",
+    "CARGO_ENCODED_RUSTFLAGS",
+    "CARGO_BUILD_RUSTFLAGS",
+    "RUSTC",
+    "RUSTC_WRAPPER",
+    "RUSTC_WORKSPACE_WRAPPER",
+    "CARGO_BUILD_RUSTC_WRAPPER",
+    "CARGO_INCREMENTAL",
+    "CARGO_PROFILE_DEV_DEBUG_ASSERTIONS",
+    "CARGO_PROFILE_DEV_OVERFLOW_CHECKS",
+];
+
+/// Variables of libtest that change what a test run does or prints: never passed on.
+const HARNESS_VARS: &[&str] = &[
+    "RUST_TEST_NOCAPTURE",
+    "RUST_TEST_THREADS",
+    "RUST_TEST_SHUFFLE",
+    "RUST_TEST_SHUFFLE_SEED",
+    "RUST_TEST_TIME_UNIT",
+    "RUST_TEST_TIME_INTEGRATION",
+    "RUST_TEST_TIME_DOCTEST",
+];
+
 /// Most bytes kept of a run's stdout or stderr; a run printing more is stopped.
 pub(crate) const OUTPUT_CAP: usize = 512 * 1024;
 
@@ -197,6 +237,7 @@ pub fn check(
     // The build project's target folder, so that dependencies are compiled once for both;
     // a CARGO_TARGET_DIR the user set applies to both, as it does to cargo itself.
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|_| !is_strict())
         .map_or_else(|| build_dir.join("target"), PathBuf::from);
     let build = cargo::build(&project, Some(&target_dir), selection, color, &mut |name| {
         progress.compiled(name)
@@ -440,6 +481,9 @@ pub(crate) fn run_harness(
         .env(libtest::UNSTABLE_VAR.0, libtest::UNSTABLE_VAR.1)
         .env_remove(compose::MUTANT_VAR)
         .args(libtest::args(&log, &names));
+    for var in HARNESS_VARS {
+        command.env_remove(var);
+    }
     if let Some(token) = mutant_token {
         command.env(compose::MUTANT_VAR, token);
     }

@@ -542,9 +542,147 @@ pub fn test_names(section: &str) -> Vec<(String, usize)> {
     names
 }
 
+/// The source of the test `name` (its last path segment) in a grading section: from its
+/// attributes to the end of its body, as a report shows it next to a failure.
+pub fn test_code(section: &str, name: &str) -> Option<String> {
+    let toks = tokens(section).ok()?;
+    let text = |t: &Token| &section[t.start..t.end];
+    let at = toks
+        .windows(2)
+        .position(|w| text(&w[0]) == "fn" && text(&w[1]) == name)?;
+    // Back over the attributes (`#[...]`) and qualifiers (`async`) right before `fn`.
+    let mut start = at;
+    while start > 0 {
+        let before = text(&toks[start - 1]);
+        if before == "async" || before == "pub" {
+            start -= 1;
+        } else if before == "]" {
+            let mut depth = 0;
+            let mut k = start - 1;
+            loop {
+                match text(&toks[k]) {
+                    "]" => depth += 1,
+                    "[" => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                if k == 0 {
+                    return None;
+                }
+                k -= 1;
+            }
+            if k == 0 || text(&toks[k - 1]) != "#" {
+                break;
+            }
+            start = k - 1;
+        } else {
+            break;
+        }
+    }
+    let open = toks[at..].iter().position(|t| text(t) == "{")? + at;
+    let mut depth = 0;
+    for t in &toks[open..] {
+        match text(t) {
+            "{" => depth += 1,
+            "}" => {
+                depth -= 1;
+                if depth == 0 {
+                    let line_start = section[..toks[start].start]
+                        .rfind('\n')
+                        .map_or(0, |i| i + 1);
+                    return Some(dedent(&section[line_start..t.end]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Removes the indentation all lines share.
+fn dedent(text: &str) -> String {
+    let common = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    text.lines()
+        .map(|l| l.get(common..).unwrap_or(l.trim_start()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Constructs that have no place in an exercise's solution and deserve an instructor's look:
+/// ending the process, unsafe code, link-level attributes, reading the runner's environment
+/// or other files at compile time. Returns (line, what) for each one the course's own
+/// version of the file (`original`) does not have.
+pub fn needs_review(learner: &str, original: &str) -> Vec<(usize, String)> {
+    let found = |src: &str| -> Vec<(usize, String)> {
+        let Ok(toks) = tokens(src) else {
+            return Vec::new();
+        };
+        let text = |t: &Token| &src[t.start..t.end];
+        let mut out = Vec::new();
+        for (k, t) in toks.iter().enumerate() {
+            let next = toks.get(k + 1).map(text);
+            let what = match (text(t), next) {
+                ("exit" | "abort", Some("(")) => Some("ends the process"),
+                ("unsafe", _) => Some("unsafe code"),
+                ("link_section" | "no_mangle" | "export_name" | "used", _) => {
+                    Some("a link-level attribute")
+                }
+                ("var" | "var_os" | "vars" | "vars_os" | "args" | "args_os", Some("(")) => {
+                    let path = k >= 2 && text(&toks[k - 1]) == ":" && text(&toks[k - 2]) == ":";
+                    let env = k >= 3 && text(&toks[k - 3]) == "env";
+                    (path && env).then_some("reads the environment or arguments")
+                }
+                (
+                    "include" | "include_str" | "include_bytes" | "asm" | "global_asm" | "env",
+                    Some("!"),
+                ) => Some("a compile-time include or environment read"),
+                _ => None,
+            };
+            if let Some(what) = what {
+                out.push((t.line, format!("{what} (`{}`)", text(t))));
+            }
+        }
+        out
+    };
+    let allowed: Vec<String> = found(original).into_iter().map(|(_, w)| w).collect();
+    found(learner)
+        .into_iter()
+        .filter(|(_, what)| !allowed.contains(what))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn test_code_is_the_whole_test_with_its_attributes() {
+        let src = "mod tests {\n    #[test]\n    #[should_panic]\n    fn boom() {\n        if true { panic!(\"}\") }\n    }\n    #[test]\n    fn other() {}\n}\n";
+        assert_eq!(
+            test_code(src, "boom").unwrap(),
+            "#[test]\n#[should_panic]\nfn boom() {\n    if true { panic!(\"}\") }\n}"
+        );
+        assert_eq!(test_code(src, "missing"), None);
+    }
+
+    #[test]
+    fn constructs_worth_a_look_are_flagged_with_their_line() {
+        let learner = "fn f() {\n    std::process::exit(0);\n}\nfn g() { unsafe { } }\nfn h() { let _ = std::env::var(\"X\"); }\n// std::process::exit(1) in a comment\nconst S: &str = include_str!(\"/etc/passwd\");\n";
+        let flagged = needs_review(learner, "");
+        let lines: Vec<usize> = flagged.iter().map(|(l, _)| *l).collect();
+        assert_eq!(lines, [2, 4, 5, 7]);
+        // What the course's own file does is not the learner's doing.
+        assert!(needs_review("unsafe fn x() {}", "unsafe fn x() {}").is_empty());
+    }
 
     fn words(src: &str) -> Vec<&str> {
         tokens(src)

@@ -6,35 +6,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::check::cargo::{self, Selection};
-use crate::course::{Course, Mode, embedded, layout};
-use crate::session::Error;
+use crate::course::{Mode, Source, layout};
 use crate::state::StateFile;
 use crate::ui;
 use crate::workspace::{DATA_DIR, slash_path, write_atomically};
 
 use super::CommandResult;
-
-/// Where the course comes from: the one in the binary, or a course folder.
-enum Source<'a> {
-    Bundled,
-    Folder(&'a Path),
-}
-
-impl Source<'_> {
-    fn file(&self, relative: &str) -> Option<String> {
-        match self {
-            Source::Bundled => embedded::file(relative).map(str::to_string),
-            Source::Folder(root) => fs::read_to_string(root.join(relative)).ok(),
-        }
-    }
-
-    fn course(&self) -> Result<Course, Error> {
-        Ok(match self {
-            Source::Bundled => embedded::course()?,
-            Source::Folder(root) => Course::load_dir(root, true)?,
-        })
-    }
-}
 
 pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandResult {
     if dir.exists() && fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {

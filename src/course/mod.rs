@@ -90,6 +90,31 @@ fn support_files(root: &Path) -> Vec<String> {
     files
 }
 
+/// Where a course comes from: the one in the binary, or a course folder.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Bundled,
+    Folder(&'a Path),
+}
+
+impl Source<'_> {
+    /// A file of the course, by its path relative to the course root.
+    pub fn file(&self, relative: &str) -> Option<String> {
+        match self {
+            Source::Bundled => embedded::file(relative).map(str::to_string),
+            Source::Folder(root) => std::fs::read_to_string(root.join(relative)).ok(),
+        }
+    }
+
+    /// The course, with every exercise's files checked to be there.
+    pub fn course(&self) -> Result<Course, InfoError> {
+        match self {
+            Source::Bundled => embedded::course(),
+            Source::Folder(root) => Course::load_dir(root, true),
+        }
+    }
+}
+
 /// The folder of a course's support modules.
 pub const SUPPORT_DIR: &str = "support";
 
