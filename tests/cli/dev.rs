@@ -1,0 +1,217 @@
+//! End-to-end: the instructor tools: dev new, add, check (wrong attempts included), the bundled course.
+
+use super::support::*;
+
+use std::fs;
+use std::path::Path;
+
+#[test]
+fn dev_new_and_dev_add_make_a_course_that_dev_check_passes() {
+    let tmp = tempfile::tempdir().unwrap();
+    Run::from(
+        command(tmp.path())
+            .args(["dev", "new", "web-course"])
+            .output()
+            .unwrap(),
+    )
+    .expect(0, &["Created the course"]);
+    let course = tmp.path().join("web-course");
+    Run::from(
+        command(&course)
+            .args(["dev", "add", "01_http", "routing"])
+            .output()
+            .unwrap(),
+    )
+    .expect(0, &["Added routing"]);
+    Run::from(command(&course).args(["dev", "check"]).output().unwrap())
+        .expect(0, &["2 exercises checked"]);
+    // The course folder works as a workspace too.
+    Run::from(command(&course).args(["run"]).output().unwrap()).expect(1, &["example1 failed"]);
+}
+
+#[test]
+fn dev_check_reports_every_kind_of_problem_at_once() {
+    let f = Fixture::new();
+    let c = &f.course;
+    write(
+        &c.join("exercises/00_basics/first.rs"),
+        &exercise("first", "42"),
+    );
+    write(
+        &c.join("solutions/00_basics/second.rs"),
+        &exercise("second", "41"),
+    );
+    write(&c.join("exercises/00_basics/stray.rs"), "fn main() {}\n");
+    write(
+        &c.join("exercises/01_more/printer.rs"),
+        "// TODO: print 42.\nfn main() {   println!(\"41\"); }\n",
+    );
+    let solution = fs::read_to_string(c.join("solutions/01_more/printer.rs")).unwrap();
+    write(
+        &c.join("solutions/01_more/printer.rs"),
+        &solution.replace("42", "4 2"),
+    );
+    let out = f.run_in(c, &["dev", "check"]);
+    out.expect(
+        1,
+        &[
+            "exercises/00_basics/stray.rs: is not listed in info.toml",
+            "exercises/00_basics/first.rs: passes as shipped",
+            "solutions/00_basics/second.rs: the solution does not pass: 2 of 2 tests failed",
+            "exercises/01_more/printer.rs: is not formatted",
+            "solutions/01_more/printer.rs: the solution does not pass",
+            "5 problem(s)",
+        ],
+    );
+}
+
+#[test]
+fn dev_check_proves_wrong_attempts_fail_with_the_message_they_expect() {
+    let f = Fixture::new();
+    let wrong = |slug: &str, text: &str| {
+        write(
+            &f.course.join(format!("wrong/00_basics/first/{slug}.rs")),
+            text,
+        );
+    };
+    let code = |body: &str| {
+        format!(
+            "fn answer() -> u32 {{\n    {body}\n}}\n\nfn main() {{\n    println!(\"{{}}\", answer());\n}}\n"
+        )
+    };
+    // Caught, and the learner is told: no problem.
+    wrong(
+        "off_by_one",
+        &format!(
+            "// wrong: off by one\n// expect: answer() should be 42\n{}",
+            code("41")
+        ),
+    );
+    // Passes: the tests miss this mistake.
+    wrong(
+        "lucky",
+        &format!("// wrong: right by luck\n{}", code("40 + 2")),
+    );
+    // Fails, but not with the words it promises.
+    wrong(
+        "silent",
+        &format!(
+            "// wrong: zero\n// expect: answer() should be positive\n{}",
+            code("0")
+        ),
+    );
+    // Proves nothing: it does not compile.
+    wrong(
+        "broken",
+        &format!("// wrong: a type error\n{}", code("\"42\"")),
+    );
+    wrong("unnamed", &code("7"));
+    let out = f.run_in(&f.course, &["dev", "check", "first", "--show-wrong"]);
+    out.expect(
+        1,
+        &[
+            "wrong/00_basics/first/off_by_one.rs (off by one)\n    failed: 2 of 2 tests failed",
+            "wrong/00_basics/first/lucky.rs: passes, but it is wrong (right by luck): add a test that catches this mistake",
+            "wrong/00_basics/first/silent.rs: fails, but the learner is not told [\"answer() should be positive\"]",
+            "wrong/00_basics/first/broken.rs: does not compile",
+            "wrong/00_basics/first/unnamed.rs: must start with a line `// wrong:",
+            "4 problem(s)",
+        ],
+    );
+    assert!(
+        !out.stdout.contains("✗ wrong/00_basics/first/off_by_one.rs"),
+        "{}",
+        out.stdout
+    );
+
+    // A course can demand a number of wrong attempts per exercise.
+    let info = fs::read_to_string(f.course.join("info.toml")).unwrap();
+    write(
+        &f.course.join("info.toml"),
+        &info.replace(
+            "format_version = 1",
+            "format_version = 1\nmin_wrong_attempts = 6",
+        ),
+    );
+    f.run_in(&f.course, &["dev", "check", "first"]).expect(
+        1,
+        &["wrong/00_basics/first: holds 4 wrong attempt(s); info.toml asks for at least 6"],
+    );
+}
+
+#[test]
+fn dev_check_finds_changed_tests_in_a_solution() {
+    let f = Fixture::new();
+    let path = f.course.join("solutions/00_basics/first.rs");
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("answer() % 2", "answer() % 1");
+    write(&path, &text);
+    f.run_in(&f.course, &["dev", "check", "first"]).expect(
+        1,
+        &[
+            "solutions/00_basics/first.rs: the solution's grading tests differ",
+            "1 problem(s)",
+        ],
+    );
+}
+
+/// The bundled course is proven on every test run: each exercise fails as shipped, each
+/// solution passes with the same grading tests, hints exist, files are formatted.
+#[test]
+fn bundled_course_passes_dev_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Run::from(command(root).args(["dev", "check"]).output().unwrap());
+    out.expect(0, &["exercises checked"]);
+}
+
+#[test]
+fn dev_check_proves_mutants_exercises() {
+    let f = mutants_fixture("");
+    f.run_in(&f.course, &["dev", "check", "shipping"])
+        .expect(0, &["1 exercises checked"]);
+    write(
+        &f.course.join("mutants/02_testing/shipping.rs"),
+        &SHIPPING_MUTANTS.replace("mutant(2)", "false"),
+    );
+    f.run_in(&f.course, &["dev", "check", "shipping"]).expect(
+        1,
+        &[
+            "never calls `mutant(2)`",
+            "the solution does not pass: 1 of 2 bugs went unnoticed",
+        ],
+    );
+}
+
+#[test]
+fn dev_check_names_missing_hints_and_missing_solutions() {
+    let f = Fixture::new();
+    let no_hints = INFO.replace("hints = [\"Same as first.\"]\n", "");
+    write(&f.course.join("info.toml"), &no_hints);
+    f.run_in(&f.course, &["dev", "check"])
+        .expect(2, &[])
+        .stderr_has(&[
+            "info.toml:10:1: exercises[1].hints: the exercise has no hints",
+            "fix: add `hints = [",
+        ]);
+    write(&f.course.join("info.toml"), INFO);
+    fs::remove_file(f.course.join("solutions/00_basics/second.rs")).unwrap();
+    f.run_in(&f.course, &["dev", "check"])
+        .expect(2, &[])
+        .stderr_has(&["info.toml:11:8: exercise \"second\": the solution file solutions/00_basics/second.rs does not exist"]);
+}
+
+#[test]
+fn a_new_course_readme_tells_learners_to_make_a_workspace() {
+    let tmp = tempfile::tempdir().unwrap();
+    Run::from(
+        command(tmp.path())
+            .args(["dev", "new", "c"])
+            .output()
+            .unwrap(),
+    )
+    .expect(0, &[]);
+    let readme = fs::read_to_string(tmp.path().join("c/README.md")).unwrap();
+    assert!(readme.contains("backendlings init --course"), "{readme}");
+    assert!(!readme.contains("clone this folder"), "{readme}");
+}

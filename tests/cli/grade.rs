@@ -1,0 +1,215 @@
+//! End-to-end: grade: a workspace or a class, trusting only exercise files, in every report format.
+
+use super::support::*;
+
+use std::fs;
+use std::process::Command;
+
+#[test]
+fn grade_reports_json_and_junit_without_changing_progress() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    let course = f.course.to_str().unwrap().to_string();
+    let grade = |extra: &[&str]| {
+        let mut args = vec!["grade", "--course", course.as_str()];
+        args.extend_from_slice(extra);
+        Run::from(
+            command(&f.ws)
+                .args(&args)
+                .env("BACKENDLINGS_TRUST_COURSE", "1")
+                .output()
+                .unwrap(),
+        )
+    };
+    let before = snapshot_tree(&f.ws);
+    let json = grade(&[]);
+    json.expect(1, &["\"passed\": 1", "\"total\": 3"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["version"], 3);
+    assert_eq!(report["exercises"][0]["status"], "passed");
+    let second = &report["exercises"][1];
+    assert_eq!(second["status"], "failed");
+    // Per grading test: name, status, message and the test's own code.
+    let test = &second["tests"][0];
+    assert_eq!(test["name"], "tests::answer_is_42");
+    assert_eq!(test["status"], "fail");
+    assert!(
+        test["message"]
+            .as_str()
+            .unwrap()
+            .contains("answer() should be 42")
+    );
+    assert!(
+        test["test_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("#[test]\nfn answer_is_42() {")
+    );
+    // JUnit: a suite per exercise, a case per grading test.
+    grade(&["--format", "junit", "--output", "report.xml"]).expect(1, &[]);
+    let xml = fs::read_to_string(f.ws.join("report.xml")).unwrap();
+    fs::remove_file(f.ws.join("report.xml")).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"second\" tests=\"2\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"tests::answer_is_even\" classname=\"00_basics.second\""),
+        "{xml}"
+    );
+    // Gradescope: a point per exercise.
+    let gs: serde_json::Value =
+        serde_json::from_str(&grade(&["--format", "gradescope"]).stdout).unwrap();
+    assert_eq!(
+        (gs["score"].as_f64(), gs["max_score"].as_f64()),
+        (Some(1.0), Some(3.0))
+    );
+    assert_eq!(gs["tests"][0]["status"], "passed");
+    assert_eq!(
+        snapshot_tree(&f.ws),
+        before,
+        "grade must not write into the workspace"
+    );
+}
+
+#[test]
+fn grade_trusts_nothing_in_the_workspace_but_its_exercise_files() {
+    let f = Fixture::new();
+    let course = f.course.to_str().unwrap().to_string();
+    // A student who weakens everything the workspace holds besides the exercise file...
+    let cheat = exercise("first", "0").replace("assert_eq!(answer(), 42", "assert_eq!(answer(), 0");
+    write(
+        &f.ws
+            .join(".backendlings/originals/exercises/00_basics/first.rs"),
+        &cheat,
+    );
+    write(&f.ws.join("exercises/00_basics/first.rs"), &cheat);
+    let info = fs::read_to_string(f.ws.join("info.toml")).unwrap();
+    write(
+        &f.ws.join("info.toml"),
+        &info.replace(
+            "name = \"first\"\ndir = \"00_basics\"",
+            "name = \"first\"\ndir = \"00_basics\"\nmode = \"run\"",
+        ),
+    );
+    // ...and sets the runner's environment in their CI.
+    let out = Run::from(
+        command(&f.ws)
+            .args(["grade", "--course", &course])
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .env("BACKENDLINGS_CARGO", "/bin/true")
+            .env("RUST_TEST_NOCAPTURE", "1")
+            .output()
+            .unwrap(),
+    );
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        report["exercises"][0]["status"], "tampered",
+        "{}",
+        out.stdout
+    );
+    // Constructs with no place in a solution are flagged for review, with their line.
+    let sneaky = exercise(
+        "first",
+        "{ if std::env::var(\"CI\").is_ok() { std::process::exit(0) } 42 }",
+    );
+    write(&f.ws.join("exercises/00_basics/first.rs"), &sneaky);
+    let out = Run::from(
+        command(&f.ws)
+            .args(["grade", "--course", &course])
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let review = report["exercises"][0]["needs_review"].as_array().unwrap();
+    assert_eq!(review.len(), 2, "{review:?}");
+    assert_eq!(review[0]["line"], 6);
+}
+
+#[test]
+fn grade_a_class_in_one_build_with_a_csv_summary() {
+    let f = Fixture::new();
+    let class = f.ws.parent().unwrap().join("class");
+    for (student, solved) in [("ada", 2), ("bob", 1), ("cy", 0)] {
+        let ws = class.join(student);
+        copy_course(&f.ws, &ws);
+        for path in [
+            "exercises/00_basics/first.rs",
+            "exercises/00_basics/second.rs",
+        ]
+        .iter()
+        .take(solved)
+        {
+            let solution =
+                fs::read_to_string(f.course.join(path.replacen("exercises", "solutions", 1)))
+                    .unwrap();
+            write(&ws.join(path), &solution);
+        }
+    }
+    let csv = class.join("summary.csv");
+    let out = Run::from(
+        command(&class)
+            .args([
+                "grade",
+                "--course",
+                f.course.to_str().unwrap(),
+                "--class",
+                ".",
+            ])
+            .arg("--csv")
+            .arg(&csv)
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    out.expect(0, &["\"student\": \"ada\""]);
+    assert_eq!(
+        fs::read_to_string(&csv).unwrap(),
+        "student,first,second,printer,passed,total\nada,pass,pass,fail,2,3\nbob,pass,fail,fail,1,3\ncy,fail,fail,fail,0,3\n"
+    );
+}
+
+#[test]
+fn grade_junit_is_read_back_by_a_junit_consumer() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    let out = Run::from(
+        command(&f.ws)
+            .args([
+                "grade",
+                "--format",
+                "junit",
+                "--course",
+                f.course.to_str().unwrap(),
+            ])
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    let xml = f.ws.parent().unwrap().join("report.xml");
+    fs::write(&xml, &out.stdout).unwrap();
+    // junitparser (PyPI), as CodeGrade-style consumers read JUnit; .ci/run installs it.
+    let script = "import sys, junitparser\nxml = junitparser.JUnitXml.fromfile(sys.argv[1])\nfor suite in xml:\n    for case in suite:\n        state = 'pass' if case.is_passed else ('skip' if case.is_skipped else 'fail')\n        print(suite.name, case.name, state, round(case.time, 3) >= 0)\n";
+    let read = Command::new("python3")
+        .args(["-c", script])
+        .arg(&xml)
+        .output();
+    let read = match read {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Ok(out) => panic!(
+            "junitparser could not read the report (install it: python3 -m pip install junitparser): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => panic!("python3 is needed to read the JUnit report back: {e}"),
+    };
+    assert!(
+        read.contains("first tests::answer_is_42 pass True"),
+        "{read}"
+    );
+    assert!(
+        read.contains("second tests::answer_is_42 fail True"),
+        "{read}"
+    );
+    assert!(read.contains("printer printer fail True"), "{read}");
+}

@@ -1,0 +1,15 @@
+//! End-to-end tests: the real binary on small fixture courses in temporary folders, one
+//! module per feature (just's integration tests are the model). Fixture exercises use no
+//! dependencies, so each check builds in well under a second.
+
+mod support;
+
+mod dev;
+mod first_hour;
+mod grade;
+mod init;
+mod mutants;
+mod run;
+mod trust;
+mod watch;
+mod wording;

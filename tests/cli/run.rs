@@ -1,0 +1,230 @@
+//! End-to-end: run, hint, list, progress, reset, check-all on a fixture course.
+
+use super::support::*;
+
+use std::fs;
+use std::time::Duration;
+
+#[test]
+fn run_shows_the_failing_tests_messages_and_exits_1() {
+    let f = Fixture::new();
+    f.run(&["run"]).expect(
+        1,
+        &[
+            "✗ first failed: 1 of 2 tests failed",
+            "answer() should be 42",
+            "left: 0",
+            "(at exercises/00_basics/first.rs:",
+        ],
+    );
+}
+
+#[test]
+fn run_a_solved_exercise_passes_reveals_the_solution_and_moves_on() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    f.run(&["run"]).expect(
+        0,
+        &[
+            "✓ first passed: all 2 tests passed",
+            "solutions/00_basics/first.rs",
+            "Next exercise: second",
+        ],
+    );
+    assert!(f.ws.join("solutions/00_basics/first.rs").is_file());
+    assert!(f.state().contains("current = \"second\""), "{}", f.state());
+    let settings = fs::read_to_string(f.ws.join(".vscode/settings.json")).unwrap();
+    assert!(
+        settings.contains(r#"["--bin", "second", "--profile", "test"]"#),
+        "the editor checks the current exercise only:\n{settings}"
+    );
+}
+
+#[test]
+fn compile_errors_are_shown_as_rustc_renders_them() {
+    let f = Fixture::new();
+    write(
+        &f.ws.join("exercises/00_basics/second.rs"),
+        &exercise("second", "\"forty-two\""),
+    );
+    f.run(&["run", "second"]).expect(
+        1,
+        &[
+            "second does not compile",
+            "error[E0308]: mismatched types",
+            "second.rs:",
+        ],
+    );
+}
+
+#[test]
+fn unknown_exercise_suggests_a_close_name() {
+    Fixture::new()
+        .run(&["run", "secnd"])
+        .expect(2, &[])
+        .stderr_has(&["no exercise named \"secnd\"", "did you mean \"second\""]);
+}
+
+#[test]
+fn run_mode_compares_the_output() {
+    let f = Fixture::new();
+    f.run(&["run", "printer"]).expect(
+        1,
+        &[
+            "printer failed",
+            "should print:\n  42",
+            "but printed:\n  41",
+        ],
+    );
+    f.solve("exercises/01_more/printer.rs");
+    f.run(&["run", "printer"]).expect(0, &["✓ printer passed"]);
+}
+
+#[test]
+fn hints_are_progressive() {
+    let f = Fixture::new();
+    f.run(&["hint"])
+        .expect(0, &["Hint 1 of 3 for first: Look at answer.", "ask again"]);
+    let second = f.run(&["hint"]);
+    second.expect(0, &["Hint 1 of 3", "Hint 2 of 3 for first: It returns 0."]);
+    assert!(!second.stdout.contains("Hint 3"));
+    f.run(&["hint"]).expect(
+        0,
+        &[
+            "Hint 3 of 3 for first: Return 42.",
+            "that was the last hint",
+        ],
+    );
+    f.run(&["hint"])
+        .expect(0, &["Hint 3 of 3", "that was the last hint"]);
+}
+
+#[test]
+fn list_and_progress_show_status() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    f.run(&["run"]).expect(0, &[]);
+    f.run(&["list"]).expect(
+        0,
+        &[
+            "  first          00_basics        done",
+            "> second         00_basics        pending  (current)",
+        ],
+    );
+    f.run(&["progress"]).expect(
+        0,
+        &[
+            "00_basics  [##########>---------] 1/2",
+            "01_more    [>-------------------] 0/1",
+            "all        [######>-------------] 1/3",
+        ],
+    );
+}
+
+#[test]
+fn reset_restores_the_original_and_keeps_a_backup() {
+    let f = Fixture::new();
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    let original = fs::read_to_string(&file).unwrap();
+    write(&file, "my work in progress");
+    let out = f.run(&["reset", "first"]);
+    out.expect(
+        0,
+        &[
+            "Restored exercises/00_basics/first.rs",
+            "Your version is saved as",
+        ],
+    );
+    assert_eq!(fs::read_to_string(&file).unwrap(), original);
+    let backups: Vec<_> = fs::read_dir(f.ws.join(".backendlings/backups"))
+        .unwrap()
+        .collect();
+    assert_eq!(backups.len(), 1);
+    let backup = backups[0].as_ref().unwrap().path();
+    assert_eq!(fs::read_to_string(backup).unwrap(), "my work in progress");
+}
+
+#[test]
+fn check_all_grades_everything_and_records_progress() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/second.rs");
+    f.run(&["check-all"]).expect(
+        1,
+        &[
+            "✗ first failed",
+            "✗ printer failed",
+            "1 of 3 exercises pass",
+            "Current exercise: first",
+        ],
+    );
+    assert!(f.state().contains("done = [\"second\"]"), "{}", f.state());
+    for path in [
+        "exercises/00_basics/first.rs",
+        "exercises/01_more/printer.rs",
+    ] {
+        f.solve(path);
+    }
+    f.run(&["check-all"])
+        .expect(0, &["3 of 3 exercises pass", "Everything is done!"]);
+}
+
+#[test]
+fn corrupt_state_is_rebuilt_with_a_warning() {
+    let f = Fixture::new();
+    write(
+        &f.ws.join(".backendlings/state.toml"),
+        "current = \"first\"\ndone = 7 what",
+    );
+    f.run(&["progress"])
+        .expect(0, &["all"])
+        .stderr_has(&["warning:", "was corrupt", "check-all"]);
+    assert!(f.state().contains("current = \"first\""));
+    f.run(&["progress"]).expect(0, &[]);
+}
+
+#[test]
+fn changed_grading_tests_are_not_a_pass() {
+    let f = Fixture::new();
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    let weakened = fs::read_to_string(&file)
+        .unwrap()
+        .replace("assert_eq!(answer(), 42", "assert_eq!(42, 42");
+    write(&file, &weakened);
+    f.run(&["run"]).expect(
+        1,
+        &[
+            "first tests changed",
+            "line 20",
+            "assert_eq!(answer(), 42, \"answer() should be 42\");",
+            "backendlings reset first",
+        ],
+    );
+    let deleted = fs::read_to_string(&file).unwrap();
+    write(
+        &file,
+        deleted.split("// ---- grading tests").next().unwrap(),
+    );
+    f.run(&["run"]).expect(1, &["tests changed", "are gone"]);
+}
+
+#[test]
+fn a_test_that_never_ends_times_out() {
+    let info = INFO.replace(
+        "name = \"first\"\ndir = \"00_basics\"",
+        "name = \"first\"\ndir = \"00_basics\"\ntimeout_secs = 1",
+    );
+    let f = Fixture::with_info(&info);
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", "loop { std::hint::spin_loop() }"),
+    );
+    let start = std::time::Instant::now();
+    f.run(&["run"]).expect(
+        1,
+        &[
+            "first timed out: timed out after 1 s",
+            "a loop that never ends",
+        ],
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+}

@@ -1,0 +1,323 @@
+//! End-to-end: watch mode through its JSON lines, and in a pseudo-terminal.
+
+use super::support::*;
+
+use std::fs;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self};
+use std::time::Duration;
+
+#[test]
+fn watch_mode_sees_saves_in_place_and_by_rename_and_advances() {
+    let f = Fixture::new();
+    let mut w = Watcher::start(&f.ws);
+    // The stream says first which protocol it speaks.
+    let hello = w.lines.recv_timeout(Duration::from_secs(60)).unwrap();
+    assert_eq!(
+        (hello["event"].as_str(), hello["protocol"].as_u64()),
+        (Some("hello"), Some(1))
+    );
+    assert_eq!(w.next("watching")["exercise"], "first");
+    let verdict = w.next("verdict");
+    assert_eq!(
+        (verdict["exercise"].as_str(), verdict["outcome"].as_str()),
+        (Some("first"), Some("failed"))
+    );
+
+    // An editor that writes the file in place.
+    f.solve("exercises/00_basics/first.rs");
+    let verdict = w.next("verdict");
+    assert_eq!(verdict["outcome"], "passed", "{verdict}");
+    assert_eq!(w.next("advanced")["to"], "second");
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+
+    // An editor that writes a temporary file and renames it over the exercise.
+    let tmp = f.ws.join("exercises/00_basics/.second.rs.tmp");
+    write(&tmp, &exercise("second", "42"));
+    fs::rename(&tmp, f.ws.join("exercises/00_basics/second.rs")).unwrap();
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+    assert_eq!(w.next("advanced")["to"], "printer");
+
+    w.send("hint");
+    let hint = w.next("hint");
+    assert_eq!(
+        (hint["exercise"].as_str(), hint["level"].as_u64()),
+        (Some("printer"), Some(1))
+    );
+    w.send("quit");
+    assert!(w.child.wait().unwrap().success());
+    assert!(
+        f.state().contains("done = [\"first\", \"second\"]"),
+        "{}",
+        f.state()
+    );
+}
+
+#[test]
+fn watch_mode_ignores_saves_that_change_nothing_and_finishes_the_course() {
+    let f = Fixture::new();
+    for path in [
+        "exercises/00_basics/first.rs",
+        "exercises/00_basics/second.rs",
+    ] {
+        f.solve(path);
+    }
+    let mut w = Watcher::start(&f.ws);
+    assert_eq!(w.next("advanced")["to"], "second");
+    assert_eq!(w.next("advanced")["to"], "printer");
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    // Same content written again: no new check. Then a real change.
+    let printer = f.ws.join("exercises/01_more/printer.rs");
+    let same = fs::read_to_string(&printer).unwrap();
+    write(&printer, &same);
+    let meanwhile = w.events_for(Duration::from_millis(1500));
+    assert!(
+        meanwhile.iter().all(|e| e["event"] != "check_started"),
+        "a save that changed nothing started a check: {meanwhile:?}"
+    );
+    f.solve("exercises/01_more/printer.rs");
+    let started = w.next("check_started");
+    assert_eq!(started["exercise"], "printer");
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+    assert_eq!(
+        w.next("course_finished")["message"],
+        "All fixture exercises done!"
+    );
+    w.send("list");
+    let list = w.next("list");
+    assert!(
+        list["exercises"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["done"] == true)
+    );
+}
+
+#[test]
+fn a_save_during_a_check_ends_it_and_checks_again() {
+    let f = Fixture::new();
+    let w = Watcher::start(&f.ws);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    // A version whose tests take 8 s, so that the next save lands during its check.
+    let slow = "{ let start = std::time::Instant::now(); while start.elapsed() < std::time::Duration::from_secs(8) {} 42 }";
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", slow),
+    );
+    w.next("check_started");
+    std::thread::sleep(Duration::from_millis(300));
+    let saved = std::time::Instant::now();
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", "40 + 2"),
+    );
+    let dropped = w.next("verdict_dropped");
+    assert_eq!(dropped["exercise"], "first");
+    // The stale check was ended, not waited for.
+    assert!(
+        saved.elapsed() < Duration::from_secs(6),
+        "the stale check ran on for {:?}",
+        saved.elapsed()
+    );
+    w.next("check_started");
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+}
+
+#[test]
+fn a_pass_is_never_recorded_for_a_file_that_fails() {
+    // Save a failing version A, a passing B (whose tests take a while), then A again while
+    // B's tests run: the verdict on B must not count, and nothing is marked done.
+    let f = Fixture::new();
+    let w = Watcher::start(&f.ws);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    let failing = fs::read_to_string(&file).unwrap();
+    let slow_pass = "{ let start = std::time::Instant::now(); while start.elapsed() < std::time::Duration::from_millis(1500) {} 42 }";
+    write(&file, &exercise("first", slow_pass));
+    w.next("check_started");
+    std::thread::sleep(Duration::from_millis(400));
+    write(&file, &failing);
+    let mut events = Vec::new();
+    loop {
+        let event = w.lines.recv_timeout(Duration::from_secs(60)).unwrap();
+        let last = event["event"] == "verdict" && event["outcome"] == "failed";
+        events.push(event);
+        if last {
+            break;
+        }
+    }
+    assert!(
+        events
+            .iter()
+            .all(|e| e["event"] != "solved" && e["outcome"] != "passed"),
+        "{events:?}"
+    );
+    let state = f.state();
+    assert!(
+        !state
+            .lines()
+            .any(|l| l.starts_with("done") && l.contains("first")),
+        "{state}"
+    );
+}
+
+#[test]
+fn progress_from_another_terminal_is_kept_when_watch_mode_saves() {
+    let f = Fixture::new();
+    let w = Watcher::start(&f.ws);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    // Another terminal: a hint of `first`, and `second` solved and checked.
+    f.run(&["hint", "first"]).expect(0, &["Look at answer."]);
+    f.solve("exercises/00_basics/second.rs");
+    f.run(&["run", "second"]).expect(0, &["second passed"]);
+    // Watch mode then records its own pass, and keeps what the others recorded.
+    f.solve("exercises/00_basics/first.rs");
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+    w.next("advanced");
+    let state = f.state();
+    assert!(state.contains("done = [\"first\", \"second\"]"), "{state}");
+    assert!(state.contains("first = 1"), "{state}");
+}
+
+#[test]
+fn watch_mode_checks_everything_in_the_background_and_speaks_json_commands() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/second.rs");
+    let mut w = Watcher::start(&f.ws);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    w.send("check-all");
+    w.send(r#"{"cmd":"hint"}"#);
+    let mut events = Vec::new();
+    loop {
+        let event = w.lines.recv_timeout(Duration::from_secs(60)).unwrap();
+        let last = event["event"] == "check_all_finished";
+        events.push(event);
+        if last {
+            break;
+        }
+    }
+    let position = |kind: &str| events.iter().position(|e| e["event"] == kind);
+    // The hint was answered while everything was being checked.
+    assert!(
+        position("hint") < position("check_all_finished"),
+        "{events:?}"
+    );
+    assert!(position("check_all_progress").is_some(), "{events:?}");
+    assert_eq!(events.last().unwrap()["passed"], 1);
+    // A JSON command that names an exercise moves there and checks it.
+    w.send(r#"{"cmd":"check","exercise":"printer"}"#);
+    assert_eq!(w.next("current")["exercise"], "printer");
+    assert_eq!(w.next("verdict")["exercise"], "printer");
+    w.send(r#"{"cmd":"fly"}"#);
+    assert!(
+        w.next("warning")["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown command")
+    );
+}
+
+#[test]
+fn watch_mode_polls_when_asked() {
+    let f = Fixture::new();
+    let w = Watcher::start_with(&f.ws, &["--poll"]);
+    assert_eq!(w.next("watching")["polling"], true);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    f.solve("exercises/00_basics/first.rs");
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+    assert_eq!(w.next("advanced")["to"], "second");
+}
+
+#[test]
+fn saves_are_seen_in_a_workspace_below_a_folder_named_target() {
+    let f = Fixture::new();
+    let moved = f.ws.parent().unwrap().join("target").join("ws");
+    fs::create_dir_all(moved.parent().unwrap()).unwrap();
+    fs::rename(&f.ws, &moved).unwrap();
+    let w = Watcher::start(&moved);
+    assert_eq!(w.next("verdict")["outcome"], "failed");
+    let solution = fs::read_to_string(f.course.join("solutions/00_basics/first.rs")).unwrap();
+    write(&moved.join("exercises/00_basics/first.rs"), &solution);
+    assert_eq!(w.next("verdict")["outcome"], "passed");
+}
+
+#[test]
+fn the_editor_opens_on_the_current_exercise_when_watch_mode_starts() {
+    let f = Fixture::new();
+    let log = f.ws.join("opened.log");
+    let script = f.ws.join("editor.sh");
+    write(
+        &script,
+        &format!("#!/bin/sh\necho \"$1\" >> {}\n", log.display()),
+    );
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let w = Watcher::start_with(&f.ws, &["--edit-cmd", script.to_str().unwrap()]);
+    w.next("verdict");
+    let opened = fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        opened.contains("exercises/00_basics/first.rs"),
+        "{opened:?}"
+    );
+}
+
+#[test]
+fn the_list_in_a_terminal_is_one_to_move_in() {
+    // A pseudo-terminal through util-linux's `script`, as a learner's terminal would be.
+    let f = Fixture::new();
+    let mut child = Command::new("script")
+        .args(["-qfec", &format!("{BIN} watch"), "/dev/null"])
+        .current_dir(&f.ws)
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        use std::io::Read as _;
+        let mut stdout = stdout;
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0
+                || tx
+                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let wait_for = |needle: &str, seen: &mut String| {
+        let start = std::time::Instant::now();
+        while !seen.contains(needle) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no {needle:?} in {seen}"
+            );
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
+                seen.push_str(&chunk);
+            }
+        }
+    };
+    wait_for("first failed", &mut seen);
+    seen.clear();
+    stdin.write_all(b"l").unwrap();
+    wait_for("j/k move", &mut seen);
+    stdin.write_all(b"j\r").unwrap();
+    wait_for("Current exercise: exercises/00_basics/second.rs", &mut seen);
+    stdin.write_all(b"q").unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(f.state().contains("current = \"second\""), "{}", f.state());
+}
