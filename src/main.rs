@@ -1,22 +1,12 @@
 //! backendlings: small graded exercises on backend development in Rust.
 //! This file parses the command line and dispatches; the work is in the modules.
 
-mod check;
-mod commands;
-mod course;
-mod dev;
-mod grade;
-mod report;
-mod session;
-mod state;
-mod ui;
-mod watch;
-mod workspace;
-
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use backendlings::{check, commands, dev, grade, report, ui, watch};
 
 /// rustlings for backend development: HTTP, JSON APIs, SQL, auth, testing, caching.
 ///

@@ -38,12 +38,17 @@ pub enum Advance {
 }
 
 impl Session {
-    /// Opens the workspace in the current folder, printing any repair of the progress file.
+    /// Opens the workspace the current folder is in, printing any repair of the progress file.
     pub fn open() -> Result<Session, WorkspaceError> {
         let here = std::env::current_dir()
             .map_err(crate::workspace::io_error("cannot read the current folder"))?;
-        // From a subfolder (exercises/01_http, say) too, as cargo finds its Cargo.toml.
-        let root = crate::workspace::find_root(&here).unwrap_or(here);
+        Self::open_at(&here)
+    }
+
+    /// Opens the workspace (or course folder) that `path` is in, looking upward from it as
+    /// cargo finds its Cargo.toml.
+    pub fn open_at(path: &std::path::Path) -> Result<Session, WorkspaceError> {
+        let root = crate::workspace::find_root(path).unwrap_or_else(|| path.to_path_buf());
         let ws = Workspace::open(&root)?;
         let (state, warnings) = StateFile::load(&ws.data_dir(), &ws.course, !ws.is_course_folder());
         for warning in warnings {
@@ -58,8 +63,26 @@ impl Session {
         })
     }
 
+    /// For a course folder nobody vouched for yet: the question to ask before its code runs
+    /// on this machine. `None` when there is nothing to ask.
+    pub fn trust_question(&self) -> Option<String> {
+        let marker = self.ws.data_dir().join(TRUST_MARKER);
+        (self.ws.is_course_folder()
+            && !marker.exists()
+            && std::env::var_os(TRUST_VAR).is_none_or(|v| v != "1"))
+        .then(|| trust_question_for(&self.ws.root))
+    }
+
+    /// Records the user's go-ahead to run this course folder's code.
+    pub fn trust(&self) -> Result<(), Error> {
+        let marker = self.ws.data_dir().join(TRUST_MARKER);
+        std::fs::create_dir_all(self.ws.data_dir())?;
+        std::fs::write(marker, "This course folder was trusted to run its code.\n")?;
+        Ok(())
+    }
+
     /// Before the first build in a course folder nobody vouched for, say that its code will
-    /// run on this machine, and ask. (`init` and `dev new` are such a say-so.)
+    /// run on this machine, and ask in the terminal. (`init` and `dev new` are such a say-so.)
     pub fn ensure_trusted(&self) -> Result<(), Error> {
         if !self.ws.is_course_folder() {
             return Ok(());
@@ -112,7 +135,13 @@ impl Session {
         exercises: &[&Exercise],
         progress: &dyn Progress,
     ) -> Result<Vec<Verdict>, Error> {
-        self.ensure_trusted()?;
+        // Never a prompt here: the caller asks (`ensure_trusted` in a terminal).
+        if let Some(question) = self.trust_question() {
+            return Err(format!(
+                "{question}\n  fix: run backendlings once in a terminal to answer, or set {TRUST_VAR}=1"
+            )
+            .into());
+        }
         let targets: Vec<Target> = exercises.iter().map(|ex| self.target(ex)).collect();
         Ok(check::check(
             &self.ws.build_dir,
@@ -212,12 +241,7 @@ pub fn confirm_trust(course_root: &std::path::Path) -> Result<(), Error> {
     if marker.exists() || std::env::var_os(TRUST_VAR).is_some_and(|v| v == "1") {
         return Ok(());
     }
-    let question = format!(
-        "{} is a course folder backendlings has not run before. Checking its exercises \
-         compiles and runs the course's code (and its dependencies' build scripts) on this \
-         machine, as `cargo test` would. Only continue if you trust its author.",
-        course_root.display()
-    );
+    let question = trust_question_for(course_root);
     if !std::io::stdin().is_terminal() {
         return Err(format!(
             "{question}\n  fix: run backendlings once in a terminal to answer, or set {TRUST_VAR}=1"
@@ -234,6 +258,16 @@ pub fn confirm_trust(course_root: &std::path::Path) -> Result<(), Error> {
     let _ = std::fs::create_dir_all(marker.parent().unwrap_or(course_root));
     let _ = std::fs::write(marker, "This course folder was trusted to run its code.\n");
     Ok(())
+}
+
+/// What is asked before a course folder's code runs for the first time.
+fn trust_question_for(course_root: &std::path::Path) -> String {
+    format!(
+        "{} is a course folder backendlings has not run before. Checking its exercises \
+         compiles and runs the course's code (and its dependencies' build scripts) on this \
+         machine, as `cargo test` would. Only continue if you trust its author.",
+        course_root.display()
+    )
 }
 
 /// Levenshtein distance, for "did you mean".

@@ -49,6 +49,7 @@ pub type CommandResult = Result<ExitCode, Error>;
 
 pub fn run(name: Option<&str>) -> CommandResult {
     let mut session = Session::open()?;
+    session.ensure_trusted()?;
     let ex = session.exercise(name)?.clone();
     let verdict = session.check(&[&ex], &crate::check::Quiet)?.remove(0);
     // Recorded before anything is printed: a closed output (`| head -1`) loses no progress.
@@ -123,6 +124,7 @@ pub fn reset(name: &str) -> CommandResult {
 
 pub fn check_all() -> CommandResult {
     let mut session = Session::open()?;
+    session.ensure_trusted()?;
     let bar = ui::progress_bar(session.ws.course.exercises.len(), "");
     let verdicts = session.check_all(&ui::CheckBar(bar.clone()))?;
     bar.finish_and_clear();

@@ -1,0 +1,30 @@
+//! backendlings as a library: open a session on a workspace, check exercises and receive
+//! their verdicts as data (see `check::Verdict`), as the command line and editor plug-ins do.
+//!
+//! ```no_run
+//! let session = backendlings::session::Session::open_at(std::path::Path::new("my-workspace"))?;
+//! if let Some(question) = session.trust_question() {
+//!     // An unseen course folder: its code would run here. Ask the user, then:
+//!     eprintln!("{question}");
+//!     session.trust()?;
+//! }
+//! let ex = session.exercise(Some("http1"))?;
+//! let verdicts = session.check(&[ex], &backendlings::check::Quiet)?;
+//! println!("{:?} {}", verdicts[0].outcome, verdicts[0].summary);
+//! # Ok::<(), backendlings::session::Error>(())
+//! ```
+//!
+//! Nothing here reads standard input: consent to run a course folder's code is a question
+//! the caller answers (`Session::trust_question`, `Session::trust`).
+
+pub mod check;
+pub mod commands;
+pub mod course;
+pub mod dev;
+pub mod grade;
+pub mod report;
+pub mod session;
+pub mod state;
+pub mod ui;
+pub mod watch;
+pub mod workspace;
