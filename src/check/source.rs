@@ -357,11 +357,15 @@ pub fn redefinitions(src: &str, allowed: &[String]) -> Vec<(usize, String)> {
             found.push((line, name));
         }
     };
+    // Methods (`fn drop` in `impl Drop for Guard`) are reached through their type, never
+    // by a bare name: only items outside `impl` and `trait` blocks can shadow the prelude.
+    let in_impl = impl_bodies(src, &toks);
     for (k, t) in toks.iter().enumerate() {
         let word = text(t);
         let next = toks.get(k + 1);
         let next_text = next.map(text);
         match word {
+            "fn" | "const" | "type" if in_impl[k] => {}
             "fn" | "struct" | "enum" | "type" | "mod" | "trait" | "const" | "static" | "union"
             | "as"
                 if t.kind == Kind::Ident =>
@@ -401,6 +405,38 @@ pub fn redefinitions(src: &str, allowed: &[String]) -> Vec<(usize, String)> {
         }
     }
     found
+}
+
+/// For each token, whether it stands inside the body of an `impl` or `trait` block.
+fn impl_bodies(src: &str, toks: &[Token]) -> Vec<bool> {
+    let text = |t: &Token| &src[t.start..t.end];
+    let mut inside = vec![false; toks.len()];
+    // Brace depths at which an impl or trait body opened.
+    let mut bodies: Vec<usize> = Vec::new();
+    let mut depth = 0;
+    let mut pending = false;
+    for (k, t) in toks.iter().enumerate() {
+        inside[k] = !bodies.is_empty();
+        match text(t) {
+            "impl" | "trait" if t.kind == Kind::Ident => pending = true,
+            ";" if pending => pending = false,
+            "{" => {
+                depth += 1;
+                if pending {
+                    bodies.push(depth);
+                    pending = false;
+                }
+            }
+            "}" => {
+                if bodies.last() == Some(&depth) {
+                    bodies.pop();
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+    inside
 }
 
 /// The variants of the enum whose `enum` keyword is token `k`: (line, name).
@@ -753,6 +789,17 @@ mod tests {
             ["assert_eq!", "Some", "None", "drop", "impl PartialEq"]
         );
         assert_eq!(found[1].0, 2);
+        // Methods are reached through their type: a Drop guard is not a redefined `drop`.
+        let guard = "struct Slot;\nimpl Drop for Slot {\n    fn drop(&mut self) {}\n}\ntrait T { fn into(self); }\n";
+        assert!(
+            redefinitions(guard, &[]).is_empty(),
+            "{:?}",
+            redefinitions(guard, &[])
+        );
+        assert_eq!(
+            redefinitions("impl X {}\nfn drop() {}\n", &[]),
+            [(2, "drop".to_string())]
+        );
         // What the course's own code defines is allowed.
         assert!(redefinitions("impl PartialEq for R {}", &["impl PartialEq".into()]).is_empty());
         assert!(
