@@ -1,0 +1,391 @@
+//! # CORS and security headers
+//!
+//! A browser lets a page read a response from another origin (scheme, host and
+//! port: `https://app.example.com` is not `http://app.example.com`, nor
+//! `https://app.example.com:8443`) only if the response says so. That is CORS,
+//! the Fetch standard's "CORS protocol":
+//! - The browser sends `Origin: https://app.example.com` (the serialized origin:
+//!   lowercase host, no default port, no path). If it is on your allow-list, answer
+//!   `Access-Control-Allow-Origin` with that exact origin, and
+//!   `Access-Control-Allow-Credentials: true` if cookies or `Authorization` may be
+//!   sent. Never `*` with credentials (browsers refuse it), and never echo an
+//!   origin you did not check. Compare the whole string, byte for byte, as the
+//!   browser's check does: `starts_with` lets `https://app.example.com.evil.com`
+//!   in, and `null` (sandboxed pages, files) is never a friend.
+//! - A "non-simple" request (a `DELETE`, a JSON body, an `Authorization` header)
+//!   is first *preflighted*: `OPTIONS` with `Access-Control-Request-Method` and
+//!   `Access-Control-Request-Headers` (a comma-separated list of header names, any
+//!   case). Allowed: `204 No Content` with `Access-Control-Allow-Methods`,
+//!   `-Allow-Headers` and `-Max-Age` (how long the browser may cache the answer).
+//! - A response whose headers depend on `Origin` must say `Vary: Origin`, on the
+//!   allowed path *and* the refused one, or a cache in between serves one origin's
+//!   answer to another.
+//!
+//! CORS relaxes the browser's same-origin policy; it does not protect your
+//! server (curl sends any `Origin`). Authentication does that.
+//!
+//! Every response of an API, errors included, should also carry (OWASP HTTP Headers
+//! Cheat Sheet): `X-Content-Type-Options: nosniff` (do not guess a content type),
+//! `Content-Security-Policy: default-src 'none'; frame-ancestors 'none'` (a JSON API
+//! loads nothing and is framed by no one), `Referrer-Policy: no-referrer`, and
+//! `Cache-Control: no-store` (private data stays out of caches).
+//!
+//! Read more: https://fetch.spec.whatwg.org/#http-cors-protocol,
+//! https://cheatsheetseries.owasp.org/cheatsheets/HTTP_Headers_Cheat_Sheet.html
+
+use axum::{
+    Json, Router,
+    extract::{Path, Request},
+    http::{HeaderMap, HeaderValue, Method, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{delete, get},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const ALLOWED_ORIGINS: [&str; 2] = ["https://app.example.com", "http://localhost:3000"];
+const ALLOWED_METHODS: [&str; 3] = ["GET", "POST", "DELETE"];
+/// Lowercase: header names ignore case.
+const ALLOWED_HEADERS: [&str; 2] = ["content-type", "authorization"];
+const MAX_AGE_SECONDS: &str = "600";
+
+#[derive(Deserialize)]
+struct NewNote {
+    text: String,
+}
+
+async fn list_notes() -> Json<Value> {
+    Json(json!([{"id": 1, "text": "buy milk"}]))
+}
+
+async fn create_note(Json(note): Json<NewNote>) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::CREATED,
+        Json(json!({"id": 2, "text": note.text})),
+    )
+}
+
+async fn delete_note(Path(id): Path<u64>) -> StatusCode {
+    if id == 1 {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::NOT_FOUND
+    }
+}
+
+/// The value of header `name` as text, if it is there and is text.
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+/// Is `origin` on the allow-list?
+// TODO: compare as the lesson says.
+fn is_allowed_origin(origin: &str) -> bool {
+    todo!()
+}
+
+/// Answers a preflight request (its `Origin` and `Access-Control-Request-Method` are there).
+// TODO: the origin must be allowed, the requested method one of `ALLOWED_METHODS`, and each
+// requested header name (`Access-Control-Request-Headers` is a comma-separated list; may be
+// absent or empty) one of `ALLOWED_HEADERS`. Then answer 204 No Content with
+// `Access-Control-Allow-Origin` (the origin), `Access-Control-Allow-Credentials: true`,
+// `Access-Control-Allow-Methods: GET, POST, DELETE`, `Access-Control-Allow-Headers:
+// content-type, authorization` and `Access-Control-Max-Age: 600`; otherwise 403 Forbidden
+// with no `Access-Control-*` header.
+fn preflight(headers: &HeaderMap) -> Response {
+    todo!()
+}
+
+/// The CORS middleware: answers preflights, and tells the browser who may read responses.
+// TODO: a preflight (`OPTIONS` with an `Origin` and an `Access-Control-Request-Method`) is
+// answered by `preflight`, without running the routes; any other request runs them
+// (`next.run(request).await`). Then: every response says `Vary: Origin`, and a response to
+// a request from an allowed origin gets `Access-Control-Allow-Origin: <that origin>` and
+// `Access-Control-Allow-Credentials: true`.
+async fn cors(request: Request, next: Next) -> Response {
+    next.run(request).await
+}
+
+/// Adds the security headers to every response.
+// TODO: every response gets `X-Content-Type-Options: nosniff`, `Content-Security-Policy:
+// default-src 'none'; frame-ancestors 'none'`, `Referrer-Policy: no-referrer` and
+// `Cache-Control: no-store`: the preflights and the errors too.
+async fn security_headers(request: Request, next: Next) -> Response {
+    next.run(request).await
+}
+
+fn app() -> Router {
+    Router::new()
+        .route("/notes", get(list_notes).post(create_note))
+        .route("/notes/{id}", delete(delete_note))
+        .layer(middleware::from_fn(cors))
+        .layer(middleware::from_fn(security_headers))
+}
+
+#[tokio::main]
+async fn main() {
+    // Try: curl -i -X OPTIONS -H 'Origin: https://app.example.com' \
+    //   -H 'Access-Control-Request-Method: DELETE' http://127.0.0.1:3000/notes/1
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
+        .await
+        .unwrap();
+    println!("listening on http://{}", listener.local_addr().unwrap());
+    axum::serve(listener, app()).await.unwrap();
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::{Body, to_bytes};
+    use tower::ServiceExt;
+
+    const APP: &str = "https://app.example.com";
+
+    struct Reply {
+        sent: String,
+        status: u16,
+        headers: HeaderMap,
+    }
+
+    impl Reply {
+        /// Every value of header `name`, joined by ", ".
+        fn header(&self, name: &str) -> Option<String> {
+            let values: Vec<&str> = self
+                .headers
+                .get_all(name)
+                .iter()
+                .map(|value| value.to_str().unwrap_or("<not text>"))
+                .collect();
+            (!values.is_empty()).then(|| values.join(", "))
+        }
+
+        fn expect_header(&self, name: &str, want: Option<&str>, why: &str) {
+            let got = self.header(name);
+            assert_eq!(
+                got.as_deref(),
+                want,
+                "{} answered {} with {name}: {got:?}, expected {want:?}: {why}",
+                self.sent,
+                self.status
+            );
+        }
+
+        fn expect_vary_origin(&self, why: &str) {
+            let vary = self.header("vary").unwrap_or_default();
+            let has = vary
+                .split(',')
+                .any(|v| v.trim().eq_ignore_ascii_case("origin"));
+            assert!(
+                has,
+                "{} answered {} with Vary: {vary:?}; it needs `Vary: Origin`: {why}",
+                self.sent, self.status
+            );
+        }
+
+        fn expect_no_cors(&self, why: &str) {
+            for name in [
+                "access-control-allow-origin",
+                "access-control-allow-credentials",
+            ] {
+                self.expect_header(name, None, why);
+            }
+            self.expect_header("access-control-allow-methods", None, why);
+        }
+    }
+
+    async fn send(method: &str, uri: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Body::from(body.to_string())).unwrap();
+        let response = app().oneshot(request).await.unwrap();
+        let (parts, body) = response.into_parts();
+        let _ = to_bytes(body, 1 << 20).await.unwrap();
+        let sent = format!("{method} {uri} with {headers:?}");
+        let status = parts.status.as_u16();
+        let headers = parts.headers;
+        Reply {
+            sent,
+            status,
+            headers,
+        }
+    }
+
+    #[tokio::test]
+    async fn an_allowed_origin_is_echoed_with_credentials() {
+        for origin in ALLOWED_ORIGINS {
+            let reply = send("GET", "/notes", &[("Origin", origin)], "").await;
+            assert_eq!(reply.status, 200, "{}: the notes", reply.sent);
+            let why = "an allowed origin is echoed exactly (never `*`: browsers refuse `*` \
+                       with credentials)";
+            reply.expect_header("access-control-allow-origin", Some(origin), why);
+            let why = "the page sends cookies or Authorization: say so";
+            reply.expect_header("access-control-allow-credentials", Some("true"), why);
+            reply.expect_vary_origin("the answer depends on Origin");
+        }
+    }
+
+    #[tokio::test]
+    async fn origins_are_compared_exactly() {
+        let cases = [
+            (
+                "https://app.example.com.evil.com",
+                "a prefix is not the origin",
+            ),
+            ("https://evilapp.example.com", "a suffix is not the origin"),
+            ("http://app.example.com", "another scheme is another origin"),
+            (
+                "https://app.example.com:8443",
+                "another port is another origin",
+            ),
+            (
+                "https://APP.EXAMPLE.COM",
+                "browsers send the host in lowercase; compare bytes",
+            ),
+            ("https://app.example.com/", "an origin has no path"),
+            ("null", "`null` (sandboxed pages, files) is never allowed"),
+            ("", "an empty Origin"),
+        ];
+        for (origin, what) in cases {
+            let reply = send("GET", "/notes", &[("Origin", origin)], "").await;
+            let why =
+                format!("Origin {origin:?} is not on the allow-list ({what}): no CORS headers");
+            reply.expect_no_cors(&why);
+            let why = "the headers were chosen by Origin: a cache must not give this answer to an \
+                       allowed origin (Vary on the refused path too)";
+            reply.expect_vary_origin(why);
+        }
+    }
+
+    #[tokio::test]
+    async fn without_origin_there_are_no_cors_headers_but_vary() {
+        let reply = send("GET", "/notes", &[], "").await;
+        assert_eq!(reply.status, 200, "{}: the notes", reply.sent);
+        reply.expect_no_cors("no Origin (curl, a server, the same origin): no CORS headers");
+        reply.expect_vary_origin("with an Origin, the answer would differ");
+    }
+
+    #[tokio::test]
+    async fn an_allowed_preflight_is_204_with_the_allowed_lists() {
+        let cases = [
+            ("DELETE", "authorization"),
+            ("POST", "content-type,authorization"),
+            ("POST", "Content-Type, Authorization"),
+            ("GET", ""),
+        ];
+        for (method, requested) in cases {
+            let mut headers = vec![("Origin", APP), ("Access-Control-Request-Method", method)];
+            if !requested.is_empty() {
+                headers.push(("Access-Control-Request-Headers", requested));
+            }
+            let reply = send("OPTIONS", "/notes/1", &headers, "").await;
+            assert_eq!(
+                reply.status, 204,
+                "{} answered {}: a preflight for an allowed method, headers (header names ignore \
+                 case) and origin is 204 No Content",
+                reply.sent, reply.status
+            );
+            let exact = "a preflight answer names the allowed origin exactly";
+            reply.expect_header("access-control-allow-origin", Some(APP), exact);
+            reply.expect_header("access-control-allow-credentials", Some("true"), exact);
+            let why = "the allowed methods, exactly";
+            reply.expect_header(
+                "access-control-allow-methods",
+                Some("GET, POST, DELETE"),
+                why,
+            );
+            let why = "the allowed request headers, exactly";
+            let allowed = Some("content-type, authorization");
+            reply.expect_header("access-control-allow-headers", allowed, why);
+            let why = "how long the browser may cache this answer";
+            reply.expect_header("access-control-max-age", Some("600"), why);
+            reply.expect_vary_origin("the preflight answer depends on Origin");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_preflight_is_403_without_cors_headers() {
+        let cases = [
+            (
+                "https://app.example.com.evil.com",
+                "DELETE",
+                "",
+                "the origin is not allowed",
+            ),
+            (APP, "PUT", "", "PUT is not an allowed method"),
+            (
+                APP,
+                "POST",
+                "content-type, x-admin",
+                "x-admin is not an allowed header",
+            ),
+            (APP, "POST", "x-admin", "x-admin is not an allowed header"),
+        ];
+        for (origin, method, requested, what) in cases {
+            let mut headers = vec![
+                ("Origin", origin),
+                ("Access-Control-Request-Method", method),
+            ];
+            if !requested.is_empty() {
+                headers.push(("Access-Control-Request-Headers", requested));
+            }
+            let reply = send("OPTIONS", "/notes/1", &headers, "").await;
+            let why = format!("{what}: refuse the preflight with 403");
+            assert_eq!(
+                reply.status, 403,
+                "{} answered {}: {why}",
+                reply.sent, reply.status
+            );
+            reply.expect_no_cors(&format!("{what}: a refusal allows nothing"));
+            reply.expect_vary_origin("the refusal depends on Origin too");
+        }
+    }
+
+    #[tokio::test]
+    async fn options_without_request_method_is_not_a_preflight() {
+        let reply = send("OPTIONS", "/notes", &[("Origin", APP)], "").await;
+        let why = "an OPTIONS without Access-Control-Request-Method is not a preflight: it goes \
+                   to the router (which allows no OPTIONS on /notes)";
+        assert_eq!(
+            reply.status, 405,
+            "{} answered {}: {why}",
+            reply.sent, reply.status
+        );
+        reply.expect_header("access-control-allow-methods", None, why);
+    }
+
+    #[tokio::test]
+    async fn every_response_carries_the_security_headers() {
+        let preflight = [("Origin", APP), ("Access-Control-Request-Method", "DELETE")];
+        let refused = [("Origin", APP), ("Access-Control-Request-Method", "PUT")];
+        let json = [("Content-Type", "application/json")];
+        let cases: [(&str, &str, &[(&str, &str)], &str, &str); 8] = [
+            ("GET", "/notes", &[("Origin", APP)], "", "200"),
+            ("POST", "/notes", &json, r#"{"text": "hi"}"#, "201"),
+            ("DELETE", "/notes/1", &[], "", "204"),
+            ("DELETE", "/notes/9", &[], "", "a 404 from the handler"),
+            ("GET", "/nope", &[], "", "a 404 for an unknown path"),
+            (
+                "POST",
+                "/notes",
+                &json,
+                "{not json",
+                "a 400 for a body that is not JSON",
+            ),
+            ("OPTIONS", "/notes/1", &preflight, "", "a preflight"),
+            ("OPTIONS", "/notes/1", &refused, "", "a refused preflight"),
+        ];
+        for (method, uri, headers, body, what) in cases {
+            let reply = send(method, uri, headers, body).await;
+            let why = format!("every response, {what} included (OWASP HTTP Headers Cheat Sheet)");
+            reply.expect_header("x-content-type-options", Some("nosniff"), &why);
+            let policy = Some("default-src 'none'; frame-ancestors 'none'");
+            reply.expect_header("content-security-policy", policy, &why);
+            reply.expect_header("referrer-policy", Some("no-referrer"), &why);
+            reply.expect_header("cache-control", Some("no-store"), &why);
+        }
+    }
+}

@@ -1,0 +1,662 @@
+//! # A server that survives hostile clients
+//!
+//! The server of http8 caps the head and has a read timeout. An attacker
+//! still takes it down with a laptop:
+//! - **Slowloris.** Send a request one byte every few hundred milliseconds. Each
+//!   read succeeds before the read timeout, so the connection lives for ever;
+//!   a few thousand such connections hold every thread. The cure is a
+//!   **deadline** for the whole request: however the bytes trickle in, the head
+//!   must be complete in, say, 10 seconds, or the answer is `408 Request Timeout`
+//!   (RFC 9110 §15.5.9). Each request of a keep-alive connection gets its own.
+//! - **Many small headers.** A head of 8 KiB holds a thousand empty `X-a:`
+//!   fields, each one work (and memory) for every layer above. Cap the number
+//!   of fields too: `431 Request Header Fields Too Large` (RFC 6585 §5).
+//! - **Many connections.** A thread per connection, without a limit, is a
+//!   thread per attacker's socket, until the process cannot make one more. Cap
+//!   the connections being served; beyond the cap answer
+//!   `503 Service Unavailable` with `Retry-After` (RFC 9110 §15.6.4) and close.
+//!   A slot taken must be given back however the connection ends: normally, in
+//!   error, or in a panic of a buggy handler (a value whose `Drop` gives it back
+//!   does that on every path: the RAII pattern).
+//!
+//! None of these is exotic: servers such as nginx and hyper have a setting for
+//! each (`client_header_timeout`, `header_read_timeout`, `max_headers`,
+//! `worker_connections`). Read more: RFC 9110 §15.5.9 and §15.6.4, RFC 6585 §5;
+//! https://en.wikipedia.org/wiki/Slowloris_(cyber_attack)
+
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// What one client may cost the server. The tests use small ones.
+#[derive(Clone, Copy)]
+struct Limits {
+    /// Bytes of the head: request line, header lines and the empty line, line ends included.
+    max_head: usize,
+    /// Header fields (lines after the request line) in one head.
+    max_headers: usize,
+    /// How long to wait for the client's next bytes.
+    read_timeout: Duration,
+    /// How long one request may take to arrive, from when the server starts waiting for it.
+    request_deadline: Duration,
+    /// Connections served at the same time.
+    max_connections: usize,
+}
+
+const LIMITS: Limits = Limits {
+    max_head: 8 * 1024,
+    max_headers: 64,
+    read_timeout: Duration::from_secs(5),
+    request_deadline: Duration::from_secs(10),
+    max_connections: 256,
+};
+
+/// Why no request could be read: a status to answer before closing, or a broken connection.
+enum Failure {
+    Refuse(&'static str),
+    Io(io::Error),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Failure {
+        match e.kind() {
+            ErrorKind::InvalidData => Failure::Refuse("400 Bad Request"),
+            ErrorKind::WouldBlock | ErrorKind::TimedOut => Failure::Refuse("408 Request Timeout"),
+            _ => Failure::Io(e),
+        }
+    }
+}
+
+/// Reads from a connection, never waiting past the deadline of the request being read.
+struct DeadlineReader {
+    stream: TcpStream,
+    read_timeout: Duration,
+    /// When the request being read must be complete.
+    deadline: Option<Instant>,
+}
+
+impl Read for DeadlineReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut timeout = self.read_timeout;
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(
+                    ErrorKind::TimedOut,
+                    "request deadline passed",
+                ));
+            }
+            timeout = timeout.min(left);
+        }
+        self.stream.set_read_timeout(Some(timeout))?;
+        self.stream.read(buf)
+    }
+}
+
+/// Provided (http8): the lines of one head, without line ends and the empty line.
+/// `Ok(None)`: the client closed the connection between two requests.
+fn read_head(reader: &mut impl BufRead, limits: &Limits) -> Result<Option<Vec<String>>, Failure> {
+    let (mut lines, mut used) = (Vec::new(), 0);
+    loop {
+        let mut line = String::new();
+        let room = (limits.max_head - used) as u64;
+        used += reader.by_ref().take(room).read_line(&mut line)?;
+        let Some(line) = line.strip_suffix('\n') else {
+            return match (used == limits.max_head, lines.is_empty() && line.is_empty()) {
+                (true, _) => Err(Failure::Refuse("431 Request Header Fields Too Large")),
+                (false, true) => Ok(None),
+                (false, false) => Err(Failure::Refuse("400 Bad Request")),
+            };
+        };
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        match (line.is_empty(), lines.is_empty()) {
+            (true, true) => continue, // empty lines before a request are ignored (RFC 9112 §2.2)
+            (true, false) => return Ok(Some(lines)),
+            (false, _) => {}
+        }
+        // `lines` holds the request line and the fields so far: is this one field too many?
+        if lines.len() > limits.max_headers {
+            return Err(Failure::Refuse("431 Request Header Fields Too Large"));
+        }
+        lines.push(line.to_string());
+    }
+}
+
+/// Provided: reads one request (HTTP/1.1, no body: this server takes none), or why not.
+/// The request is its method and target, and whether the client asked to close afterwards.
+fn read_request(
+    reader: &mut impl BufRead,
+    limits: &Limits,
+) -> Result<Option<(String, bool)>, Failure> {
+    let Some(lines) = read_head(reader, limits)? else {
+        return Ok(None);
+    };
+    let bad = Failure::Refuse("400 Bad Request");
+    let parts: Vec<&str> = lines[0].split(' ').collect();
+    let [method, target, version] = parts[..] else {
+        return Err(bad);
+    };
+    if version != "HTTP/1.1" {
+        return Err(Failure::Refuse("505 HTTP Version Not Supported"));
+    }
+    let mut close = false;
+    for field in &lines[1..] {
+        let (name, value) = field
+            .split_once(':')
+            .ok_or(Failure::Refuse("400 Bad Request"))?;
+        let body = name.eq_ignore_ascii_case("content-length") && value.trim() != "0";
+        if body || name.eq_ignore_ascii_case("transfer-encoding") {
+            return Err(Failure::Refuse("413 Content Too Large"));
+        }
+        let option = |o: &str| o.trim().eq_ignore_ascii_case("close");
+        close |= name.eq_ignore_ascii_case("connection") && value.split(',').any(option);
+    }
+    Ok(Some((format!("{method} {target}"), close)))
+}
+
+/// Provided: writes a response with `Content-Length`, `extra` headers and the body.
+fn write_response(
+    out: &mut impl Write,
+    status: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+    close: bool,
+) -> io::Result<()> {
+    let mut response = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+    for (name, value) in extra {
+        response += &format!("{name}: {value}\r\n");
+    }
+    response += if close {
+        "Connection: close\r\n\r\n"
+    } else {
+        "\r\n"
+    };
+    let mut response = response.into_bytes();
+    response.extend_from_slice(body);
+    out.write_all(&response)?; // one write: one packet, for small responses
+    out.flush()
+}
+
+/// Provided (http8): stop writing, then read and drop what the client still sends for a
+/// short while, so that closing does not reset the connection before the answer is read.
+fn linger_close(stream: &TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+    let (mut sink, until) = ([0u8; 1024], Instant::now() + Duration::from_millis(500));
+    while Instant::now() < until && matches!((&*stream).read(&mut sink), Ok(n) if n > 0) {}
+}
+
+fn handle_connection(stream: TcpStream, limits: Limits) -> io::Result<()> {
+    stream.set_write_timeout(Some(limits.read_timeout))?;
+    let mut out = stream.try_clone()?;
+    let read_timeout = limits.read_timeout;
+    let reader = DeadlineReader {
+        stream,
+        read_timeout,
+        deadline: None,
+    };
+    let mut reader = BufReader::new(reader);
+    loop {
+        reader.get_mut().deadline = Some(Instant::now() + limits.request_deadline);
+        let (request, close) = match read_request(&mut reader, &limits) {
+            Ok(Some(request)) => request,
+            Ok(None) => return Ok(()),
+            Err(Failure::Refuse(status)) => {
+                write_response(
+                    &mut out,
+                    status,
+                    &[],
+                    format!("{status}\n").as_bytes(),
+                    true,
+                )?;
+                linger_close(&out);
+                return Ok(());
+            }
+            Err(Failure::Io(e)) => return Err(e),
+        };
+        let (status, body): (&str, &[u8]) = match request.as_str() {
+            "GET /" => ("200 OK", b"hello\n"),
+            "GET /panic" => panic!("GET /panic: a handler that panics (on purpose, for the tests)"),
+            _ => ("404 Not Found", b"not found\n"),
+        };
+        write_response(&mut out, status, &[], body, close)?;
+        if close {
+            return Ok(()); // the request was read whole: closing loses nothing
+        }
+    }
+}
+
+/// A place among the connections being served; dropping it gives the place back.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(active: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
+        let taken = active.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < max).then_some(n + 1)
+        });
+        taken.ok().map(|_| Slot(Arc::clone(active)))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Accepts connections forever, a thread for each, at most `max_connections` at a time.
+fn serve(listener: TcpListener, limits: Limits) {
+    let active = Arc::new(AtomicUsize::new(0));
+    for stream in listener.incoming().flatten() {
+        let Some(slot) = Slot::take(&active, limits.max_connections) else {
+            // Refuse in a short-lived thread, so the accept loop never waits on a client.
+            let _ = thread::Builder::new().spawn(move || {
+                let _ = stream.set_write_timeout(Some(Duration::from_millis(500)));
+                let busy = [("Retry-After", "1")];
+                let status = "503 Service Unavailable";
+                let _ = write_response(&mut &stream, status, &busy, b"busy\n", true);
+                linger_close(&stream);
+            });
+            continue;
+        };
+        let _ = thread::Builder::new().spawn(move || {
+            let _slot = slot; // given back when this thread ends, even by a panic
+            handle_connection(stream, limits)
+        });
+    }
+}
+
+fn main() -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:8080")?;
+    println!("listening on http://{}", listener.local_addr()?);
+    serve(listener, LIMITS);
+    Ok(())
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+
+    const GET: &str = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    const HELLO: &str = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n";
+    /// Small limits, so that the tests reach them quickly.
+    const SMALL: Limits = Limits {
+        max_head: 1024,
+        max_headers: 8,
+        read_timeout: Duration::from_millis(200),
+        request_deadline: Duration::from_millis(400),
+        max_connections: 16,
+    };
+    /// A cap of 2 connections.
+    const TWO: Limits = Limits {
+        max_connections: 2,
+        ..SMALL
+    };
+    /// A cap of 2 connections, and time limits that no test reaches.
+    const PATIENT: Limits = Limits {
+        read_timeout: Duration::from_secs(5),
+        request_deadline: Duration::from_secs(5),
+        ..TWO
+    };
+
+    fn server(limits: Limits) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || serve(listener, limits));
+        addr
+    }
+
+    fn connect(addr: SocketAddr) -> TcpStream {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        stream
+    }
+
+    /// Reads until the server closes (or 2 s pass): what came, and whether it closed.
+    fn read_to_close(stream: &mut TcpStream) -> (String, bool) {
+        let mut received = Vec::new();
+        let closed = stream.read_to_end(&mut received).is_ok();
+        (String::from_utf8_lossy(&received).into_owned(), closed)
+    }
+
+    /// Reads exactly `want.len()` bytes, which must be `want`.
+    fn expect_answer(stream: &mut TcpStream, want: &str, checks: &str) {
+        let mut got = vec![0; want.len()];
+        let read = stream.read_exact(&mut got);
+        let got = String::from_utf8_lossy(&got);
+        assert!(
+            read.is_ok() && got == want,
+            "\n{checks}\nexpected: {want:?}\nreceived: {got:?} ({})\n",
+            match read {
+                Ok(()) => "wrong bytes".to_string(),
+                Err(e) => format!("then: {e}"),
+            }
+        );
+    }
+
+    /// Sends `request` on a new connection; the answer must start with `status` and close.
+    fn expect_refusal(addr: SocketAddr, request: &str, status: &str, checks: &str) {
+        let mut stream = connect(addr);
+        stream.write_all(request.as_bytes()).unwrap();
+        let (got, closed) = read_to_close(&mut stream);
+        let ok = got.starts_with(&format!("HTTP/1.1 {status}\r\n"))
+            && got.contains("Connection: close\r\n")
+            && closed;
+        assert!(
+            ok,
+            "\n{checks}\nsent:     {request:?}\nreceived: {got:?}\nexpected `HTTP/1.1 {status}` \
+             with `Connection: close`, then the connection closed{}\n",
+            if closed { "" } else { " (it stayed open)" }
+        );
+    }
+
+    #[test]
+    fn serves_requests_on_a_kept_alive_connection() {
+        let mut stream = connect(server(SMALL));
+        for n in 1..=3 {
+            stream.write_all(GET.as_bytes()).unwrap();
+            let checks = format!("request {n} on one connection is answered");
+            expect_answer(&mut stream, HELLO, &checks);
+        }
+    }
+
+    #[test]
+    fn a_slowloris_client_is_cut_off_at_the_request_deadline() {
+        let mut stream = connect(server(SMALL));
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ")
+            .unwrap();
+        // One byte every 40 ms: each read is far quicker than the read timeout of 200 ms.
+        stream
+            .set_read_timeout(Some(Duration::from_millis(40)))
+            .unwrap();
+        let start = Instant::now();
+        let mut received = [0; 64];
+        let mut n = loop {
+            let waited = start.elapsed();
+            assert!(
+                waited < Duration::from_millis(1500),
+                "a client that sends one byte every 40 ms was still being waited for after \
+                 {} ms: every read arrives within the read timeout (200 ms), so only a \
+                 deadline for the whole request (400 ms here) stops it",
+                waited.as_millis()
+            );
+            match stream.read(&mut received) {
+                Ok(n) => break n,
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) => panic!("the connection broke ({e}) instead of a 408 answer"),
+            }
+            let _ = stream.write_all(b"a");
+        };
+        let waited = start.elapsed().as_millis();
+        let mut got = received[..n].to_vec();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(1)))
+            .unwrap();
+        let _ = stream.read_to_end(&mut got);
+        n = got.len();
+        let got = String::from_utf8_lossy(&got[..n]);
+        assert!(
+            got.starts_with("HTTP/1.1 408 Request Timeout\r\n") && waited < 1000,
+            "a client that trickles its head was answered {got:?} after {waited} ms; expected \
+             `HTTP/1.1 408 Request Timeout` when the 400 ms deadline passed (RFC 9110 §15.5.9)"
+        );
+    }
+
+    #[test]
+    fn no_read_waits_past_the_deadline() {
+        let mut stream = connect(server(Limits {
+            read_timeout: Duration::from_secs(2),
+            ..SMALL
+        }));
+        stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+        let start = Instant::now();
+        let (got, _) = read_to_close(&mut stream);
+        let waited = start.elapsed().as_millis();
+        assert!(
+            got.starts_with("HTTP/1.1 408 Request Timeout\r\n") && waited < 800,
+            "a client that sent half a head and went silent was answered {got:?} after {waited} \
+             ms; expected `HTTP/1.1 408 Request Timeout` at the deadline of 400 ms: no read may \
+             wait past the deadline, even when the read timeout (2 s here) is longer"
+        );
+    }
+
+    #[test]
+    fn each_request_gets_its_own_deadline() {
+        let mut stream = connect(server(SMALL));
+        let (first, second) = GET.split_at(12);
+        stream
+            .set_read_timeout(Some(Duration::from_millis(150)))
+            .unwrap();
+        for n in 1..=4 {
+            stream.write_all(first.as_bytes()).unwrap();
+            let mut early = [0; 64];
+            let what = match stream.read(&mut early) {
+                // Waited 150 ms: a slow, honest client.
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => None,
+                Ok(0) => Some("closed".to_string()),
+                Ok(n) => Some(format!(
+                    "answered {:?}",
+                    String::from_utf8_lossy(&early[..n])
+                )),
+                Err(e) => Some(format!("broke ({e})")),
+            };
+            if let Some(what) = what {
+                panic!(
+                    "the server {what} when request {n} of a kept-alive connection was half \
+                     sent: each request has 400 ms from when the server starts waiting for it, \
+                     and this one had used 150 ms (did the deadline start with the connection?)"
+                );
+            }
+            stream.write_all(second.as_bytes()).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .unwrap();
+            let checks = format!(
+                "request {n} took 150 ms, well within its deadline of 400 ms; the connection \
+                 is older than 400 ms from the 3rd request on, but the deadline is per request"
+            );
+            expect_answer(&mut stream, HELLO, &checks);
+            stream
+                .set_read_timeout(Some(Duration::from_millis(150)))
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn the_number_of_header_fields_is_limited() {
+        let addr = server(SMALL);
+        let head = |fields: usize, name: &dyn Fn(usize) -> String| {
+            let fields: String = (1..fields)
+                .map(|n| format!("{}: {n}\r\n", name(n)))
+                .collect();
+            format!("GET / HTTP/1.1\r\nHost: x\r\n{fields}\r\n")
+        };
+        let numbered = |n: usize| format!("X-{n}");
+        let mut stream = connect(addr);
+        stream.write_all(head(8, &numbered).as_bytes()).unwrap();
+        let checks = "8 header fields (Host and X-1..X-7) are the limit, and allowed";
+        expect_answer(&mut stream, HELLO, checks);
+        let checks = "9 header fields are one over the limit of 8: 431 Request Header Fields Too \
+                      Large (RFC 6585 §5), then close";
+        let status = "431 Request Header Fields Too Large";
+        expect_refusal(addr, &head(9, &numbered), status, checks);
+        let checks = "9 header fields, 8 of them `X-Same`: repeated names count, each field is one";
+        expect_refusal(addr, &head(9, &|_| "X-Same".into()), status, checks);
+    }
+
+    /// Connects and gets an answer on a kept-alive connection, which stays open.
+    fn served(addr: SocketAddr, checks: &str) -> TcpStream {
+        let mut stream = connect(addr);
+        stream.write_all(GET.as_bytes()).unwrap();
+        expect_answer(&mut stream, HELLO, checks);
+        stream
+    }
+
+    /// Connects without sending anything and expects the 503 refusal, then the close.
+    fn expect_busy(addr: SocketAddr, checks: &str) {
+        let mut stream = connect(addr);
+        let start = Instant::now();
+        let (got, closed) = read_to_close(&mut stream);
+        let head = got.split("\r\n\r\n").next().unwrap_or("").to_string();
+        let retry_after = head.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("retry-after")
+                .then(|| value.trim().to_string())
+        });
+        let seconds = retry_after
+            .as_deref()
+            .is_some_and(|v| v.parse::<u32>().is_ok());
+        let ok = got.starts_with("HTTP/1.1 503 Service Unavailable\r\n")
+            && seconds
+            && head.contains("Connection: close")
+            && closed;
+        assert!(
+            ok,
+            "\n{checks}\nreceived: {got:?} after {} ms ({})\nexpected at once `HTTP/1.1 503 \
+             Service Unavailable` with `Retry-After: <seconds>` (RFC 9110 §10.2.3) and \
+             `Connection: close`, then the close\n",
+            start.elapsed().as_millis(),
+            if closed { "then closed" } else { "still open" }
+        );
+    }
+
+    /// Retries for up to 2 s until `n` clients are served at once.
+    fn eventually_served_together(addr: SocketAddr, n: usize, checks: &str) -> Vec<TcpStream> {
+        let start = Instant::now();
+        loop {
+            let mut streams = Vec::new();
+            for _ in 0..n {
+                let mut stream = connect(addr);
+                stream.write_all(GET.as_bytes()).unwrap();
+                let mut got = vec![0; HELLO.len()];
+                if stream.read_exact(&mut got).is_ok() && got == HELLO.as_bytes() {
+                    streams.push(stream);
+                }
+            }
+            if streams.len() == n {
+                return streams;
+            }
+            assert!(start.elapsed() < Duration::from_secs(2), "\n{checks}\n");
+            thread::sleep(Duration::from_millis(20)); // the server notices closes on its own time
+        }
+    }
+
+    #[test]
+    fn connections_beyond_the_cap_get_503_and_retry_after() {
+        let addr = server(PATIENT);
+        let first = served(addr, "the 1st connection of the 2 allowed is served");
+        let _second = served(
+            addr,
+            "the 2nd connection of the 2 allowed is served (at the cap)",
+        );
+        let checks = "2 connections are open (the cap, `max_connections`): a 3rd is refused at \
+                      once rather than given a thread of its own";
+        expect_busy(addr, checks);
+        first.shutdown(Shutdown::Both).unwrap();
+        let checks = "one of the 2 connections closed: its place must be given back, and a new \
+                      client served (it was not, within 2 s)";
+        eventually_served_together(addr, 1, checks);
+    }
+
+    #[test]
+    fn refusing_one_client_does_not_hold_up_the_next() {
+        let addr = server(PATIENT);
+        let _first = served(addr, "the 1st connection of the 2 allowed is served");
+        let _second = served(
+            addr,
+            "the 2nd connection of the 2 allowed is served (at the cap)",
+        );
+        // Over the cap, and it keeps sending: a lingering close reads from it for a while.
+        let mut pushy = connect(addr);
+        let pusher = thread::spawn(move || {
+            let stop = Instant::now() + Duration::from_millis(800);
+            while Instant::now() < stop && pushy.write_all(b"X-Pad: a\r\n").is_ok() {
+                thread::sleep(Duration::from_millis(20)); // a client's pace, not a wait
+            }
+        });
+        let start = Instant::now();
+        let checks = "a client over the cap, while another one over the cap is being refused";
+        expect_busy(addr, checks);
+        let waited = start.elapsed().as_millis();
+        assert!(
+            waited < 250,
+            "a client over the cap waited {waited} ms for its 503 while another one was being \
+             refused: refuse in a thread of its own (a short one), so that the accept loop \
+             never waits on a client"
+        );
+        pusher.join().unwrap();
+    }
+
+    #[test]
+    fn places_are_given_back_however_a_connection_ends() {
+        let addr = server(TWO);
+        expect_refusal(
+            addr,
+            "GET /a b c\r\n\r\n",
+            "400 Bad Request",
+            "a bad request line",
+        );
+        let mut silent = connect(addr);
+        let (got, _) = read_to_close(&mut silent);
+        let checks = "a client that sends nothing is answered 408 when its deadline passes";
+        assert!(
+            got.starts_with("HTTP/1.1 408 Request Timeout\r\n"),
+            "{checks}; got {got:?}"
+        );
+        silent.shutdown(Shutdown::Both).unwrap();
+        let (mut panics, start) = (0, Instant::now());
+        while panics < 2 {
+            let mut stream = connect(addr);
+            stream
+                .write_all(b"GET /panic HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            match read_to_close(&mut stream) {
+                (got, true) if got.is_empty() => panics += 1, // the handler panicked: no answer
+                (got, _) if got.starts_with("HTTP/1.1 503") => {}
+                (got, _) => panic!("GET /panic got {got:?}; the handler should have panicked"),
+            }
+            let checks = "the places of the 400 and 408 connections were not given back in 2 s";
+            assert!(start.elapsed() < Duration::from_secs(2), "{checks}");
+            thread::sleep(Duration::from_millis(20)); // the server notices closes on its own time
+        }
+        let checks = "connections that ended in a 400, in a 408 and in a panic of the handler (GET \
+                      /panic) must each give their place back: 2 new clients (the cap) were not \
+                      served together within 2 s. A place given back by a line after the \
+                      handler call is never given back when the handler panics: a value whose \
+                      `Drop` gives it back is";
+        let _open = eventually_served_together(addr, 2, checks);
+        expect_busy(addr, "and the cap still holds after that");
+    }
+
+    #[test]
+    fn hostile_clients_do_not_stop_others() {
+        let addr = server(Limits {
+            max_connections: 4,
+            ..SMALL
+        });
+        let _silent = connect(addr);
+        let mut trickling = connect(addr);
+        trickling
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nX-Pad: aaaa")
+            .unwrap();
+        let start = Instant::now();
+        let _client = served(
+            addr,
+            "while a silent and a trickling client hold connections",
+        );
+        let waited = start.elapsed();
+        assert!(
+            waited < Duration::from_millis(300),
+            "a client waited {} ms for its answer while hostile clients were connected",
+            waited.as_millis()
+        );
+    }
+}
