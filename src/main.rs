@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 
 use backendlings::{check, commands, dev, grade, report, ui, watch};
 
-/// rustlings for backend development: HTTP, JSON APIs, SQL, auth, testing, caching.
+/// rustlings for backend development: HTTP, JSON APIs, SQL, auth, testing, caching,
+/// security, observability and resilience, and a service built by stage.
 ///
 /// Run `backendlings init`, then `cd backendlings && backendlings` to start watch mode.
 ///

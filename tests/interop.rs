@@ -22,6 +22,7 @@ const CASES: &[(&str, &str)] = &[
     ("auth6", "05_auth"),
     ("auth7", "05_auth"),
     ("auth8", "05_auth"),
+    ("cap3", "11_capstone"),
 ];
 
 /// What the clients need, and how to install each on Debian.
@@ -260,4 +261,9 @@ fn auth7_rejects_pyjwt_alg_attacks() {
 #[test]
 fn auth8_jsonwebtoken_against_pyjwt() {
     run_case("auth8");
+}
+
+#[test]
+fn cap3_notes_api_against_curl_python_and_pyjwt() {
+    run_case("cap3");
 }

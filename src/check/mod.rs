@@ -189,8 +189,20 @@ pub fn check(
     // One check at a time composes and builds in a build folder (two terminals, one workspace).
     let _lock = crate::workspace::lock_file(&project.join(".lock")).map_err(CheckError::Io)?;
 
-    for target in targets {
-        compose::write_support(&project, target.support).map_err(CheckError::Io)?;
+    // Support modules are declared `#[path = "../../support/<name>.rs"]`, relative to the
+    // composed file's folder: write them where that path leads for every target (a wrong
+    // attempt or a class's file sits deeper than an exercise).
+    let mut support_roots = std::collections::BTreeSet::new();
+    for target in targets.iter().filter(|t| !t.support.is_empty()) {
+        let base = target
+            .shown_as
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(""));
+        if support_roots.insert(base.to_path_buf()) {
+            compose::write_support(&project.join(base), target.support).map_err(CheckError::Io)?;
+        }
     }
     let mut bins = String::new();
     let mut ready: Vec<(usize, Composed)> = Vec::new();

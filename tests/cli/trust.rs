@@ -148,7 +148,12 @@ fn support_modules_are_the_courses_and_cannot_be_edited_into_a_pass() {
         .expect(1, &["the support module expected 42, got 0"]);
     f.solve("exercises/01_more/helped.rs");
     f.run(&["run", "helped"]).expect(0, &["helped passed"]);
-    // dev check proves the course with its support module, formatting included.
+    // dev check proves the course with its support module, formatting included, and a wrong
+    // attempt (composed one folder deeper) reaches the module too.
+    write(
+        &f.course.join("wrong/01_more/helped/off_by_one.rs"),
+        "// wrong: off by one\n// expect: the support module expected 42, got 41\n// TODO: return 42.\nfn answer() -> u32 {\n    41\n}\n\nfn main() {}\n",
+    );
     f.run_in(&f.course, &["dev", "check", "helped"])
-        .expect(0, &["1 exercises checked"]);
+        .expect(0, &["1 exercises checked", "its 1 wrong attempts fail"]);
 }
