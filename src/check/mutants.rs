@@ -9,7 +9,10 @@ use super::grade::{self, Graded};
 use super::libtest::TestStatus;
 use super::{Outcome, Target, run_harness, source};
 
-/// Runs the learner's tests against the correct implementation, then against each mutant.
+/// What one run of the learner's tests gave.
+type RunResult = std::io::Result<(super::process::RunOutput, Vec<super::libtest::TestResult>)>;
+
+/// Runs the learner's tests against the correct implementation and against each mutant.
 /// Returns the grade and the descriptions of the mutants no test caught.
 pub fn grade(
     executable: &Path,
@@ -20,13 +23,40 @@ pub fn grade(
     let ex = target.exercise;
     let timeout_secs = ex.timeout.as_secs();
     let tests = learner_test_names(build_dir, target);
-    let correct = match run_harness(
-        executable,
-        build_dir,
-        target,
-        &tests,
-        Some(&composed.decoy_token),
-    ) {
+    // Every run is independent: the correct code (the decoy token) and each mutant run side
+    // by side, and the verdict is decided when all are in.
+    let tokens: Vec<&str> = std::iter::once(composed.decoy_token.as_str())
+        .chain(composed.mutant_tokens.iter().map(String::as_str))
+        .collect();
+    let runs: Vec<std::sync::Mutex<Option<RunResult>>> =
+        tokens.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(tokens.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let Some(token) = tokens.get(k) else {
+                        break;
+                    };
+                    let result = run_harness(executable, build_dir, target, &tests, Some(token));
+                    *runs[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+                }
+            });
+        }
+    });
+    let mut runs: Vec<RunResult> = runs
+        .into_iter()
+        .map(|r| {
+            r.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| Err(std::io::Error::other("not run")))
+        })
+        .collect();
+    let correct = match runs.remove(0) {
         Ok(run) => run,
         Err(e) => {
             return (
@@ -51,39 +81,20 @@ pub fn grade(
         };
         return (graded, Vec::new());
     }
-    // The runs against the mutants are independent: run them side by side.
-    let caught: Vec<std::sync::atomic::AtomicBool> = composed
-        .mutant_tokens
+    // A mutant is caught when a test fails (or the run crashes or hangs).
+    let caught: Vec<bool> = runs
         .iter()
-        .map(|_| std::sync::atomic::AtomicBool::new(true))
+        .map(|run| {
+            !run.as_ref().is_ok_and(|(run, results)| {
+                !run.timed_out && results.iter().all(|r| r.status == TestStatus::Passed)
+            })
+        })
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(composed.mutant_tokens.len());
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let Some(token) = composed.mutant_tokens.get(k) else {
-                        break;
-                    };
-                    // A mutant is caught when a test fails (or the run crashes or hangs).
-                    let survived = run_harness(executable, build_dir, target, &tests, Some(token))
-                        .is_ok_and(|(run, results)| {
-                            !run.timed_out && results.iter().all(|r| r.status == TestStatus::Passed)
-                        });
-                    caught[k].store(!survived, std::sync::atomic::Ordering::SeqCst);
-                }
-            });
-        }
-    });
     let survivors: Vec<String> = ex
         .mutants
         .iter()
         .zip(&caught)
-        .filter(|(_, caught)| !caught.load(std::sync::atomic::Ordering::SeqCst))
+        .filter(|(_, caught)| !**caught)
         .map(|(m, _)| m.description.clone())
         .collect();
     let total = ex.mutants.len();
