@@ -1,0 +1,390 @@
+//! # An outbound call with a deadline
+//!
+//! Your service calls other services: a payment provider, a search cluster,
+//! another team's API. Some day one of them will be slow: it accepts the
+//! connection and then says nothing, or sends the headers and stalls in the
+//! middle of the body. Without a deadline your request waits for ever, and it
+//! holds what it holds while it waits: a task, a socket, memory, a database
+//! connection. Enough of those and *your* service is down too. That is how one
+//! slow dependency becomes an outage everywhere (a "cascading failure").
+//!
+//! So every outbound call gets a **deadline** for the whole exchange: connect,
+//! response head and body together. A timeout around the request alone is not
+//! enough: `client.request(..)` returns as soon as the head has arrived, and
+//! the body is read afterwards. And it is one budget, not one per step: three
+//! steps of "1 s each" can take 3 s.
+//!
+//! A careful client also decides what counts as an answer. Only 2xx is
+//! success: a 503 with an HTML error page is not the data you asked for. And
+//! the body is capped *while it is read*, because an upstream that streams
+//! gigabytes (by mistake or on purpose) must not fill your memory before you
+//! check its size.
+//!
+//! Finally, the error says what happened, so the caller can react: a refused
+//! connection (nothing was sent: safe to try elsewhere), a timeout (the
+//! upstream may have done the work: careful), a status, a body too large.
+//!
+//! Tools: hyper-util's `Client` (the engine inside reqwest), `BodyExt::collect`
+//! to read a body, `http_body_util::Limited` to cap it, `tokio::time::timeout`
+//! and `timeout_at` for the deadline.
+//! Read more: https://docs.rs/hyper-util/latest/hyper_util/client/legacy/,
+//! https://docs.rs/tokio/latest/tokio/time/fn.timeout_at.html, and "Timeouts,
+//! retries and backoff with jitter" in the Amazon Builders' Library.
+
+use http_body_util::{BodyExt, Empty};
+use hyper::Uri;
+use hyper::body::Bytes;
+use hyper_util::client::legacy::{Client, connect::HttpConnector};
+use hyper_util::rt::TokioExecutor;
+use std::time::Duration;
+
+/// Why a call to the upstream failed.
+#[derive(Debug, PartialEq)]
+enum CallError {
+    /// No connection could be made (refused, unreachable): nothing was sent.
+    Connect,
+    /// The deadline passed before the whole response, head and body, arrived.
+    Timeout,
+    /// The upstream answered with this status, which is not 2xx.
+    Status(u16),
+    /// The body is longer than `max_body` bytes.
+    TooLarge,
+    /// Anything else: the connection broke, the answer was not HTTP.
+    Protocol,
+}
+
+/// A client for one upstream service.
+struct Upstream {
+    client: Client<HttpConnector, Empty<Bytes>>,
+    /// The budget for a whole call: connect, response head and body.
+    timeout: Duration,
+    /// The most bytes of body we accept.
+    max_body: usize,
+}
+
+impl Upstream {
+    fn new(timeout: Duration, max_body: usize) -> Upstream {
+        let client = Client::builder(TokioExecutor::new()).build_http();
+        Upstream {
+            client,
+            timeout,
+            max_body,
+        }
+    }
+
+    /// GETs `uri` and returns the body of a 2xx answer.
+    // TODO: this first version trusts the upstream completely. Make it careful:
+    // - one deadline, `self.timeout` from the start, for the whole call: connect,
+    //   response head and body; past it, `CallError::Timeout`;
+    // - a connection that cannot be made is `CallError::Connect` (hyper-util's
+    //   error can tell), other failures `CallError::Protocol`;
+    // - a status that is not 2xx is `CallError::Status(code)`;
+    // - a body longer than `self.max_body` bytes is `CallError::TooLarge`, found
+    //   out while reading it, not after.
+    async fn get(&self, uri: &str) -> Result<Bytes, CallError> {
+        let uri: Uri = uri.parse().map_err(|_| CallError::Protocol)?;
+        let response = self
+            .client
+            .get(uri)
+            .await
+            .map_err(|_| CallError::Protocol)?;
+        let body = response.into_body().collect().await;
+        Ok(body.map_err(|_| CallError::Protocol)?.to_bytes())
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    // Try it: `cargo run --bin res1` with something listening on port 8080,
+    // e.g. `python3 -m http.server 8080`.
+    let upstream = Upstream::new(Duration::from_secs(2), 64 * 1024);
+    match upstream.get("http://127.0.0.1:8080/").await {
+        Ok(body) => println!("{} bytes", body.len()),
+        Err(e) => println!("failed: {e:?}"),
+    }
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::time::Instant;
+
+    const SECOND: Duration = Duration::from_secs(1);
+
+    /// What the fake upstream does after it has read a request head.
+    #[derive(Clone)]
+    struct Script {
+        /// Wait this long (on tokio's clock) before answering.
+        delay: Duration,
+        /// Then send these bytes...
+        send: Vec<u8>,
+        /// ...and keep the connection open without another byte (or close it).
+        stall: bool,
+    }
+
+    fn answer(send: &str) -> Script {
+        let send = send.as_bytes().to_vec();
+        let delay = Duration::ZERO;
+        Script {
+            delay,
+            send,
+            stall: false,
+        }
+    }
+
+    fn stalls_after(send: &str) -> Script {
+        Script {
+            stall: true,
+            ..answer(send)
+        }
+    }
+
+    /// Starts a fake upstream on 127.0.0.1 that follows `script` on every connection.
+    async fn fake(script: Script) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(serve(stream, script.clone()));
+            }
+        });
+        format!("http://{addr}/data")
+    }
+
+    async fn serve(stream: TcpStream, script: Script) {
+        let (mut head, mut buf) = (Vec::new(), [0; 1024]);
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let _ = stream.readable().await;
+            match stream.try_read(&mut buf) {
+                Ok(0) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(_) => return,
+            }
+        }
+        tokio::time::sleep(script.delay).await;
+        let mut send = &script.send[..];
+        while !send.is_empty() {
+            let _ = stream.writable().await;
+            match stream.try_write(send) {
+                Ok(n) => send = &send[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(_) => return,
+            }
+        }
+        if script.stall {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    /// Calls `get` and gives up (with a failure) after `limit` of tokio's clock.
+    async fn call(upstream: &Upstream, uri: &str, limit: Duration, what: &str) -> CallResult {
+        let start = Instant::now();
+        let result = tokio::time::timeout(limit, upstream.get(uri)).await;
+        let elapsed = start.elapsed();
+        let Ok(result) = result else {
+            panic!(
+                "{what}: `get` had not returned after {limit:?}, although its timeout is {:?}. \
+                 The deadline must cover the whole call: connect, head AND body",
+                upstream.timeout
+            );
+        };
+        CallResult { result, elapsed }
+    }
+
+    struct CallResult {
+        result: Result<Bytes, CallError>,
+        elapsed: Duration,
+    }
+
+    fn ok(body: &str) -> Result<Bytes, CallError> {
+        Ok(Bytes::from(body.to_string()))
+    }
+
+    #[tokio::test]
+    async fn a_2xx_answer_returns_its_body() {
+        let upstream = Upstream::new(5 * SECOND, 1024);
+        let cases = [
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+                ok("hello"),
+            ),
+            (
+                "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nid",
+                ok("id"),
+            ),
+            ("HTTP/1.1 204 No Content\r\n\r\n", ok("")),
+        ];
+        for (send, want) in cases {
+            let uri = fake(answer(send)).await;
+            let got = call(&upstream, &uri, 5 * SECOND, "a quick answer").await;
+            let status = send.lines().next().unwrap();
+            assert_eq!(
+                got.result, want,
+                "the upstream answered `{status}`: a 2xx answer is a success, and `get` \
+                 returns its body"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_status_that_is_not_2xx_is_an_error() {
+        let upstream = Upstream::new(5 * SECOND, 1024);
+        for code in [503, 500, 404, 400, 429, 302] {
+            let send = format!("HTTP/1.1 {code} Whatever\r\nContent-Length: 4\r\n\r\noops");
+            let uri = fake(answer(&send)).await;
+            let got = call(&upstream, &uri, 5 * SECOND, "a quick answer").await;
+            assert_eq!(
+                got.result,
+                Err(CallError::Status(code)),
+                "the upstream answered `HTTP/1.1 {code}` with the body \"oops\": only 2xx is \
+                 success, anything else is `Err(CallError::Status({code}))`, not the error \
+                 page as if it were data"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_connect_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener); // nobody listens on this port any more
+        let upstream = Upstream::new(5 * SECOND, 1024);
+        let uri = format!("http://{addr}/data");
+        let got = call(&upstream, &uri, 5 * SECOND, "a refused connection").await;
+        assert_eq!(
+            got.result,
+            Err(CallError::Connect),
+            "nobody listens on {addr}, so the connection is refused at once: that is \
+             `CallError::Connect` (nothing was sent), not a timeout or a protocol error; \
+             hyper-util's error tells you with `is_connect()`"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_connection_that_breaks_mid_body_is_a_protocol_error() {
+        let upstream = Upstream::new(5 * SECOND, 1024);
+        let send = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b";
+        let uri = fake(answer(send)).await;
+        let got = call(&upstream, &uri, 5 * SECOND, "a broken body").await;
+        assert_eq!(
+            got.result,
+            Err(CallError::Protocol),
+            "the upstream promised 100 bytes (Content-Length: 100), sent 10 and closed the \
+             connection: a truncated body is an error, not a success"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_upstream_that_never_answers_times_out_at_the_deadline() {
+        let silent = Script {
+            delay: 3600 * SECOND,
+            ..stalls_after("")
+        };
+        let uri = fake(silent).await;
+        let upstream = Upstream::new(2 * SECOND, 1024);
+        let got = call(&upstream, &uri, 10 * SECOND, "a silent upstream").await;
+        assert_eq!(
+            got.result,
+            Err(CallError::Timeout),
+            "the upstream accepted the connection and never answered: after the timeout \
+             (2 s) `get` must give up with `CallError::Timeout`"
+        );
+        assert!(
+            got.elapsed >= 2 * SECOND && got.elapsed < 2 * SECOND + SECOND / 10,
+            "the timeout is 2 s, but `get` gave up after {:?}",
+            got.elapsed
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_covers_a_stalled_body() {
+        let send = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b";
+        let uri = fake(stalls_after(send)).await;
+        let upstream = Upstream::new(2 * SECOND, 1024);
+        let what = "an upstream that sent its head and 10 of 100 bytes, then nothing";
+        let got = call(&upstream, &uri, 10 * SECOND, what).await;
+        assert_eq!(
+            got.result,
+            Err(CallError::Timeout),
+            "{what}: after the timeout (2 s) `get` must give up with `CallError::Timeout`"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_timeout_is_one_budget_for_the_whole_call() {
+        let send = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b";
+        let late = Script {
+            delay: 1500 * Duration::from_millis(1),
+            ..stalls_after(send)
+        };
+        let uri = fake(late).await;
+        let upstream = Upstream::new(2 * SECOND, 1024);
+        let what = "an upstream that sent its head after 1.5 s, then stalled in the body";
+        let got = call(&upstream, &uri, 10 * SECOND, what).await;
+        assert_eq!(got.result, Err(CallError::Timeout), "{what}");
+        assert!(
+            got.elapsed < 2 * SECOND + SECOND / 10,
+            "{what}: `get` gave up after {:?}, but its timeout is 2 s for the WHOLE call. \
+             Compute one deadline at the start and let every step wait only until it \
+             (`tokio::time::timeout_at`), instead of a fresh 2 s for the body",
+            got.elapsed
+        );
+    }
+
+    #[tokio::test]
+    async fn the_body_is_capped_at_max_body_bytes() {
+        let upstream = Upstream::new(2 * SECOND, 1024);
+        let sized = |n: usize| {
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {n}\r\n\r\n{}",
+                "x".repeat(n)
+            )
+        };
+        let uri = fake(answer(&sized(1024))).await;
+        let got = call(&upstream, &uri, 5 * SECOND, "a body of 1024 bytes").await;
+        assert_eq!(
+            got.result.map(|b| b.len()),
+            Ok(1024),
+            "a body of exactly max_body (1024) bytes is allowed"
+        );
+        let uri = fake(answer(&sized(1025))).await;
+        let got = call(&upstream, &uri, 5 * SECOND, "a body of 1025 bytes").await;
+        assert_eq!(
+            got.result,
+            Err(CallError::TooLarge),
+            "a body of 1025 bytes is one over max_body (1024): `CallError::TooLarge`"
+        );
+        let chunk = format!("190\r\n{}\r\n", "x".repeat(400));
+        let three = format!(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{chunk}{chunk}{chunk}0\r\n\r\n"
+        );
+        let uri = fake(answer(&three)).await;
+        let got = call(&upstream, &uri, 5 * SECOND, "three chunks of 400 bytes").await;
+        assert_eq!(
+            got.result,
+            Err(CallError::TooLarge),
+            "a chunked body of 3 x 400 = 1200 bytes is over max_body (1024): count the \
+             bytes of the whole body, not of each piece"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_endless_body_is_stopped_at_the_cap() {
+        let upstream = Upstream::new(2 * SECOND, 1024);
+        let chunk = format!("7d0\r\n{}\r\n", "x".repeat(2000));
+        let send = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{chunk}");
+        let uri = fake(stalls_after(&send)).await;
+        let what = "an upstream that streams a body without end (2000 bytes so far)";
+        let got = call(&upstream, &uri, 3 * SECOND, what).await;
+        assert_eq!(
+            got.result,
+            Err(CallError::TooLarge),
+            "{what}: with max_body 1024, `get` must stop reading as soon as the body passes \
+             1024 bytes and return `CallError::TooLarge`. Check the size WHILE reading \
+             (`http_body_util::Limited`), not after: the end may never come"
+        );
+    }
+}

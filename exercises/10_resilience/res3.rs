@@ -1,0 +1,431 @@
+//! # A circuit breaker
+//!
+//! When an upstream is down, every call to it fails, often only after a
+//! timeout. Calling it anyway wastes your time (each request waits the full
+//! timeout before failing), and it piles load on a service that is trying to
+//! recover. A *circuit breaker* (Michael Nygard, "Release It!") sits in front
+//! of the calls and watches them, like the fuse in your house:
+//!
+//! - **Closed**: calls go through. It counts failures *in a row*; a success
+//!   resets the count. The `threshold`-th consecutive failure opens it.
+//! - **Open**: calls fail at once with `BreakerError::Open`, without touching
+//!   the upstream. This lasts `cooldown`, counted from the moment the failure
+//!   that opened it was seen: it ends exactly at `opened_at + cooldown`.
+//! - **Half-open**: once the cooldown is over, ONE trial call goes through, to
+//!   test the water. While it is in flight, other callers are refused as if open
+//!   (a hundred "trial" calls would be the stampede the breaker exists to
+//!   prevent). The trial's success closes the breaker (count back to zero); its
+//!   failure opens it again, for a fresh cooldown from that failure.
+//!
+//! Two practical rules. Never hold the breaker's lock while calling the
+//! upstream: the call may take seconds, and every other caller would queue
+//! behind it. And read the clock when something happens: a call that fails
+//! after 5 s opened the breaker when it failed, not when it started.
+//!
+//! The clock is passed in, so the tests can move time without sleeping.
+//! Read more: https://martinfowler.com/bliki/CircuitBreaker.html and
+//! https://learn.microsoft.com/en-us/azure/architecture/patterns/circuit-breaker
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+trait Clock: Send + Sync {
+    fn now(&self) -> Instant;
+}
+
+struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum BreakerError<E> {
+    /// Refused without calling the upstream: the breaker is open, or half-open
+    /// with its trial call in flight.
+    Open,
+    /// The upstream was called and failed with this error.
+    Upstream(E),
+}
+
+#[derive(Debug)]
+enum State {
+    /// Calls go through; `failures` in a row so far.
+    Closed { failures: u32 },
+    /// Calls are refused until `until`.
+    Open { until: Instant },
+    /// The cooldown is over and the one trial call is in flight.
+    HalfOpen,
+}
+
+struct Breaker {
+    threshold: u32,
+    cooldown: Duration,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+}
+
+impl Breaker {
+    fn new(threshold: u32, cooldown: Duration, clock: Arc<dyn Clock>) -> Breaker {
+        let state = Mutex::new(State::Closed { failures: 0 });
+        Breaker {
+            threshold,
+            cooldown,
+            clock,
+            state,
+        }
+    }
+
+    /// Calls `upstream` if the breaker lets it through, and records how it went.
+    // TODO: this version calls the upstream every time and remembers nothing.
+    // Make it a breaker, with `self.state`, by the lesson's rules:
+    // - closed: call; count failures in a row, a success resets the count; the
+    //   `threshold`-th failure in a row opens it until `now + cooldown`;
+    // - open: refuse with `BreakerError::Open` without calling the upstream,
+    //   until the cooldown is over; then half-open: this one call is the trial;
+    // - half-open with the trial in flight: refuse the others;
+    // - the trial's success closes the breaker (count 0), its failure opens it
+    //   for a fresh cooldown;
+    // - the lock is never held while the upstream runs, and "now" is read when
+    //   the outcome is known.
+    fn call<T, E>(&self, upstream: impl FnOnce() -> Result<T, E>) -> Result<T, BreakerError<E>> {
+        upstream().map_err(BreakerError::Upstream)
+    }
+}
+
+fn main() {
+    let breaker = Breaker::new(3, Duration::from_secs(10), Arc::new(SystemClock));
+    for i in 1..=5 {
+        let result = breaker.call(|| {
+            println!("  calling the upstream");
+            Err::<(), _>("connection refused")
+        });
+        println!("call {i}: {result:?}");
+    }
+}
+
+// ---- grading tests: read them, but do not change them ----
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+    use std::sync::mpsc;
+    use std::thread;
+
+    const MS: Duration = Duration::from_millis(1);
+    const WAIT: Duration = Duration::from_secs(5);
+
+    /// A clock that moves only when the test moves it.
+    struct FakeClock {
+        now: Mutex<Instant>,
+    }
+
+    impl Clock for FakeClock {
+        fn now(&self) -> Instant {
+            *self.now.lock().unwrap()
+        }
+    }
+
+    impl FakeClock {
+        fn advance(&self, by: Duration) {
+            *self.now.lock().unwrap() += by;
+        }
+    }
+
+    /// A breaker (threshold 3, cooldown 10 s) and a fake upstream that counts its calls.
+    struct Setup {
+        clock: Arc<FakeClock>,
+        breaker: Breaker,
+        calls: Cell<u32>,
+        /// How long each upstream call takes (the clock moves while it runs).
+        takes: Cell<Duration>,
+    }
+
+    type Got = Result<&'static str, BreakerError<&'static str>>;
+
+    impl Setup {
+        fn new() -> Setup {
+            let now = Mutex::new(Instant::now());
+            let clock = Arc::new(FakeClock { now });
+            let breaker = Breaker::new(3, 10_000 * MS, clock.clone());
+            let (calls, takes) = (Cell::new(0), Cell::new(Duration::ZERO));
+            Setup {
+                clock,
+                breaker,
+                calls,
+                takes,
+            }
+        }
+
+        /// One call through the breaker, to an upstream that succeeds or fails.
+        fn call(&self, succeeds: bool) -> (Got, bool) {
+            let before = self.calls.get();
+            let got = self.breaker.call(|| {
+                self.calls.set(self.calls.get() + 1);
+                self.clock.advance(self.takes.get());
+                if succeeds { Ok("ok") } else { Err("boom") }
+            });
+            (got, self.calls.get() > before)
+        }
+
+        fn expect_through(&self, succeeds: bool, story: &str) {
+            let (got, reached) = self.call(succeeds);
+            let want = if succeeds {
+                Ok("ok")
+            } else {
+                Err(BreakerError::Upstream("boom"))
+            };
+            assert!(
+                reached && got == want,
+                "{story}: the next call should reach the upstream and return {want:?}, but it \
+                 {} and returned {got:?}",
+                if reached {
+                    "reached it"
+                } else {
+                    "did NOT reach it"
+                }
+            );
+        }
+
+        fn expect_refused(&self, story: &str) {
+            let (got, reached) = self.call(true);
+            assert!(
+                !reached && got == Err(BreakerError::Open),
+                "{story}: the next call should be refused at once with Err(BreakerError::Open), \
+                 without touching the upstream, but it {} and returned {got:?}",
+                if reached {
+                    "reached the upstream"
+                } else {
+                    "did not reach it"
+                }
+            );
+        }
+
+        /// One call, whatever comes of it.
+        fn run(&self, succeeds: bool) {
+            let _ = self.call(succeeds);
+        }
+
+        /// Three failures in a row: the breaker opens.
+        fn open_it(&self) {
+            for _ in 0..3 {
+                self.run(false);
+            }
+        }
+    }
+
+    #[test]
+    fn closed_lets_calls_and_their_results_through() {
+        let s = Setup::new();
+        s.expect_through(true, "a new breaker is closed");
+        s.expect_through(false, "a closed breaker passes on the upstream's error");
+        s.expect_through(true, "after one failure (threshold 3) it is still closed");
+    }
+
+    #[test]
+    fn the_threshold_th_failure_in_a_row_opens_it() {
+        let s = Setup::new();
+        s.run(false);
+        s.run(false);
+        s.expect_through(
+            false,
+            "after 2 failures in a row (threshold 3) it is still closed",
+        );
+        s.expect_refused("the 3rd failure in a row (threshold 3) opens the breaker");
+        assert_eq!(
+            s.calls.get(),
+            3,
+            "the upstream should have been called 3 times"
+        );
+    }
+
+    #[test]
+    fn a_success_resets_the_count() {
+        let s = Setup::new();
+        for succeeds in [false, false, true, false, false] {
+            s.run(succeeds);
+        }
+        s.expect_through(
+            true,
+            "failure, failure, success, failure, failure: never 3 failures IN A ROW, so it \
+             is still closed (a success resets the count)",
+        );
+    }
+
+    #[test]
+    fn open_fails_fast_until_the_cooldown_is_over() {
+        let s = Setup::new();
+        s.open_it();
+        for (step, story) in [
+            (Duration::ZERO, "just opened"),
+            (5_000 * MS, "5 s after it opened (cooldown 10 s)"),
+            (4_999 * MS, "9.999 s after it opened (cooldown 10 s)"),
+        ] {
+            s.clock.advance(step);
+            s.expect_refused(story);
+        }
+        assert_eq!(
+            s.calls.get(),
+            3,
+            "an open breaker must not call the upstream"
+        );
+    }
+
+    #[test]
+    fn the_cooldown_starts_when_the_failure_is_seen() {
+        let s = Setup::new();
+        s.run(false);
+        s.run(false);
+        s.takes.set(2_000 * MS);
+        s.run(false); // fails after 2 s: the breaker opens at t = 2 s
+        s.takes.set(Duration::ZERO);
+        s.clock.advance(9_999 * MS);
+        s.expect_refused(
+            "the 3rd failure took 2 s and opened the breaker when it FAILED; 9.999 s later \
+             the cooldown (10 s) is not over (read the clock after the call)",
+        );
+        s.clock.advance(MS);
+        s.expect_through(
+            true,
+            "exactly 10 s (the cooldown) after the breaker opened, one trial call goes through",
+        );
+    }
+
+    #[test]
+    fn a_successful_trial_closes_it() {
+        let s = Setup::new();
+        s.open_it();
+        s.clock.advance(10_000 * MS);
+        s.expect_through(true, "after the cooldown the trial call goes through");
+        s.expect_through(true, "the trial succeeded, so the breaker is closed");
+        s.run(false);
+        s.run(false);
+        s.expect_through(
+            true,
+            "closed again, its count starts from zero: 2 failures (threshold 3) do not open it",
+        );
+    }
+
+    #[test]
+    fn a_failed_trial_opens_it_for_a_fresh_cooldown() {
+        let s = Setup::new();
+        s.open_it();
+        s.clock.advance(10_000 * MS);
+        s.takes.set(1_000 * MS);
+        s.expect_through(false, "after the cooldown the trial call goes through");
+        s.takes.set(Duration::ZERO);
+        s.expect_refused("the trial failed (after 1 s): the breaker is open again");
+        s.clock.advance(9_999 * MS);
+        s.expect_refused(
+            "9.999 s after the trial failed: a fresh cooldown of 10 s runs from that failure",
+        );
+        s.clock.advance(MS);
+        s.expect_through(
+            true,
+            "10 s after the failed trial, a new trial goes through",
+        );
+    }
+
+    #[test]
+    fn half_open_lets_exactly_one_trial_through() {
+        let s = Setup::new();
+        s.open_it();
+        s.clock.advance(10_000 * MS);
+        let breaker = Arc::new(s.breaker);
+        let (started, trial_started) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let trial = thread::spawn({
+            let breaker = breaker.clone();
+            move || {
+                breaker.call(|| {
+                    started.send(()).unwrap();
+                    let _ = released.recv_timeout(WAIT);
+                    Ok::<_, &str>("trial")
+                })
+            }
+        });
+        let reached = trial_started.recv_timeout(WAIT).is_ok();
+        assert!(
+            reached,
+            "after the cooldown, the trial call did not reach the upstream"
+        );
+        for caller in 1..=3 {
+            let (done, result) = mpsc::channel();
+            thread::spawn({
+                let breaker = breaker.clone();
+                move || {
+                    let mut reached = false;
+                    let got = breaker.call(|| {
+                        reached = true;
+                        Ok::<_, &str>("other")
+                    });
+                    let _ = done.send((got, reached));
+                }
+            });
+            let Ok((got, reached)) = result.recv_timeout(WAIT / 2) else {
+                panic!(
+                    "while the trial call was in flight, caller {caller} waited instead of \
+                     being refused at once: do not hold the lock while calling the upstream"
+                );
+            };
+            assert!(
+                !reached && got == Err(BreakerError::Open),
+                "while the trial call was in flight, caller {caller} {} and got {got:?}: \
+                 half-open lets exactly ONE call through and refuses the others with \
+                 Err(BreakerError::Open)",
+                if reached {
+                    "reached the upstream"
+                } else {
+                    "did not reach the upstream"
+                }
+            );
+        }
+        release.send(()).unwrap();
+        let trial = trial.join().unwrap();
+        assert_eq!(
+            trial,
+            Ok("trial"),
+            "the trial call should return its result"
+        );
+        let got = breaker.call(|| Ok::<_, &str>("after"));
+        assert_eq!(
+            got,
+            Ok("after"),
+            "the trial succeeded: the breaker is closed"
+        );
+    }
+
+    #[test]
+    fn closed_calls_run_side_by_side() {
+        let breaker = Arc::new(Breaker::new(3, 10_000 * MS, Arc::new(SystemClock)));
+        let (started, slow_started) = mpsc::channel();
+        let (release, released) = mpsc::channel::<()>();
+        let slow = thread::spawn({
+            let breaker = breaker.clone();
+            move || {
+                breaker.call(|| {
+                    started.send(()).unwrap();
+                    let _ = released.recv_timeout(WAIT);
+                    Ok::<_, &str>("slow")
+                })
+            }
+        });
+        slow_started.recv_timeout(WAIT).unwrap();
+        let (done, result) = mpsc::channel();
+        thread::spawn({
+            let breaker = breaker.clone();
+            move || done.send(breaker.call(|| Ok::<_, &str>("fast")))
+        });
+        let fast = result.recv_timeout(WAIT / 2);
+        release.send(()).unwrap();
+        assert_eq!(
+            fast.ok(),
+            Some(Ok("fast")),
+            "while one slow call was in flight, a second call through the closed breaker did \
+             not return: never hold the breaker's lock while the upstream runs"
+        );
+        assert_eq!(slow.join().unwrap(), Ok("slow"));
+    }
+}
