@@ -470,14 +470,26 @@ impl Run {
             text.push_str(&::std::format!(", {skipped} skipped"));
         }
         text.push_str(":\n\n");
-        for (name, outcome) in &self.outcomes {
-            match outcome {
-                Outcome::Passed => text.push_str(&::std::format!("✓ {name}\n")),
-                Outcome::Failed(report) => text.push_str(report),
-                Outcome::Skipped(why) => {
-                    text.push_str(&::std::format!("⊘ {name}: not run, {why}\n"));
-                }
+        // What failed comes first, in full: it is what the learner has to fix, and a screen
+        // that cuts a long report keeps its top. Then what was not run, then what passed.
+        for (_, outcome) in &self.outcomes {
+            if let Outcome::Failed(report) = outcome {
+                text.push_str(report);
             }
+        }
+        for (name, outcome) in &self.outcomes {
+            if let Outcome::Skipped(why) = outcome {
+                text.push_str(&::std::format!("⊘ {name}: not run, {why}\n"));
+            }
+        }
+        let passed: ::std::vec::Vec<&str> = self
+            .outcomes
+            .iter()
+            .filter(|(_, o)| ::std::matches!(o, Outcome::Passed))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !passed.is_empty() {
+            text.push_str(&::std::format!("✓ passed: {}\n", passed.join(" · ")));
         }
         if failed == 0 {
             // Only skips: a dependency of this run was recorded as not passed elsewhere.

@@ -269,7 +269,11 @@ fn checks_after_a_failed_dependency_are_skipped() {
         message.contains("⊘ list notes: not run, it needs \"log in\", which did not pass"),
         "{message}"
     );
-    assert!(message.contains("✓ home"), "{message}");
+    assert!(message.contains("✓ passed: home"), "{message}");
+    // The failure comes before what was not run and what passed.
+    let failure = message.find("log in").unwrap();
+    assert!(failure < message.find("⊘").unwrap(), "{message}");
+    assert!(message.find("⊘").unwrap() < message.find("✓ passed").unwrap(), "{message}");
 }
 
 #[test]
