@@ -670,7 +670,12 @@ pub fn needs_review(learner: &str, original: &str) -> Vec<(usize, String)> {
                 ("exit" | "abort", Some("(")) => Some("ends the process"),
                 ("unsafe", _) => Some("unsafe code"),
                 ("link_section" | "no_mangle" | "export_name" | "used", _) => {
-                    Some("a link-level attribute")
+                    // Only as an attribute (`#[used]`, `#[unsafe(no_mangle)]`), not a variable.
+                    let before = |n: usize| k.checked_sub(n).map(|i| text(&toks[i]));
+                    let attribute = (before(1) == Some("[")
+                        && matches!(before(2), Some("#" | "!")))
+                        || (before(1) == Some("(") && before(2) == Some("unsafe"));
+                    attribute.then_some("a link-level attribute")
                 }
                 ("var" | "var_os" | "vars" | "vars_os" | "args" | "args_os", Some("(")) => {
                     let path = k >= 2 && text(&toks[k - 1]) == ":" && text(&toks[k - 2]) == ":";
@@ -716,6 +721,16 @@ mod tests {
         let flagged = needs_review(learner, "");
         let lines: Vec<usize> = flagged.iter().map(|(l, _)| *l).collect();
         assert_eq!(lines, [2, 4, 5, 7]);
+        // A variable named like an attribute is just a variable.
+        let used = "fn f() { let mut used = 0; used += 1; }\n#[unsafe(no_mangle)]\nfn g() {}\n";
+        let flagged: Vec<String> = needs_review(used, "").into_iter().map(|(_, w)| w).collect();
+        assert_eq!(
+            flagged,
+            [
+                "unsafe code (`unsafe`)",
+                "a link-level attribute (`no_mangle`)"
+            ]
+        );
         // What the course's own file does is not the learner's doing.
         assert!(needs_review("unsafe fn x() {}", "unsafe fn x() {}").is_empty());
     }
