@@ -273,7 +273,10 @@ fn checks_after_a_failed_dependency_are_skipped() {
     // The failure comes before what was not run and what passed.
     let failure = message.find("log in").unwrap();
     assert!(failure < message.find("⊘").unwrap(), "{message}");
-    assert!(message.find("⊘").unwrap() < message.find("✓ passed").unwrap(), "{message}");
+    assert!(
+        message.find("⊘").unwrap() < message.find("✓ passed").unwrap(),
+        "{message}"
+    );
 }
 
 #[test]
