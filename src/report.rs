@@ -136,14 +136,19 @@ pub fn json(course: &Course, results: &StudentResults) -> String {
         status: if passed == total { "pass" } else { "fail" },
         passed,
         total,
-        exercises: course
-            .exercises
-            .iter()
-            .zip(&results.exercises)
-            .map(|(ex, g)| exercise_json(ex, g))
-            .collect(),
+        exercises: exercises_json(course, results),
     };
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+}
+
+/// Every exercise of a student's results, in course order.
+fn exercises_json<'a>(course: &'a Course, results: &'a StudentResults) -> Vec<JsonExercise<'a>> {
+    course
+        .exercises
+        .iter()
+        .zip(&results.exercises)
+        .map(|(ex, g)| exercise_json(ex, g))
+        .collect()
 }
 
 /// A class's report: every student, every exercise.
@@ -157,12 +162,7 @@ pub fn json_class(course: &Course, class: &[StudentResults]) -> String {
                     student: &results.student.name,
                     passed,
                     total,
-                    exercises: course
-                        .exercises
-                        .iter()
-                        .zip(&results.exercises)
-                        .map(|(ex, g)| exercise_json(ex, g))
-                        .collect(),
+                    exercises: exercises_json(course, results),
                 }
             })
             .collect(),
