@@ -263,8 +263,10 @@ fn grade_students(
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
                 let original = originals[e].clone().unwrap_or_default();
-                let needs_review =
-                    source::needs_review(learner_part(&learner), learner_part(&original));
+                let needs_review = source::needs_review(
+                    tests_section::learner_part(&learner),
+                    tests_section::learner_part(&original),
+                );
                 Graded {
                     verdict,
                     original: originals[e].clone(),
@@ -275,12 +277,6 @@ fn grade_students(
         results.push(StudentResults { student, exercises });
     }
     Ok(results)
-}
-
-/// The code above the grading marker (all of it when there is none).
-fn learner_part(text: &str) -> &str {
-    let section = tests_section::grading_section(text).unwrap_or_default();
-    &text[..text.len() - section.len()]
 }
 
 /// A verdict with the build's folder prefix taken out of every path it shows, so that it

@@ -61,12 +61,6 @@ pub enum Rejection {
     Missing,
 }
 
-/// The learner's part of a file: everything before the grading marker.
-fn learner_part(text: &str) -> &str {
-    let section = tests_section::grading_section(text).unwrap_or_default();
-    &text[..text.len() - section.len()]
-}
-
 /// Composes `target` from `snapshot` into the graded project; returns what to expect, or
 /// why it is not built. `bins` collects the `[[bin]]` entries of the project's manifest.
 pub fn prepare(
@@ -160,12 +154,12 @@ fn graded_test_source(
         }
         None => {}
     }
-    let learner = learner_part(snapshot);
+    let learner = tests_section::learner_part(snapshot);
     source::ends_cleanly(learner).map_err(|u| Rejection::Unclosed {
         what: u.what,
         line: u.line,
     })?;
-    let allowed: Vec<String> = source::redefinitions(learner_part(original), &[])
+    let allowed: Vec<String> = source::redefinitions(tests_section::learner_part(original), &[])
         .into_iter()
         .map(|(_, name)| name)
         .collect();

@@ -317,7 +317,7 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
                         tests_section::MARKER_PREFIX
                     ),
                 }),
-                Some(section) if tests_section::count_tests(section) == 0 => {
+                Some(section) if check::source::test_names(section).is_empty() => {
                     problems.push(Problem {
                         place,
                         message: "has no `#[test]` below the grading marker".into(),
