@@ -82,8 +82,109 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Every status this exercise writes, with its status-line (RFC 9110 §15).
+    const STATUS_LINES: &[(u16, &str)] = &[
+        (200, "HTTP/1.1 200 OK\r\n"),
+        (201, "HTTP/1.1 201 Created\r\n"),
+        (204, "HTTP/1.1 204 No Content\r\n"),
+        (304, "HTTP/1.1 304 Not Modified\r\n"),
+        (400, "HTTP/1.1 400 Bad Request\r\n"),
+        (404, "HTTP/1.1 404 Not Found\r\n"),
+        (500, "HTTP/1.1 500 Internal Server Error\r\n"),
+    ];
+
+    /// The expected bytes, written out independently of the code under test.
+    fn oracle(
+        status_line: &str,
+        bodiless: bool,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Vec<u8> {
+        let mut head = status_line.to_string();
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !bodiless {
+            head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        if !bodiless {
+            bytes.extend_from_slice(body);
+        }
+        bytes
+    }
+
+    #[test]
+    fn every_status_line_is_exact() {
+        for &(status, line) in STATUS_LINES {
+            let got = Response::new(status).to_bytes();
+            let got_line = match got.windows(2).position(|w| w == b"\r\n") {
+                Some(end) => String::from_utf8_lossy(&got[..end + 2]).into_owned(),
+                None => String::from_utf8_lossy(&got).into_owned(),
+            };
+            assert!(
+                got_line == line,
+                "the status-line of a {status} response must be exactly {line:?} (RFC 9112 §4: \
+                 `HTTP/1.1 <code> <reason phrase>`, one space each, the reason phrase of \
+                 RFC 9110 §15), but it was {got_line:?}"
+            );
+        }
+    }
+
+    fn header_name() -> impl Strategy<Value = String> {
+        "[A-Za-z][A-Za-z0-9-]{0,11}"
+    }
+
+    fn header_value() -> impl Strategy<Value = String> {
+        "[ -~]{0,16}".prop_map(|v| v.trim_matches(' ').to_string())
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        /// Any status, any headers, any body (text with multi-byte characters, or raw
+        /// bytes): the bytes written are the status-line, the headers in order,
+        /// Content-Length in bytes unless the status is bodiless, CRLF, the body.
+        #[test]
+        fn any_response_is_written_exactly(
+            which in 0..STATUS_LINES.len(),
+            headers in proptest::collection::vec((header_name(), header_value()), 0..4),
+            text in crate::generated::tricky_text(0, 24),
+            raw in proptest::collection::vec(any::<u8>(), 0..24),
+            use_raw in any::<bool>(),
+        ) {
+            let (status, line) = STATUS_LINES[which];
+            let body: Vec<u8> = if use_raw { raw } else { text.into_bytes() };
+            let mut response = Response::new(status);
+            for (name, value) in &headers {
+                response = response.header(name, value);
+            }
+            let response = response.body(body.clone());
+            let expected = oracle(line, matches!(status, 204 | 304), &headers, &body);
+            let got = response.to_bytes();
+            prop_assert!(
+                got == expected,
+                "a {} response with headers {:?} and a body of {} bytes was written as\n  {:?}\n\
+                 but it should be\n  {:?}\n(status-line, the headers in the order added, \
+                 Content-Length counting bytes unless the status is 204 or 304, CRLF line \
+                 ends, the empty line, then the body bytes unchanged, none for 204 and 304)",
+                status,
+                headers,
+                body.len(),
+                String::from_utf8_lossy(&got),
+                String::from_utf8_lossy(&expected),
+            );
+        }
+    }
 
     /// Checks the bytes written; `rule` says what a difference would mean.
     fn check(response: Response, expected: &[u8], rule: &str) {
