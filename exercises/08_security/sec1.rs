@@ -19,9 +19,17 @@
 //!   error, or in a panic of a buggy handler (a value whose `Drop` gives it back
 //!   does that on every path: the RAII pattern).
 //!
+//! The provided parser keeps two more rules of HTTP/1.1 that a hostile client
+//! leans on: no white space between a field name and its colon (RFC 9112 §5.1:
+//! `Content-Length : 5` is refused with 400, or a proxy that reads the length
+//! and a server that ignores the odd name disagree on where the request ends,
+//! and the body runs as a second request), and the answer to a `HEAD` is the
+//! head GET would get, without the content (RFC 9110 §9.3.2).
+//!
 //! None of these is exotic: servers such as nginx and hyper have a setting for
 //! each (`client_header_timeout`, `header_read_timeout`, `max_headers`,
-//! `worker_connections`). Read more: RFC 9110 §15.5.9 and §15.6.4, RFC 6585 §5;
+//! `worker_connections`). Read more: RFC 9110 §15.5.9 and §15.6.4, RFC 6585 §5,
+//! RFC 9112 §5.1, RFC 9110 §9.3.2;
 //! https://en.wikipedia.org/wiki/Slowloris_(cyber_attack)
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
@@ -138,6 +146,13 @@ fn read_request(
         let (name, value) = field
             .split_once(':')
             .ok_or(Failure::Refuse("400 Bad Request"))?;
+        // A field name is a token: no white space, and none before the colon (RFC 9112 §5.1:
+        // `Content-Length : 5` must be refused with 400, or one reader of it takes the body as
+        // a second request while another does not).
+        let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if name.is_empty() || !name.bytes().all(tchar) {
+            return Err(Failure::Refuse("400 Bad Request"));
+        }
         let body = name.eq_ignore_ascii_case("content-length") && value.trim() != "0";
         if body || name.eq_ignore_ascii_case("transfer-encoding") {
             return Err(Failure::Refuse("413 Content Too Large"));
@@ -156,7 +171,20 @@ fn write_response(
     body: &[u8],
     close: bool,
 ) -> io::Result<()> {
-    let mut response = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+    write_message(out, status, extra, body.len(), body, close)
+}
+
+/// Provided: writes a response with `Content-Length: length`, `extra` headers and `content`:
+/// the body, or nothing in the answer to a HEAD (`length` is then that of the body GET gets).
+fn write_message(
+    out: &mut impl Write,
+    status: &str,
+    extra: &[(&str, &str)],
+    length: usize,
+    content: &[u8],
+    close: bool,
+) -> io::Result<()> {
+    let mut response = format!("HTTP/1.1 {status}\r\nContent-Length: {length}\r\n");
     for (name, value) in extra {
         response += &format!("{name}: {value}\r\n");
     }
@@ -166,7 +194,7 @@ fn write_response(
         "\r\n"
     };
     let mut response = response.into_bytes();
-    response.extend_from_slice(body);
+    response.extend_from_slice(content);
     out.write_all(&response)?; // one write: one packet, for small responses
     out.flush()
 }
@@ -197,24 +225,22 @@ fn handle_connection(stream: TcpStream, limits: Limits) -> io::Result<()> {
             Ok(Some(request)) => request,
             Ok(None) => return Ok(()),
             Err(Failure::Refuse(status)) => {
-                write_response(
-                    &mut out,
-                    status,
-                    &[],
-                    format!("{status}\n").as_bytes(),
-                    true,
-                )?;
+                let body = format!("{status}\n");
+                write_response(&mut out, status, &[], body.as_bytes(), true)?;
                 linger_close(&out);
                 return Ok(());
             }
             Err(Failure::Io(e)) => return Err(e),
         };
-        let (status, body): (&str, &[u8]) = match request.as_str() {
-            "GET /" => ("200 OK", b"hello\n"),
-            "GET /panic" => panic!("GET /panic: a handler that panics (on purpose, for the tests)"),
+        // HEAD is answered as GET would be, without the content (RFC 9110 §9.3.2).
+        let (method, target) = request.split_once(' ').unwrap_or_default();
+        let (status, body): (&str, &[u8]) = match (method, target) {
+            ("GET" | "HEAD", "/") => ("200 OK", b"hello\n"),
+            ("GET" | "HEAD", "/panic") => panic!("/panic: a handler that panics (on purpose)"),
             _ => ("404 Not Found", b"not found\n"),
         };
-        write_response(&mut out, status, &[], body, close)?;
+        let content = if method == "HEAD" { &[][..] } else { body };
+        write_message(&mut out, status, &[], body.len(), content, close)?;
         if close {
             return Ok(()); // the request was read whole: closing loses nothing
         }
@@ -259,9 +285,16 @@ fn main() -> io::Result<()> {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::any_case;
+    use proptest::prelude::*;
     use std::net::SocketAddr;
+    use std::sync::OnceLock;
 
     const GET: &str = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
     const HELLO: &str = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n";
@@ -336,6 +369,74 @@ mod tests {
              with `Connection: close`, then the connection closed{}\n",
             if closed { "" } else { " (it stayed open)" }
         );
+    }
+
+    /// One server for all generated cases of a test (each case is a connection of its own).
+    fn shared_server() -> SocketAddr {
+        static ADDR: OnceLock<SocketAddr> = OnceLock::new();
+        *ADDR.get_or_init(|| {
+            server(Limits {
+                max_connections: 64,
+                ..PATIENT
+            })
+        })
+    }
+
+    /// Any header name: the framing ones in any case, or a name of letters, digits and `-`.
+    fn header_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any_case("content-length"),
+            any_case("transfer-encoding"),
+            any_case("host"),
+            any_case("connection"),
+            "[A-Za-z][A-Za-z0-9-]{0,12}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(48))]
+
+        #[test]
+        fn white_space_before_the_colon_is_400(
+            name in header_name(),
+            space in "[ \t]{1,3}",
+        ) {
+            let next = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+            let request = format!(
+                "GET / HTTP/1.1\r\nHost: x\r\n{name}{space}: {}\r\n\r\n{next}",
+                next.len()
+            );
+            let checks = format!(
+                "the field `{name}{space}: ...` has white space between its name and the colon: \
+                 RFC 9112 §5.1 says a server MUST answer 400 Bad Request (then close here). \
+                 Ignoring the odd name, a `Content-Length : 46` is not read as a length, and \
+                 the 46 bytes after the head run as a second request"
+            );
+            expect_refusal(shared_server(), &request, "400 Bad Request", &checks);
+        }
+
+        #[test]
+        fn a_head_request_gets_the_head_only(
+            path in prop_oneof![
+                Just("/".to_string()),
+                "/[a-zA-Z0-9._~-]{1,12}(/[a-z0-9]{0,6})?",
+                "/\\?[a-z]{1,4}=[0-9]{0,3}",
+            ].prop_filter("GET /panic panics on purpose", |p| p != "/panic"),
+        ) {
+            let mut stream = connect(shared_server());
+            let head = format!("HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+            stream.write_all(format!("{head}{GET}").as_bytes()).unwrap();
+            let answer = match path.as_str() {
+                "/" => "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n",
+                _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\n",
+            };
+            let checks = format!(
+                "`HEAD {path}` then `GET /` on one connection: the answer to HEAD is the status \
+                 and header fields GET {path} would get (Content-Length included), and no \
+                 content (RFC 9110 §9.3.2); the next bytes are the answer to the GET"
+            );
+            expect_answer(&mut stream, &format!("{answer}{HELLO}"), &checks);
+        }
     }
 
     #[test]

@@ -21,9 +21,17 @@
 //!   error, or in a panic of a buggy handler (a value whose `Drop` gives it back
 //!   does that on every path: the RAII pattern).
 //!
+//! The provided parser keeps two more rules of HTTP/1.1 that a hostile client
+//! leans on: no white space between a field name and its colon (RFC 9112 §5.1:
+//! `Content-Length : 5` is refused with 400, or a proxy that reads the length
+//! and a server that ignores the odd name disagree on where the request ends,
+//! and the body runs as a second request), and the answer to a `HEAD` is the
+//! head GET would get, without the content (RFC 9110 §9.3.2).
+//!
 //! None of these is exotic: servers such as nginx and hyper have a setting for
 //! each (`client_header_timeout`, `header_read_timeout`, `max_headers`,
-//! `worker_connections`). Read more: RFC 9110 §15.5.9 and §15.6.4, RFC 6585 §5;
+//! `worker_connections`). Read more: RFC 9110 §15.5.9 and §15.6.4, RFC 6585 §5,
+//! RFC 9112 §5.1, RFC 9110 §9.3.2;
 //! https://en.wikipedia.org/wiki/Slowloris_(cyber_attack)
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
@@ -149,6 +157,13 @@ fn read_request(
         let (name, value) = field
             .split_once(':')
             .ok_or(Failure::Refuse("400 Bad Request"))?;
+        // A field name is a token: no white space, and none before the colon (RFC 9112 §5.1:
+        // `Content-Length : 5` must be refused with 400, or one reader of it takes the body as
+        // a second request while another does not).
+        let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if name.is_empty() || !name.bytes().all(tchar) {
+            return Err(Failure::Refuse("400 Bad Request"));
+        }
         let body = name.eq_ignore_ascii_case("content-length") && value.trim() != "0";
         if body || name.eq_ignore_ascii_case("transfer-encoding") {
             return Err(Failure::Refuse("413 Content Too Large"));
@@ -167,7 +182,20 @@ fn write_response(
     body: &[u8],
     close: bool,
 ) -> io::Result<()> {
-    let mut response = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
+    write_message(out, status, extra, body.len(), body, close)
+}
+
+/// Provided: writes a response with `Content-Length: length`, `extra` headers and `content`:
+/// the body, or nothing in the answer to a HEAD (`length` is then that of the body GET gets).
+fn write_message(
+    out: &mut impl Write,
+    status: &str,
+    extra: &[(&str, &str)],
+    length: usize,
+    content: &[u8],
+    close: bool,
+) -> io::Result<()> {
+    let mut response = format!("HTTP/1.1 {status}\r\nContent-Length: {length}\r\n");
     for (name, value) in extra {
         response += &format!("{name}: {value}\r\n");
     }
@@ -177,7 +205,7 @@ fn write_response(
         "\r\n"
     };
     let mut response = response.into_bytes();
-    response.extend_from_slice(body);
+    response.extend_from_slice(content);
     out.write_all(&response)?; // one write: one packet, for small responses
     out.flush()
 }
@@ -207,24 +235,22 @@ fn handle_connection(stream: TcpStream, limits: Limits) -> io::Result<()> {
             Ok(Some(request)) => request,
             Ok(None) => return Ok(()),
             Err(Failure::Refuse(status)) => {
-                write_response(
-                    &mut out,
-                    status,
-                    &[],
-                    format!("{status}\n").as_bytes(),
-                    true,
-                )?;
+                let body = format!("{status}\n");
+                write_response(&mut out, status, &[], body.as_bytes(), true)?;
                 linger_close(&out);
                 return Ok(());
             }
             Err(Failure::Io(e)) => return Err(e),
         };
-        let (status, body): (&str, &[u8]) = match request.as_str() {
-            "GET /" => ("200 OK", b"hello\n"),
-            "GET /panic" => panic!("GET /panic: a handler that panics (on purpose, for the tests)"),
+        // HEAD is answered as GET would be, without the content (RFC 9110 §9.3.2).
+        let (method, target) = request.split_once(' ').unwrap_or_default();
+        let (status, body): (&str, &[u8]) = match (method, target) {
+            ("GET" | "HEAD", "/") => ("200 OK", b"hello\n"),
+            ("GET" | "HEAD", "/panic") => panic!("/panic: a handler that panics (on purpose)"),
             _ => ("404 Not Found", b"not found\n"),
         };
-        write_response(&mut out, status, &[], body, close)?;
+        let content = if method == "HEAD" { &[][..] } else { body };
+        write_message(&mut out, status, &[], body.len(), content, close)?;
         if close {
             return Ok(()); // the request was read whole: closing loses nothing
         }
