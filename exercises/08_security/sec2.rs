@@ -20,18 +20,39 @@
 //! announces terabytes.
 //!
 //! **Why strict: request smuggling.** A proxy in front of your server and the
-//! server itself must agree where each request ends. Send both
-//! `Content-Length: 6` and `Transfer-Encoding: chunked` with the body
-//! `0\r\n\r\nGET /admin ...`: one side reads a chunked body that ends at
-//! `0\r\n\r\n` and then a second request, `GET /admin`, the other a 6-byte body.
-//! The attacker's second request rides in unseen by the proxy's checks, or is
-//! glued to the next user's request. RFC 9112 §6.1 and §6.3 therefore say:
-//! - `Transfer-Encoding` with `Content-Length`: answer 400 and close;
+//! server itself must agree where each request ends. Here is a request with
+//! two framings (CL.TE: the proxy goes by `Content-Length`, the server by
+//! `Transfer-Encoding`):
+//!
+//! ```text
+//! POST /search HTTP/1.1\r\n
+//! Host: shop.example\r\n
+//! Content-Length: 48\r\n              the proxy: the body is the next 48 bytes,
+//! Transfer-Encoding: chunked\r\n       all of them; it checked POST /search, fine
+//! \r\n
+//! 0\r\n                                the server: the chunked body ends here...
+//! \r\n
+//! GET /admin HTTP/1.1\r\n              ...and this is the next request, which
+//! Host: shop.example\r\n               the proxy never saw as one
+//! \r\n
+//! ```
+//!
+//! The proxy forwards one request; the server answers two, and `GET /admin`
+//! passes no check of the proxy's (or, sent without its last lines, is glued
+//! to the next user's request on the same connection). The mirror image,
+//! TE.CL, has the proxy decode the chunks and the server read a short
+//! `Content-Length`: the rest of the chunked body becomes the next request.
+//! RFC 9112 §6.1 and §6.3 close these doors:
+//! - `Transfer-Encoding` with `Content-Length`: a server MAY reject the request,
+//!   or MAY process it by `Transfer-Encoding` alone (ignoring the length);
+//!   either way it MUST close the connection after answering. This course
+//!   chooses to reject: 400, then close (nothing valid needs both);
 //! - `Transfer-Encoding` whose last coding is not `chunked` (the codings of all
 //!   `Transfer-Encoding` fields, in order, comma-separated, any case): the body's
-//!   length cannot be known: 400 and close;
-//! - `chunked` applied twice is invalid (400); any other coding before it is
-//!   one this server does not implement: 501 Not Implemented.
+//!   length cannot be known: the server MUST answer 400 and close;
+//! - `chunked` applied twice is invalid (a sender MUST NOT do it, §7): 400; any
+//!   other coding before it is one this server does not implement: 501 Not
+//!   Implemented (§6.1: SHOULD).
 //!
 //! After a refusal the provided loop answers and closes: bytes after it are never
 //! read as a request. Read more: RFC 9112 §6.1, §6.3, §7.1;
@@ -133,8 +154,9 @@ enum Framing {
 // of the lesson instead (header names and codings in any case; the codings of all the
 // `Transfer-Encoding` fields, in order, split at commas, spaces around them and empty ones
 // ignored): `chunked` alone is `Framing::Chunked`; `Transfer-Encoding` together with
-// `Content-Length`, or whose last coding is not `chunked`, or with `chunked` twice, is
-// "400 Bad Request"; another coding before `chunked` is "501 Not Implemented".
+// `Content-Length` (this server's choice of the two the RFC allows), or whose last coding is
+// not `chunked`, or with `chunked` twice, is "400 Bad Request"; another coding before
+// `chunked` is "501 Not Implemented".
 fn framing(request: &Request, max_body: usize) -> Result<Framing, Refusal> {
     if !request.values("Transfer-Encoding").is_empty() {
         return Err("501 Not Implemented");
@@ -232,8 +254,14 @@ fn main() -> io::Result<()> {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::any_case;
+    use proptest::prelude::*;
 
     const LIMIT: usize = 16;
     const CHUNKED: &str = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -477,14 +505,168 @@ mod tests {
         for fields in [
             "Content-Length: 6\r\nTransfer-Encoding: chunked",
             "Transfer-Encoding: chunked\r\ncontent-length: 0",
-            "Transfer-Encoding: chunked\r\nContent-Length: 38",
+            "Transfer-Encoding: chunked\r\nContent-Length: 37",
         ] {
             let input = format!("POST /echo HTTP/1.1\r\nHost: x\r\n{fields}\r\n\r\n{smuggled}");
             let rule = "Transfer-Encoding AND Content-Length is how requests are smuggled: a \
                         proxy reads one framing, the server the other, and `GET /admin` slips \
-                        through. RFC 9112 §6.1: 400 Bad Request, then close; never answer the \
-                        request hidden in the body";
+                        through. RFC 9112 §6.1 lets a server reject such a request or read it by \
+                        Transfer-Encoding alone, and close the connection either way; this \
+                        server rejects it: 400 Bad Request, then close. Never answer the request \
+                        hidden in the body";
             refused(&input, &["400 Bad Request"], rule);
+        }
+    }
+
+    /// One chunk of `data` as sent: its size in hex (leading zeros, any case), an extension.
+    fn chunk(data: &str, zeros: usize, upper: bool, extension: &str) -> String {
+        let size = format!("{}{:x}", "0".repeat(zeros), data.len());
+        let size = if upper {
+            size.to_ascii_uppercase()
+        } else {
+            size
+        };
+        format!("{size}{extension}\r\n{data}\r\n")
+    }
+
+    fn extension() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "",
+            "",
+            ";a",
+            ";name=value",
+            " ;x=\"1;2\"",
+            "\t; q = 3",
+        ])
+    }
+
+    /// A coding as a client may spell it, spaces around it included.
+    fn coding() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            3 => any_case("chunked"),
+            1 => any_case("gzip"),
+            1 => any_case("identity"),
+            1 => Just("x-custom".to_string()),
+            1 => Just(String::new()),
+        ];
+        ("[ \t]{0,2}", name, "[ \t]{0,2}").prop_map(|(a, name, b)| format!("{a}{name}{b}"))
+    }
+
+    /// What RFC 9112 §6.1 and §6.3 (and this server's choices) answer to these
+    /// `Transfer-Encoding` field values: `None` for a chunked body, else the refusal.
+    fn oracle(fields: &[String], with_content_length: bool) -> Option<&'static str> {
+        let codings: Vec<String> = fields
+            .iter()
+            .flat_map(|field| field.split(','))
+            .map(|c| c.trim_matches([' ', '\t']).to_ascii_lowercase())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if with_content_length {
+            return Some("400 Bad Request");
+        }
+        match codings.split_last() {
+            Some((last, before)) if last == "chunked" => {
+                if before.iter().any(|c| c == "chunked") {
+                    Some("400 Bad Request")
+                } else if !before.is_empty() {
+                    Some("501 Not Implemented")
+                } else {
+                    None
+                }
+            }
+            _ => Some("400 Bad Request"),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        #[test]
+        fn generated_chunked_bodies_decode_or_hit_the_limit(
+            chunks in prop::collection::vec(
+                ("[a-zA-Z0-9 ]{1,9}", 0usize..3, any::<bool>(), extension()),
+                0..5,
+            ),
+            trailer in prop::sample::select(vec!["", "X-Checksum: 7f\r\n", "a: 1\r\nB: 2\r\n"]),
+        ) {
+            let body: String = chunks.iter().map(|(data, ..)| data.as_str()).collect();
+            let sent: String = chunks
+                .iter()
+                .map(|(data, zeros, upper, ext)| chunk(data, *zeros, *upper, ext))
+                .collect();
+            let input = format!("{CHUNKED}{sent}0\r\n{trailer}\r\n{GET}");
+            let sizes: Vec<usize> = chunks.iter().map(|(data, ..)| data.len()).collect();
+            if body.len() <= LIMIT {
+                let rule = format!(
+                    "chunks of {sizes:?} bytes (sizes in hex, any case, leading zeros, \
+                     extensions ignored) are a body of {} bytes, within the limit of {LIMIT}; \
+                     the GET after the last chunk and its trailer fields is the next request",
+                    body.len()
+                );
+                expect(&input, &format!("{}{HELLO}", echo(&body)), &rule);
+            } else {
+                let rule = format!(
+                    "chunks of {sizes:?} bytes add up to {}, over the limit of {LIMIT}: 413 \
+                     Content Too Large as soon as the chunk that passes it is announced",
+                    body.len()
+                );
+                refused(&input, &["413 Content Too Large"], &rule);
+            }
+        }
+
+        #[test]
+        fn generated_transfer_encodings_are_judged_by_the_rfc(
+            fields in prop::collection::vec(
+                (any_case("transfer-encoding"), prop::collection::vec(coding(), 1..4)),
+                1..4,
+            ),
+            content_length in prop::option::of((any_case("content-length"), any::<bool>())),
+        ) {
+            let values: Vec<String> = fields.iter().map(|(_, c)| c.join(",")).collect();
+            let mut head: Vec<String> = fields
+                .iter()
+                .zip(&values)
+                .map(|((name, _), value)| format!("{name}: {value}"))
+                .collect();
+            if let Some((name, first)) = &content_length {
+                let field = format!("{name}: 37");
+                if *first { head.insert(0, field) } else { head.push(field) }
+            }
+            let smuggled = "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n";
+            let input = format!("POST /echo HTTP/1.1\r\n{}\r\n\r\n{smuggled}", head.join("\r\n"));
+            let trimmed: Vec<&str> = values.iter().map(|v| v.trim_matches([' ', '\t'])).collect();
+            match oracle(&values, content_length.is_some()) {
+                None => {
+                    let rule = format!(
+                        "the codings {trimmed:?} come down to `chunked` alone (names and \
+                         codings in any case, empty list elements and spaces do not count): \
+                         the body is the empty chunked body, then GET /admin is the next request"
+                    );
+                    let want = format!(
+                        "{}HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+                        echo("")
+                    );
+                    expect(&input, &want, &rule);
+                }
+                Some(status) => {
+                    let why = match status {
+                        _ if content_length.is_some() => {
+                            "Transfer-Encoding together with Content-Length: this server rejects \
+                             it (one of the two answers RFC 9112 §6.1 allows) and closes"
+                        }
+                        "501 Not Implemented" => {
+                            "chunked is last, but a coding this server cannot decode comes \
+                             before it"
+                        }
+                        _ => {
+                            "the last coding is not `chunked` (the length cannot be known, RFC \
+                             9112 §6.3), or `chunked` is applied twice"
+                        }
+                    };
+                    let rule = format!("Transfer-Encoding values {trimmed:?}: {why}: {status}");
+                    refused(&input, &[status], &rule);
+                }
+            }
         }
     }
 }

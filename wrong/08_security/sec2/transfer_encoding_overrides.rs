@@ -22,18 +22,39 @@
 //! announces terabytes.
 //!
 //! **Why strict: request smuggling.** A proxy in front of your server and the
-//! server itself must agree where each request ends. Send both
-//! `Content-Length: 6` and `Transfer-Encoding: chunked` with the body
-//! `0\r\n\r\nGET /admin ...`: one side reads a chunked body that ends at
-//! `0\r\n\r\n` and then a second request, `GET /admin`, the other a 6-byte body.
-//! The attacker's second request rides in unseen by the proxy's checks, or is
-//! glued to the next user's request. RFC 9112 §6.1 and §6.3 therefore say:
-//! - `Transfer-Encoding` with `Content-Length`: answer 400 and close;
+//! server itself must agree where each request ends. Here is a request with
+//! two framings (CL.TE: the proxy goes by `Content-Length`, the server by
+//! `Transfer-Encoding`):
+//!
+//! ```text
+//! POST /search HTTP/1.1\r\n
+//! Host: shop.example\r\n
+//! Content-Length: 48\r\n              the proxy: the body is the next 48 bytes,
+//! Transfer-Encoding: chunked\r\n       all of them; it checked POST /search, fine
+//! \r\n
+//! 0\r\n                                the server: the chunked body ends here...
+//! \r\n
+//! GET /admin HTTP/1.1\r\n              ...and this is the next request, which
+//! Host: shop.example\r\n               the proxy never saw as one
+//! \r\n
+//! ```
+//!
+//! The proxy forwards one request; the server answers two, and `GET /admin`
+//! passes no check of the proxy's (or, sent without its last lines, is glued
+//! to the next user's request on the same connection). The mirror image,
+//! TE.CL, has the proxy decode the chunks and the server read a short
+//! `Content-Length`: the rest of the chunked body becomes the next request.
+//! RFC 9112 §6.1 and §6.3 close these doors:
+//! - `Transfer-Encoding` with `Content-Length`: a server MAY reject the request,
+//!   or MAY process it by `Transfer-Encoding` alone (ignoring the length);
+//!   either way it MUST close the connection after answering. This course
+//!   chooses to reject: 400, then close (nothing valid needs both);
 //! - `Transfer-Encoding` whose last coding is not `chunked` (the codings of all
 //!   `Transfer-Encoding` fields, in order, comma-separated, any case): the body's
-//!   length cannot be known: 400 and close;
-//! - `chunked` applied twice is invalid (400); any other coding before it is
-//!   one this server does not implement: 501 Not Implemented.
+//!   length cannot be known: the server MUST answer 400 and close;
+//! - `chunked` applied twice is invalid (a sender MUST NOT do it, §7): 400; any
+//!   other coding before it is one this server does not implement: 501 Not
+//!   Implemented (§6.1: SHOULD).
 //!
 //! After a refusal the provided loop answers and closes: bytes after it are never
 //! read as a request. Read more: RFC 9112 §6.1, §6.3, §7.1;
