@@ -287,6 +287,78 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn new_users_get_the_next_id_and_can_be_read_back() {
+        // One store for the whole test: ada has id 1, so the next users get 2 and 3.
+        let ada = User {
+            id: 1,
+            name: "ada".into(),
+        };
+        let store = Arc::new(Store {
+            online: true,
+            users: Mutex::new(vec![ada]),
+        });
+        async fn send(store: &Arc<Store>, request: Request<Body>) -> (u16, Value) {
+            let response = app(store.clone()).oneshot(request).await.unwrap();
+            let status = response.status().as_u16();
+            let body = to_bytes(response.into_body(), 64 * 1024).await.unwrap();
+            (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+        }
+        for (name, id) in [("grace", 2), (" linus ", 3)] {
+            let (status, body) = send(&store, post_user(name)).await;
+            let want = json!({"id": id, "name": name.trim()});
+            assert!(
+                status == 201 && body == want,
+                "POST /users {{\"name\": {name:?}}} into a store holding {} user(s) should \
+                 answer 201 with {want} (the next id, the trimmed name), but answered \
+                 {status} with {body}",
+                id - 1
+            );
+        }
+        for (id, name) in [(1, "ada"), (2, "grace"), (3, "linus")] {
+            let (status, body) = send(&store, get_user_req(id)).await;
+            let want = json!({"id": id, "name": name});
+            assert!(
+                status == 200 && body == want,
+                "GET /users/{id} should answer 200 with {want}, but answered {status} with {body}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn error_messages_are_the_variants_text() {
+        let cases = [
+            (get_user_req(99), 404, "not_found", "no such user"),
+            (post_user("ada"), 409, "conflict", "this name is taken"),
+            (
+                post_user(""),
+                422,
+                "invalid_input",
+                "name must have 1 to 32 characters",
+            ),
+        ];
+        for (request, want, code, message) in cases {
+            let what = format!("{} {}", request.method(), request.uri());
+            let (content_type, body) = call(true, request, code, want).await;
+            let value = check_error(&content_type, &body, code);
+            assert_eq!(
+                value["message"], message,
+                "{what}: the \"message\" of a {code} error is the variant's own text \
+                 {message:?}, but the body was {body}"
+            );
+        }
+        let request = Request::post("/users").header(CONTENT_TYPE, "text/plain");
+        let request = request.body(Body::from(r#"{"name":"bob"}"#)).unwrap();
+        let (content_type, body) = call(true, request, "not declared as JSON", 415).await;
+        let value = check_error(&content_type, &body, "bad_request");
+        let message = value["message"].as_str().unwrap_or("");
+        assert!(
+            message.contains("Content-Type"),
+            "the \"message\" of a rejected request is axum's own explanation (here that \
+             the request needs `Content-Type: application/json`), but the body was {body}"
+        );
+    }
+
+    #[tokio::test]
     async fn missing_user_is_404_not_found() {
         let (content_type, body) = call(true, get_user_req(99), "no such user", 404).await;
         check_error(&content_type, &body, "not_found");
