@@ -16,7 +16,12 @@
 //! §8.8.3). A *strong* ETag changes whenever the body changes, so a hash of
 //! the body is one; a *weak* one, `W/"..."`, only promises "equivalent". The
 //! client sends the tags it holds in `If-None-Match` (RFC 9110 §13.1.2): a
-//! comma-separated list, or `*` meaning "any current representation". If one
+//! comma-separated list, or `*` meaning "any current representation". A list
+//! may also arrive on several `If-None-Match` lines: together they are one
+//! list, as if joined with commas (RFC 9110 §5.3), so a server that reads only
+//! the first line misses tags the client holds. The white space allowed
+//! around the members is only spaces and tabs (RFC 9110 §5.6.3), not every
+//! character Rust's `trim()` removes. If one
 //! of them matches, a GET is answered `304 Not Modified` with *no body* but
 //! with the `ETag` and `Cache-Control` a 200 would carry (RFC 9110 §15.4.5);
 //! the client reuses its copy and the body is not sent again.
@@ -43,7 +48,8 @@ struct Response {
     body: String,
 }
 
-/// The first value of header `name`, compared case-insensitively.
+/// The first value of header `name`, compared case-insensitively. (A field
+/// that is a list may come on several lines: this returns only the first.)
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     let mut found = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
     found.next().map(|(_, value)| value.as_str())
@@ -81,14 +87,16 @@ fn if_none_match_matches(if_none_match: &str, etag: &str) -> bool {
     // TODO: answer whether the client's `If-None-Match` value names the
     // current tag, by the rules in the lesson: `*`, or a comma-separated
     // list in which one tag is equal to `etag` under weak comparison. The
-    // quotes are part of a tag, and tags are compared exactly, byte for byte.
+    // quotes are part of a tag, and tags are compared exactly, byte for byte;
+    // only spaces and tabs around a member are white space.
     todo!()
 }
 
 /// Answers a GET for a resource whose current representation is `body`.
 fn serve_get(req: &Request, body: &str, policy: CachePolicy) -> Response {
     // TODO: answer `200` with `body`, or `304 Not Modified` with an empty
-    // body when the request's `If-None-Match` matches the current ETag.
+    // body when the request's `If-None-Match` matches the current ETag. All
+    // of the request's `If-None-Match` lines count: they are one list.
     // Either answer carries an `ETag` header and the `Cache-Control` header
     // that `policy` stands for (see `CachePolicy`).
     todo!()
@@ -102,8 +110,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const BODY: &str = r#"{"id":1,"name":"Teapot"}"#;
     const SHARED: CachePolicy = CachePolicy::Shared { max_age: 60 };
@@ -217,6 +230,186 @@ mod tests {
         check(Some(unquoted), 200, BODY, why);
         let longer = format!("{}0\"", &tag[..tag.len() - 1]);
         check(Some(&longer), 200, BODY, "a longer tag is another tag");
+    }
+
+    #[test]
+    fn repeated_if_none_match_lines_are_one_list() {
+        let tag = etag(BODY);
+        let other = "\"0000000000000000\"".to_string();
+        for lines in [
+            vec![other.clone(), tag.clone()],
+            vec![tag.clone(), other.clone()],
+            vec![format!("{other}, W/\"1\""), format!("W/{tag}")],
+        ] {
+            let req = Request {
+                headers: lines
+                    .iter()
+                    .map(|v| ("If-None-Match".to_string(), v.clone()))
+                    .collect(),
+            };
+            let resp = serve_get(&req, BODY, SHARED);
+            assert_eq!(
+                (resp.status, resp.body.as_str()),
+                (304, ""),
+                "a GET with the If-None-Match lines {lines:?} got the left (status, body), but \
+                 should get 304 with no body: repeated lines of a list field are one list, as if \
+                 joined by commas (RFC 9110 §5.3), and the current tag {tag} is in it"
+            );
+        }
+        let lines = ["\"0000000000000000\"", "\"ffffffffffffffff\""];
+        let req = Request {
+            headers: lines
+                .iter()
+                .map(|v| ("If-None-Match".to_string(), v.to_string()))
+                .collect(),
+        };
+        let resp = serve_get(&req, BODY, SHARED);
+        assert_eq!(
+            resp.status, 200,
+            "a GET with the If-None-Match lines {lines:?}, none of them current, must get 200"
+        );
+    }
+
+    #[test]
+    fn only_spaces_and_tabs_surround_a_tag() {
+        let tag = etag(BODY);
+        for pad in [" ", "\t", " \t "] {
+            let value = format!("{pad}{tag}{pad}");
+            check(
+                Some(&value),
+                304,
+                "",
+                "spaces and tabs around a tag are optional white space",
+            );
+        }
+        for &space in crate::generated::UNICODE_SPACES {
+            let value = format!("{space}{tag}");
+            let why = format!(
+                "{space:?} is not HTTP white space (only SP and HTAB are, RFC 9110 §5.6.3), so \
+                 `{space:?}{tag}` is not the current tag; Rust's trim() removes it, \
+                 trim_matches with spaces and tabs does not"
+            );
+            check(Some(&value), 200, BODY, &why);
+        }
+    }
+
+    /// The rule, written out: `*` alone, or a list member equal to `etag` once a
+    /// `W/` is dropped from each (weak comparison), around which only SP and HTAB
+    /// are white space.
+    fn oracle(if_none_match: &str, etag: &str) -> bool {
+        let ows: &[char] = &[' ', '\t'];
+        let weak = |t: &str| -> String {
+            let t = t.trim_matches(ows);
+            t.strip_prefix("W/").unwrap_or(t).to_string()
+        };
+        if_none_match.trim_matches(ows) == "*"
+            || if_none_match.split(',').any(|m| weak(m) == weak(etag))
+    }
+
+    /// One list member, often a spelling of `current`: as it is, weak, in
+    /// another case, without quotes, longer; or another tag; padded with
+    /// spaces, tabs or a Unicode space.
+    fn member(current: String) -> impl Strategy<Value = String> {
+        let tag = prop_oneof![
+            3 => Just(current.clone()),
+            2 => Just(format!("W/{current}")),
+            1 => Just(current.to_uppercase()),
+            1 => Just(current.trim_matches('"').to_string()),
+            1 => Just(format!("{}0\"", &current[..current.len() - 1])),
+            1 => Just(format!("w/{current}")),
+            2 => "(W/)?\"[0-9a-f]{16}\"",
+        ];
+        let pad = || {
+            prop_oneof![
+                4 => Just(String::new()),
+                2 => Just(" ".to_string()),
+                1 => Just("\t".to_string()),
+                1 => proptest::sample::select(crate::generated::UNICODE_SPACES.to_vec())
+                    .prop_map(String::from),
+            ]
+        };
+        (pad(), tag, pad()).prop_map(|(a, t, b)| format!("{a}{t}{b}"))
+    }
+
+    fn policy() -> impl Strategy<Value = (CachePolicy, String)> {
+        let age = || crate::generated::edge_u64(u64::from(u32::MAX)).prop_map(|a| a as u32);
+        prop_oneof![
+            age().prop_map(|a| (CachePolicy::Shared { max_age: a }, format!("max-age={a}"))),
+            age().prop_map(|a| (
+                CachePolicy::PerUser { max_age: a },
+                format!("max-age={a}, private")
+            )),
+            Just((CachePolicy::NoStore, "no-store".to_string())),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        #[test]
+        fn if_none_match_follows_weak_comparison(
+            (current, list) in crate::generated::tricky_text(0, 12).prop_flat_map(|body| {
+                let current = etag(&body);
+                (Just(current.clone()), proptest::collection::vec(member(current), 1..4))
+            }),
+            star in 0..8u8,
+        ) {
+            let value = if star == 0 { " * ".to_string() } else { list.join(",") };
+            let want = oracle(&value, &current);
+            let got = if_none_match_matches(&value, &current);
+            prop_assert_eq!(
+                got, want,
+                "if_none_match_matches({:?}, {:?}) answered {}, but should answer {}: `*` \
+                 alone matches; otherwise a member matches if it equals the tag once a `W/` \
+                 is dropped (weak comparison, RFC 9110 §8.8.3.2), compared byte for byte, \
+                 quotes included, with only spaces and tabs around it as white space",
+                value, current, got, want
+            );
+        }
+
+        #[test]
+        fn serve_get_reads_every_if_none_match_line(
+            (body, lines) in crate::generated::tricky_text(0, 12).prop_flat_map(|body| {
+                let current = etag(&body);
+                let line = proptest::collection::vec(member(current), 1..3)
+                    .prop_map(|m| m.join(","));
+                (Just(body), proptest::collection::vec(line, 0..4))
+            }),
+            names in proptest::collection::vec(crate::generated::any_case("if-none-match"), 4),
+            (policy, cache_control) in policy(),
+        ) {
+            let headers: Vec<(String, String)> = lines
+                .iter()
+                .zip(&names)
+                .map(|(v, n)| (n.clone(), v.clone()))
+                .chain([("Accept".to_string(), "*/*".to_string())])
+                .collect();
+            let tag = etag(&body);
+            let matched = !lines.is_empty() && oracle(&lines.join(","), &tag);
+            let (status, want_body) = if matched { (304, "") } else { (200, body.as_str()) };
+            let resp = serve_get(&Request { headers: headers.clone() }, &body, policy);
+            prop_assert_eq!(
+                (resp.status, resp.body.as_str()),
+                (status, want_body),
+                "a GET with the headers {:?} for a body whose ETag is {} should get {}: the \
+                 If-None-Match lines (names in any case) are one list (RFC 9110 §5.3), matched \
+                 by weak comparison; a 304 has no body",
+                headers, tag, status
+            );
+            let got_tag = header(&resp.headers, "ETag");
+            prop_assert_eq!(
+                got_tag, Some(tag.as_str()),
+                "the {} answer must carry the current ETag {}", status, tag
+            );
+            let got_cc = header(&resp.headers, "Cache-Control");
+            prop_assert_eq!(
+                directives(got_cc),
+                directives(Some(&cache_control)),
+                "{:?} gave Cache-Control {:?} on a {}, but should give {:?} (any max-age, 0 and \
+                 4294967295 too, written in full)",
+                policy, got_cc, status, cache_control
+            );
+        }
     }
 
     #[test]

@@ -18,7 +18,12 @@
 //! §8.8.3). A *strong* ETag changes whenever the body changes, so a hash of
 //! the body is one; a *weak* one, `W/"..."`, only promises "equivalent". The
 //! client sends the tags it holds in `If-None-Match` (RFC 9110 §13.1.2): a
-//! comma-separated list, or `*` meaning "any current representation". If one
+//! comma-separated list, or `*` meaning "any current representation". A list
+//! may also arrive on several `If-None-Match` lines: together they are one
+//! list, as if joined with commas (RFC 9110 §5.3), so a server that reads only
+//! the first line misses tags the client holds. The white space allowed
+//! around the members is only spaces and tabs (RFC 9110 §5.6.3), not every
+//! character Rust's `trim()` removes. If one
 //! of them matches, a GET is answered `304 Not Modified` with *no body* but
 //! with the `ETag` and `Cache-Control` a 200 would carry (RFC 9110 §15.4.5);
 //! the client reuses its copy and the body is not sent again.
@@ -45,7 +50,8 @@ struct Response {
     body: String,
 }
 
-/// The first value of header `name`, compared case-insensitively.
+/// The first value of header `name`, compared case-insensitively. (A field
+/// that is a list may come on several lines: this returns only the first.)
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     let mut found = headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
     found.next().map(|(_, value)| value.as_str())
@@ -80,11 +86,13 @@ fn etag(body: &str) -> String {
 
 /// Does `If-None-Match: <if_none_match>` match the strong tag `etag`?
 fn if_none_match_matches(if_none_match: &str, etag: &str) -> bool {
-    if if_none_match.trim() == "*" {
+    // Optional white space in HTTP is spaces and tabs only (RFC 9110 §5.6.3).
+    let ows = |c: char| c == ' ' || c == '\t';
+    if if_none_match.trim_matches(ows) == "*" {
         return true;
     }
     let opaque = |tag: &str| {
-        let tag = tag.trim();
+        let tag = tag.trim_matches(ows);
         tag.strip_prefix("W/").unwrap_or(tag).to_string()
     };
     let etag = opaque(etag);
@@ -103,8 +111,14 @@ fn serve_get(req: &Request, body: &str, policy: CachePolicy) -> Response {
         ("ETag".to_string(), tag.clone()),
         ("Cache-Control".to_string(), cache_control),
     ];
-    let not_modified = header(&req.headers, "If-None-Match")
-        .is_some_and(|if_none_match| if_none_match_matches(if_none_match, &tag));
+    // Several If-None-Match lines are one list (RFC 9110 §5.3).
+    let lines: Vec<&str> = req
+        .headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("If-None-Match"))
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let not_modified = !lines.is_empty() && if_none_match_matches(&lines.join(","), &tag);
     if not_modified {
         let (status, headers, body) = (304, Vec::new(), String::new());
         return Response {
