@@ -23,7 +23,15 @@
 //! series. Label values must be few: the route *template* `/users/{id}`,
 //! never the raw path `/users/8812`, or every id becomes a series and the
 //! monitoring system drowns ("cardinality explosion"). A request that
-//! matches no route is counted as `route="unmatched"`.
+//! matches no route is counted as `route="unmatched"`. The method is a
+//! label from outside too: HTTP lets a client send any token as a method
+//! (`BREW`, `get`, `X7QZ`), and a service that makes a series of each one
+//! lets any scanner grow its memory, and its monitoring bill, without
+//! bound. Label the standard methods (`GET`, `HEAD`, `POST`, `PUT`,
+//! `DELETE`, `CONNECT`, `OPTIONS`, `TRACE`, `PATCH`; method names are
+//! case-sensitive, so `get` is not `GET`) by name, and every other method as
+//! `method="other"`. Every label's values must form a set you could write
+//! down in advance.
 //!
 //! A **histogram** counts observations into buckets. Bucket `le="0.1"`
 //! counts every request that took *less than or equal to* 0.1 s, so the
@@ -31,8 +39,10 @@
 //! `_count`); `_sum` adds up the durations, in seconds.
 //!
 //! In a label value, `\` is written `\\`, `"` is written `\"` and a line
-//! feed is written `\n`. Samples are printed in a stable order: here the
-//! counter's series sorted by method, then route, then status.
+//! feed is written `\n`; nothing else is escaped. A bucket's bound is a
+//! number (`le="1"` and `le="1.0"` are the same bucket). Samples are printed
+//! in a stable order: here the counter's series sorted by method, then
+//! route, then status, whatever order the requests came in.
 //!
 //! Read more: https://prometheus.io/docs/instrumenting/exposition_formats/,
 //! https://prometheus.io/docs/practices/naming/,
@@ -41,7 +51,7 @@
 use axum::{
     Router,
     extract::{MatchedPath, Path, Request, State},
-    http::header,
+    http::{Method, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -130,15 +140,32 @@ struct AppState {
     clock: Arc<dyn Clock>,
 }
 
-// Records every request, whatever its status: its method, its route
-// template (or "unmatched"), its status, and the time the rest of the
+/// The method as a label value: a standard method by name, anything else
+/// "other" (a client may invent any number of methods).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::CONNECT => "CONNECT",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
+// Records every request, whatever its status: its method (or "other"), its
+// route template (or "unmatched"), its status, and the time the rest of the
 // router took, measured by reading the clock once before and once after.
 async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let route = match req.extensions().get::<MatchedPath>() {
         Some(path) => path.as_str().to_string(),
         None => "unmatched".to_string(),
     };
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let started = state.clock.now();
     let response = next.run(req).await;
     let took = state.clock.now().saturating_sub(started);
@@ -184,15 +211,21 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .unwrap();
-    println!("listening on http://{}", listener.local_addr().unwrap());
+    eprintln!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app(clock)).await.unwrap();
 }
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{duration_up_to, tricky_char};
     use axum::body::{Body, to_bytes};
+    use proptest::prelude::*;
     use std::collections::VecDeque;
     use tower::ServiceExt;
 
@@ -257,18 +290,101 @@ mod tests {
         Duration::from_millis(millis)
     }
 
-    /// The value of the sample whose name and labels are exactly `series`.
-    fn sample(text: &str, series: &str) -> Option<f64> {
-        let line = text
-            .lines()
-            .find(|l| l.starts_with(&format!("{series} ")))?;
-        line[series.len() + 1..].parse().ok()
+    /// One sample of the text format: name, labels (unescaped) and value.
+    #[derive(Debug, PartialEq)]
+    struct Sample {
+        name: String,
+        labels: Vec<(String, String)>,
+        value: f64,
     }
 
+    /// Reads one sample line the way Prometheus does; `None` if it is not one.
+    fn parse_sample(line: &str) -> Option<Sample> {
+        let end = line.find(['{', ' ']).unwrap_or(line.len());
+        let (name, mut rest) = line.split_at(end);
+        let mut labels = Vec::new();
+        if let Some(after) = rest.strip_prefix('{') {
+            rest = after;
+            loop {
+                if let Some(after) = rest.strip_prefix('}') {
+                    rest = after;
+                    break;
+                }
+                let (label, after) = rest.split_once("=\"")?;
+                let mut value = String::new();
+                let mut chars = after.char_indices();
+                let close = loop {
+                    match chars.next()? {
+                        (_, '\\') => match chars.next()?.1 {
+                            '\\' => value.push('\\'),
+                            '"' => value.push('"'),
+                            'n' => value.push('\n'),
+                            _ => return None,
+                        },
+                        (at, '"') => break at,
+                        (_, c) => value.push(c),
+                    }
+                };
+                labels.push((label.to_string(), value));
+                rest = &after[close + 1..];
+                rest = rest.strip_prefix(',').unwrap_or(rest);
+            }
+        }
+        let value = rest.strip_prefix(' ')?.parse().ok()?;
+        Some(Sample {
+            name: name.to_string(),
+            labels,
+            value,
+        })
+    }
+
+    fn samples(text: &str) -> Vec<Sample> {
+        let lines = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty());
+        lines
+            .map(|l| parse_sample(l).unwrap_or_else(|| panic!("{l:?} is not a sample line")))
+            .collect()
+    }
+
+    /// The value of the sample whose name and labels are exactly `series`.
+    fn sample(text: &str, series: &str) -> Option<f64> {
+        let want = parse_sample(&format!("{series} 0")).unwrap();
+        let mut all = text.lines().filter_map(parse_sample);
+        let found = all.find(|s| s.name == want.name && s.labels == want.labels)?;
+        Some(found.value)
+    }
+
+    /// The count of the bucket whose bound is `le` as a number: `1`, `1.0`
+    /// and `1e0` are the same bound.
     fn bucket(text: &str, le: &str) -> f64 {
-        let series = format!("http_request_duration_seconds_bucket{{le=\"{le}\"}}");
-        sample(text, &series)
-            .unwrap_or_else(|| panic!("the output has no line `{series} <count>`:\n{text}"))
+        let want: f64 = le.parse().unwrap();
+        let name = "http_request_duration_seconds_bucket";
+        let found = text.lines().filter_map(parse_sample).find(|s| {
+            let bound = s.labels.iter().find(|(l, _)| l == "le");
+            let bound = bound.and_then(|(_, v)| v.parse::<f64>().ok());
+            s.name == name && bound == Some(want)
+        });
+        let found = found.unwrap_or_else(|| {
+            panic!("the output has no line `{name}{{le=\"{le}\"}} <count>`:\n{text}")
+        });
+        found.value
+    }
+
+    /// A line with its bucket bound and its value written as numbers (so that
+    /// `le="1.0"` compares equal to `le="1"`).
+    fn normalized(line: &str) -> String {
+        let Some(mut sample) = parse_sample(line).filter(|_| !line.starts_with('#')) else {
+            return line.to_string();
+        };
+        for (label, value) in &mut sample.labels {
+            if label == "le" {
+                if let Ok(bound) = value.parse::<f64>() {
+                    *value = format!("{bound}");
+                }
+            }
+        }
+        format!("{:?}", sample)
     }
 
     #[tokio::test]
@@ -434,8 +550,8 @@ http_request_duration_seconds_count 4
 ";
         for (n, (got, want)) in text.lines().zip(want.lines()).enumerate() {
             assert_eq!(
-                got,
-                want,
+                normalized(got),
+                normalized(want),
                 "line {} of /metrics differs from the text format (HELP and TYPE lines \
                  first, series sorted by method, route, status; then the buckets, +Inf, \
                  _sum and _count). The whole output:\n{text}",
@@ -443,8 +559,197 @@ http_request_duration_seconds_count 4
             );
         }
         assert_eq!(
-            text, want,
-            "the output should end with a line feed, nothing more"
+            text.lines().count(),
+            want.lines().count(),
+            "/metrics should have exactly these lines, no more and no fewer:\n{want}\nbut \
+             it had:\n{text}"
         );
+        assert!(
+            text.ends_with('\n') && !text.ends_with("\n\n"),
+            "the output should end with one line feed, nothing more"
+        );
+    }
+
+    /// The standard methods, labelled by name.
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+
+    /// A method a client could send: a standard one, a standard one in
+    /// another case, or an invented token.
+    fn any_method() -> impl Strategy<Value = String> {
+        prop_oneof![
+            2 => proptest::sample::select(STANDARD.to_vec()).prop_map(String::from),
+            1 => proptest::sample::select(STANDARD.to_vec()).prop_map(|m| m.to_lowercase()),
+            3 => "[A-Za-z][A-Za-z0-9!#$%&'*+.^_`|~-]{0,11}",
+        ]
+    }
+
+    fn any_path() -> impl Strategy<Value = &'static str> {
+        proptest::sample::select(vec!["/users/1", "/users/42", "/users/x", "/nope", "/users"])
+    }
+
+    /// The bucket bounds in nanoseconds, to compare durations exactly.
+    const BOUNDS_NS: [u128; 8] = [
+        5_000_000,
+        10_000_000,
+        25_000_000,
+        50_000_000,
+        100_000_000,
+        250_000_000,
+        500_000_000,
+        1_000_000_000,
+    ];
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        /// Whatever the durations (sub-millisecond parts, exactly at a bound,
+        /// one nanosecond over), every bucket counts the requests that took at
+        /// most its bound, `_sum` adds them up in seconds and `_count` counts them.
+        #[test]
+        fn the_histogram_counts_any_durations(
+            durations in proptest::collection::vec(duration_up_to(Duration::from_millis(1200)), 1..12),
+        ) {
+            let text = runtime().block_on(async {
+                let mut server = Server::new();
+                for took in &durations {
+                    server.send("GET", "/users/1", *took).await;
+                }
+                server.scrape().await
+            });
+            for (bound, le) in BOUNDS_NS.iter().zip(BUCKETS) {
+                let want = durations.iter().filter(|d| d.as_nanos() <= *bound).count();
+                let got = bucket(&text, &le.to_string());
+                prop_assert_eq!(
+                    got,
+                    want as f64,
+                    "after requests taking {:?}, bucket le=\"{}\" should count {} (every \
+                     request that took at most {} s, compared to the nanosecond). /metrics \
+                     said:\n{}",
+                    durations, le, want, le, text
+                );
+            }
+            let n = durations.len() as f64;
+            prop_assert_eq!(bucket(&text, "+Inf"), n, "le=\"+Inf\" counts every request");
+            let count = sample(&text, "http_request_duration_seconds_count");
+            prop_assert_eq!(count, Some(n), "_count counts every request");
+            let total: Duration = durations.iter().sum();
+            let sum = sample(&text, "http_request_duration_seconds_sum").unwrap_or(f64::NAN);
+            prop_assert!(
+                (sum - total.as_secs_f64()).abs() < 1e-9,
+                "after requests taking {:?}, http_request_duration_seconds_sum should be {} \
+                 (the durations added up, in seconds, to the nanosecond), but was {}",
+                durations, total.as_secs_f64(), sum
+            );
+        }
+
+        /// Any method a client invents, on any path: the method label is one of
+        /// the standard methods or "other", the route a template or "unmatched",
+        /// and the series come out sorted whatever order the requests came in.
+        #[test]
+        fn labels_stay_few_and_series_sorted(
+            requests in proptest::collection::vec((any_method(), any_path()), 1..16),
+        ) {
+            let text = runtime().block_on(async {
+                let mut server = Server::new();
+                for (method, path) in &requests {
+                    server.send(method, path, ms(1)).await;
+                }
+                server.scrape().await
+            });
+            let counted: Vec<Sample> = samples(&text)
+                .into_iter()
+                .filter(|s| s.name == "http_requests_total")
+                .collect();
+            let label = |s: &Sample, name: &str| {
+                let found = s.labels.iter().find(|(l, _)| l == name);
+                found.map(|(_, v)| v.clone()).unwrap_or_default()
+            };
+            for series in &counted {
+                let method = label(series, "method");
+                prop_assert!(
+                    STANDARD.contains(&method.as_str()) || method == "other",
+                    "after the requests {:?}, /metrics has a series with method=\"{}\": a \
+                     client can send any method, and each new label value is a new series \
+                     kept in memory forever. Label the standard methods (case-sensitive) by \
+                     name and every other method \"other\". /metrics said:\n{}",
+                    requests, method, text
+                );
+                let route = label(series, "route");
+                prop_assert!(
+                    route == "/users/{id}" || route == "unmatched" || route == "/metrics",
+                    "after the requests {:?}, /metrics has a series with route=\"{}\": use the \
+                     route template or \"unmatched\". /metrics said:\n{}",
+                    requests, route, text
+                );
+            }
+            let keys: Vec<(String, String, String)> = counted
+                .iter()
+                .map(|s| (label(s, "method"), label(s, "route"), label(s, "status")))
+                .collect();
+            let mut sorted = keys.clone();
+            sorted.sort();
+            prop_assert_eq!(
+                &keys,
+                &sorted,
+                "after the requests {:?}, the http_requests_total series should be sorted by \
+                 method, then route, then status, whatever order the requests came in. \
+                 /metrics said:\n{}",
+                requests, text
+            );
+            let others = requests
+                .iter()
+                .filter(|(m, _)| !STANDARD.contains(&m.as_str()))
+                .count();
+            let counted_others: f64 = counted
+                .iter()
+                .filter(|s| label(s, "method") == "other")
+                .map(|s| s.value)
+                .sum();
+            prop_assert_eq!(
+                counted_others,
+                others as f64,
+                "after the requests {:?}, the series with method=\"other\" should count the \
+                 {} request(s) whose method is not a standard one. /metrics said:\n{}",
+                requests, others, text
+            );
+        }
+
+        /// Any label value comes back unchanged when Prometheus reads the line.
+        #[test]
+        fn any_label_value_reads_back(
+            route in proptest::collection::vec(
+                prop_oneof![
+                    3 => tricky_char(),
+                    2 => proptest::sample::select(vec!['\\', '"', '\n', 'n', '{', '}', ',', '=']),
+                ],
+                0..16,
+            ).prop_map(|c| c.into_iter().collect::<String>()),
+        ) {
+            let mut metrics = Metrics::default();
+            metrics.record("GET", &route, 200, ms(1));
+            let text = metrics.render();
+            let line = text.lines().find(|l| l.starts_with("http_requests_total"));
+            let read = line.and_then(parse_sample);
+            let value = read
+                .as_ref()
+                .and_then(|s| s.labels.iter().find(|(l, _)| l == "route"))
+                .map(|(_, v)| v.clone());
+            prop_assert_eq!(
+                value.as_deref(),
+                Some(route.as_str()),
+                "the route {:?} was written as the line {:?}, which Prometheus reads back as \
+                 {:?}: in a label value write \\ as \\\\, \" as \\\" and a line feed as \\n, \
+                 and nothing else",
+                route, line, value
+            );
+        }
     }
 }

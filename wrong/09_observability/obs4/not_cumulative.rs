@@ -25,7 +25,15 @@
 //! series. Label values must be few: the route *template* `/users/{id}`,
 //! never the raw path `/users/8812`, or every id becomes a series and the
 //! monitoring system drowns ("cardinality explosion"). A request that
-//! matches no route is counted as `route="unmatched"`.
+//! matches no route is counted as `route="unmatched"`. The method is a
+//! label from outside too: HTTP lets a client send any token as a method
+//! (`BREW`, `get`, `X7QZ`), and a service that makes a series of each one
+//! lets any scanner grow its memory, and its monitoring bill, without
+//! bound. Label the standard methods (`GET`, `HEAD`, `POST`, `PUT`,
+//! `DELETE`, `CONNECT`, `OPTIONS`, `TRACE`, `PATCH`; method names are
+//! case-sensitive, so `get` is not `GET`) by name, and every other method as
+//! `method="other"`. Every label's values must form a set you could write
+//! down in advance.
 //!
 //! A **histogram** counts observations into buckets. Bucket `le="0.1"`
 //! counts every request that took *less than or equal to* 0.1 s, so the
@@ -33,8 +41,10 @@
 //! `_count`); `_sum` adds up the durations, in seconds.
 //!
 //! In a label value, `\` is written `\\`, `"` is written `\"` and a line
-//! feed is written `\n`. Samples are printed in a stable order: here the
-//! counter's series sorted by method, then route, then status.
+//! feed is written `\n`; nothing else is escaped. A bucket's bound is a
+//! number (`le="1"` and `le="1.0"` are the same bucket). Samples are printed
+//! in a stable order: here the counter's series sorted by method, then
+//! route, then status, whatever order the requests came in.
 //!
 //! Read more: https://prometheus.io/docs/instrumenting/exposition_formats/,
 //! https://prometheus.io/docs/practices/naming/,
@@ -43,7 +53,7 @@
 use axum::{
     Router,
     extract::{MatchedPath, Path, Request, State},
-    http::header,
+    http::{Method, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::get,
@@ -133,6 +143,23 @@ struct AppState {
     clock: Arc<dyn Clock>,
 }
 
+/// The method as a label value: a standard method by name, anything else
+/// "other" (a client may invent any number of methods).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::CONNECT => "CONNECT",
+        Method::OPTIONS => "OPTIONS",
+        Method::TRACE => "TRACE",
+        Method::PATCH => "PATCH",
+        _ => "other",
+    }
+}
+
 // Records every request, whatever its status: its method, its route
 // template (or "unmatched"), its status, and the time the rest of the
 // router took, measured by reading the clock once before and once after.
@@ -141,7 +168,7 @@ async fn track(State(state): State<AppState>, req: Request, next: Next) -> Respo
         Some(path) => path.as_str().to_string(),
         None => "unmatched".to_string(),
     };
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let started = state.clock.now();
     let response = next.run(req).await;
     let took = state.clock.now().saturating_sub(started);
@@ -187,6 +214,6 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .unwrap();
-    println!("listening on http://{}", listener.local_addr().unwrap());
+    eprintln!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app(clock)).await.unwrap();
 }
