@@ -22,14 +22,22 @@
 //! - The other trap: `set_issuer` and `set_audience` check those claims only
 //!   when they are *present*. A token without `iss` or `aud` passes unless you also
 //!   require them: `validation.set_required_spec_claims(&["exp", "iss", "aud"])`.
+//! - `iat` (issued at, RFC 7519 §4.1.6) it does not check at all. As in
+//!   auth6, a token issued in the future (beyond the leeway) comes from a
+//!   broken clock or a forger: reject it yourself after `decode`, with the
+//!   same leeway and error kind as a token whose `nbf` is still ahead. The
+//!   clock is a parameter of that check, so tests can place it anywhere
+//!   within a second; production passes `SystemTime::now()`.
 //!
 //! Read more: https://docs.rs/jsonwebtoken/10/jsonwebtoken/struct.Validation.html,
 //! RFC 7519 §4.1, and RFC 8725 §3.8 and §3.9 (validate issuer and audience).
 
 use jsonwebtoken::errors::Error;
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Deserialize;
 use serde_json::json;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const ISSUER: &str = "https://auth.example.com";
 const AUDIENCE: &str = "notes-api";
@@ -39,6 +47,8 @@ const AUDIENCE: &str = "notes-api";
 struct Claims {
     sub: String,
     exp: u64,
+    /// When the token was issued, if it says (whole seconds since 1970).
+    iat: Option<u64>,
 }
 
 fn issue_token(sub: &str, exp: u64, secret: &[u8]) -> Result<String, Error> {
@@ -56,9 +66,22 @@ fn validation() -> Validation {
     validation
 }
 
+/// Was a token with this `iat` issued after `now` + `leeway` seconds?
+fn issued_in_the_future(iat: u64, now: SystemTime, leeway: u64) -> bool {
+    // Exact to the nanosecond: `now` may be anywhere within its second.
+    let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    Duration::from_secs(iat) > now.saturating_add(Duration::from_secs(leeway))
+}
+
 fn check_token(token: &str, secret: &[u8]) -> Result<Claims, Error> {
     let key = DecodingKey::from_secret(secret);
-    let data = jsonwebtoken::decode::<Claims>(token, &key, &validation())?;
+    let validation = validation();
+    let data = jsonwebtoken::decode::<Claims>(token, &key, &validation)?;
+    if let Some(iat) = data.claims.iat
+        && issued_in_the_future(iat, SystemTime::now(), validation.leeway)
+    {
+        return Err(ErrorKind::ImmatureSignature.into());
+    }
     Ok(data.claims)
 }
 
@@ -71,10 +94,15 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use proptest::prelude::*;
     use serde_json::Value;
 
     const SECRET: &[u8] = b"b7e2c9a41f6d8e3a5c0b9f2d7e4a1c6b";
@@ -111,7 +139,11 @@ mod tests {
 
     fn alice() -> Result<Claims, String> {
         let sub = "alice".to_string();
-        Ok(Claims { sub, exp: FUTURE })
+        Ok(Claims {
+            sub,
+            exp: FUTURE,
+            iat: None,
+        })
     }
 
     #[test]
@@ -198,6 +230,90 @@ mod tests {
             let got = check(Algorithm::HS256, &claims).map(|c| c.sub);
             let why = format!("nbf lies in the past or within the leeway: {claims}");
             assert_eq!(got, Ok("alice".to_string()), "{why}");
+        }
+    }
+
+    /// Runs `f` with the current second of jsonwebtoken's clock, again if the
+    /// second changed meanwhile, so a check at a boundary second is never flaky.
+    fn within_one_second<T>(f: impl Fn(u64) -> T) -> T {
+        for _ in 0..5 {
+            let now = jsonwebtoken::get_current_timestamp();
+            let got = f(now);
+            if jsonwebtoken::get_current_timestamp() == now {
+                return got;
+            }
+        }
+        panic!("the clock kept ticking over a second boundary; run the tests again");
+    }
+
+    #[test]
+    fn nbf_and_iat_ahead_are_rejected_beyond_the_leeway() {
+        for claim in ["nbf", "iat"] {
+            for (ahead, ok) in [(3600, false), (61, false), (60, true), (0, true)] {
+                let (claims, got) = within_one_second(|now| {
+                    let claims = alice_with(claim, Some(json!(now + ahead)));
+                    let got = check(Algorithm::HS256, &claims).map(|c| c.sub);
+                    (claims, got)
+                });
+                let want = match ok {
+                    true => Ok("alice".to_string()),
+                    false => Err("ImmatureSignature".to_string()),
+                };
+                assert_eq!(
+                    got,
+                    want,
+                    "check_token gave the left value for a token whose {claim} is {ahead} s \
+                     ahead of the clock ({claims}), but should give the right: a token {} \
+                     (leeway 60 s; jsonwebtoken checks nbf if validate_nbf is on, iat you \
+                     check yourself with ErrorKind::ImmatureSignature)",
+                    if ok {
+                        "within the leeway is accepted"
+                    } else {
+                        "beyond the leeway is not valid yet"
+                    }
+                );
+            }
+        }
+        let claims = alice_with("iat", Some(json!(1_000_000_000u64)));
+        let got = check(Algorithm::HS256, &claims).map(|c| c.iat);
+        assert_eq!(
+            got,
+            Ok(Some(1_000_000_000)),
+            "a token issued in 2001 that has not expired is fine: {claims}"
+        );
+    }
+
+    /// The rule, exactly: iat (whole seconds) lies after now + leeway.
+    fn oracle(iat: u64, now_secs: u64, now_nanos: u32, leeway: u64) -> bool {
+        const NS: u128 = 1_000_000_000;
+        u128::from(iat) * NS
+            > u128::from(now_secs) * NS + u128::from(now_nanos) + u128::from(leeway) * NS
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn issued_in_the_future_is_exact_to_the_nanosecond(
+            now_secs in prop_oneof![Just(0u64), 0..=4_000_000_000u64, 1_600_000_000..=2_000_000_000u64],
+            now_nanos in prop_oneof![Just(0u32), Just(1), Just(499_999_999), Just(500_000_000), Just(999_999_999), 0..1_000_000_000u32],
+            leeway in prop_oneof![Just(0u64), Just(1), Just(60), 0..=3600u64],
+            delta in -2i64..=2,
+            far in prop_oneof![4 => Just(None), 1 => Just(Some(u64::MAX)), 1 => Just(Some(0u64))],
+        ) {
+            let iat = far.unwrap_or_else(|| (now_secs + leeway).saturating_add_signed(delta));
+            let now = UNIX_EPOCH + Duration::new(now_secs, now_nanos);
+            let want = oracle(iat, now_secs, now_nanos, leeway);
+            let got = issued_in_the_future(iat, now, leeway);
+            prop_assert_eq!(
+                got, want,
+                "issued_in_the_future(iat = {}, now = {}.{:09} s, leeway = {} s) answered {}, \
+                 but should answer {}: a token is issued in the future when iat is after \
+                 now + leeway, with now exact to the nanosecond (no rounding of now to whole \
+                 seconds, no f64, which cannot hold a nanosecond at today's times, and no \
+                 overflow at u64::MAX)",
+                iat, now_secs, now_nanos, leeway, got, want
+            );
         }
     }
 

@@ -24,14 +24,22 @@
 //! - The other trap: `set_issuer` and `set_audience` check those claims only
 //!   when they are *present*. A token without `iss` or `aud` passes unless you also
 //!   require them: `validation.set_required_spec_claims(&["exp", "iss", "aud"])`.
+//! - `iat` (issued at, RFC 7519 §4.1.6) it does not check at all. As in
+//!   auth6, a token issued in the future (beyond the leeway) comes from a
+//!   broken clock or a forger: reject it yourself after `decode`, with the
+//!   same leeway and error kind as a token whose `nbf` is still ahead. The
+//!   clock is a parameter of that check, so tests can place it anywhere
+//!   within a second; production passes `SystemTime::now()`.
 //!
 //! Read more: https://docs.rs/jsonwebtoken/10/jsonwebtoken/struct.Validation.html,
 //! RFC 7519 §4.1, and RFC 8725 §3.8 and §3.9 (validate issuer and audience).
 
 use jsonwebtoken::errors::Error;
+use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Deserialize;
 use serde_json::json;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const ISSUER: &str = "https://auth.example.com";
 const AUDIENCE: &str = "notes-api";
@@ -41,6 +49,8 @@ const AUDIENCE: &str = "notes-api";
 struct Claims {
     sub: String,
     exp: u64,
+    /// When the token was issued, if it says (whole seconds since 1970).
+    iat: Option<u64>,
 }
 
 fn issue_token(sub: &str, exp: u64, secret: &[u8]) -> Result<String, Error> {
@@ -59,9 +69,22 @@ fn validation() -> Validation {
     validation
 }
 
+/// Was a token with this `iat` issued after `now` + `leeway` seconds?
+fn issued_in_the_future(iat: u64, now: SystemTime, leeway: u64) -> bool {
+    // Exact to the nanosecond: `now` may be anywhere within its second.
+    let now = now.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    Duration::from_secs(iat) > now.saturating_add(Duration::from_secs(leeway))
+}
+
 fn check_token(token: &str, secret: &[u8]) -> Result<Claims, Error> {
     let key = DecodingKey::from_secret(secret);
-    let data = jsonwebtoken::decode::<Claims>(token, &key, &validation())?;
+    let validation = validation();
+    let data = jsonwebtoken::decode::<Claims>(token, &key, &validation)?;
+    if let Some(iat) = data.claims.iat
+        && issued_in_the_future(iat, SystemTime::now(), validation.leeway)
+    {
+        return Err(ErrorKind::ImmatureSignature.into());
+    }
     Ok(data.claims)
 }
 
