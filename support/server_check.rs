@@ -39,6 +39,11 @@
 //! - `depends_on(name)`: the check runs only if that earlier check passed; otherwise it is
 //!   reported as skipped. `Run::record(name, ok, message)` adds a check the test decided itself
 //!   (a count of database reads, a log line), which later checks may depend on.
+//! - Replays: a failed check's `curl` comes after the commands that replay every request the
+//!   run sent before it (a fresh server needs them). `capture(var, key)` keeps a response's
+//!   JSON string (a token) in a shell variable that later replays send instead of the value the
+//!   test's server issued; `replay_note` says why a replay may answer otherwise (the test moved
+//!   its clock); `Run::quiet_check` sends a set-up request that is replayed but not reported.
 //! - `Gate`: a start-up shared by the tests of a file (`static`): the test it names fails with the
 //!   start-up's error, every other test panics with `skipped: ... (see test <name>)`, which the
 //!   runner shows as skipped, not as a second failure.
@@ -75,6 +80,10 @@ pub struct Check {
     raw: Option<Vec<u8>>,
     expects: Vec<Expect>,
     depends_on: Vec<String>,
+    /// Replay: the shell variable that holds this response's JSON string at a top-level key.
+    capture: Option<(String, String)>,
+    /// Replay: why replaying this check against the learner's own server may answer otherwise.
+    replay_note: Option<String>,
 }
 
 impl Check {
@@ -89,6 +98,8 @@ impl Check {
             raw: None,
             expects: Vec::new(),
             depends_on: Vec::new(),
+            capture: None,
+            replay_note: None,
         }
     }
 
@@ -125,6 +136,20 @@ impl Check {
     /// A body as it is (set a content type with `header` if it needs one).
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Check {
         self.body = Some(body.into());
+        self
+    }
+    /// For replays: the string at the top-level JSON `key` of this check's response (a token)
+    /// is kept in the shell variable `var`, and later replayed requests use `$var` wherever
+    /// they send that string, so a replay against the learner's own server carries what that
+    /// server issued.
+    pub fn capture(mut self, var: &str, key: &str) -> Check {
+        self.capture = Some((var.to_string(), key.to_string()));
+        self
+    }
+    /// For replays: why this check's replay against the learner's own server can answer
+    /// otherwise (the test set the app's clock, or made a token for the tests' clock).
+    pub fn replay_note(mut self, note: &str) -> Check {
+        self.replay_note = Some(note.to_string());
         self
     }
     /// Sends these bytes instead of a request built from the fields (for malformed requests).
@@ -214,12 +239,36 @@ impl Check {
 
     /// A shell command that sends the same request: curl, or printf | nc for raw bytes.
     fn replay(&self, base: &str) -> String {
+        self.replay_with(base, &[], false)
+    }
+
+    /// `replay`, with each captured value in `vars` (value, variable) sent as `$variable`;
+    /// `quiet`: a request before the failing one, whose answer is not shown.
+    fn replay_with(&self, base: &str, vars: &[(String, String)], quiet: bool) -> String {
+        let substitute = |word: String| {
+            let mut word = word;
+            for (value, var) in vars {
+                let close = match word.starts_with("$'") {
+                    true => ::std::format!("'\"${var}\"$'"),
+                    false => ::std::format!("'\"${var}\"'"),
+                };
+                word = word.replace(value.as_str(), &close);
+            }
+            match word.strip_suffix("''").filter(|w| w.ends_with('"')) {
+                Some(shorter) => shorter.to_string(),
+                None => word,
+            }
+        };
         if let Some(raw) = &self.raw {
             let hostport = base.trim_start_matches("http://").trim_end_matches('/');
             let (host, port) = hostport.rsplit_once(':').unwrap_or((hostport, "80"));
-            return ::std::format!("printf %s {} | nc {host} {port}", shell_quote(raw));
+            let raw = substitute(shell_quote(raw));
+            return ::std::format!("printf %s {raw} | nc {host} {port}");
         }
-        let mut words = ::std::vec!["curl".to_string(), "-i".to_string()];
+        let mut words = match quiet {
+            true => ::std::vec!["curl".to_string(), "-s".to_string()],
+            false => ::std::vec!["curl".to_string(), "-i".to_string()],
+        };
         match self.method.as_str() {
             "GET" => {}
             "HEAD" => words.push("--head".into()),
@@ -230,11 +279,12 @@ impl Check {
         ));
         for (name, value) in &self.headers {
             words.push("-H".into());
-            words.push(shell_quote(::std::format!("{name}: {value}").as_bytes()));
+            let header = shell_quote(::std::format!("{name}: {value}").as_bytes());
+            words.push(substitute(header));
         }
         if let Some(body) = &self.body {
             words.push("--data-binary".into());
-            words.push(shell_quote(body));
+            words.push(substitute(shell_quote(body)));
         }
         words.join(" ")
     }
@@ -305,6 +355,10 @@ pub struct Run {
     replay_base: String,
     replay_how: String,
     outcomes: Vec<(String, Outcome)>,
+    /// The shell commands that replay every request sent so far, in order.
+    history: Vec<String>,
+    /// Captured values and the shell variables that hold them in replays.
+    vars: Vec<(String, String)>,
 }
 
 /// How many failed checks are shown with their request, bytes and curl command.
@@ -318,6 +372,8 @@ impl Run {
             replay_base: ::std::format!("http://{addr}"),
             replay_how: String::new(),
             outcomes: Vec::new(),
+            history: Vec::new(),
+            vars: Vec::new(),
         }
     }
     /// How long a check may wait for its complete response.
@@ -351,6 +407,41 @@ impl Run {
                 return Reply::default();
             }
         }
+        let reply = self.send(&check);
+        self.remember(&check, &reply);
+        reply
+    }
+
+    /// Sends `check` as a step that the test judges itself (it writes data a later check
+    /// reads): no verdict of its own, but its request is part of later checks' replays.
+    pub fn quiet_check(&mut self, check: Check) -> Reply {
+        let before = self.outcomes.len();
+        let reply = self.check(check);
+        self.outcomes.truncate(before);
+        reply
+    }
+
+    /// Keeps the shell command that replays `check` for the reports of later checks.
+    fn remember(&mut self, check: &Check, reply: &Reply) {
+        let command = check.replay_with(&self.replay_base, &self.vars, true);
+        let captured = check.capture.as_ref().and_then(|(var, key)| {
+            let value = reply.json().get(key.as_str())?.as_str()?.to_string();
+            (!value.is_empty()).then(|| (var.clone(), key.clone(), value))
+        });
+        let line = match (captured, check.raw.is_some()) {
+            (Some((var, key, value)), _) => {
+                self.vars.push((value, var.clone()));
+                let sed = ::std::format!("sed -E 's/.*\"{key}\": *\"([^\"]*)\".*/\\1/'");
+                ::std::format!("{var}=$({command} | {sed})")
+            }
+            (None, true) => ::std::format!("{command} > /dev/null"),
+            (None, false) => ::std::format!("{command} -o /dev/null"),
+        };
+        self.history.push(line);
+    }
+
+    /// Sends `check` and judges its response; a failure is reported.
+    fn send(&mut self, check: &Check) -> Reply {
         let sent = check.request_bytes(self.addr);
         let head = check.method == "HEAD" && check.raw.is_none();
         let (received, ending) = exchange(self.addr, &sent, self.timeout, head);
@@ -359,7 +450,7 @@ impl Run {
             Parsed::Complete(reply) => Some(reply),
             Parsed::Malformed(at, why) => {
                 problems.push(::std::format!("the response is not valid HTTP/1.1: {why}"));
-                self.report(&check, problems, &sent, &received, Some((at, why)));
+                self.report(check, problems, &sent, &received, Some((at, why)));
                 return Reply::default();
             }
             Parsed::Incomplete | Parsed::Interim(_) => None,
@@ -386,7 +477,7 @@ impl Run {
                 Ending::Broken(e) => ::std::format!("the connection broke ({e})"),
             };
             let at = (!received.is_empty()).then(|| (received.len(), "ends here".to_string()));
-            self.report(&check, ::std::vec![problem], &sent, &received, at);
+            self.report(check, ::std::vec![problem], &sent, &received, at);
             return Reply::default();
         };
         for expect in &check.expects {
@@ -395,7 +486,7 @@ impl Run {
         if problems.is_empty() {
             self.outcomes.push((check.name.clone(), Outcome::Passed));
         } else {
-            self.report(&check, problems, &sent, &received, None);
+            self.report(check, problems, &sent, &received, None);
         }
         reply
     }
@@ -432,16 +523,33 @@ impl Run {
         }
         if detailed {
             text.push_str("  reproduce it");
-            if !self.replay_how.is_empty() {
-                text.push_str(&::std::format!(
+            let before = self.history.len();
+            match (self.replay_how.is_empty(), before) {
+                (true, 0) => {}
+                (false, 0) => text.push_str(&::std::format!(
                     " (start your server with `{}`)",
                     self.replay_how
-                ));
+                )),
+                (true, _) => text.push_str(&::std::format!(
+                    " (on a fresh server: the {before} requests before it, then this one)"
+                )),
+                (false, _) => text.push_str(&::std::format!(
+                    " (start a fresh server with `{}`, then send the {before} requests \
+                     before it, in order, and this one)",
+                    self.replay_how
+                )),
+            }
+            text.push_str(":\n");
+            for line in &self.history {
+                text.push_str(&::std::format!("    {line}\n"));
             }
             text.push_str(&::std::format!(
-                ":\n    {}\n",
-                check.replay(&self.replay_base)
+                "    {}\n",
+                check.replay_with(&self.replay_base, &self.vars, false)
             ));
+            if let Some(note) = &check.replay_note {
+                text.push_str(&::std::format!("  (replay: {note})\n"));
+            }
             text.push_str(&::std::format!("  sent ({} bytes):\n", sent.len()));
             text.push_str(&show_bytes(sent, None));
             text.push_str(&::std::format!("  received ({} bytes):\n", received.len()));
