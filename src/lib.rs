@@ -25,6 +25,7 @@ pub mod grade;
 pub mod report;
 pub mod session;
 pub mod state;
+pub mod sys;
 pub mod ui;
 pub mod watch;
 pub mod workspace;

@@ -25,6 +25,16 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
         count(TestStatus::Failed),
         count(TestStatus::Skipped),
     );
+    // A pass needs the harness's own ending too: a run that then died, or ended with any
+    // status but success, never passes on the strength of its log.
+    let ended_normally = run.status.is_some_and(|s| s.success());
+    if total > 0 && passed == total && !ended_normally {
+        return Graded {
+            outcome: Outcome::Failed,
+            details: crashed_text(run),
+            summary: "the tests did not end normally".into(),
+        };
+    }
     if total > 0 && passed == total {
         return Graded {
             outcome: Outcome::Passed,
@@ -135,10 +145,12 @@ fn crashed_text(run: &RunOutput) -> String {
         if let Some(signal) = status.signal() {
             text.push_str(&format!(
                 " It was killed by signal {signal}{}.",
-                if signal == libc::SIGSEGV || signal == libc::SIGABRT {
-                    " (a stack overflow, or an abort)"
-                } else {
-                    ""
+                match signal {
+                    libc::SIGSEGV | libc::SIGABRT => " (a stack overflow, or an abort)",
+                    libc::SIGXCPU => " (it used up its CPU time: a loop that never ends?)",
+                    libc::SIGXFSZ => " (it wrote a file larger than the limit)",
+                    libc::SIGKILL => " (a limit was exceeded, or it was killed)",
+                    _ => "",
                 }
             ));
         } else if let Some(code) = status.code() {

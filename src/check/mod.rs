@@ -454,11 +454,50 @@ fn run_one(
 
 fn run_program(executable: &Path, build_dir: &Path, target: &Target<'_>) -> grade::Graded {
     let ex = target.exercise;
-    let mut command = Command::new(executable);
-    command.current_dir(build_dir).env("RUST_BACKTRACE", "0");
-    match process::run_limited(command, ex.timeout, OUTPUT_CAP, target.cancel.as_deref()) {
+    let run = Scratch::new(build_dir).and_then(|scratch| {
+        let mut command = scratch.command(executable, ex);
+        command.env("RUST_BACKTRACE", "0");
+        process::run_limited(command, ex.timeout, OUTPUT_CAP, target.cancel.as_deref())
+    });
+    match run {
         Ok(run) => grade::grade_program(&run, ex.timeout.as_secs(), ex.expected_output.as_deref()),
         Err(e) => not_started(&e),
+    }
+}
+
+/// A private folder for one run of a learner's program: the only place it may write, where
+/// the test harness also writes its log. Removed when dropped.
+struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    fn new(build_dir: &Path) -> std::io::Result<Scratch> {
+        let runs = compose::project_dir(build_dir).join("runs");
+        std::fs::create_dir_all(&runs)?;
+        // tempfile makes the folder with mode 0700 and a name nobody can predict.
+        Ok(Scratch(
+            tempfile::Builder::new().prefix("run-").tempdir_in(runs)?,
+        ))
+    }
+
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+
+    /// A command that runs `executable` confined to this folder (see `sys::sandbox`).
+    fn command(&self, executable: &Path, ex: &Exercise) -> Command {
+        let policy = crate::sys::sandbox::Policy {
+            scratch: self.path().to_path_buf(),
+            readable: executable
+                .parent()
+                .map(Path::to_path_buf)
+                .into_iter()
+                .collect(),
+            // CPU seconds count every thread: room for two busy threads for the whole time
+            // limit, after which the kernel ends the run even if the runner is gone.
+            cpu_secs: 2 * ex.timeout.as_secs() + 5,
+            network: false,
+        };
+        crate::sys::sandbox::command(executable, &policy)
     }
 }
 
@@ -478,17 +517,11 @@ pub(crate) fn run_harness(
     tests: &[(String, usize)],
     mutant_token: Option<&str>,
 ) -> std::io::Result<(process::RunOutput, Vec<TestResult>)> {
-    let logs = compose::project_dir(build_dir).join("logs");
-    std::fs::create_dir_all(&logs)?;
-    let log = tempfile::Builder::new()
-        .prefix(&format!("{}-", target.bin))
-        .suffix(".log")
-        .tempfile_in(&logs)?
-        .into_temp_path();
+    let scratch = Scratch::new(build_dir)?;
+    let log = scratch.path().join("results.log");
     let names: Vec<String> = tests.iter().map(|(n, _)| n.clone()).collect();
-    let mut command = Command::new(executable);
+    let mut command = scratch.command(executable, target.exercise);
     command
-        .current_dir(build_dir)
         .env("RUST_BACKTRACE", "0")
         .env(libtest::UNSTABLE_VAR.0, libtest::UNSTABLE_VAR.1)
         .env_remove(compose::MUTANT_VAR)
@@ -505,7 +538,11 @@ pub(crate) fn run_harness(
         OUTPUT_CAP,
         target.cancel.as_deref(),
     )?;
-    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    // The log is in the run's scratch folder: read it as a regular file only, capped (a run
+    // could have replaced it with a pipe or a link to a device).
+    let logged = crate::sys::files::read_regular(&log, OUTPUT_CAP as u64)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
     let results = libtest::results(tests, &logged, &run.stdout);
     Ok((run, results))
 }

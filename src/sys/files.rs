@@ -1,0 +1,106 @@
+//! Reading files that someone else controls: only regular files (never a symlink, a named
+//! pipe that would block forever, or a device that never ends), and never more than a cap.
+
+use std::fs::File;
+use std::io::Read as _;
+use std::os::unix::fs::OpenOptionsExt as _;
+use std::path::Path;
+
+/// Why an untrusted file was not read.
+#[derive(Debug)]
+pub enum Refused {
+    /// It is a symbolic link, a pipe, a socket or a device, not a regular file.
+    NotRegular(&'static str),
+    /// It is larger than the cap.
+    TooLarge(u64),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::NotRegular(kind) => write!(f, "it is {kind}, not a regular file"),
+            Refused::TooLarge(size) => write!(f, "it is too large ({size} bytes)"),
+            Refused::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// Reads `path` if it is a regular file of at most `cap` bytes. The last component is not
+/// followed if it is a symlink, and opening never blocks (a named pipe is refused, not
+/// waited on).
+pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, Refused> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(libc::ELOOP) => Refused::NotRegular("a symbolic link"),
+            _ => Refused::Io(e),
+        })?;
+    let metadata = file.metadata().map_err(Refused::Io)?;
+    let kind = metadata.file_type();
+    if !kind.is_file() {
+        use std::os::unix::fs::FileTypeExt as _;
+        let what = if kind.is_fifo() {
+            "a named pipe"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_block_device() || kind.is_char_device() {
+            "a device"
+        } else if kind.is_dir() {
+            "a folder"
+        } else {
+            "a special file"
+        };
+        return Err(Refused::NotRegular(what));
+    }
+    if metadata.len() > cap {
+        return Err(Refused::TooLarge(metadata.len()));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    // The file may grow after the check: read at most one byte past the cap to notice.
+    (&file as &File)
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Refused::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(Refused::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_regular_files_within_the_cap_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.rs");
+        std::fs::write(&file, "fn main() {}").unwrap();
+        assert_eq!(read_regular(&file, 100).unwrap(), b"fn main() {}");
+        assert!(matches!(read_regular(&file, 5), Err(Refused::TooLarge(12))));
+
+        let link = dir.path().join("link.rs");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert!(matches!(
+            read_regular(&link, 100),
+            Err(Refused::NotRegular("a symbolic link"))
+        ));
+
+        let fifo = dir.path().join("fifo.rs");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo(3) with a NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // Refused at once, never waited on.
+        assert!(matches!(
+            read_regular(&fifo, 100),
+            Err(Refused::NotRegular("a named pipe"))
+        ));
+        assert!(matches!(
+            read_regular(Path::new("/dev/zero"), 100),
+            Err(Refused::NotRegular("a device"))
+        ));
+    }
+}

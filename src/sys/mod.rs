@@ -1,0 +1,6 @@
+//! The platform layer: what the runner asks of the operating system beyond std. Today:
+//! isolating the programs a learner wrote (`sandbox`) and reading files someone else
+//! controls (`files`).
+
+pub mod files;
+pub mod sandbox;
