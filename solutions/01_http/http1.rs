@@ -97,8 +97,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn parses(line: &str, method: &str, target: &str, major: u8, minor: u8, why: &str) {
         let expected = RequestLine {
@@ -227,5 +232,88 @@ mod tests {
         let rule = "check the method, then the target, then the version";
         rejects(ParseError::InvalidMethod, &[("GE(T /café HTTP/1", rule)]);
         rejects(ParseError::InvalidTarget, &[("GET /café HTTP/1", rule)]);
+    }
+
+    /// The rules of the TODOs, written out independently, as the oracle.
+    fn oracle(line: &str) -> Result<RequestLine, ParseError> {
+        let parts: Vec<&str> = line.split(' ').collect();
+        if parts.len() != 3 {
+            return Err(ParseError::Malformed);
+        }
+        let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if parts[0].is_empty() || !parts[0].chars().all(tchar) {
+            return Err(ParseError::InvalidMethod);
+        }
+        if parts[1].is_empty() || !parts[1].chars().all(|c| ('!'..='~').contains(&c)) {
+            return Err(ParseError::InvalidTarget);
+        }
+        let v: Vec<char> = parts[2].chars().collect();
+        let digit = |c: char| c.is_ascii_digit();
+        match v[..] {
+            ['H', 'T', 'T', 'P', '/', a, '.', b] if digit(a) && digit(b) => Ok(RequestLine {
+                method: parts[0].to_string(),
+                target: parts[1].to_string(),
+                version: HttpVersion {
+                    major: a as u8 - b'0',
+                    minor: b as u8 - b'0',
+                },
+            }),
+            _ => Err(ParseError::InvalidVersion),
+        }
+    }
+
+    /// A piece of a request line: mostly valid, often with one character from
+    /// beyond ASCII (a letter, a Unicode space, a look-alike, a control).
+    fn piece(valid: &'static [&'static str]) -> impl Strategy<Value = String> {
+        let tricky = (
+            crate::generated::tricky_char(),
+            any::<proptest::sample::Index>(),
+        );
+        prop_oneof![
+            4 => proptest::sample::select(valid.to_vec()).prop_map(String::from),
+            2 => (proptest::sample::select(valid.to_vec()), tricky).prop_map(|(v, (c, at))| {
+                let mut chars: Vec<char> = v.chars().collect();
+                let i = at.index(chars.len() + 1);
+                chars.insert(i, c);
+                chars.into_iter().collect()
+            }),
+            1 => crate::generated::tricky_text(0, 6),
+        ]
+    }
+
+    fn separator() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => Just(" ".to_string()),
+            1 => Just("  ".to_string()),
+            1 => Just("\t".to_string()),
+            1 => proptest::sample::select(crate::generated::UNICODE_SPACES.to_vec()).prop_map(String::from),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn any_request_line_gets_the_verdict_of_the_rules(
+            method in piece(&["GET", "POST", "DELETE", "M-SEARCH", "get", "X~!#$%&'*+.^_`|"]),
+            target in piece(&["/", "/users/7", "/a?b=c&d=%20", "*", "http://x.test/p"]),
+            version in piece(&["HTTP/1.1", "HTTP/1.0", "HTTP/2.0", "HTTP/9.9", "HTTP/1", "http/1.1", "HTTP/\u{ff11}.1"]),
+            (sep1, sep2) in (separator(), separator()),
+            extra in prop_oneof![6 => Just(String::new()), 1 => Just(" ".to_string()), 1 => Just("\r".to_string()), 1 => Just(" HTTP/1.1".to_string())],
+        ) {
+            let line = format!("{method}{sep1}{target}{sep2}{version}{extra}");
+            let want = oracle(&line);
+            let got = parse_request_line(&line);
+            prop_assert_eq!(
+                &got, &want,
+                "parse_request_line({:?}) gave the left, but should give the right: exactly \
+                 three parts split on single spaces (no other white space, not even Unicode \
+                 spaces, RFC 9112 §3), a method of ASCII token characters only (RFC 9110 \
+                 §5.6.2), a target of visible ASCII only, and `HTTP/` with one ASCII digit, \
+                 `.`, one ASCII digit, case as written (RFC 9112 §2.3); the first rule broken \
+                 decides the error",
+                line
+            );
+        }
     }
 }
