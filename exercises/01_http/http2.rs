@@ -80,8 +80,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const LINES: &[&str] = &[
         "Content-Type: text/html",
@@ -193,5 +198,139 @@ mod tests {
         let lines = ["Content-Length: 5", "content-length: 5"];
         check_length(&lines, Ok(Some(5)), why);
         check_length(&["Content-Length: 5,\t5"], Ok(Some(5)), why);
+    }
+
+    /// A field name: `target` in any ASCII case, or a look-alike that only
+    /// Unicode case folding confuses with it (Kelvin sign `K` for k, long `ſ`
+    /// for s, dotted `İ` for i) or a Cyrillic `о` for o, or another name.
+    fn field_name(target: &'static str) -> impl Strategy<Value = String> {
+        let look_alike = move |seed: usize| {
+            let spots: Vec<(usize, char)> = target
+                .char_indices()
+                .filter_map(|(i, c)| match c.to_ascii_lowercase() {
+                    'k' => Some((i, '\u{212a}')),
+                    's' => Some((i, '\u{17f}')),
+                    'i' => Some((i, '\u{130}')),
+                    'o' => Some((i, '\u{43e}')),
+                    _ => None,
+                })
+                .collect();
+            let (i, c) = spots[seed % spots.len()];
+            let mut name = target.to_string();
+            name.replace_range(i..i + 1, &c.to_string());
+            name
+        };
+        prop_oneof![
+            4 => crate::generated::any_case(target),
+            2 => any::<usize>().prop_map(look_alike),
+            1 => Just(format!("{target}s")),
+            1 => Just("Accept".to_string()),
+        ]
+    }
+
+    /// One Content-Length value as a client could send it.
+    fn length_value() -> impl Strategy<Value = String> {
+        let part = prop_oneof![
+            4 => (0u64..100).prop_map(|n| n.to_string()),
+            1 => Just(u64::MAX.to_string()),
+            1 => Just("18446744073709551616".to_string()),
+            1 => Just("007".to_string()),
+            1 => Just("7".to_string()),
+            1 => proptest::sample::select(vec!["+7", "-7", "", "7a", "0x7", "\u{ff17}", "\u{663}", "7.0"])
+                .prop_map(String::from),
+        ];
+        let pad = prop_oneof![
+            4 => Just(String::new()),
+            1 => Just(" ".to_string()),
+            1 => Just("\t".to_string()),
+            1 => proptest::sample::select(crate::generated::UNICODE_SPACES.to_vec()).prop_map(String::from),
+        ];
+        proptest::collection::vec((pad.clone(), part, pad), 1..3).prop_map(|parts| {
+            let parts: Vec<String> = parts
+                .into_iter()
+                .map(|(a, p, b)| format!("{a}{p}{b}"))
+                .collect();
+            parts.join(",")
+        })
+    }
+
+    /// The rules of the TODO, written out: every Content-Length field (name in
+    /// any ASCII case), each split on ',', each part trimmed of SP and HTAB only,
+    /// ASCII digits only, fitting a u64, all equal.
+    fn oracle(fields: &[(String, String)]) -> Result<Option<u64>, HeaderError> {
+        let mut length = None;
+        let values = fields
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"));
+        for (_, value) in values {
+            for part in value.split(',') {
+                let part = part.trim_matches(|c| c == ' ' || c == '\t');
+                let digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+                let n = part.parse::<u64>().ok().filter(|_| digits);
+                let n = n.ok_or(HeaderError::InvalidContentLength)?;
+                if length.is_some_and(|l| l != n) {
+                    return Err(HeaderError::ConflictingContentLength);
+                }
+                length = Some(n);
+            }
+        }
+        Ok(length)
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn fields_are_found_by_ascii_case_insensitive_name(
+            (target, names) in proptest::sample::select(vec!["Host", "X-Kind", "If-None-Match", "Accept-Encoding"])
+                .prop_flat_map(|t| (Just(t), proptest::collection::vec(field_name(t), 0..5))),
+        ) {
+            let fields: Vec<(String, String)> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.clone(), format!("v{i}")))
+                .collect();
+            let headers = Headers { fields: fields.clone() };
+            let want: Vec<&str> = fields
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(target))
+                .map(|(_, v)| v.as_str())
+                .collect();
+            let got = headers.get_all(target);
+            prop_assert_eq!(
+                &got, &want,
+                "get_all({:?}) on the fields {:?} gave the left values, but should give the \
+                 right: names match ignoring ASCII case only (RFC 9110 §5.1); a Kelvin sign, a \
+                 long s or a dotted I is another character, not a spelling of k, s or i",
+                target, fields
+            );
+            let combined = if want.is_empty() { None } else { Some(want.join(", ")) };
+            prop_assert_eq!(
+                headers.get(target), combined,
+                "get({:?}) on the fields {:?} should join every value with \", \", in order",
+                target, fields
+            );
+        }
+
+        #[test]
+        fn content_length_follows_the_rules(
+            fields in proptest::collection::vec(
+                (field_name("Content-Length"), length_value()),
+                0..4,
+            ),
+        ) {
+            let headers = Headers { fields: fields.clone() };
+            let want = oracle(&fields);
+            let got = content_length(&headers);
+            prop_assert_eq!(
+                &got, &want,
+                "content_length on the fields {:?} gave the left, but should give the right: \
+                 every Content-Length field counts (name in any ASCII case only), each value \
+                 splits on ',', only spaces and tabs are trimmed (not Unicode spaces), a part \
+                 must be ASCII digits only (not +, -, fullwidth or Arabic-Indic digits) and \
+                 fit a u64, and all parts must agree (RFC 9110 §8.6, RFC 9112 §6.3)",
+                fields
+            );
+        }
     }
 }
