@@ -80,8 +80,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Checks `percent_decode(input) == want`; `rule` says why, for the failure message.
     fn decode(input: &str, want: Result<&str, DecodeError>, rule: &str) {
@@ -192,5 +197,121 @@ mod tests {
         query_is("a=1&b%=2", Err(DecodeError::InvalidEscape), rule);
         query_is("a=1&b=2%", Err(DecodeError::InvalidEscape), rule);
         query_is("x=%E9", Err(DecodeError::InvalidUtf8), rule);
+    }
+
+    /// Form-encodes `text` as a browser might: `choices` picks, per character,
+    /// between writing it raw where that is safe (non-ASCII included), `+` for a
+    /// space, or `%XX` per UTF-8 byte in upper- or lowercase hex.
+    fn encode(text: &str, choices: &[u8]) -> String {
+        let mut out = String::new();
+        for (i, c) in text.chars().enumerate() {
+            let choice = choices.get(i % choices.len().max(1)).copied().unwrap_or(0);
+            let special = matches!(c, '%' | '&' | '=' | '+' | '#');
+            if c == ' ' && choice % 2 == 0 {
+                out.push('+');
+            } else if !special && !c.is_ascii_control() && c != ' ' && choice % 3 != 0 {
+                out.push(c);
+            } else {
+                let mut buf = [0; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    let hex = format!("%{b:02X}");
+                    out.push_str(&if choice % 4 == 1 {
+                        hex.to_lowercase()
+                    } else {
+                        hex
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The reference rules, written out, for any query at all.
+    fn oracle(query: &str) -> Result<Vec<(String, String)>, DecodeError> {
+        fn decode(s: &str) -> Result<String, DecodeError> {
+            let b = s.as_bytes();
+            let (mut out, mut i) = (Vec::new(), 0);
+            while i < b.len() {
+                match b[i] {
+                    b'+' => out.push(b' '),
+                    b'%' => {
+                        let hex = b
+                            .get(i + 1..i + 3)
+                            .and_then(|h| std::str::from_utf8(h).ok());
+                        let ok = hex.filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
+                        let byte = ok.and_then(|h| u8::from_str_radix(h, 16).ok());
+                        out.push(byte.ok_or(DecodeError::InvalidEscape)?);
+                        i += 2;
+                    }
+                    c => out.push(c),
+                }
+                i += 1;
+            }
+            String::from_utf8(out).map_err(|_| DecodeError::InvalidUtf8)
+        }
+        let pieces = query.split('&').filter(|p| !p.is_empty());
+        pieces
+            .map(|p| {
+                let (n, v) = p.split_once('=').unwrap_or((p, ""));
+                Ok((decode(n)?, decode(v)?))
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn encoded_pairs_decode_to_what_was_sent(
+            pairs in proptest::collection::vec(
+                (crate::generated::tricky_text(0, 6), crate::generated::tricky_text(0, 6), any::<bool>()),
+                0..4,
+            ),
+            choices in proptest::collection::vec(any::<u8>(), 1..8),
+            doubled in any::<bool>(),
+        ) {
+            let mut pieces = Vec::new();
+            let mut want = Vec::new();
+            for (name, value, with_eq) in &pairs {
+                let with_eq = *with_eq || !value.is_empty();
+                let piece = match with_eq {
+                    true => format!("{}={}", encode(name, &choices), encode(value, &choices)),
+                    false => encode(name, &choices),
+                };
+                if !piece.is_empty() {
+                    want.push((name.clone(), value.clone()));
+                }
+                pieces.push(piece);
+            }
+            let query = pieces.join(if doubled { "&&" } else { "&" });
+            let got = parse_query(&query);
+            prop_assert_eq!(
+                &got, &Ok(want.clone()),
+                "parse_query({:?}) gave the left, but the browser sent the pairs on the right: \
+                 split on `&` (empty pieces skipped), then on the first `=`, then `+` is a \
+                 space and `%XX` is one byte in upper- or lowercase hex, the bytes decoded as \
+                 UTF-8; characters sent raw, non-ASCII ones too, stay as they are",
+                query
+            );
+        }
+
+        #[test]
+        fn any_query_gets_the_verdict_of_the_rules(
+            query in proptest::collection::vec(
+                proptest::sample::select(vec!["%", "%2", "%2B", "%c3%a9", "%C3", "%FF", "%+1", "%-1", "%1", "g", "+", "=", "&", "a", "é", "%e2%82%ac", "%zz", "\u{a0}"]),
+                0..10,
+            ).prop_map(|p| p.concat()),
+        ) {
+            let want = oracle(&query);
+            let got = parse_query(&query);
+            prop_assert_eq!(
+                &got, &want,
+                "parse_query({:?}) gave the left, but should give the right: a `%` needs two \
+                 hex digits after it (not a sign, not one digit), else InvalidEscape; decoded \
+                 bytes that are not UTF-8 are InvalidUtf8; `+` is a space; the first error \
+                 found in order decides",
+                query
+            );
+        }
     }
 }
