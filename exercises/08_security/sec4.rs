@@ -147,8 +147,14 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{duration_up_to, edge_u64};
+    use proptest::prelude::*;
 
     fn ms(ms: u64) -> Duration {
         Duration::from_millis(ms)
@@ -442,6 +448,307 @@ mod tests {
         for _ in 0..5 {
             let why = "alice logged in: her earlier failures no longer count";
             attempt(&mut t, ("1.1.1.1", "alice", "typo"), 2000, (401, None), why);
+        }
+    }
+
+    thread_local! {
+        static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Runs `f`; a panic becomes an error with its message, printed by the failing case only
+    /// once (not again at every step of shrinking it to a smallest example).
+    fn quietly<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let default = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(|quiet| quiet.get()) {
+                    default(info);
+                }
+            }));
+        });
+        QUIET.with(|quiet| quiet.set(true));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        QUIET.with(|quiet| quiet.set(false));
+        result.map_err(|panic| {
+            let text = panic.downcast_ref::<&str>().map(|s| s.to_string());
+            let text = text.or_else(|| panic.downcast_ref::<String>().cloned());
+            format!("it panicked: {}", text.unwrap_or_default())
+        })
+    }
+
+    /// The token bucket of the lesson, as a model: `Ok` or the exact wait, per client.
+    struct Model {
+        capacity: u128,
+        interval: u128,
+        /// Per client: whole tokens, and the nanosecond up to which refill is counted.
+        buckets: HashMap<String, (u128, u128)>,
+    }
+
+    impl Model {
+        fn check(&mut self, client: &str, now: Duration) -> Result<(), Duration> {
+            let now = now.as_nanos();
+            let (capacity, interval) = (self.capacity, self.interval);
+            let entry = self.buckets.entry(client.to_string());
+            let (tokens, since) = entry.or_insert((capacity, now));
+            let earned = (now - *since) / interval;
+            if *tokens + earned >= capacity {
+                (*tokens, *since) = (capacity, now);
+            } else {
+                (*tokens, *since) = (*tokens + earned, *since + earned * interval);
+            }
+            if *tokens == 0 {
+                return Err(Duration::from_nanos((*since + interval - now) as u64));
+            }
+            *tokens -= 1;
+            Ok(())
+        }
+    }
+
+    fn describe(calls: &[(usize, Duration)]) -> String {
+        let mut at = Duration::ZERO;
+        let steps: Vec<String> = calls
+            .iter()
+            .map(|(client, step)| {
+                at += *step;
+                format!("client {client} at {at:?}")
+            })
+            .collect();
+        steps.join(", ")
+    }
+
+    /// A step of the clock: any length with sub-millisecond parts, or a whole number of
+    /// intervals plus or minus a nanosecond (right across a refill).
+    /// A client that asks every `interval / rhythm` sums fractions of an interval that a
+    /// float does not add up exactly (ten times 0.1 is not 1.0).
+    fn step(interval: Duration, rhythm: u32) -> impl Strategy<Value = Duration> {
+        prop_oneof![
+            1 => duration_up_to(Duration::from_secs(3)),
+            1 => Just(Duration::ZERO),
+            4 => Just(interval / rhythm),
+            // A pause of about 2^32 intervals: more than a u32 counts.
+            1 => (0u32..3).prop_map(move |k| interval * u32::MAX + interval * k),
+            1 => (0u32..4, -1i64..=1).prop_map(move |(n, d)| {
+                (interval * n).saturating_add(Duration::from_nanos(d.max(0) as u64))
+                    .saturating_sub(Duration::from_nanos((-d).max(0) as u64))
+            }),
+        ]
+    }
+
+    fn bucket_case() -> impl Strategy<Value = (u32, Duration, Vec<(usize, Duration)>)> {
+        let capacity = prop_oneof![
+            1 => Just(0u32),
+            2 => Just(1u32),
+            3 => 2u32..6,
+            1 => Just(u32::MAX),
+        ];
+        let interval = prop_oneof![
+            3 => duration_up_to(Duration::from_secs(2)),
+            1 => Just(Duration::from_nanos(1)),
+            1 => (1u64..4).prop_map(Duration::from_secs),
+            2 => (1u64..3000).prop_map(|ms| Duration::from_millis(ms * 10)),
+        ]
+        .prop_map(|d| d.max(Duration::from_nanos(1)));
+        let rhythm = prop::sample::select(vec![3u32, 7, 10, 10]);
+        (capacity, interval, rhythm).prop_flat_map(|(capacity, interval, rhythm)| {
+            let client = prop_oneof![3 => Just(0usize), 1 => 1usize..3];
+            let mixed = prop::collection::vec((client, step(interval, rhythm)), 1..40);
+            let steady = prop::collection::vec((Just(0usize), Just(interval / rhythm)), 1..40);
+            let calls = prop_oneof![2 => mixed, 1 => steady];
+            (Just(capacity), Just(interval), calls)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            max_shrink_iters: 1024,
+            ..crate::generated::config(64)
+        })]
+
+        #[test]
+        fn the_bucket_follows_the_model_on_generated_calls(
+            (capacity, interval, calls) in bucket_case()
+        ) {
+            let mut limiter = RateLimiter::new(capacity, interval);
+            let mut model = Model {
+                capacity: u128::from(capacity),
+                interval: interval.as_nanos(),
+                buckets: HashMap::new(),
+            };
+            let mut now = Duration::ZERO;
+            for (n, (client, step)) in calls.iter().enumerate() {
+                now += *step;
+                let client = format!("10.0.0.{client}");
+                let want = model.check(&client, now);
+                let got = quietly(|| limiter.check(&client, now)).map_err(|e| {
+                    let calls = describe(&calls[..=n]);
+                    TestCaseError::fail(format!(
+                        "capacity {capacity}, one token per {interval:?}; calls: {calls}. At \
+                         the last call {e}"
+                    ))
+                })?;
+                prop_assert_eq!(
+                    got,
+                    want,
+                    "capacity {}, one token per {:?}; calls: {}. Call {} ({} at {:?}) \
+                     answered the left, expected the right: a new client starts full, one \
+                     token comes back per whole interval since refill was last counted (the \
+                     rest of an interval is kept, counted in integer nanoseconds), a full \
+                     bucket banks nothing, and a refused call says exactly how long until \
+                     the next token",
+                    capacity,
+                    interval,
+                    describe(&calls[..=n]),
+                    n + 1,
+                    client,
+                    now
+                );
+            }
+        }
+
+        #[test]
+        fn a_refusal_says_when_to_come_back_in_whole_seconds_rounded_up(
+            (capacity, interval, calls) in bucket_case()
+        ) {
+            let mut limiter = RateLimiter::new(capacity, interval);
+            let mut model = Model {
+                capacity: u128::from(capacity),
+                interval: interval.as_nanos(),
+                buckets: HashMap::new(),
+            };
+            let mut now = Duration::ZERO;
+            for (client, step) in &calls {
+                now += *step;
+                let client = format!("10.0.0.{client}");
+                let response = quietly(|| search(&mut limiter, &client, now)).map_err(|e| {
+                    let calls = describe(&calls);
+                    TestCaseError::fail(format!(
+                        "capacity {capacity}, one token per {interval:?}; calls: {calls}. GET \
+                         /search from {client} at {now:?}: {e}"
+                    ))
+                })?;
+                match model.check(&client, now) {
+                    Ok(()) => prop_assert_eq!(
+                        response.status, 200,
+                        "GET /search from {} at {:?} should be allowed (capacity {}, a token \
+                         per {:?}); calls: {}", client, now, capacity, interval, describe(&calls)
+                    ),
+                    Err(wait) => {
+                        let secs = wait.as_nanos().div_ceil(1_000_000_000).to_string();
+                        prop_assert_eq!(
+                            (response.status, retry_after(&response)),
+                            (429, Some(secs.as_str())),
+                            "GET /search from {} at {:?} is refused and the next token comes in \
+                             {:?}: 429 with `Retry-After: {}` (whole seconds, rounded up, never \
+                             0 while refused; RFC 9110 §10.2.3); calls: {}",
+                            client, now, wait, secs, describe(&calls)
+                        );
+                    }
+                }
+            }
+        }
+
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn retry_after_rounds_any_wait_up(
+            wait in duration_up_to(Duration::from_secs(100_000))
+                .prop_filter("a refusal waits for something", |d| !d.is_zero())
+        ) {
+            let response = quietly(|| too_many_requests(wait, "slow down"))
+                .map_err(|e| TestCaseError::fail(format!("a wait of {wait:?}: {e}")))?;
+            let secs = wait.as_nanos().div_ceil(1_000_000_000).to_string();
+            prop_assert_eq!(
+                (response.status, retry_after(&response), response.body.as_str()),
+                (429, Some(secs.as_str()), "slow down"),
+                "a wait of {:?} ({} ns) is `Retry-After: {}`: whole seconds, rounded up (a \
+                 client that comes back earlier is refused again)",
+                wait, wait.as_nanos(), secs
+            );
+        }
+
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            max_shrink_iters: 1024,
+            ..crate::generated::config(96)
+        })]
+
+        #[test]
+        fn logins_follow_the_model_on_generated_attempts(
+            max_failures in edge_u64(5).prop_map(|n| n.max(1) as u32),
+            window in duration_up_to(Duration::from_secs(120))
+                .prop_map(|d| d.max(Duration::from_nanos(1))),
+            attempts in prop::collection::vec(
+                (0usize..3, 0usize..3, 0usize..3, -1i64..=1, 0u64..3),
+                1..40,
+            ),
+        ) {
+            let names = ["alice", "mallory", "nobody"];
+            let passwords = ["correct horse", "mallory1", "guess"];
+            let users = HashMap::from(PASSWORDS);
+            let failures = HashMap::new();
+            let mut throttle = LoginThrottle { max_failures, window, failures };
+            // The model: per name, (failures, window start).
+            let mut model: HashMap<&str, (u32, Duration)> = HashMap::new();
+            let mut now = Duration::ZERO;
+            let mut log = Vec::new();
+            for (ip, name, password, nudge, windows) in attempts {
+                // Steps of whole windows, a nanosecond either side, or nothing.
+                now = (now + window * windows as u32 / 2)
+                    .saturating_add(Duration::from_nanos(nudge.max(0) as u64))
+                    .saturating_sub(Duration::from_nanos((-nudge).max(0) as u64));
+                let (name, password) = (names[name], passwords[password]);
+                let ip = format!("10.0.0.{ip}");
+                log.push(format!("{name:?} with {password:?} from {ip} at {now:?}"));
+                let want: (u16, Option<String>) = {
+                    let entry = model.get(name).copied();
+                    match entry {
+                        Some((_, start)) if now >= start + window => {
+                            model.remove(name);
+                            None
+                        }
+                        Some((count, start)) if count >= max_failures => {
+                            let wait = start + window - now;
+                            Some((429, Some(wait.as_nanos().div_ceil(1_000_000_000).to_string())))
+                        }
+                        _ => None,
+                    }
+                    .unwrap_or_else(|| {
+                        if users.get(name) == Some(&password) {
+                            model.remove(name);
+                            (200, None)
+                        } else {
+                            model.entry(name).or_insert((0, now)).0 += 1;
+                            (401, None)
+                        }
+                    })
+                };
+                let response = quietly(|| throttle.login(&users, &ip, name, password, now))
+                    .map_err(|e| {
+                        let log = log.join("\n");
+                        TestCaseError::fail(format!("the attempts so far:\n{log}\nThe last: {e}"))
+                    })?;
+                let got = (response.status, retry_after(&response).map(str::to_string));
+                prop_assert_eq!(
+                    got,
+                    want,
+                    "{} failures allowed per window of {:?} (it opens at a name's first \
+                     failure); the attempts so far:\n{}\nThe last one answered the left (status, \
+                     Retry-After), expected the right: a name with {} failures in its open \
+                     window is locked until the window ends, whatever the password and from \
+                     any address; an ended window's failures no longer count; a success \
+                     forgets that name's failures only",
+                    max_failures,
+                    window,
+                    log.join("\n"),
+                    max_failures
+                );
+            }
         }
     }
 }
