@@ -97,15 +97,21 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .unwrap();
-    println!("listening on http://{}", listener.local_addr().unwrap());
+    eprintln!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app()).await.unwrap();
 }
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::tricky_text;
     use axum::body::Body;
+    use proptest::prelude::*;
     use serde_json::Value;
     use std::io::Write;
     use std::sync::{Arc, Mutex};
@@ -145,6 +151,15 @@ mod tests {
     /// Sends the requests (no socket) at the same time, `(uri, x-request-id)`,
     /// and answers the response ids and every event logged meanwhile.
     async fn send(requests: &[(&str, Option<&str>)]) -> (Vec<String>, Vec<Value>) {
+        let requests: Vec<(&str, &str, Option<&[u8]>)> = requests
+            .iter()
+            .map(|&(uri, id)| ("GET", uri, id.map(str::as_bytes)))
+            .collect();
+        send_raw(&requests).await
+    }
+
+    /// Like `send`, with any method and any bytes as the incoming id.
+    async fn send_raw(requests: &[(&str, &str, Option<&[u8]>)]) -> (Vec<String>, Vec<Value>) {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .json()
@@ -155,10 +170,11 @@ mod tests {
             .with_writer(captured.clone())
             .finish();
         let _default = tracing::subscriber::set_default(subscriber);
-        let calls = requests.iter().map(|&(uri, incoming)| {
-            let mut request = Request::get(uri);
+        let calls = requests.iter().map(|&(method, uri, incoming)| {
+            let mut request = Request::builder().method(method).uri(uri);
             if let Some(id) = incoming {
-                request = request.header(REQUEST_ID, id);
+                let value = HeaderValue::from_bytes(id).expect("a header value");
+                request = request.header(REQUEST_ID, value);
             }
             app().oneshot(request.body(Body::empty()).unwrap())
         });
@@ -196,11 +212,15 @@ mod tests {
     }
 
     fn check_event(event: &Value, request_id: &str, path: &str) {
+        check_event_of(event, "GET", request_id, path)
+    }
+
+    fn check_event_of(event: &Value, method: &str, request_id: &str, path: &str) {
         let span = request_span(event);
-        let what = format!("the event {:?} of GET {path}", message(event));
+        let what = format!("the event {:?} of {method} {path}", message(event));
         for (field, want) in [
             ("request_id", request_id),
-            ("method", "GET"),
+            ("method", method),
             ("path", path),
         ] {
             let got = &span[field];
@@ -318,5 +338,95 @@ mod tests {
             ["first", "second", "third"],
             "each \"request finished\" event should be in its own request's span"
         );
+    }
+
+    /// The rule `choose_request_id` follows, written again: 1 to 64 ASCII
+    /// letters, digits, `-`, `_` or `.`.
+    fn acceptable(id: &[u8]) -> bool {
+        (1..=64).contains(&id.len())
+            && id
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+    }
+
+    /// Percent-encodes everything but ASCII letters and digits.
+    fn encode(text: &str) -> String {
+        let mut out = String::new();
+        for byte in text.bytes() {
+            match byte {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' => out.push(byte as char),
+                _ => out.push_str(&format!("%{byte:02X}")),
+            }
+        }
+        out
+    }
+
+    fn incoming_id() -> impl Strategy<Value = Option<Vec<u8>>> {
+        let good = proptest::sample::select(b"aZ09-_.".to_vec());
+        prop_oneof![
+            1 => Just(None),
+            2 => proptest::collection::vec(good, 1..=64).prop_map(Some),
+            1 => proptest::collection::vec(b'a'..=b'z', 65..=70).prop_map(Some),
+            2 => tricky_text(1, 8).prop_map(|t| Some(t.into_bytes())),
+        ]
+        .prop_filter("a header value", |id| {
+            id.as_ref()
+                .is_none_or(|id| HeaderValue::from_bytes(id).is_ok())
+        })
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(48))]
+
+        /// Any method, any user, any query, any incoming id: every event of the
+        /// request is in its span, with the method sent, the path without the
+        /// query and the id the response carries.
+        #[test]
+        fn any_request_is_traced_in_its_own_span(
+            method in proptest::sample::select(vec!["GET", "POST", "DELETE", "PATCH", "PURGE"]),
+            user in 0u64..100,
+            query in proptest::option::of(tricky_text(0, 10)),
+            incoming in incoming_id(),
+        ) {
+            let path = format!("/users/{user}");
+            let uri = match &query {
+                Some(query) => format!("{path}?q={}", encode(query)),
+                None => path.clone(),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            let (ids, events) =
+                runtime.block_on(send_raw(&[(method, &uri, incoming.as_deref())]));
+            let id = &ids[0];
+            let shown = incoming.as_deref().map(String::from_utf8_lossy);
+            match incoming.as_deref() {
+                Some(raw) if acceptable(raw) => prop_assert_eq!(
+                    id.as_bytes(),
+                    raw,
+                    "{} {} with the acceptable x-request-id {:?}: the response should keep it",
+                    method, uri, shown
+                ),
+                _ => prop_assert!(
+                    id.starts_with("req-"),
+                    "{} {} with x-request-id {:?} (not acceptable): the response should carry \\
+                     a new id req-<n>, but carried {:?}",
+                    method, uri, shown, id
+                ),
+            }
+            let want = if method == "GET" { 3 } else { 1 };
+            prop_assert_eq!(
+                events.len(),
+                want,
+                "{} {} should log {} event(s) (a method other than GET is answered 405 \\
+                 without running the handler), but logged: {:?}",
+                method, uri, want, events.iter().map(message).collect::<Vec<_>>()
+            );
+            for event in &events {
+                check_event_of(event, method, id, &path);
+            }
+        }
     }
 }
