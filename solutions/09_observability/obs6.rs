@@ -16,18 +16,26 @@
 //!   *that* id as their parent, so a tracing backend can draw the tree.
 //! - **flags**: bit 0 (`01`) means "sampled", the caller records this trace.
 //!   Keep that bit; send the bits you do not know as zero.
+//! - **`tracestate`**, a second header, carries the tracing vendors' own
+//!   data for the same trace (`congo=t61rcWkgMzE,rojo=00f067aa0ba902b7`).
+//!   A service that continues the trace must send it on (§3.3): all the
+//!   `tracestate` headers received, in order, joined with `,` (one list,
+//!   RFC 9110 §5.3), empty ones left out. It belongs to the trace: when you
+//!   start a new trace, drop it.
 //!
 //! The header comes from outside, so it is parsed strictly (§3.2): lowercase
 //! hex only, exactly 2-32-16-2 digits joined by `-`; an all-zero trace id or
 //! parent id is invalid, and so is version `ff`. Version `00` has exactly
 //! these four fields. A higher version may add more after them: read the
 //! first four in the same way and allow more only after a `-` (§3.2.4).
-//! Anything else is no trace context at all: start a new trace (a new random
-//! trace id of 32 hex digits, sampled) and never pass the bad value on. A
-//! random id is never all zero either.
+//! A request with more than one `traceparent` header has no valid one
+//! either: which would you trust? Anything else is no trace context at all:
+//! start a new trace (a new random trace id of 32 hex digits, sampled) and
+//! never pass the bad value on. A random id is never all zero either.
 //!
 //! Read more: https://www.w3.org/TR/trace-context/#traceparent-header,
 //! https://www.w3.org/TR/trace-context/#versioning-of-traceparent,
+//! https://www.w3.org/TR/trace-context/#tracestate-header,
 //! https://opentelemetry.io/docs/concepts/context-propagation/
 
 use axum::{
@@ -41,6 +49,7 @@ use std::sync::{Arc, Mutex};
 use tracing::{Instrument, info};
 
 const TRACEPARENT: &str = "traceparent";
+const TRACESTATE: &str = "tracestate";
 
 /// What a valid incoming `traceparent` says.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,14 +112,29 @@ struct AppState {
 
 // GET /orders/{id}: the trace id is kept (or a new trace begun), this
 // request's work is a span with a new id, both are fields of the "request"
-// span, and the call to the stock service carries them on.
+// span, and the call to the stock service carries them on, with the
+// caller's tracestate when the trace continues.
 async fn get_order(
     State(state): State<AppState>,
     Path(id): Path<u64>,
     headers: HeaderMap,
 ) -> String {
-    let incoming = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok());
-    let incoming = incoming.and_then(parse_traceparent);
+    let mut values = headers.get_all(TRACEPARENT).iter();
+    let incoming = match (values.next(), values.next()) {
+        (Some(value), None) => value.to_str().ok().and_then(parse_traceparent),
+        _ => None, // none, or more than one: no valid trace context
+    };
+    let tracestate = match incoming {
+        Some(_) => {
+            let values = headers.get_all(TRACESTATE).iter();
+            let values = values.filter_map(|v| v.to_str().ok()).map(str::trim);
+            values
+                .filter(|v| !v.is_empty())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+        None => String::new(),
+    };
     let (trace_id, span_id, sampled) = {
         let mut rng = state.rng.lock().unwrap();
         let (trace_id, sampled) = match incoming {
@@ -123,11 +147,12 @@ async fn get_order(
     async move {
         info!(order_id = id, "checking stock");
         let flags = if sampled { "01" } else { "00" };
-        let request = Request::get(format!("http://stock.internal/stock/{id}"))
-            .header(TRACEPARENT, format!("00-{trace_id}-{span_id}-{flags}"))
-            .body(())
-            .unwrap();
-        let stock = state.upstream.call(request);
+        let mut request = Request::get(format!("http://stock.internal/stock/{id}"))
+            .header(TRACEPARENT, format!("00-{trace_id}-{span_id}-{flags}"));
+        if !tracestate.is_empty() {
+            request = request.header(TRACESTATE, tracestate);
+        }
+        let stock = state.upstream.call(request.body(()).unwrap());
         info!(order_id = id, stock, "order checked");
         format!("order {id}: {stock} in stock")
     }
@@ -145,12 +170,13 @@ fn app(rng: Box<dyn RngCore + Send>, upstream: Arc<dyn Upstream>) -> Router {
         .with_state(state)
 }
 
-/// Prints what would be sent, and answers 3.
+/// Prints what would be sent (on stderr: stdout carries the JSON log lines),
+/// and answers 3.
 struct PrintingUpstream;
 
 impl Upstream for PrintingUpstream {
     fn call(&self, request: Request<()>) -> u32 {
-        println!(
+        eprintln!(
             "{} {} {:?}",
             request.method(),
             request.uri(),
@@ -169,7 +195,7 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .unwrap();
-    println!("listening on http://{}", listener.local_addr().unwrap());
+    eprintln!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app(rng, Arc::new(PrintingUpstream)))
         .await
         .unwrap();
@@ -177,9 +203,16 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::any_case;
     use axum::body::Body;
+    use proptest::prelude::*;
+    use rand::RngCore;
     use rand::rngs::StdRng;
     use serde_json::Value;
     use std::io::Write;
@@ -401,20 +434,36 @@ mod tests {
         }
     }
 
-    /// What one request did: the traceparent values of its call to the stock
-    /// service, its log lines (JSON) and the whole log text.
+    /// What one request did: the traceparent and tracestate values of its call
+    /// to the stock service, and its log lines (JSON).
     struct Served {
         sent: Vec<String>,
+        state: Vec<String>,
         events: Vec<Value>,
-        log: String,
     }
 
     /// Sends GET /orders/7 once for each incoming header (None: no header).
     async fn serve(rng: Box<dyn RngCore + Send>, incoming: &[Option<&str>]) -> Vec<Served> {
+        let requests: Vec<Vec<(String, String)>> = incoming
+            .iter()
+            .map(|h| {
+                h.iter()
+                    .map(|v| (TRACEPARENT.into(), v.to_string()))
+                    .collect()
+            })
+            .collect();
+        serve_with(rng, &requests).await
+    }
+
+    /// Sends GET /orders/7 once for each list of incoming headers (name, value).
+    async fn serve_with(
+        rng: Box<dyn RngCore + Send>,
+        requests: &[Vec<(String, String)>],
+    ) -> Vec<Served> {
         let recorder = Arc::new(Recorder::default());
         let app = app(rng, recorder.clone());
         let mut served = Vec::new();
-        for header in incoming {
+        for headers in requests {
             let captured = Captured::default();
             let subscriber = tracing_subscriber::fmt()
                 .json()
@@ -424,8 +473,8 @@ mod tests {
                 .finish();
             let _default = tracing::subscriber::set_default(subscriber);
             let mut request = Request::get("/orders/7");
-            if let Some(value) = header {
-                request = request.header(TRACEPARENT, *value);
+            for (name, value) in headers {
+                request = request.header(name.as_str(), value.as_str());
             }
             let request = request.body(Body::empty()).unwrap();
             let response = app.clone().oneshot(request).await.unwrap();
@@ -437,14 +486,22 @@ mod tests {
                 "GET /orders/7 should call the stock service once"
             );
             let call = calls.pop().unwrap();
-            let sent = call.headers().get_all(TRACEPARENT).iter();
-            let sent = sent.map(|v| v.to_str().unwrap().to_string()).collect();
+            let values = |name| {
+                let values = call.headers().get_all(name).iter();
+                values.map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            };
+            let sent = values(TRACEPARENT).collect();
+            let state = values(TRACESTATE).collect();
             let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
             let events = log
                 .lines()
                 .map(|l| serde_json::from_str(l).unwrap())
                 .collect();
-            served.push(Served { sent, events, log });
+            served.push(Served {
+                sent,
+                state,
+                events,
+            });
         }
         served
     }
@@ -614,12 +671,6 @@ mod tests {
             );
             let (trace_id, _, flags) = sent_on(served, &request);
             assert_eq!(flags, "01", "{request}: a new trace is sampled: flags 01");
-            if let Some(value) = header {
-                assert!(
-                    !served.log.contains(value),
-                    "{request}: the invalid header was written into the log; it could carry anything"
-                );
-            }
             traces.push(trace_id);
         }
         traces.sort();
@@ -641,5 +692,329 @@ mod tests {
             &served[0],
             "GET /orders/7 without traceparent (the random bytes start with zeros)",
         );
+    }
+
+    /// The members of a tracestate list: split at `,`, white space around
+    /// each trimmed, empty ones left out.
+    fn members(values: &[String]) -> Vec<String> {
+        let all = values.iter().flat_map(|v| v.split(','));
+        let all = all.map(|m| m.trim_matches([' ', '\t']));
+        all.filter(|m| !m.is_empty()).map(String::from).collect()
+    }
+
+    #[tokio::test]
+    async fn tracestate_is_sent_on_when_the_trace_continues() {
+        let incoming = tp("00", TRACE, PARENT, "01");
+        let headers = vec![
+            (TRACEPARENT.to_string(), incoming.clone()),
+            (
+                TRACESTATE.to_string(),
+                "congo=t61rcWkgMzE, rojo=1".to_string(),
+            ),
+            (TRACESTATE.to_string(), String::new()),
+            (TRACESTATE.to_string(), "baz=3".to_string()),
+        ];
+        let served = serve_with(seeded(), &[headers]).await;
+        let request = format!(
+            "GET /orders/7 with traceparent {incoming} and the tracestate headers \
+             \"congo=t61rcWkgMzE, rojo=1\", \"\" and \"baz=3\""
+        );
+        let (trace_id, _, _) = sent_on(&served[0], &request);
+        assert_eq!(trace_id, TRACE, "{request}: the trace id should be kept");
+        assert_eq!(
+            members(&served[0].state),
+            ["congo=t61rcWkgMzE", "rojo=1", "baz=3"],
+            "{request}: the call to the stock service carried tracestate {:?}: a service \
+             that continues a trace must send the caller's tracestate on (W3C Trace Context \
+             §3.3), every member, in the order received",
+            served[0].state
+        );
+    }
+
+    #[tokio::test]
+    async fn two_traceparent_headers_start_a_new_trace() {
+        let first = tp("00", TRACE, PARENT, "01");
+        let other = "12345678901234567890123456789012";
+        let second = tp("00", other, PARENT, "01");
+        let headers = vec![
+            (TRACEPARENT.to_string(), first.clone()),
+            (TRACEPARENT.to_string(), second.clone()),
+            (TRACESTATE.to_string(), "rojo=1".to_string()),
+        ];
+        let served = serve_with(seeded(), &[headers]).await;
+        let request = format!("GET /orders/7 with two traceparent headers, {first} and {second}");
+        let (trace_id, _, flags) = sent_on(&served[0], &request);
+        assert!(
+            trace_id != TRACE && trace_id != other,
+            "{request}: the call to the stock service carried the trace id {trace_id} of one \
+             of them: with more than one traceparent header none is valid, so start a new trace"
+        );
+        assert_eq!(flags, "01", "{request}: a new trace is sampled: flags 01");
+        assert!(
+            members(&served[0].state).is_empty(),
+            "{request}: the call carried tracestate {:?}: a new trace does not carry the \
+             old trace's tracestate",
+            served[0].state
+        );
+    }
+
+    /// W3C Trace Context §3.2 and §3.2.4 written again, as the oracle: the
+    /// parsed value, or the rule the value breaks.
+    fn oracle(value: &str) -> Result<TraceParent, &'static str> {
+        let fields: Vec<&str> = value.splitn(5, '-').collect();
+        let lower_hex = |s: &str, n: usize| {
+            s.len() == n
+                && s.bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
+        let zero = |s: &str| s.bytes().all(|b| b == b'0');
+        let [version, trace_id, parent_id, flags, ref rest @ ..] = fields[..] else {
+            return Err("it does not have four fields separated by '-'");
+        };
+        if !lower_hex(version, 2) {
+            return Err("its version is not 2 lowercase hex digits");
+        }
+        if version == "ff" {
+            return Err("version ff is invalid");
+        }
+        if !lower_hex(trace_id, 32) {
+            return Err("its trace id is not 32 lowercase hex digits");
+        }
+        if !lower_hex(parent_id, 16) {
+            return Err("its parent id is not 16 lowercase hex digits");
+        }
+        if !lower_hex(flags, 2) {
+            return Err(
+                "its flags are not 2 lowercase hex digits (in a higher version, \
+                        more may follow only after a '-')",
+            );
+        }
+        if zero(trace_id) {
+            return Err("an all-zero trace id is invalid");
+        }
+        if zero(parent_id) {
+            return Err("an all-zero parent id is invalid");
+        }
+        if !rest.is_empty() && version == "00" {
+            return Err("version 00 has exactly four fields: nothing may follow the flags");
+        }
+        let sampled = u8::from_str_radix(flags, 16).unwrap() & 1 == 1;
+        Ok(TraceParent {
+            trace_id: trace_id.to_string(),
+            parent_id: parent_id.to_string(),
+            sampled,
+        })
+    }
+
+    fn hex(len: usize) -> impl Strategy<Value = String> {
+        let digit = proptest::sample::select(b"0123456789abcdef".to_vec());
+        let digits =
+            proptest::collection::vec(digit, len).prop_map(|d| String::from_utf8(d).unwrap());
+        prop_oneof![
+            8 => digits,
+            1 => Just("0".repeat(len)),
+            1 => Just(format!("{}1", "0".repeat(len - 1))),
+        ]
+    }
+
+    /// A traceparent that is valid more often than not: a version (00, ff, or
+    /// any other), ids (sometimes all zero), flags and, for any version,
+    /// sometimes more after the flags.
+    fn well_formed() -> impl Strategy<Value = String> {
+        let version = prop_oneof![
+            4 => Just("00".to_string()),
+            1 => Just("ff".to_string()),
+            3 => hex(2),
+        ];
+        let rest = prop_oneof![
+            6 => Just(String::new()),
+            1 => Just("-".to_string()),
+            1 => Just("-what-ever".to_string()),
+            1 => Just(".x".to_string()),
+            1 => Just("0".to_string()),
+        ];
+        (version, hex(32), hex(16), hex(2), rest)
+            .prop_map(|(v, t, p, f, rest)| format!("{v}-{t}-{p}-{f}{rest}"))
+    }
+
+    /// A character put in place of another, or inserted: hex digits in both
+    /// cases, separators, signs, white space, non-ASCII.
+    fn edit_char() -> impl Strategy<Value = char> {
+        proptest::sample::select(vec![
+            '0', '1', '9', 'a', 'f', 'A', 'F', 'g', 'G', 'x', '-', '_', '.', '+', ' ', '\t', 'é',
+            '\u{ff10}', '\0',
+        ])
+    }
+
+    #[derive(Debug, Clone)]
+    enum Edit {
+        Replace(usize, char),
+        Insert(usize, char),
+        Remove(usize),
+        Upper,
+        /// The separator after the version (0), the trace id (1) or the parent id (2).
+        Separator(usize, char),
+    }
+
+    /// Where to edit: often at a field's first or last character or at a
+    /// separator, where length and separator mistakes show.
+    fn position() -> impl Strategy<Value = usize> {
+        let edges = vec![0, 1, 2, 3, 34, 35, 36, 51, 52, 53, 54, 55];
+        prop_oneof![proptest::sample::select(edges), 0usize..60]
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            2 => (position(), edit_char()).prop_map(|(at, c)| Edit::Replace(at, c)),
+            1 => (position(), edit_char()).prop_map(|(at, c)| Edit::Insert(at, c)),
+            1 => position().prop_map(Edit::Remove),
+            1 => Just(Edit::Upper),
+            2 => (0usize..3, edit_char()).prop_map(|(which, c)| Edit::Separator(which, c)),
+        ]
+    }
+
+    fn apply(value: &str, edit: &Edit) -> String {
+        let mut chars: Vec<char> = value.chars().collect();
+        match *edit {
+            Edit::Replace(at, c) if at < chars.len() => chars[at] = c,
+            Edit::Insert(at, c) => chars.insert(at.min(chars.len()), c),
+            Edit::Remove(at) if at < chars.len() => {
+                chars.remove(at);
+            }
+            Edit::Upper => return value.to_uppercase(),
+            Edit::Separator(which, c) => {
+                let at = [2, 35, 52][which];
+                if at < chars.len() {
+                    chars[at] = c;
+                }
+            }
+            _ => {}
+        }
+        chars.into_iter().collect()
+    }
+
+    /// A traceparent along every rule: well formed, or one or two characters
+    /// off (replaced, inserted, removed), or in uppercase.
+    fn traceparent() -> impl Strategy<Value = String> {
+        (well_formed(), proptest::collection::vec(edit(), 0..=2))
+            .prop_map(|(value, edits)| edits.iter().fold(value, |v, e| apply(&v, e)))
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn parse_traceparent_follows_every_rule(value in traceparent()) {
+            let got = parse(&value);
+            match oracle(&value) {
+                Ok(want) => prop_assert_eq!(
+                    got,
+                    Some(want),
+                    "parse_traceparent({:?}) should read it: it is a valid traceparent (W3C \
+                     Trace Context §3.2; sampled is bit 0 of the flags)",
+                    value
+                ),
+                Err(rule) => prop_assert!(
+                    got.is_none(),
+                    "parse_traceparent({:?}) answered {:?}, but {} (W3C Trace Context §3.2): \
+                     it should answer None, so that a new trace starts",
+                    value, got, rule
+                ),
+            }
+        }
+    }
+
+    fn tracestate_member() -> impl Strategy<Value = String> {
+        ("[a-z][a-z0-9_*/-]{0,6}", "[!-+.-<>-~]{1,8}").prop_map(|(k, v)| format!("{k}={v}"))
+    }
+
+    fn tracestate_value() -> impl Strategy<Value = String> {
+        let ows = proptest::sample::select(vec!["", " ", "\t", " \t "]);
+        proptest::collection::vec((ows.clone(), tracestate_member(), ows), 0..=3).prop_map(
+            |members| {
+                let members = members.iter().map(|(a, m, b)| format!("{a}{m}{b}"));
+                members.collect::<Vec<_>>().join(",")
+            },
+        )
+    }
+
+    /// A traceparent that a request can carry (no control characters).
+    fn header_value() -> impl Strategy<Value = String> {
+        let value = prop_oneof![well_formed(), traceparent()];
+        value.prop_filter("a header value", |v| {
+            !v.chars().any(|c| c.is_control() && c != '\t')
+        })
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(48))]
+
+        /// Any number of traceparent headers (valid or not) and of tracestate
+        /// headers, with names in any case.
+        #[test]
+        fn the_trace_continues_only_from_one_valid_traceparent(
+            parents in proptest::collection::vec((any_case("traceparent"), header_value()), 0..=2),
+            states in proptest::collection::vec((any_case("tracestate"), tracestate_value()), 0..=3),
+        ) {
+            let mut headers: Vec<(String, String)> = parents.clone();
+            headers.extend(states.iter().cloned());
+            let shown: Vec<String> = headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+            let request = format!("GET /orders/7 with the headers {shown:?}");
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let served = runtime.block_on(serve_with(seeded(), &[headers]));
+            let (trace_id, span_id, flags) = sent_on(&served[0], &request);
+            let state_values: Vec<String> = states.iter().map(|(_, v)| v.clone()).collect();
+            let valid = match &parents[..] {
+                [(_, one)] => oracle(one).ok(),
+                _ => None,
+            };
+            match valid {
+                Some(parent) => {
+                    prop_assert_eq!(
+                        &trace_id, &parent.trace_id,
+                        "{}: the one valid traceparent's trace id should be sent on", request
+                    );
+                    prop_assert_ne!(
+                        &span_id, &parent.parent_id,
+                        "{}: the parent id sent on should be this service's new span id", request
+                    );
+                    let want = if parent.sampled { "01" } else { "00" };
+                    prop_assert_eq!(
+                        &flags, want,
+                        "{}: the flags sent on should keep the sampled bit, other bits zero", request
+                    );
+                    prop_assert_eq!(
+                        members(&served[0].state),
+                        members(&state_values),
+                        "{}: the call carried tracestate {:?}: a service that continues the \
+                         trace sends every tracestate member on, in the order received (W3C \
+                         Trace Context §3.3)",
+                        request, served[0].state
+                    );
+                }
+                None => {
+                    let why = match parents.len() {
+                        0 => "there is no traceparent",
+                        1 => "the traceparent is not valid",
+                        _ => "with more than one traceparent header none is valid",
+                    };
+                    for (_, value) in &parents {
+                        let old = value.get(3..35).unwrap_or("-").to_ascii_lowercase();
+                        prop_assert!(
+                            trace_id != old,
+                            "{}: the trace id {} was sent on, but {}: start a new trace",
+                            request, trace_id, why
+                        );
+                    }
+                    prop_assert_eq!(&flags, "01", "{}: {}: a new trace is sampled", request, why);
+                    prop_assert!(
+                        members(&served[0].state).is_empty(),
+                        "{}: the call carried tracestate {:?}, but {}: a new trace does not \
+                         carry the old trace's tracestate",
+                        request, served[0].state, why
+                    );
+                }
+            }
+        }
     }
 }

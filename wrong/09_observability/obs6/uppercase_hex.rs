@@ -18,18 +18,26 @@
 //!   *that* id as their parent, so a tracing backend can draw the tree.
 //! - **flags**: bit 0 (`01`) means "sampled", the caller records this trace.
 //!   Keep that bit; send the bits you do not know as zero.
+//! - **`tracestate`**, a second header, carries the tracing vendors' own
+//!   data for the same trace (`congo=t61rcWkgMzE,rojo=00f067aa0ba902b7`).
+//!   A service that continues the trace must send it on (§3.3): all the
+//!   `tracestate` headers received, in order, joined with `,` (one list,
+//!   RFC 9110 §5.3), empty ones left out. It belongs to the trace: when you
+//!   start a new trace, drop it.
 //!
 //! The header comes from outside, so it is parsed strictly (§3.2): lowercase
 //! hex only, exactly 2-32-16-2 digits joined by `-`; an all-zero trace id or
 //! parent id is invalid, and so is version `ff`. Version `00` has exactly
 //! these four fields. A higher version may add more after them: read the
 //! first four in the same way and allow more only after a `-` (§3.2.4).
-//! Anything else is no trace context at all: start a new trace (a new random
-//! trace id of 32 hex digits, sampled) and never pass the bad value on. A
-//! random id is never all zero either.
+//! A request with more than one `traceparent` header has no valid one
+//! either: which would you trust? Anything else is no trace context at all:
+//! start a new trace (a new random trace id of 32 hex digits, sampled) and
+//! never pass the bad value on. A random id is never all zero either.
 //!
 //! Read more: https://www.w3.org/TR/trace-context/#traceparent-header,
 //! https://www.w3.org/TR/trace-context/#versioning-of-traceparent,
+//! https://www.w3.org/TR/trace-context/#tracestate-header,
 //! https://opentelemetry.io/docs/concepts/context-propagation/
 
 use axum::{
@@ -43,6 +51,7 @@ use std::sync::{Arc, Mutex};
 use tracing::{Instrument, info};
 
 const TRACEPARENT: &str = "traceparent";
+const TRACESTATE: &str = "tracestate";
 
 /// What a valid incoming `traceparent` says.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,14 +112,29 @@ struct AppState {
 
 // GET /orders/{id}: the trace id is kept (or a new trace begun), this
 // request's work is a span with a new id, both are fields of the "request"
-// span, and the call to the stock service carries them on.
+// span, and the call to the stock service carries them on, with the
+// caller's tracestate when the trace continues.
 async fn get_order(
     State(state): State<AppState>,
     Path(id): Path<u64>,
     headers: HeaderMap,
 ) -> String {
-    let incoming = headers.get(TRACEPARENT).and_then(|v| v.to_str().ok());
-    let incoming = incoming.and_then(parse_traceparent);
+    let mut values = headers.get_all(TRACEPARENT).iter();
+    let incoming = match (values.next(), values.next()) {
+        (Some(value), None) => value.to_str().ok().and_then(parse_traceparent),
+        _ => None, // none, or more than one: no valid trace context
+    };
+    let tracestate = match incoming {
+        Some(_) => {
+            let values = headers.get_all(TRACESTATE).iter();
+            let values = values.filter_map(|v| v.to_str().ok()).map(str::trim);
+            values
+                .filter(|v| !v.is_empty())
+                .collect::<Vec<_>>()
+                .join(",")
+        }
+        None => String::new(),
+    };
     let (trace_id, span_id, sampled) = {
         let mut rng = state.rng.lock().unwrap();
         let (trace_id, sampled) = match incoming {
@@ -123,11 +147,12 @@ async fn get_order(
     async move {
         info!(order_id = id, "checking stock");
         let flags = if sampled { "01" } else { "00" };
-        let request = Request::get(format!("http://stock.internal/stock/{id}"))
-            .header(TRACEPARENT, format!("00-{trace_id}-{span_id}-{flags}"))
-            .body(())
-            .unwrap();
-        let stock = state.upstream.call(request);
+        let mut request = Request::get(format!("http://stock.internal/stock/{id}"))
+            .header(TRACEPARENT, format!("00-{trace_id}-{span_id}-{flags}"));
+        if !tracestate.is_empty() {
+            request = request.header(TRACESTATE, tracestate);
+        }
+        let stock = state.upstream.call(request.body(()).unwrap());
         info!(order_id = id, stock, "order checked");
         format!("order {id}: {stock} in stock")
     }
@@ -145,12 +170,13 @@ fn app(rng: Box<dyn RngCore + Send>, upstream: Arc<dyn Upstream>) -> Router {
         .with_state(state)
 }
 
-/// Prints what would be sent, and answers 3.
+/// Prints what would be sent (on stderr: stdout carries the JSON log lines),
+/// and answers 3.
 struct PrintingUpstream;
 
 impl Upstream for PrintingUpstream {
     fn call(&self, request: Request<()>) -> u32 {
-        println!(
+        eprintln!(
             "{} {} {:?}",
             request.method(),
             request.uri(),
@@ -169,7 +195,7 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .unwrap();
-    println!("listening on http://{}", listener.local_addr().unwrap());
+    eprintln!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app(rng, Arc::new(PrintingUpstream)))
         .await
         .unwrap();
