@@ -4,7 +4,10 @@
 //! timeout. Calling it anyway wastes your time (each request waits the full
 //! timeout before failing), and it piles load on a service that is trying to
 //! recover. A *circuit breaker* (Michael Nygard, "Release It!") sits in front
-//! of the calls and watches them, like the fuse in your house:
+//! of the calls and watches them. It is named after the switch in your
+//! house's electrical panel, which trips and cuts off a faulty circuit before
+//! it does more damage; unlike that one, which stays off until someone resets
+//! it by hand, this one tests the upstream again by itself after a cooldown:
 //!
 //! - **Closed**: calls go through. It counts failures *in a row*; a success
 //!   resets the count. The `threshold`-th consecutive failure opens it.
@@ -16,6 +19,11 @@
 //!   (a hundred "trial" calls would be the stampede the breaker exists to
 //!   prevent). The trial's success closes the breaker (count back to zero); its
 //!   failure opens it again, for a fresh cooldown from that failure.
+//!
+//! Calls overlap, so a call can end in another state than it started in. A
+//! slow call that started while closed and ends after the breaker opened, or
+//! while another caller's trial is in flight, changes nothing: its outcome is
+//! old news, and only the trial decides whether a half-open breaker closes.
 //!
 //! Two practical rules. Never hold the breaker's lock while calling the
 //! upstream: the call may take seconds, and every other caller would queue
@@ -126,8 +134,14 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{duration_up_to, edge_u64};
+    use proptest::prelude::*;
     use std::cell::Cell;
     use std::sync::mpsc;
     use std::thread;
@@ -445,5 +459,242 @@ mod tests {
              not return: never hold the breaker's lock while the upstream runs"
         );
         assert_eq!(slow.join().unwrap(), Ok("slow"));
+    }
+
+    #[test]
+    fn a_slow_call_that_ends_after_the_breaker_opened_changes_nothing() {
+        // The slow call starts while closed; while it runs, three other calls
+        // fail and open the breaker; then it succeeds.
+        let s = Setup::new();
+        let got = s.breaker.call(|| {
+            s.open_it();
+            Ok::<_, &str>("slow")
+        });
+        assert_eq!(got, Ok("slow"), "the slow call should return its result");
+        s.expect_refused(
+            "a slow call started while closed; while it ran, 3 other calls failed and opened \
+             the breaker; then it succeeded. Its success is old news: the breaker stays open",
+        );
+        // The same, with a slow failure 5 s after the breaker opened.
+        let s = Setup::new();
+        let _ = s.breaker.call(|| {
+            s.open_it();
+            s.clock.advance(5_000 * MS);
+            Err::<(), _>("slow boom")
+        });
+        s.clock.advance(5_000 * MS);
+        s.expect_through(
+            true,
+            "a slow call started while closed and failed 5 s after 3 other failures opened the \
+             breaker: its failure does not restart the cooldown, so 10 s after the breaker \
+             opened the trial goes through",
+        );
+    }
+
+    /// Starts a call on another thread whose upstream waits for the test;
+    /// answers (started, release, the call's result).
+    fn in_flight(
+        breaker: &Arc<Breaker>,
+    ) -> (
+        bool,
+        mpsc::Sender<Result<&'static str, &'static str>>,
+        thread::JoinHandle<Got>,
+    ) {
+        let (started, call_started) = mpsc::channel();
+        let (release, released) = mpsc::channel();
+        let call = thread::spawn({
+            let breaker = breaker.clone();
+            move || {
+                breaker.call(|| {
+                    started.send(()).unwrap();
+                    released.recv_timeout(WAIT).unwrap_or(Err("never released"))
+                })
+            }
+        });
+        let reached = call_started.recv_timeout(WAIT / 2).is_ok();
+        (reached, release, call)
+    }
+
+    fn call_now(breaker: &Breaker, succeeds: bool) -> (Got, bool) {
+        let mut reached = false;
+        let got = breaker.call(|| {
+            reached = true;
+            if succeeds { Ok("ok") } else { Err("boom") }
+        });
+        (got, reached)
+    }
+
+    #[test]
+    fn only_the_trial_decides_a_half_open_breaker() {
+        for slow_succeeds in [true, false] {
+            let s = Setup::new();
+            let breaker = Arc::new(s.breaker);
+            let outcome = if slow_succeeds { "succeeded" } else { "failed" };
+            let story = format!(
+                "a slow call started while closed; while it ran, 3 calls failed (the breaker \
+                 opened), the cooldown passed and a trial call started; then the slow call \
+                 {outcome}, while the trial was still in flight"
+            );
+            let (reached, slow_release, slow) = in_flight(&breaker);
+            assert!(
+                reached,
+                "a call through a new breaker should reach the upstream"
+            );
+            for _ in 0..3 {
+                let _ = call_now(&breaker, false);
+            }
+            s.clock.advance(10_000 * MS);
+            let (reached, trial_release, trial) = in_flight(&breaker);
+            assert!(
+                reached,
+                "after the cooldown, the trial call should reach the upstream"
+            );
+            slow_release
+                .send(if slow_succeeds {
+                    Ok("slow")
+                } else {
+                    Err("slow boom")
+                })
+                .unwrap();
+            let slow = slow.join().unwrap();
+            let want = if slow_succeeds {
+                Ok("slow")
+            } else {
+                Err(BreakerError::Upstream("slow boom"))
+            };
+            assert_eq!(
+                slow, want,
+                "{story}: the slow call should return its own result"
+            );
+            let (got, reached) = call_now(&breaker, true);
+            assert!(
+                !reached && got == Err(BreakerError::Open),
+                "{story}. The next call {} and got {got:?}: the slow call was not the trial, \
+                 so it changes nothing, and while the trial is in flight every other call is \
+                 refused with Err(BreakerError::Open)",
+                if reached {
+                    "reached the upstream"
+                } else {
+                    "did not reach it"
+                }
+            );
+            trial_release.send(Ok("trial")).unwrap();
+            assert_eq!(trial.join().unwrap(), Ok("trial"));
+            let (got, reached) = call_now(&breaker, true);
+            assert!(
+                reached && got == Ok("ok"),
+                "{story}. Then the trial succeeded, so the breaker should be closed, but the \
+                 next call {} and got {got:?}: only the trial decides whether a half-open \
+                 breaker closes",
+                if reached {
+                    "reached the upstream"
+                } else {
+                    "did not reach it"
+                }
+            );
+        }
+    }
+
+    /// One step of a generated story: the clock moves, then one call is made
+    /// to an upstream that takes some time and succeeds or fails.
+    #[derive(Debug, Clone)]
+    struct Step {
+        wait: Duration,
+        takes: Duration,
+        succeeds: bool,
+    }
+
+    /// The lesson's rules written again, as the oracle, for calls one at a
+    /// time: for each step, whether the call reaches the upstream.
+    fn oracle(threshold: u32, cooldown: Duration, steps: &[Step]) -> Vec<bool> {
+        let mut now = Duration::ZERO;
+        let (mut failures, mut open_until) = (0u32, None::<Duration>);
+        let mut reached = Vec::new();
+        for step in steps {
+            now += step.wait;
+            let trial = match open_until {
+                Some(until) if now < until => {
+                    reached.push(false);
+                    continue;
+                }
+                Some(_) => true,
+                None => false,
+            };
+            reached.push(true);
+            now += step.takes;
+            if step.succeeds {
+                (failures, open_until) = (0, None);
+            } else if trial {
+                open_until = Some(now + cooldown);
+            } else {
+                failures += 1;
+                if failures >= threshold {
+                    open_until = Some(now + cooldown);
+                }
+            }
+        }
+        reached
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        let wait = prop_oneof![
+            2 => Just(Duration::ZERO),
+            3 => duration_up_to(Duration::from_secs(12)),
+        ];
+        let takes = prop_oneof![
+            3 => Just(Duration::ZERO),
+            1 => duration_up_to(Duration::from_secs(3)),
+        ];
+        (wait, takes, prop::bool::weighted(0.3)).prop_map(|(wait, takes, succeeds)| Step {
+            wait,
+            takes,
+            succeeds,
+        })
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        /// Any threshold (1 up), any cooldown (sub-millisecond parts, zero),
+        /// any story of waits, slow calls, successes and failures.
+        #[test]
+        fn every_rule_holds_for_any_story(
+            threshold in edge_u64(6).prop_map(|n| n.max(1) as u32),
+            cooldown in duration_up_to(Duration::from_secs(10)),
+            steps in proptest::collection::vec(step(), 1..24),
+        ) {
+            let start = Instant::now();
+            let clock = Arc::new(FakeClock { now: Mutex::new(start) });
+            let breaker = Breaker::new(threshold, cooldown, clock.clone());
+            let want = oracle(threshold, cooldown, &steps);
+            for (n, (step, want)) in steps.iter().zip(want).enumerate() {
+                clock.advance(step.wait);
+                let mut reached = false;
+                let got = breaker.call(|| {
+                    reached = true;
+                    clock.advance(step.takes);
+                    if step.succeeds { Ok("ok") } else { Err("boom") }
+                });
+                let expected = match (want, step.succeeds) {
+                    (false, _) => Err(BreakerError::Open),
+                    (true, true) => Ok("ok"),
+                    (true, false) => Err(BreakerError::Upstream("boom")),
+                };
+                prop_assert!(
+                    reached == want && got == expected,
+                    "threshold {}, cooldown {:?}, the steps (wait, then a call that takes so \
+                     long and succeeds or not) {:?}: call {} (at {:?} on the clock) should {} \
+                     the upstream and return {:?}, but it {} and returned {:?}. Closed counts \
+                     failures in a row; the threshold-th opens it until exactly cooldown after \
+                     that failure was seen; then one trial decides",
+                    threshold, cooldown, &steps[..=n], n + 1,
+                    clock.now() - start,
+                    if want { "reach" } else { "be refused without reaching" },
+                    expected,
+                    if reached { "reached it" } else { "did not reach it" },
+                    got
+                );
+            }
+        }
     }
 }

@@ -6,7 +6,10 @@
 //! timeout. Calling it anyway wastes your time (each request waits the full
 //! timeout before failing), and it piles load on a service that is trying to
 //! recover. A *circuit breaker* (Michael Nygard, "Release It!") sits in front
-//! of the calls and watches them, like the fuse in your house:
+//! of the calls and watches them. It is named after the switch in your
+//! house's electrical panel, which trips and cuts off a faulty circuit before
+//! it does more damage; unlike that one, which stays off until someone resets
+//! it by hand, this one tests the upstream again by itself after a cooldown:
 //!
 //! - **Closed**: calls go through. It counts failures *in a row*; a success
 //!   resets the count. The `threshold`-th consecutive failure opens it.
@@ -18,6 +21,11 @@
 //!   (a hundred "trial" calls would be the stampede the breaker exists to
 //!   prevent). The trial's success closes the breaker (count back to zero); its
 //!   failure opens it again, for a fresh cooldown from that failure.
+//!
+//! Calls overlap, so a call can end in another state than it started in. A
+//! slow call that started while closed and ends after the breaker opened, or
+//! while another caller's trial is in flight, changes nothing: its outcome is
+//! old news, and only the trial decides whether a half-open breaker closes.
 //!
 //! Two practical rules. Never hold the breaker's lock while calling the
 //! upstream: the call may take seconds, and every other caller would queue
