@@ -108,8 +108,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn matches(pattern: &str, path: &str, want: Option<&[(&str, &str)]>, rule: &str) {
         let got = match_path(pattern, path);
@@ -232,5 +237,70 @@ mod tests {
         let rule = "an id that does not fit in a u64 is malformed, not a reason to panic";
         get("/users/18446744073709551616", 400, rule);
         get("/users/99999999999999999999999", 400, rule);
+    }
+
+    /// The id rule, written out: ASCII digits only, no leading zero, fits a u64.
+    fn id_oracle(raw: &str) -> Option<u64> {
+        let digits = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
+        let canonical = raw == "0" || !raw.starts_with('0');
+        raw.parse().ok().filter(|_| digits && canonical)
+    }
+
+    fn raw_id() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => (0u64..5).prop_map(|n| n.to_string()),
+            2 => crate::generated::edge_u64(u64::MAX).prop_map(|n| n.to_string()),
+            1 => Just("18446744073709551616".to_string()),
+            1 => (0u64..5, 1usize..3).prop_map(|(n, zeros)| format!("{}{n}", "0".repeat(zeros))),
+            2 => proptest::collection::vec(
+                proptest::sample::select(vec!["1", "0", "+", "-", " ", "\u{ff11}", "\u{661}", "\u{b9}", "e", "%31", "\u{a0}"]),
+                0..4,
+            ).prop_map(|p| p.concat()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn any_id_gets_the_verdict_of_the_rules(raw in raw_id()) {
+            let got = parse_id(&raw);
+            let want = id_oracle(&raw);
+            prop_assert_eq!(
+                got, want,
+                "parse_id({:?}) gave the left, but should give the right: an id is one or \
+                 more ASCII digits (not a sign, a space, a fullwidth, Arabic-Indic or \
+                 superscript digit), no leading zero, and fits in a u64 (up to {})",
+                raw, u64::MAX
+            );
+        }
+
+        #[test]
+        fn any_users_path_gets_the_right_answer(
+            raw in raw_id(),
+            prefix in proptest::sample::select(vec!["/users/", "/users/", "/users/", "/Users/", "/users//", "users/", "/users"]),
+            suffix in proptest::sample::select(vec!["", "", "", "/", "/x", "?"]),
+        ) {
+            let path = format!("{prefix}{raw}{suffix}");
+            let response = handle(&path);
+            let segments: Vec<&str> = path.split('/').collect();
+            let matched = segments.len() == 3
+                && segments[0].is_empty()
+                && segments[1] == "users"
+                && !segments[2].is_empty();
+            let want = match matched.then(|| id_oracle(segments[2])) {
+                None => 404,
+                Some(None) => 400,
+                Some(Some(id)) if USERS.iter().any(|(u, _)| *u == id) => 200,
+                Some(Some(_)) => 404,
+            };
+            prop_assert_eq!(
+                response.status, want,
+                "GET {:?} answered {} with body {:?}, but should answer {}: the path matches \
+                 /users/{{id}} only with exactly those segments and a non-empty id; an id that \
+                 breaks the rules is 400, a valid id without a user is 404",
+                path, response.status, response.body, want
+            );
+        }
     }
 }
