@@ -92,8 +92,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[track_caller]
     fn put(cache: &mut LruCache, key: &str, expected: Option<&str>, why: &str) {
@@ -186,5 +191,82 @@ mod tests {
         cache.get("e"); // a f e
         put(&mut cache, "g", Some("a"), "oldest first: a f e"); // f e g
         put(&mut cache, "h", Some("f"), "oldest first: f e g"); // e g h
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Get(&'static str),
+        Put(&'static str, u8),
+    }
+
+    /// Keys that differ only in case or by a look-alike letter are other keys.
+    const KEYS: &[&str] = &["/a", "/b", "/c", "/d", "/A", "/\u{430}", "/é", "/e\u{301}"];
+
+    fn op() -> impl Strategy<Value = Op> {
+        let key = proptest::sample::select(KEYS.to_vec());
+        prop_oneof![
+            1 => key.clone().prop_map(Op::Get),
+            1 => (key, any::<u8>()).prop_map(|(k, v)| Op::Put(k, v)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        /// Any session, at capacity 1 up to one more than the keys in use,
+        /// against a model: a list from least to most recently used.
+        #[test]
+        fn any_session_matches_the_lru_model(
+            capacity in prop_oneof![Just(1usize), Just(2), 1..=KEYS.len() + 1],
+            ops in proptest::collection::vec(op(), 0..40),
+        ) {
+            let mut cache = LruCache::new(capacity);
+            let mut model: Vec<(&str, String)> = Vec::new();
+            for (step, op) in ops.iter().enumerate() {
+                let done = &ops[..step];
+                match *op {
+                    Op::Get(key) => {
+                        let want = model.iter().position(|(k, _)| *k == key).map(|i| {
+                            let entry = model.remove(i);
+                            model.push(entry.clone());
+                            entry.1
+                        });
+                        let got = cache.get(key);
+                        prop_assert_eq!(
+                            &got, &want,
+                            "capacity {}: after {:?}, get({:?}) gave the left, but should give \
+                             the right (a hit makes the key the most recently used; keys are \
+                             compared exactly)",
+                            capacity, done, key
+                        );
+                    }
+                    Op::Put(key, v) => {
+                        let value = format!("v{v}");
+                        let want = match model.iter().position(|(k, _)| *k == key) {
+                            Some(i) => {
+                                model.remove(i);
+                                None
+                            }
+                            None if model.len() == capacity => Some(model.remove(0).0.to_string()),
+                            None => None,
+                        };
+                        model.push((key, value.clone()));
+                        let got = cache.put(key, &value);
+                        prop_assert_eq!(
+                            &got, &want,
+                            "capacity {}: after {:?}, put({:?}) evicted the left, but should \
+                             evict the right: the least recently used entry goes, and only when \
+                             a new key needs room (an update is a use, never an eviction)",
+                            capacity, done, key
+                        );
+                    }
+                }
+                prop_assert_eq!(
+                    cache.len(), model.len(),
+                    "capacity {}: after {:?} the cache holds {} entries, but should hold {}",
+                    capacity, &ops[..=step], cache.len(), model.len()
+                );
+            }
+        }
     }
 }
