@@ -102,8 +102,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::cell::Cell;
 
     /// A clock that stands still until the test moves it.
@@ -194,5 +199,87 @@ mod tests {
             Some("2"),
             "\"b\" expires at 90 s, but at 60 s get gave {b:?}"
         );
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Advance(Duration),
+        Insert(&'static str),
+        Get(&'static str),
+        Purge,
+    }
+
+    fn op(ttl: Duration) -> impl Strategy<Value = Op> {
+        let key = proptest::sample::select(vec!["a", "b", "c"]);
+        prop_oneof![
+            3 => crate::generated::duration_up_to(ttl + ttl / 2 + Duration::from_nanos(2)).prop_map(Op::Advance),
+            1 => prop_oneof![Just(ttl), Just(ttl.saturating_sub(Duration::from_nanos(1))), Just(Duration::from_nanos(1))]
+                .prop_map(Op::Advance),
+            2 => key.clone().prop_map(Op::Insert),
+            3 => key.prop_map(Op::Get),
+            1 => Just(Op::Purge),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        /// Any session with any TTL (0 and sub-millisecond ones too) and a clock
+        /// moved by any amount, nanoseconds included, against a model.
+        #[test]
+        fn any_session_matches_the_ttl_model(
+            (ttl, ops) in crate::generated::duration_up_to(Duration::from_millis(2500))
+                .prop_flat_map(|ttl| (Just(ttl), proptest::collection::vec(op(ttl), 0..30))),
+        ) {
+            let (start, elapsed) = (Instant::now(), Cell::new(Duration::ZERO));
+            let clock = Rc::new(FakeClock { start, elapsed });
+            let mut cache = TtlCache::new(clock.clone(), ttl);
+            let mut model: HashMap<&str, Duration> = HashMap::new();
+            for (step, op) in ops.iter().enumerate() {
+                let now = clock.elapsed.get();
+                let done = &ops[..step];
+                match *op {
+                    Op::Advance(d) => clock.elapsed.set(now + d),
+                    Op::Insert(key) => {
+                        cache.insert(key, &format!("{key}@{now:?}"));
+                        model.insert(key, now + ttl);
+                    }
+                    Op::Get(key) => {
+                        let fresh = model.get(key).is_some_and(|&expires| now < expires);
+                        if !fresh {
+                            model.remove(key);
+                        }
+                        let got = cache.get(key).is_some();
+                        prop_assert_eq!(
+                            got, fresh,
+                            "TTL {:?}: after {:?} (now t = {:?}), get({:?}) {} a value, but \
+                             should {}: an entry is fresh while now < inserted_at + ttl, to the \
+                             nanosecond (no rounding to milliseconds or seconds)",
+                            ttl, done, now, key,
+                            if got { "returned" } else { "did not return" },
+                            if fresh { "return it" } else { "return None and drop the entry" }
+                        );
+                    }
+                    Op::Purge => {
+                        let before = model.len();
+                        model.retain(|_, expires| now < *expires);
+                        let want = before - model.len();
+                        let got = cache.purge_expired();
+                        prop_assert_eq!(
+                            got, want,
+                            "TTL {:?}: after {:?} (now t = {:?}), purge_expired() removed {} \
+                             entries, but should remove {}: the same rule as get, to the \
+                             nanosecond",
+                            ttl, done, now, got, want
+                        );
+                    }
+                }
+                prop_assert_eq!(
+                    cache.len(), model.len(),
+                    "TTL {:?}: after {:?} the cache stores {} entries, but should store {}",
+                    ttl, &ops[..=step], cache.len(), model.len()
+                );
+            }
+        }
     }
 }
