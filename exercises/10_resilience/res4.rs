@@ -4,8 +4,18 @@
 //! arrives. Was the card charged? The client cannot know. If it retries (res2),
 //! it may pay twice; if it does not, it may not pay at all. The fix is on the
 //! server: the client puts a unique key of its own choosing (a UUID) in the
-//! request, `Idempotency-Key: 5f1b...`, and sends every retry of that payment
-//! with the same key. The server remembers, per key, what it answered:
+//! request, and sends every retry of that payment with the same key:
+//!
+//! ```text
+//! Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"
+//! ```
+//!
+//! The quotes belong to it: the field's value is a Structured Field *String*
+//! (RFC 9651 §3.3.3, formerly RFC 8941), printable ASCII between double
+//! quotes, where a `"` or a `\` inside is escaped with a `\`. The key is the
+//! text between the quotes, unescaped; a value that is not such a string
+//! (`k1` without quotes, `"a"b"`) is no key. The server remembers, per key,
+//! what it answered:
 //!
 //! - the first request with a key runs, and its response (status and body) is
 //!   stored under the key;
@@ -15,7 +25,8 @@
 //!   Content`, never the other payment's answer;
 //! - a repeat that arrives while the first is still running gets `409
 //!   Conflict`: "still in progress, try later" (it must not start a second run);
-//! - on this endpoint a request without a key is `400 Bad Request`.
+//! - on this endpoint a request without a key (no field, an empty string, or
+//!   a value that is not a String) is `400 Bad Request`.
 //!
 //! Keys belong to a client: two clients may pick the same key, and one must
 //! never get the other's stored response. So the store is keyed by (client,
@@ -25,7 +36,16 @@
 //! Mark the key as "in flight" in the same locked step that finds it free:
 //! "look up, then later insert" lets two concurrent requests both find it
 //! free. If the charge fails (here: nothing was charged), forget the key, so
-//! that a retry with the same key can try again. (A real service also stores
+//! that a retry with the same key can try again.
+//!
+//! And the key must never stay "in flight" for ever. When a client hangs up
+//! (its timeout fired: exactly when it will retry), axum drops the handler's
+//! future at its current `.await`, and the code after it never runs: a key
+//! marked in flight there would answer 409 to every retry, for good. Run the
+//! charge in a task of its own (`tokio::spawn`), which goes on when the
+//! handler is dropped, so the payment finishes and its response is stored for
+//! the retry; and free the key in a guard's `Drop` if that task ends without
+//! storing anything (a failed charge, or a panic). (A real service also stores
 //! keys in its database, expires them after a day or so, and passes its key on
 //! to the payment provider, so that a charge cut off halfway is not repeated.)
 //!
@@ -106,6 +126,32 @@ fn client_id(headers: &HeaderMap) -> Option<String> {
     (!id.is_empty()).then(|| id.to_string())
 }
 
+/// Provided: the `Idempotency-Key`, read as a Structured Field String (RFC
+/// 9651 §3.3.3 and §4.2.5): one field line holding `"` printable ASCII `"`,
+/// with `\"` and `\\` the only escapes, spaces around it ignored. `None` when
+/// there is no such field, more than one, or a value that is not a String.
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    let mut values = headers.get_all("idempotency-key").iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    let value = value.to_str().ok()?.trim_matches(' ');
+    let mut chars = value.strip_prefix('"')?.chars();
+    let mut key = String::new();
+    loop {
+        match chars.next()? {
+            '\\' => match chars.next()? {
+                c @ ('"' | '\\') => key.push(c),
+                _ => return None,
+            },
+            '"' => break,
+            c @ ' '..='~' => key.push(c),
+            _ => return None,
+        }
+    }
+    chars.as_str().is_empty().then_some(key)
+}
+
 /// Provided: runs the side effect. `Err`: nothing was charged.
 async fn run_payment<P: Payments>(
     payments: &P,
@@ -143,12 +189,14 @@ async fn create_payment<P: Payments>(
     };
     // TODO: this runs every request, so a retry pays twice. Make it idempotent,
     // by the lesson's rules, with `state.keys`:
-    // - no `Idempotency-Key` (or an empty one): 400;
+    // - no `Idempotency-Key` (read it with `idempotency_key`), or an empty one: 400;
     // - a (client, key) never seen: mark it in flight with the body's fingerprint
     //   (in the same locked step), run the payment, store its response;
     // - seen with another fingerprint: 422; still in flight: 409; done: the
     //   stored response, without running anything;
     // - a failed payment (`Err`) stores nothing and frees the key.
+    // - cancel-safe: axum drops this future when the client hangs up, and a
+    //   key must never stay in flight for ever (the lesson says how).
     // Never hold the lock across an `.await` (the compiler will insist).
     match run_payment(&state.payments, &client, &payment).await {
         Ok(response) | Err(response) => response.into_response(),
@@ -175,21 +223,27 @@ impl Payments for Printer {
 #[tokio::main]
 async fn main() {
     // Try it: `cargo run --bin res4`, then twice:
-    // curl -i localhost:3000/payments -H 'X-Client-Id: alice' -H 'Idempotency-Key: k1' \
+    // curl -i localhost:3000/payments -H 'X-Client-Id: alice' -H 'Idempotency-Key: "k1"' \
     //   -H 'Content-Type: application/json' -d '{"amount_cents": 500, "currency": "EUR"}'
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .unwrap();
-    println!("listening on http://{}", listener.local_addr().unwrap());
+    eprintln!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app(Printer)).await.unwrap();
 }
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::tricky_char;
     use axum::body::{Body, to_bytes};
     use axum::http::Request;
+    use proptest::prelude::*;
     use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
     use std::time::Duration;
     use tokio::sync::{Semaphore, mpsc};
@@ -197,11 +251,16 @@ mod tests {
 
     const FIVE_EUROS: &str = r#"{"amount_cents": 500, "currency": "EUR"}"#;
     const SIX_EUROS: &str = r#"{"amount_cents": 600, "currency": "EUR"}"#;
+    /// Idempotency-Key values: Structured Field Strings, quotes included.
+    const K1: &str = r#""k1""#;
+    const K2: &str = r#""k2""#;
 
     /// A payment provider that counts its charges. While `gate` has no permits,
     /// a charge waits (the test decides when it finishes).
     struct Provider {
         charges: AtomicU32,
+        /// Charges that got through the gate and were not refused.
+        completed: AtomicU32,
         down: AtomicBool,
         gate: Semaphore,
         started: mpsc::UnboundedSender<()>,
@@ -214,7 +273,10 @@ mod tests {
             self.gate.acquire().await.unwrap().forget();
             match self.down.load(SeqCst) {
                 true => Err(()),
-                false => Ok(format!("pay_{n}_{client}_{amount_cents}")),
+                false => {
+                    self.completed.fetch_add(1, SeqCst);
+                    Ok(format!("pay_{n}_{client}_{amount_cents}"))
+                }
             }
         }
     }
@@ -224,6 +286,7 @@ mod tests {
         let permits = if open { Semaphore::MAX_PERMITS } else { 0 };
         let provider = Provider {
             charges: AtomicU32::new(0),
+            completed: AtomicU32::new(0),
             down: AtomicBool::new(false),
             gate: Semaphore::new(permits),
             started,
@@ -263,8 +326,8 @@ mod tests {
     async fn the_first_request_with_a_key_runs() {
         let (provider, _) = provider(true);
         let app = app(provider.clone());
-        let what = describe("alice", Some("k1"), FIVE_EUROS);
-        let (status, body) = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
+        let what = describe("alice", Some(K1), FIVE_EUROS);
+        let (status, body) = send(&app, "alice", Some(K1), FIVE_EUROS).await;
         assert_eq!(
             status, 201,
             "{what} answered {status} {body}; it should pay: 201"
@@ -284,10 +347,10 @@ mod tests {
     async fn a_replay_returns_the_stored_response_without_charging_again() {
         let (provider, _) = provider(true);
         let app = app(provider.clone());
-        let first = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
+        let first = send(&app, "alice", Some(K1), FIVE_EUROS).await;
         for attempt in 2..=3 {
-            let again = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
-            let what = describe("alice", Some("k1"), FIVE_EUROS);
+            let again = send(&app, "alice", Some(K1), FIVE_EUROS).await;
+            let what = describe("alice", Some(K1), FIVE_EUROS);
             assert_eq!(
                 again, first,
                 "{what}, sent again (attempt {attempt}): a replay gets the first response \
@@ -301,7 +364,7 @@ mod tests {
                 charges(&provider)
             );
         }
-        let other = send(&app, "alice", Some("k2"), FIVE_EUROS).await;
+        let other = send(&app, "alice", Some(K2), FIVE_EUROS).await;
         assert_eq!(other.0, 201, "a new key (k2) is a new payment: 201");
         assert_eq!(
             charges(&provider),
@@ -314,9 +377,9 @@ mod tests {
     async fn the_same_key_with_another_body_is_422() {
         let (provider, _) = provider(true);
         let app = app(provider.clone());
-        send(&app, "alice", Some("k1"), FIVE_EUROS).await;
-        let what = describe("alice", Some("k1"), SIX_EUROS);
-        let (status, body) = send(&app, "alice", Some("k1"), SIX_EUROS).await;
+        send(&app, "alice", Some(K1), FIVE_EUROS).await;
+        let what = describe("alice", Some(K1), SIX_EUROS);
+        let (status, body) = send(&app, "alice", Some(K1), SIX_EUROS).await;
         assert_eq!(
             status, 422,
             "{what} (k1 was used for 500 cents before) answered {status} {body}: reusing a key \
@@ -324,7 +387,7 @@ mod tests {
              the other request"
         );
         assert_eq!(charges(&provider), 1, "{what}: nothing may be charged");
-        let first = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
+        let first = send(&app, "alice", Some(K1), FIVE_EUROS).await;
         assert_eq!(
             first.0, 201,
             "the original request with k1 still gets its 201"
@@ -335,9 +398,9 @@ mod tests {
     async fn keys_belong_to_one_client() {
         let (provider, _) = provider(true);
         let app = app(provider.clone());
-        let alice = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
-        let what = describe("bob", Some("k1"), FIVE_EUROS);
-        let bob = send(&app, "bob", Some("k1"), FIVE_EUROS).await;
+        let alice = send(&app, "alice", Some(K1), FIVE_EUROS).await;
+        let what = describe("bob", Some(K1), FIVE_EUROS);
+        let bob = send(&app, "bob", Some(K1), FIVE_EUROS).await;
         assert!(
             bob.0 == 201 && bob.1.contains("bob"),
             "{what} (alice used k1 before) answered {} {}: keys are per client, so bob's k1 is \
@@ -350,7 +413,7 @@ mod tests {
             2,
             "alice and bob should be charged once each"
         );
-        let again = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
+        let again = send(&app, "alice", Some(K1), FIVE_EUROS).await;
         assert_eq!(
             again, alice,
             "alice's replay of k1 should get her own first response"
@@ -361,7 +424,7 @@ mod tests {
     async fn a_request_without_a_key_is_400() {
         let (provider, _) = provider(true);
         let app = app(provider.clone());
-        for key in [None, Some("")] {
+        for key in [None, Some(""), Some(r#""""#)] {
             let what = describe("alice", key, FIVE_EUROS);
             let (status, body) = send(&app, "alice", key, FIVE_EUROS).await;
             assert_eq!(
@@ -383,13 +446,13 @@ mod tests {
         let app = app(provider.clone());
         let first = tokio::spawn({
             let app = app.clone();
-            async move { send(&app, "alice", Some("k1"), FIVE_EUROS).await }
+            async move { send(&app, "alice", Some(K1), FIVE_EUROS).await }
         });
         started.recv().await.unwrap(); // the first charge is running now
-        let what = describe("alice", Some("k1"), FIVE_EUROS);
+        let what = describe("alice", Some(K1), FIVE_EUROS);
         let second = tokio::time::timeout(
             Duration::from_secs(5),
-            send(&app, "alice", Some("k1"), FIVE_EUROS),
+            send(&app, "alice", Some(K1), FIVE_EUROS),
         )
         .await;
         let (status, body) = second.unwrap_or((0, "(no answer: it is waiting)".into()));
@@ -404,7 +467,7 @@ mod tests {
         provider.gate.add_permits(Semaphore::MAX_PERMITS);
         let first = first.await.unwrap();
         assert_eq!(first.0, 201, "the first request should finish with 201");
-        let third = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
+        let third = send(&app, "alice", Some(K1), FIVE_EUROS).await;
         assert_eq!(
             third, first,
             "once the first is done, a replay gets its response"
@@ -416,20 +479,170 @@ mod tests {
         let (provider, _) = provider(true);
         let app = app(provider.clone());
         provider.down.store(true, SeqCst);
-        let what = describe("alice", Some("k1"), FIVE_EUROS);
-        let (status, body) = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
+        let what = describe("alice", Some(K1), FIVE_EUROS);
+        let (status, body) = send(&app, "alice", Some(K1), FIVE_EUROS).await;
         assert_eq!(
             status, 502,
             "{what}, with the provider down: {status} {body}"
         );
         provider.down.store(false, SeqCst);
-        let (status, body) = send(&app, "alice", Some("k1"), FIVE_EUROS).await;
+        let (status, body) = send(&app, "alice", Some(K1), FIVE_EUROS).await;
         assert_eq!(
             (status, charges(&provider)),
             (201, 2),
             "{what}: the first try failed with 502 and charged nothing, so the retry with the \
              same key should run the payment again (right: 201, a 2nd charge attempt); it \
              answered {status} {body}. Forget the key when the charge fails",
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_hangs_up_mid_charge_does_not_block_its_key() {
+        let (provider, mut started) = provider(false);
+        let app = app(provider.clone());
+        let what = describe("alice", Some(K1), FIVE_EUROS);
+        // The client's timeout fires while the charge runs: it hangs up, and
+        // axum drops the handler's future.
+        let first = send(&app, "alice", Some(K1), FIVE_EUROS);
+        let hung_up = tokio::time::timeout(Duration::from_secs(1), first).await;
+        assert!(
+            hung_up.is_err(),
+            "{what}: the charge was held, yet it answered"
+        );
+        assert!(
+            started.try_recv().is_ok(),
+            "{what}: the charge should have started"
+        );
+        provider.gate.add_permits(Semaphore::MAX_PERMITS);
+        // The client retries, a second apart, as long as the answer is 409.
+        let mut answers = Vec::new();
+        for _ in 0..10 {
+            let answer = send(&app, "alice", Some(K1), FIVE_EUROS).await;
+            answers.push(answer.0);
+            if answer.0 != 409 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        assert_eq!(
+            answers.last(),
+            Some(&201),
+            "{what}: the client hung up while its card was being charged (axum dropped the \
+             handler's future at its .await), then retried with the same key, a second apart, \
+             and got {answers:?}. The key stayed in flight for ever: the code after the \
+             .await never ran. Let the charge finish in a task of its own, and free the key \
+             in a guard's Drop if nothing was stored"
+        );
+        assert_eq!(
+            provider.completed.load(SeqCst),
+            1,
+            "{what}: the client hung up once and retried: the card should be charged exactly once"
+        );
+    }
+
+    /// A key as a Structured Field String: quoted, `"` and `\` escaped.
+    fn quoted(key: &str) -> String {
+        let escaped = key.replace('\\', "\\\\").replace('"', "\\\"");
+        format!("\"{escaped}\"")
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(48))]
+
+        /// Any key of printable ASCII (quotes and backslashes too), written as
+        /// a String with or without spaces around: the first request runs, a
+        /// replay gets its response, another key is another payment.
+        #[test]
+        fn any_quoted_key_works(
+            key in "[ -~]{1,16}",
+            other in "[ -~]{1,16}",
+            spaces in (0usize..3, 0usize..3),
+        ) {
+            prop_assume!(key != other);
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(async {
+                let (provider, _) = provider(true);
+                let app = app(provider.clone());
+                let value = quoted(&key);
+                let spaced = format!("{}{value}{}", " ".repeat(spaces.0), " ".repeat(spaces.1));
+                let what = describe("alice", Some(value.as_str()), FIVE_EUROS);
+                let first = send(&app, "alice", Some(value.as_str()), FIVE_EUROS).await;
+                prop_assert_eq!(first.0, 201, "{}: the first request with a key should pay", what);
+                let again = send(&app, "alice", Some(spaced.as_str()), FIVE_EUROS).await;
+                prop_assert_eq!(
+                    &again,
+                    &first,
+                    "{}, then again as Idempotency-Key: {:?} (the same String; spaces around a \
+                     field value are not part of it): a replay gets the first response",
+                    what, spaced
+                );
+                prop_assert_eq!(charges(&provider), 1, "{}: a replay must not charge again", what);
+                let other_value = quoted(&other);
+                let next = send(&app, "alice", Some(other_value.as_str()), FIVE_EUROS).await;
+                prop_assert_eq!(
+                    (next.0, charges(&provider)),
+                    (201, 2),
+                    "{} and then with Idempotency-Key: {}, another key: it is another payment \
+                     (compare the keys, not the raw field values)",
+                    what, other_value
+                );
+                Ok::<(), TestCaseError>(())
+            })?;
+        }
+
+        /// A value that is not a Structured Field String is no key: 400, and
+        /// nothing is charged.
+        #[test]
+        fn a_key_that_is_not_a_quoted_string_is_400(
+            value in prop_oneof![
+                "[a-zA-Z0-9_-]{1,12}",
+                "\"[a-z0-9]{1,8}",
+                "[a-z0-9]{1,8}\"",
+                "\"[a-z0-9]{0,4}\"[a-z0-9\"]{1,4}\"?",
+                "\"[a-z0-9]{0,4}\\\\[a-z0-9 ]\"",
+                "\"[a-z]{1,4}\", ?\"[a-z]{1,4}\"",
+                "'[a-z0-9]{1,8}'",
+                proptest::collection::vec(tricky_char(), 1..6).prop_map(|c| {
+                    format!("\"{}\"", c.into_iter().collect::<String>())
+                }).prop_filter("a value with a character outside printable ASCII", |v| {
+                    v.chars().any(|c| !(' '..='~').contains(&c))
+                        && axum::http::HeaderValue::from_str(v).is_ok()
+                }),
+            ],
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(async {
+                let (provider, _) = provider(true);
+                let app = app(provider.clone());
+                let what = describe("alice", Some(value.as_str()), FIVE_EUROS);
+                let (status, body) = send(&app, "alice", Some(value.as_str()), FIVE_EUROS).await;
+                prop_assert_eq!(
+                    (status, charges(&provider)),
+                    (400, 0),
+                    "{} answered {} {} (charged {} time(s)): an Idempotency-Key is a Structured \
+                     Field String: printable ASCII between double quotes, `\"` and `\\` escaped \
+                     with a backslash, nothing after the closing quote. Anything else is no key: \
+                     400 Bad Request, nothing charged",
+                    what, status, body, charges(&provider)
+                );
+                Ok::<(), TestCaseError>(())
+            })?;
+        }
+    }
+
+    #[tokio::test]
+    async fn two_idempotency_keys_are_400() {
+        let (provider, _) = provider(true);
+        let app = app(provider.clone());
+        let mut request = post("alice", Some(K1), FIVE_EUROS);
+        let second = axum::http::HeaderValue::from_static(r#""k2""#);
+        request.headers_mut().append("idempotency-key", second);
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(
+            (response.status().as_u16(), charges(&provider)),
+            (400, 0),
+            "POST /payments with two Idempotency-Key fields, \"k1\" and \"k2\": which payment \
+             is it? The field holds one String: 400, nothing charged"
         );
     }
 }

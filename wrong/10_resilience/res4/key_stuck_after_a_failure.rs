@@ -6,8 +6,18 @@
 //! arrives. Was the card charged? The client cannot know. If it retries (res2),
 //! it may pay twice; if it does not, it may not pay at all. The fix is on the
 //! server: the client puts a unique key of its own choosing (a UUID) in the
-//! request, `Idempotency-Key: 5f1b...`, and sends every retry of that payment
-//! with the same key. The server remembers, per key, what it answered:
+//! request, and sends every retry of that payment with the same key:
+//!
+//! ```text
+//! Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"
+//! ```
+//!
+//! The quotes belong to it: the field's value is a Structured Field *String*
+//! (RFC 9651 §3.3.3, formerly RFC 8941), printable ASCII between double
+//! quotes, where a `"` or a `\` inside is escaped with a `\`. The key is the
+//! text between the quotes, unescaped; a value that is not such a string
+//! (`k1` without quotes, `"a"b"`) is no key. The server remembers, per key,
+//! what it answered:
 //!
 //! - the first request with a key runs, and its response (status and body) is
 //!   stored under the key;
@@ -17,7 +27,8 @@
 //!   Content`, never the other payment's answer;
 //! - a repeat that arrives while the first is still running gets `409
 //!   Conflict`: "still in progress, try later" (it must not start a second run);
-//! - on this endpoint a request without a key is `400 Bad Request`.
+//! - on this endpoint a request without a key (no field, an empty string, or
+//!   a value that is not a String) is `400 Bad Request`.
 //!
 //! Keys belong to a client: two clients may pick the same key, and one must
 //! never get the other's stored response. So the store is keyed by (client,
@@ -27,7 +38,16 @@
 //! Mark the key as "in flight" in the same locked step that finds it free:
 //! "look up, then later insert" lets two concurrent requests both find it
 //! free. If the charge fails (here: nothing was charged), forget the key, so
-//! that a retry with the same key can try again. (A real service also stores
+//! that a retry with the same key can try again.
+//!
+//! And the key must never stay "in flight" for ever. When a client hangs up
+//! (its timeout fired: exactly when it will retry), axum drops the handler's
+//! future at its current `.await`, and the code after it never runs: a key
+//! marked in flight there would answer 409 to every retry, for good. Run the
+//! charge in a task of its own (`tokio::spawn`), which goes on when the
+//! handler is dropped, so the payment finishes and its response is stored for
+//! the retry; and free the key in a guard's `Drop` if that task ends without
+//! storing anything (a failed charge, or a panic). (A real service also stores
 //! keys in its database, expires them after a day or so, and passes its key on
 //! to the payment provider, so that a charge cut off halfway is not repeated.)
 //!
@@ -109,6 +129,32 @@ fn client_id(headers: &HeaderMap) -> Option<String> {
     (!id.is_empty()).then(|| id.to_string())
 }
 
+/// Provided: the `Idempotency-Key`, read as a Structured Field String (RFC
+/// 9651 §3.3.3 and §4.2.5): one field line holding `"` printable ASCII `"`,
+/// with `\"` and `\\` the only escapes, spaces around it ignored. `None` when
+/// there is no such field, more than one, or a value that is not a String.
+fn idempotency_key(headers: &HeaderMap) -> Option<String> {
+    let mut values = headers.get_all("idempotency-key").iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return None;
+    };
+    let value = value.to_str().ok()?.trim_matches(' ');
+    let mut chars = value.strip_prefix('"')?.chars();
+    let mut key = String::new();
+    loop {
+        match chars.next()? {
+            '\\' => match chars.next()? {
+                c @ ('"' | '\\') => key.push(c),
+                _ => return None,
+            },
+            '"' => break,
+            c @ ' '..='~' => key.push(c),
+            _ => return None,
+        }
+    }
+    chars.as_str().is_empty().then_some(key)
+}
+
 /// Provided: runs the side effect. `Err`: nothing was charged.
 async fn run_payment<P: Payments>(
     payments: &P,
@@ -144,13 +190,12 @@ async fn create_payment<P: Payments>(
         let message = "expected {\"amount_cents\": <number>, \"currency\": <text>}";
         return error(StatusCode::UNPROCESSABLE_ENTITY, message);
     };
-    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok());
-    let Some(key) = key.filter(|k| !k.is_empty()) else {
+    let Some(key) = idempotency_key(&headers).filter(|k| !k.is_empty()) else {
         let message = "POST /payments needs an Idempotency-Key header";
         return error(StatusCode::BAD_REQUEST, message);
     };
     let fingerprint: [u8; 32] = Sha256::digest(&body).into();
-    let slot_key = (client.clone(), key.to_string());
+    let slot_key = (client.clone(), key.clone());
     match state.keys.lock().unwrap().entry(slot_key.clone()) {
         Entry::Vacant(vacant) => {
             vacant.insert(Slot::InFlight { fingerprint });
@@ -206,11 +251,11 @@ impl Payments for Printer {
 #[tokio::main]
 async fn main() {
     // Try it: `cargo run --bin res4`, then twice:
-    // curl -i localhost:3000/payments -H 'X-Client-Id: alice' -H 'Idempotency-Key: k1' \
+    // curl -i localhost:3000/payments -H 'X-Client-Id: alice' -H 'Idempotency-Key: "k1"' \
     //   -H 'Content-Type: application/json' -d '{"amount_cents": 500, "currency": "EUR"}'
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .unwrap();
-    println!("listening on http://{}", listener.local_addr().unwrap());
+    eprintln!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app(Printer)).await.unwrap();
 }
