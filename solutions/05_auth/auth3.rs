@@ -94,10 +94,15 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use proptest::prelude::*;
 
     // RFC 4648 §10, with the padding removed.
     const VECTORS: [(&str, &str); 7] = [
@@ -231,6 +236,55 @@ mod tests {
                 Err(DecodeError::NonCanonical),
                 "decode({text:?}) gave {got:?}: the unused bits of its last character are not \
                  zero, so it is another spelling of {canonical:?}; a token must have only one"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn any_bytes_encode_like_the_base64_crate_and_decode_back(
+            bytes in proptest::collection::vec(any::<u8>(), 0..64),
+        ) {
+            let want = URL_SAFE_NO_PAD.encode(&bytes);
+            let got = encode(&bytes);
+            prop_assert_eq!(&got, &want, "encode({:?}) disagrees with the base64 crate", bytes);
+            let back = decode(&want);
+            prop_assert_eq!(back, Ok(bytes.clone()), "decode({:?}) did not give the bytes back", want);
+        }
+
+        /// Any text, mostly from the alphabet, sometimes with a character from
+        /// elsewhere (standard base64's `+` `/` `=`, white space, Unicode,
+        /// look-alikes): the base64 crate decides whether it decodes, and the
+        /// first rule broken decides the error.
+        #[test]
+        fn any_text_decodes_like_the_base64_crate(
+            text in proptest::collection::vec(
+                prop_oneof![
+                    12 => proptest::sample::select(ALPHABET.to_vec()).prop_map(char::from),
+                    1 => proptest::sample::select(vec!['+', '/', '=', '.', ' ', '\n']),
+                    1 => crate::generated::tricky_char(),
+                ],
+                0..24,
+            ).prop_map(|c| c.into_iter().collect::<String>()),
+        ) {
+            let got = decode(&text);
+            let want = match URL_SAFE_NO_PAD.decode(&text) {
+                Ok(bytes) => Ok(bytes),
+                Err(_) => match text.chars().find(|&c| !ALPHABET.contains(&(c as u32 as u8)) || !c.is_ascii()) {
+                    Some(c) => Err(DecodeError::InvalidCharacter(c)),
+                    None if text.len() % 4 == 1 => Err(DecodeError::InvalidLength),
+                    None => Err(DecodeError::NonCanonical),
+                },
+            };
+            prop_assert_eq!(
+                &got, &want,
+                "decode({:?}) gave the left, but should give the right: only the 64 characters \
+                 of the base64url alphabet (RFC 4648 §5), no padding, no white space; the first \
+                 character outside it is the error, then a length of 4n+1, then leftover bits \
+                 that are not zero",
+                text
             );
         }
     }
