@@ -108,8 +108,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     const ALICE: &str = "mF_9.B5f-4.1JqM";
 
@@ -242,6 +247,84 @@ mod tests {
         ];
         for value in malformed {
             assert_401(&[("Authorization", value)], true);
+        }
+    }
+
+    /// The rules of the lesson, written out: the first Authorization field
+    /// (name in any ASCII case), the scheme `Bearer` in any ASCII case, one or
+    /// more SP, then a whole b64token to the end of the value.
+    fn oracle(headers: &[(String, String)]) -> Result<String, AuthError> {
+        let (_, value) = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+            .ok_or(AuthError::Missing)?;
+        let (scheme, rest) = match value.find(' ') {
+            Some(i) => (&value[..i], &value[i + 1..]),
+            None => (value.as_str(), ""),
+        };
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(AuthError::Missing);
+        }
+        let token = rest.trim_start_matches(' ');
+        let body = token.trim_end_matches('=');
+        let ok = |c: char| c.is_ascii_alphanumeric() || "-._~+/".contains(c);
+        match !body.is_empty() && body.chars().all(ok) {
+            true => Ok(token.to_string()),
+            false => Err(AuthError::InvalidToken),
+        }
+    }
+
+    fn scheme() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => crate::generated::any_case("bearer"),
+            1 => proptest::sample::select(vec!["Basic", "Bearer:", "Bearerx", "B\u{435}arer", "Token", ""])
+                .prop_map(String::from),
+        ]
+    }
+
+    fn separator() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => Just(" ".to_string()),
+            2 => Just("   ".to_string()),
+            1 => Just("\t".to_string()),
+            1 => Just(String::new()),
+            1 => proptest::sample::select(crate::generated::UNICODE_SPACES.to_vec()).prop_map(String::from),
+        ]
+    }
+
+    fn token() -> impl Strategy<Value = String> {
+        let b64 = "[A-Za-z0-9._~+/-]{1,12}={0,2}";
+        prop_oneof![
+            6 => b64.prop_map(String::from),
+            1 => (b64, crate::generated::tricky_char()).prop_map(|(t, c)| format!("{t}{c}")),
+            1 => (crate::generated::tricky_char(), b64).prop_map(|(c, t)| format!("{c}{t}")),
+            1 => Just("=".to_string()),
+            1 => (b64, b64).prop_map(|(a, b)| format!("{a} {b}")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn any_authorization_header_gets_the_verdict_of_the_rules(
+            name in prop_oneof![6 => crate::generated::any_case("authorization"), 1 => Just("Authorisation".to_string())],
+            (scheme, sep, token) in (scheme(), separator(), token()),
+            trailing in prop_oneof![6 => Just(""), 1 => Just(" "), 1 => Just("\t")],
+        ) {
+            let value = format!("{scheme}{sep}{token}{trailing}");
+            let headers = vec![("Accept".to_string(), "*/*".to_string()), (name, value)];
+            let want = oracle(&headers);
+            let got = bearer_token(&Request { headers: headers.clone() }).map(str::to_string);
+            prop_assert_eq!(
+                &got, &want,
+                "bearer_token with the headers {:?} gave the left, but should give the right: \
+                 the header name and the scheme `Bearer` in any ASCII case (RFC 9110 §11.1), \
+                 then one or more spaces (not tabs, not Unicode spaces), then a whole b64token \
+                 to the end of the value (RFC 6750 §2.1); no credentials or another scheme is \
+                 Missing, a bad token InvalidToken",
+                headers
+            );
         }
     }
 }
