@@ -12,8 +12,13 @@
 //!   generator (`rand::rngs::OsRng`), never a counter or a timestamp: those
 //!   can be guessed;
 //! - the cookie has `HttpOnly` (scripts cannot read it, so an XSS cannot steal
-//!   it), `Secure` (sent over HTTPS only), `SameSite=Lax` (not sent with
-//!   cross-site POSTs, the first defence against CSRF) and `Path=/`;
+//!   it), `Secure` (sent over HTTPS only), `SameSite=Lax` and `Path=/`.
+//!   `SameSite=Lax` keeps the cookie off most cross-site requests (a form
+//!   another site POSTs to you), which makes CSRF harder: defence in depth,
+//!   not the defence. It has gaps (a cross-site top-level GET still carries
+//!   the cookie, and a sibling subdomain counts as the same site), so the
+//!   primary defence against CSRF stays a token or a check of the request's
+//!   origin (sec7);
 //! - login always issues a NEW id and ends the session the browser came
 //!   with. Otherwise an attacker who planted an id in the victim's browser
 //!   before login (session fixation) shares the session once the victim logs
