@@ -5,32 +5,44 @@
 //! a form that posts itself to `https://bank.example/settings` with
 //! `email=attacker@evil.example`: the victim's browser adds the session cookie,
 //! and the server sees a logged-in request. This is Cross-Site Request Forgery.
-//! `SameSite=Lax` (sec6) stops most of it, but not from a sibling subdomain,
-//! nor in old browsers; OWASP asks for a token as well.
+//! The primary defence is a token (below) or a check of where the request
+//! comes from (`Origin`, `Sec-Fetch-Site`). `SameSite=Lax` (sec6) is defence in
+//! depth on top: it keeps the cookie off cross-site POSTs, but not off a
+//! cross-site top-level GET, and a sibling subdomain counts as the same site.
 //!
 //! The synchronizer token pattern: each session gets a random token, kept on
 //! the server. Every form of the site carries it in a hidden field
 //! (`<input type="hidden" name="csrf_token" value="...">`), JavaScript clients
 //! send it in an `X-CSRF-Token` header, and every request with an *unsafe*
-//! method (POST, PUT, PATCH, DELETE: the ones that change things) must bring
-//! the token of its own session, or be refused with `403 Forbidden` before it
-//! does anything. The attacker's page can make the browser send a request, but
-//! cannot read our pages (the same-origin policy), so it cannot know the token.
-//! Safe methods (GET, HEAD, OPTIONS) change nothing and are not checked: that
-//! is also why a GET must never change state.
+//! method must bring the token of its own session, or be refused with
+//! `403 Forbidden` before it does anything. The attacker's page can make the
+//! browser send a request, but cannot read our pages (the same-origin policy),
+//! so it cannot know the token.
+//!
+//! Which methods are unsafe? Every one that is not safe. RFC 9110 §9.2.1 names
+//! the safe ones: GET, HEAD, OPTIONS and TRACE; they change nothing and are not
+//! checked (which is also why a GET must never change state). POST, PUT, PATCH
+//! and DELETE are unsafe, and so is a method you have never heard of
+//! (`PURGE`, `PROPFIND`, any token a client invents): write an allow-list of
+//! the safe methods, never a deny-list of the unsafe ones. Method names are
+//! case-sensitive (§9.1): `get` is not `GET`, and not safe.
 //!
 //! Compare tokens in constant time. `==` on strings stops at the first
 //! different byte, so a wrong guess with a right first byte takes a little
 //! longer; measured over many requests, that reveals the token byte by byte.
-//! `subtle::ConstantTimeEq` looks at every byte whatever they hold
-//! (`a.ct_eq(b)` gives a `Choice`; `bool::from` turns it into a bool). The
-//! length is not secret (every token has 64 hex digits), but a token of
-//! another length must never match. As defence in depth, servers also check
-//! the `Origin` and `Sec-Fetch-Site` headers (OWASP, "Fetch Metadata").
+//! The course provides `constant_time_eq` (with `subtle::ConstantTimeEq`,
+//! which looks at every byte whatever they hold) and puts it in the state as
+//! `state.compare`: decide with it, and with nothing else. No test can time a
+//! comparison, so the tests replace `state.compare` with one that counts its
+//! calls and check that every submitted token goes through it and that its
+//! answer is the verdict. The length is not secret (every token has 64 hex
+//! digits), but a token of another length must never match. As defence in
+//! depth, servers also check the `Origin` and `Sec-Fetch-Site` headers (OWASP,
+//! "Fetch Metadata").
 //!
 //! Read more:
 //! https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html,
-//! https://docs.rs/subtle/2/subtle/trait.ConstantTimeEq.html, RFC 9110 §9.2.1 (safe methods).
+//! https://docs.rs/subtle/2/subtle/trait.ConstantTimeEq.html, RFC 9110 §9.1 and §9.2.1.
 
 use axum::{
     Router,
@@ -48,15 +60,36 @@ use subtle::ConstantTimeEq;
 
 const FORM_FIELD: &str = "csrf_token";
 const HEADER: &str = "x-csrf-token";
+/// The largest form body read in search of the token; a larger one has none.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// How tokens are compared: `constant_time_eq`, or what a test puts in its place.
+type Compare = Arc<dyn Fn(&[u8], &[u8]) -> bool + Send + Sync>;
+
+/// Provided: do the bytes match? In constant time for equal lengths, and never for
+/// different lengths (the length of a token is not secret).
+fn constant_time_eq(expected: &[u8], submitted: &[u8]) -> bool {
+    bool::from(expected.ct_eq(submitted))
+}
 
 struct Session {
     csrf_token: String,
     email: String,
 }
 
-#[derive(Default)]
 struct AppState {
     sessions: Mutex<HashMap<String, Session>>,
+    /// Compares a session's token (first) with a submitted one.
+    compare: Compare,
+}
+
+impl Default for AppState {
+    fn default() -> AppState {
+        AppState {
+            sessions: Mutex::default(),
+            compare: Arc::new(constant_time_eq),
+        }
+    }
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -114,24 +147,15 @@ async fn submitted_token(request: Request) -> (Request, Option<String>) {
         return (request, token);
     }
     let (parts, body) = request.into_parts();
-    let body = to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let body = to_bytes(body, MAX_FORM_BYTES).await.unwrap_or_default();
     let token = form_field(&String::from_utf8_lossy(&body), FORM_FIELD);
     (Request::from_parts(parts, Body::from(body)), token)
 }
 
-// TODO: is `method` one of the safe methods, which need no token?
+// TODO: is `method` one of the safe methods, which need no token? Every other
+// method, one this server has never heard of included, is unsafe.
 fn is_safe(method: &Method) -> bool {
     todo!("is {method} safe?")
-}
-
-// TODO: do the tokens match? In constant time (see the lesson), and never
-// when their lengths differ.
-fn tokens_match(expected: &str, submitted: &str) -> bool {
-    todo!(
-        "compare {} bytes with {} bytes",
-        expected.len(),
-        submitted.len()
-    )
 }
 
 /// Runs before every handler: unsafe requests without their session's token
@@ -139,7 +163,8 @@ fn tokens_match(expected: &str, submitted: &str) -> bool {
 async fn csrf_guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     // TODO: let safe methods through; refuse any other request with 403
     // Forbidden unless it submits (`submitted_token`) exactly the CSRF token
-    // of the session its cookie names.
+    // of the session its cookie names. Compare the two with `state.compare`
+    // (constant time), and decide by its answer alone.
     next.run(request).await
 }
 
@@ -225,8 +250,14 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::any_case;
+    use proptest::prelude::*;
     use std::time::Duration;
     use tower::ServiceExt;
 
@@ -237,7 +268,11 @@ mod tests {
     }
 
     fn site() -> Site {
-        let state = Arc::new(AppState::default());
+        site_with(AppState::default())
+    }
+
+    fn site_with(state: AppState) -> Site {
+        let state = Arc::new(state);
         let (session, token) = state.log_in("alice@example.com");
         Site {
             state,
@@ -295,6 +330,11 @@ mod tests {
         let email = email(site).await;
         let changed = "but the request changed the email: refuse before the handler runs";
         assert_eq!(email, "alice@example.com", "{sent} was refused, {changed}");
+        assert!(
+            !answer.contains(&site.token),
+            "{sent} was refused with a body that holds the session's token: a refusal must \
+             not tell the attacker the token ({answer:?})"
+        );
     }
 
     #[tokio::test]
@@ -360,7 +400,7 @@ mod tests {
     #[tokio::test]
     async fn safe_methods_need_no_token() {
         let site = site();
-        for method in ["GET", "HEAD", "OPTIONS"] {
+        for method in ["GET", "HEAD", "OPTIONS", "TRACE"] {
             let (status, _) = send(&site, method, "/settings", None, "").await;
             let why = "safe methods change nothing and need no token (RFC 9110 §9.2.1)";
             assert_ne!(
@@ -419,5 +459,237 @@ mod tests {
             status, 403,
             "DELETE /settings/email with a token but no session answered {status}: {why}"
         );
+    }
+
+    /// A comparator that records what it was given and answers `answer(expected, submitted)`.
+    fn recording(
+        answer: fn(&[u8], &[u8]) -> bool,
+    ) -> (AppState, Arc<Mutex<Vec<(String, String)>>>) {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let seen = calls.clone();
+        let compare: Compare = Arc::new(move |a: &[u8], b: &[u8]| {
+            let text = |x: &[u8]| String::from_utf8_lossy(x).into_owned();
+            seen.lock().unwrap().push((text(a), text(b)));
+            answer(a, b)
+        });
+        let state = AppState {
+            sessions: Mutex::default(),
+            compare,
+        };
+        (state, calls)
+    }
+
+    /// The token with its last digit changed: as long as the token, and wrong.
+    fn flipped(token: &str) -> String {
+        let (head, last) = token.split_at(token.len() - 1);
+        format!("{head}{}", if last == "0" { "1" } else { "0" })
+    }
+
+    #[tokio::test]
+    async fn every_submitted_token_goes_through_state_compare() {
+        let (state, calls) = recording(constant_time_eq);
+        let site = site_with(state);
+        let (right, wrong) = (site.token.clone(), flipped(&site.token));
+        let form = |token: &str| format!("email=a%40b.example&{FORM_FIELD}={token}");
+        let cases = [
+            (
+                "POST",
+                "/settings",
+                None,
+                form(&right),
+                200,
+                "the form's right token",
+            ),
+            (
+                "POST",
+                "/settings",
+                None,
+                form(&wrong),
+                403,
+                "the form's wrong token",
+            ),
+            (
+                "DELETE",
+                "/settings/email",
+                Some(&right),
+                String::new(),
+                204,
+                "the header's right token",
+            ),
+            (
+                "PUT",
+                "/settings/email",
+                Some(&wrong),
+                "x@y.example".into(),
+                403,
+                "the header's wrong token",
+            ),
+        ];
+        for (method, uri, header, body, want, what) in cases {
+            calls.lock().unwrap().clear();
+            let (status, answer) =
+                send(&site, method, uri, header.map(|s| s.as_str()), &body).await;
+            let submitted = if what.contains("right") {
+                &right
+            } else {
+                &wrong
+            };
+            let seen = calls.lock().unwrap().clone();
+            let pair = |(a, b): &(String, String)| {
+                (a == &site.token && b == submitted) || (b == &site.token && a == submitted)
+            };
+            assert!(
+                seen.len() == 1 && pair(&seen[0]),
+                "{method} {uri} with {what}: `state.compare` was called {} time(s) with {seen:?}; \
+                 expected once, with the session's token and the submitted one. Compare tokens \
+                 with `state.compare` (constant time) and nothing else: `==` on the token \
+                 leaks, through timing, how many of its first bytes were right",
+                seen.len()
+            );
+            assert_eq!(
+                status, want,
+                "{method} {uri} with {what} answered {status} {answer:?}, expected {want}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn the_answer_of_state_compare_is_the_verdict() {
+        let (state, _) = recording(|_, _| true);
+        let site = site_with(state);
+        let wrong = flipped(&site.token);
+        let (status, answer) = send(&site, "DELETE", "/settings/email", Some(&wrong), "").await;
+        assert_eq!(
+            status, 204,
+            "with a `state.compare` that says every token matches, DELETE /settings/email with a \
+             token as long as the session's one should pass, but answered {status} {answer:?}: \
+             the verdict must be `state.compare`'s alone (an `==` beside it is a comparison \
+             that is not constant-time)"
+        );
+        let (state, _) = recording(|_, _| false);
+        let site = site_with(state);
+        let token = site.token.clone();
+        let (status, answer) = send(&site, "DELETE", "/settings/email", Some(&token), "").await;
+        assert_eq!(
+            status, 403,
+            "with a `state.compare` that says no token matches, DELETE /settings/email with the \
+             session's own token should be refused, but answered {status} {answer:?}: the \
+             verdict must be `state.compare`'s alone"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_form_body_is_read_up_to_the_limit_and_no_further() {
+        let site = site();
+        let start = format!("email=a%40b.example&{FORM_FIELD}={}&pad=", site.token);
+        let at_limit = format!("{start}{}", "x".repeat(MAX_FORM_BYTES - start.len()));
+        let (status, answer) = send(&site, "POST", "/settings", None, &at_limit).await;
+        assert_eq!(
+            status, 200,
+            "a form of exactly MAX_FORM_BYTES ({MAX_FORM_BYTES}) bytes with the right token \
+             answered {status} {answer:?}: a body at the limit is read whole"
+        );
+        let over = format!("{at_limit}x");
+        let why = "a form one byte over MAX_FORM_BYTES is not read in search of a token";
+        let (status, answer) = send(&site, "POST", "/settings", None, &over).await;
+        assert!(
+            status == 403 || status == 413,
+            "POST /settings with a body of MAX_FORM_BYTES + 1 bytes answered {status} \
+             {answer:?}; expected 403 or 413: {why}"
+        );
+    }
+
+    /// Runs a request on a runtime of its own (proptest cases are not async).
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        runtime.unwrap().block_on(future)
+    }
+
+    /// Any method token: a few real ones beside safe ones spelled in another case, and
+    /// made-up tokens of capital letters.
+    fn unsafe_method() -> impl Strategy<Value = String> {
+        let real = [
+            "POST", "PUT", "PATCH", "DELETE", "PURGE", "PROPFIND", "MKCOL", "LINK",
+        ];
+        prop_oneof![
+            2 => prop::sample::select(real.to_vec()).prop_map(str::to_string),
+            2 => "[A-Z][A-Z_-]{0,9}",
+            1 => any_case("get"),
+            1 => any_case("head"),
+            1 => any_case("options"),
+            1 => any_case("trace"),
+        ]
+        .prop_filter("safe or CONNECT", |m| {
+            !["GET", "HEAD", "OPTIONS", "TRACE", "CONNECT"].contains(&m.as_str())
+        })
+    }
+
+    /// Percent-encodes every byte but the unreserved ones, with hex digits in either case.
+    fn form_encode(text: &str, upper: bool) -> String {
+        let keep = |b: u8| b.is_ascii_alphanumeric() || b"-._~".contains(&b);
+        let encoded = text.bytes().map(|b| match keep(b) {
+            true => char::from(b).to_string(),
+            false if upper => format!("%{b:02X}"),
+            false => format!("%{b:02x}"),
+        });
+        encoded.collect()
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        #[test]
+        fn every_method_but_the_safe_ones_needs_the_token(method in unsafe_method()) {
+            block_on(async {
+                let site = site();
+                let (status, answer) = send(&site, &method, "/settings", None, "a=b").await;
+                prop_assert_eq!(
+                    status, 403,
+                    "{} /settings without a token answered {} {:?}: only GET, HEAD, OPTIONS \
+                     and TRACE are safe (RFC 9110 §9.2.1, names case-sensitive, §9.1); every \
+                     other method, one you never heard of included, needs the token: an \
+                     allow-list of safe methods, not a deny-list of unsafe ones",
+                    method, status, answer
+                );
+                let token = site.token.clone();
+                let (status, _) = send(&site, &method, "/settings", Some(&token), "a=b").await;
+                prop_assert_ne!(
+                    status, 403,
+                    "{} /settings with the session's token should pass the CSRF check", method
+                );
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn a_form_token_is_compared_percent_decoded(
+            token in prop_oneof![
+                "[A-Za-z0-9+/=%&;~._ -]{1,40}",
+                crate::generated::tricky_text(1, 12),
+            ],
+            upper in any::<bool>(),
+        ) {
+            block_on(async {
+                let site = site();
+                let session = Session {
+                    csrf_token: token.clone(),
+                    email: "alice@example.com".into(),
+                };
+                site.state.sessions.lock().unwrap().insert(site.session.clone(), session);
+                let encoded = form_encode(&token, upper);
+                let body = format!("email=a%40b.example&{FORM_FIELD}={encoded}");
+                let (status, answer) = send(&site, "POST", "/settings", None, &body).await;
+                prop_assert_eq!(
+                    status, 200,
+                    "the session's token is {:?}; the form sends it percent-encoded as {:?} \
+                     (as a browser does), which decodes to the same token, but POST /settings \
+                     answered {} {:?}",
+                    token, encoded, status, answer
+                );
+                Ok(())
+            })?;
+        }
     }
 }

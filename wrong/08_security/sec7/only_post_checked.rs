@@ -7,32 +7,44 @@
 //! a form that posts itself to `https://bank.example/settings` with
 //! `email=attacker@evil.example`: the victim's browser adds the session cookie,
 //! and the server sees a logged-in request. This is Cross-Site Request Forgery.
-//! `SameSite=Lax` (sec6) stops most of it, but not from a sibling subdomain,
-//! nor in old browsers; OWASP asks for a token as well.
+//! The primary defence is a token (below) or a check of where the request
+//! comes from (`Origin`, `Sec-Fetch-Site`). `SameSite=Lax` (sec6) is defence in
+//! depth on top: it keeps the cookie off cross-site POSTs, but not off a
+//! cross-site top-level GET, and a sibling subdomain counts as the same site.
 //!
 //! The synchronizer token pattern: each session gets a random token, kept on
 //! the server. Every form of the site carries it in a hidden field
 //! (`<input type="hidden" name="csrf_token" value="...">`), JavaScript clients
 //! send it in an `X-CSRF-Token` header, and every request with an *unsafe*
-//! method (POST, PUT, PATCH, DELETE: the ones that change things) must bring
-//! the token of its own session, or be refused with `403 Forbidden` before it
-//! does anything. The attacker's page can make the browser send a request, but
-//! cannot read our pages (the same-origin policy), so it cannot know the token.
-//! Safe methods (GET, HEAD, OPTIONS) change nothing and are not checked: that
-//! is also why a GET must never change state.
+//! method must bring the token of its own session, or be refused with
+//! `403 Forbidden` before it does anything. The attacker's page can make the
+//! browser send a request, but cannot read our pages (the same-origin policy),
+//! so it cannot know the token.
+//!
+//! Which methods are unsafe? Every one that is not safe. RFC 9110 §9.2.1 names
+//! the safe ones: GET, HEAD, OPTIONS and TRACE; they change nothing and are not
+//! checked (which is also why a GET must never change state). POST, PUT, PATCH
+//! and DELETE are unsafe, and so is a method you have never heard of
+//! (`PURGE`, `PROPFIND`, any token a client invents): write an allow-list of
+//! the safe methods, never a deny-list of the unsafe ones. Method names are
+//! case-sensitive (§9.1): `get` is not `GET`, and not safe.
 //!
 //! Compare tokens in constant time. `==` on strings stops at the first
 //! different byte, so a wrong guess with a right first byte takes a little
 //! longer; measured over many requests, that reveals the token byte by byte.
-//! `subtle::ConstantTimeEq` looks at every byte whatever they hold
-//! (`a.ct_eq(b)` gives a `Choice`; `bool::from` turns it into a bool). The
-//! length is not secret (every token has 64 hex digits), but a token of
-//! another length must never match. As defence in depth, servers also check
-//! the `Origin` and `Sec-Fetch-Site` headers (OWASP, "Fetch Metadata").
+//! The course provides `constant_time_eq` (with `subtle::ConstantTimeEq`,
+//! which looks at every byte whatever they hold) and puts it in the state as
+//! `state.compare`: decide with it, and with nothing else. No test can time a
+//! comparison, so the tests replace `state.compare` with one that counts its
+//! calls and check that every submitted token goes through it and that its
+//! answer is the verdict. The length is not secret (every token has 64 hex
+//! digits), but a token of another length must never match. As defence in
+//! depth, servers also check the `Origin` and `Sec-Fetch-Site` headers (OWASP,
+//! "Fetch Metadata").
 //!
 //! Read more:
 //! https://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html,
-//! https://docs.rs/subtle/2/subtle/trait.ConstantTimeEq.html, RFC 9110 §9.2.1 (safe methods).
+//! https://docs.rs/subtle/2/subtle/trait.ConstantTimeEq.html, RFC 9110 §9.1 and §9.2.1.
 
 use axum::{
     Router,
@@ -50,15 +62,36 @@ use subtle::ConstantTimeEq;
 
 const FORM_FIELD: &str = "csrf_token";
 const HEADER: &str = "x-csrf-token";
+/// The largest form body read in search of the token; a larger one has none.
+const MAX_FORM_BYTES: usize = 64 * 1024;
+
+/// How tokens are compared: `constant_time_eq`, or what a test puts in its place.
+type Compare = Arc<dyn Fn(&[u8], &[u8]) -> bool + Send + Sync>;
+
+/// Provided: do the bytes match? In constant time for equal lengths, and never for
+/// different lengths (the length of a token is not secret).
+fn constant_time_eq(expected: &[u8], submitted: &[u8]) -> bool {
+    bool::from(expected.ct_eq(submitted))
+}
 
 struct Session {
     csrf_token: String,
     email: String,
 }
 
-#[derive(Default)]
 struct AppState {
     sessions: Mutex<HashMap<String, Session>>,
+    /// Compares a session's token (first) with a submitted one.
+    compare: Compare,
+}
+
+impl Default for AppState {
+    fn default() -> AppState {
+        AppState {
+            sessions: Mutex::default(),
+            compare: Arc::new(constant_time_eq),
+        }
+    }
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -116,19 +149,13 @@ async fn submitted_token(request: Request) -> (Request, Option<String>) {
         return (request, token);
     }
     let (parts, body) = request.into_parts();
-    let body = to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    let body = to_bytes(body, MAX_FORM_BYTES).await.unwrap_or_default();
     let token = form_field(&String::from_utf8_lossy(&body), FORM_FIELD);
     (Request::from_parts(parts, Body::from(body)), token)
 }
 
-/// Methods that change nothing (RFC 9110 §9.2.1) need no token.
 fn is_safe(method: &Method) -> bool {
     *method != Method::POST
-}
-
-/// Do the tokens match? In constant time, and never for different lengths.
-fn tokens_match(expected: &str, submitted: &str) -> bool {
-    bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
 }
 
 /// Runs before every handler: unsafe requests without their session's token
@@ -144,7 +171,9 @@ async fn csrf_guard(State(state): State<Arc<AppState>>, request: Request, next: 
         session.map(|session| session.csrf_token.clone())
     };
     match (expected, submitted) {
-        (Some(expected), Some(submitted)) if tokens_match(&expected, &submitted) => {
+        (Some(expected), Some(submitted))
+            if (state.compare)(expected.as_bytes(), submitted.as_bytes()) =>
+        {
             next.run(request).await
         }
         _ => (StatusCode::FORBIDDEN, "missing or invalid CSRF token").into_response(),
