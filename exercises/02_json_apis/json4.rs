@@ -90,8 +90,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::Value;
 
     fn all_items() -> Vec<String> {
@@ -227,5 +232,93 @@ mod tests {
             all_items(),
             "following `next` from limit=7 should visit every item once, in order"
         );
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        /// Any collection size and any valid limit: following `next` from the
+        /// first page visits every item exactly once, in order, and the last
+        /// page has no `next`.
+        #[test]
+        fn following_next_visits_every_item_once(
+            total in crate::generated::edge_u64(250).prop_map(|n| n as usize),
+            limit in crate::generated::edge_u64(MAX_LIMIT as u64 - 1).prop_map(|l| l as usize + 1),
+        ) {
+            let all: Vec<String> = (0..total).map(|i| format!("item-{i}")).collect();
+            let mut query = format!("limit={limit}");
+            let mut seen = Vec::new();
+            let mut trail = Vec::new();
+            for _ in 0..=total + 1 {
+                let resp = list_items(&all, &query);
+                prop_assert_eq!(resp.status, 200, "GET /items?{} answered {}: {}", query, resp.status, resp.body);
+                let page: Value = serde_json::from_str(&resp.body).expect("a page should be JSON");
+                seen.extend(names(&page));
+                prop_assert_eq!(
+                    &page["total"], &Value::from(total),
+                    "GET /items?{} gave total {}, but the collection has {} items", query, page["total"], total
+                );
+                trail.push(query.clone());
+                match page["next"].as_str() {
+                    Some(next) => {
+                        let next = next.strip_prefix("/items?");
+                        prop_assert!(next.is_some(), "next should be a link to /items?…, but was {}", page["next"]);
+                        query = next.unwrap_or_default().to_string();
+                    }
+                    None => break,
+                }
+            }
+            prop_assert_eq!(
+                &seen, &all,
+                "with {} items and limit={}, following next through {:?} gave the items on the \
+                 left, but should give each item exactly once, in order, ending with a page \
+                 whose next is null",
+                total, limit, trail
+            );
+        }
+
+        /// Any limit and offset, valid or not, at and around the edges.
+        #[test]
+        fn any_limit_and_offset_get_the_right_page(
+            total in crate::generated::edge_u64(150).prop_map(|n| n as usize),
+            limit in proptest::option::of(crate::generated::edge_u64(MAX_LIMIT as u64 + 1)),
+            offset in proptest::option::of(prop_oneof![
+                crate::generated::edge_u64(160),
+                Just(usize::MAX as u64),
+            ]),
+        ) {
+            let all: Vec<String> = (0..total).map(|i| format!("item-{i}")).collect();
+            let mut parts = Vec::new();
+            if let Some(offset) = offset {
+                parts.push(format!("offset={offset}"));
+            }
+            if let Some(limit) = limit {
+                parts.push(format!("limit={limit}"));
+            }
+            let query = parts.join("&");
+            let resp = list_items(&all, &query);
+            let l = limit.map_or(DEFAULT_LIMIT, |l| l as usize);
+            let o = offset.unwrap_or(0) as usize;
+            if !(1..=MAX_LIMIT).contains(&l) {
+                prop_assert_eq!(
+                    resp.status, 400,
+                    "GET /items?{} answered {}, but a limit outside 1..={} is a 400, never \
+                     clamped", query, resp.status, MAX_LIMIT
+                );
+                return Ok(());
+            }
+            let items: Vec<&str> = all.iter().skip(o).take(l).map(String::as_str).collect();
+            let end = o.saturating_add(l);
+            let next = (end < total).then(|| format!("/items?limit={l}&offset={end}"));
+            let want = serde_json::json!({ "items": items, "total": total, "next": next });
+            let got: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
+            prop_assert!(
+                resp.status == 200 && got == want,
+                "GET /items?{} on {} items answered {} {}, but should answer 200 {}: items \
+                 offset..offset+limit (none past the end, no overflow at the largest offset), \
+                 and next only while items remain",
+                query, total, resp.status, resp.body, want
+            );
+        }
     }
 }
