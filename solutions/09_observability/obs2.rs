@@ -124,8 +124,14 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{any_case, tricky_text};
+    use proptest::prelude::*;
     use serde_json::Value;
     use std::io::Write;
     use std::sync::{Arc, Mutex};
@@ -314,5 +320,114 @@ mod tests {
             shown, r#"LoginAttempt { user: "ada", password: "[redacted]" }"#,
             "{{:?}} should still show the user, and \"[redacted]\" for the password"
         );
+    }
+
+    /// What `RedactedHeaders` should show, written again as the oracle.
+    struct Expected(Vec<(String, String, bool)>);
+
+    impl fmt::Debug for Expected {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            let mut map = f.debug_map();
+            for (name, value, sensitive) in &self.0 {
+                let value = if *sensitive { "[redacted]" } else { value };
+                map.entry(name, &value);
+            }
+            map.finish()
+        }
+    }
+
+    /// A header: a sensitive one (name in any case, a secret value) or an
+    /// ordinary one, with any text as its value.
+    fn header() -> impl Strategy<Value = (String, String, bool)> {
+        let sensitive = proptest::sample::select(SENSITIVE.to_vec())
+            .prop_flat_map(any_case)
+            .prop_flat_map(|name| {
+                (Just(name), tricky_text(0, 8))
+                    .prop_map(|(name, text)| (name, format!("SECRET-{text}-x9"), true))
+            });
+        let ordinary = proptest::sample::select(vec![
+            "Host",
+            "User-Agent",
+            "accept",
+            "X-Request-Id",
+            "Content-Type",
+        ])
+        .prop_flat_map(|name| (Just(name.to_string()), tricky_text(0, 8), Just(false)));
+        prop_oneof![sensitive, ordinary]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        /// Any headers in any order and case, any query: the headers field shows
+        /// each in order, names as received, sensitive values redacted; the path
+        /// has no query; no secret value appears anywhere.
+        #[test]
+        fn no_secret_is_logged_whatever_the_request(
+            headers in proptest::collection::vec(header(), 0..8),
+            path in "/[a-z]{1,8}(/[a-z0-9]{1,4})?",
+            query in proptest::option::of(tricky_text(0, 8)),
+        ) {
+            let target = match &query {
+                Some(query) => format!("{path}?token=SECRET-{query}-x9?again"),
+                None => path.clone(),
+            };
+            let pairs: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v, _)| (n.as_str(), v.as_str())).collect();
+            let output = capture(|| log_request("POST", &target, &pairs));
+            let events = parse(&output);
+            prop_assert_eq!(events.len(), 1, "log_request should log one line");
+            let event = &events[0];
+            prop_assert_eq!(
+                &event["path"],
+                &Value::from(path.as_str()),
+                "log_request(\"POST\", {:?}, ..) logged the path {}: the path is the target up \
+                 to the first '?', the query (which can carry tokens) left out",
+                target, event["path"]
+            );
+            let want = format!("{:?}", Expected(headers.clone()));
+            prop_assert_eq!(
+                &event["headers"],
+                &Value::from(want.as_str()),
+                "with the headers {:?}, the headers field should keep every header in order \
+                 with its name as received, and show \"[redacted]\" for the value of each \
+                 sensitive header (names are case-insensitive)",
+                pairs
+            );
+            for line in output.lines() {
+                prop_assert!(
+                    !line.contains("SECRET-"),
+                    "a secret (a sensitive header's value or the query) appears in the log \
+                     line {}",
+                    line
+                );
+            }
+        }
+
+        /// Any password: `{:?}` of a LoginAttempt never shows it, and a login
+        /// logged with it never writes it.
+        #[test]
+        fn no_password_is_shown_whatever_it_is(
+            user in "[a-z]{1,8}",
+            password in tricky_text(0, 12),
+            success in any::<bool>(),
+        ) {
+            let password = format!("SECRET-{password}-x9");
+            let attempt = LoginAttempt { user: user.clone(), password: password.clone() };
+            let shown = format!("{attempt:?}");
+            let want = format!("LoginAttempt {{ user: {user:?}, password: \"[redacted]\" }}");
+            prop_assert_eq!(
+                &shown,
+                &want,
+                "{{:?}} of a LoginAttempt should show the user and \"[redacted]\" for the \
+                 password"
+            );
+            let output = capture(|| log_login(&attempt, success));
+            prop_assert!(
+                !output.contains("SECRET-"),
+                "log_login wrote the password into the log: {}",
+                output
+            );
+        }
     }
 }
