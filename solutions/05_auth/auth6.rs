@@ -82,8 +82,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// The injected clock: 2023-11-14 22:13:20 UTC, in every test.
     const NOW: u64 = 1_700_000_000;
@@ -173,5 +178,54 @@ mod tests {
         check(claims(NOW, u64::MAX, None), Ok(()), why);
         let why = "iat = 0 and nbf = 0 lie in the past";
         check(claims(0, NOW + 900, Some(0)), Ok(()), why);
+    }
+
+    /// The rules of the lesson, in u128 (which never overflows), except that
+    /// `exp + LEEWAY` stops at u64::MAX as the lesson's `saturating_add` does.
+    fn oracle(c: &Claims, now: u64) -> Result<(), ClaimsError> {
+        let (now, leeway) = (u128::from(now), u128::from(LEEWAY));
+        if now >= (u128::from(c.exp) + leeway).min(u128::from(u64::MAX)) {
+            return Err(ClaimsError::Expired);
+        }
+        if c.nbf.is_some_and(|nbf| u128::from(nbf) > now + leeway) {
+            return Err(ClaimsError::NotYetValid);
+        }
+        if u128::from(c.iat) > now + leeway {
+            return Err(ClaimsError::IssuedInTheFuture);
+        }
+        Ok(())
+    }
+
+    /// A time near `now` give or take the leeway and a second, or an extreme.
+    fn near(now: u64) -> impl Strategy<Value = u64> {
+        prop_oneof![
+            4 => (-(LEEWAY as i64) - 2..=LEEWAY as i64 + 2).prop_map(move |d| now.saturating_add_signed(d)),
+            1 => crate::generated::edge_u64(u64::MAX),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        #[test]
+        fn any_claims_get_the_verdict_of_the_rules(
+            (now, iat, exp, nbf) in prop_oneof![
+                crate::generated::edge_u64(u64::MAX),
+                1_600_000_000u64..2_000_000_000u64,
+            ]
+            .prop_flat_map(|now| (Just(now), near(now), near(now), proptest::option::of(near(now)))),
+        ) {
+            let c = Claims { sub: "alice".to_string(), iat, exp, nbf };
+            let want = oracle(&c, now);
+            let got = validate_claims(&c, now);
+            prop_assert_eq!(
+                &got, &want,
+                "validate_claims({:?}, now = {}) gave the left, but should give the right \
+                 (leeway {} s): expired when now >= exp + leeway, not yet valid when \
+                 nbf > now + leeway, issued in the future when iat > now + leeway, checked \
+                 in that order, with no overflow at 0 or u64::MAX",
+                c, now, LEEWAY
+            );
+        }
     }
 }
