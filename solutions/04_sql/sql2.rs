@@ -8,6 +8,9 @@
 //!   `DESC` after a key). Without `ORDER BY`, SQL promises no order at all.
 //!   When two rows tie on the first key, a second key (a "tie-breaker") keeps
 //!   the order stable from one request to the next, which pagination relies on.
+//!   Text compares byte by byte by default (the `BINARY` collation), so `=`
+//!   and `ORDER BY` are case-sensitive: `Banana` sorts before `apple`, and
+//!   `LIKE`, which ignores ASCII case, is not a spelling of `=`.
 //! - `LIMIT ?3` returns at most that many rows, after sorting.
 //!
 //! The clauses come in this order: `SELECT ... FROM ... WHERE ... ORDER BY ...
@@ -77,8 +80,13 @@ fn main() -> Result<()> {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
@@ -170,5 +178,53 @@ mod tests {
             "there are no products in category \"garden\", but find_products returned {:?}",
             names(&found)
         );
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        /// Any table, inserted in any order, any price cap and any limit from 0
+        /// to one past the rows: the rows the comment promises, in its order.
+        #[test]
+        fn any_table_gives_the_promised_rows_in_the_promised_order(
+            rows in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec!["apple", "Apple", "Banana", "banana", "Éclair", "eclair", "Zebra", "a b", "ab"]),
+                    proptest::sample::select(vec!["cables", "Cables", "cable", "cables "]),
+                    prop_oneof![Just(0i64), Just(500), Just(501), Just(i64::MAX), -5i64..1000],
+                ),
+                0..12,
+            ),
+            cap in prop_oneof![Just(500i64), Just(0), Just(i64::MAX), -5i64..1000],
+            pick in prop_oneof![Just(0usize), Just(1), 0usize..100],
+        ) {
+            let conn = Connection::open_in_memory().unwrap();
+            create_schema(&conn).unwrap();
+            for (name, category, price) in &rows {
+                conn.execute(
+                    "INSERT INTO products (name, category, price_cents) VALUES (?1, ?2, ?3)",
+                    (name, category, price),
+                )
+                .unwrap();
+            }
+            let limit = (pick % (rows.len() + 2)) as i64;
+            let mut want: Vec<Product> = rows
+                .iter()
+                .filter(|(_, c, p)| *c == "cables" && *p <= cap)
+                .map(|(n, _, p)| Product { name: n.to_string(), price_cents: *p })
+                .collect();
+            want.sort_by(|a, b| (a.price_cents, &a.name).cmp(&(b.price_cents, &b.name)));
+            want.truncate(limit as usize);
+            let got = find_products(&conn, "cables", cap, limit).unwrap();
+            prop_assert_eq!(
+                &got, &want,
+                "with the rows (name, category, price) {:?} inserted in that order, \
+                 find_products(\"cables\", {}, {}) gave the left, but should give the right: \
+                 exactly the category \"cables\" (not Cables, not cable), price at most the cap, \
+                 cheapest first, equal prices by name (byte order, so \"Banana\" before \"apple\"), \
+                 at most limit rows",
+                rows, cap, limit
+            );
+        }
     }
 }
