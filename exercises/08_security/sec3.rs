@@ -88,7 +88,7 @@ fn is_allowed_origin(origin: &str) -> bool {
 /// Answers a preflight request (its `Origin` and `Access-Control-Request-Method` are there).
 // TODO: the origin must be allowed, the requested method one of `ALLOWED_METHODS`, and each
 // requested header name (`Access-Control-Request-Headers` is a comma-separated list; may be
-// absent or empty) one of `ALLOWED_HEADERS`. Then answer 204 No Content with
+// absent or empty; a value that is not text allows nothing) one of `ALLOWED_HEADERS`. Then answer 204 No Content with
 // `Access-Control-Allow-Origin` (the origin), `Access-Control-Allow-Credentials: true`,
 // `Access-Control-Allow-Methods: GET, POST, DELETE`, `Access-Control-Allow-Headers:
 // content-type, authorization` and `Access-Control-Max-Age: 600`; otherwise 403 Forbidden
@@ -136,9 +136,15 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{LOOK_ALIKES, UNICODE_SPACES, any_case};
     use axum::body::{Body, to_bytes};
+    use proptest::prelude::*;
     use tower::ServiceExt;
 
     const APP: &str = "https://app.example.com";
@@ -386,6 +392,174 @@ mod tests {
             reply.expect_header("content-security-policy", policy, &why);
             reply.expect_header("referrer-policy", Some("no-referrer"), &why);
             reply.expect_header("cache-control", Some("no-store"), &why);
+        }
+    }
+
+    /// Sends a request whose header values may hold any bytes a client can send.
+    fn send_raw(method: &str, uri: &str, headers: &[(&str, String)]) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, HeaderValue::from_bytes(value.as_bytes()).unwrap());
+        }
+        let request = request.body(Body::empty()).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let response = runtime.block_on(app().oneshot(request)).unwrap();
+        let sent = format!("{method} {uri} with {headers:?}");
+        let (status, headers) = (response.status().as_u16(), response.headers().clone());
+        Reply {
+            sent,
+            status,
+            headers,
+        }
+    }
+
+    /// An allowed origin, or one a character away from it: a letter in another case, a
+    /// look-alike or a Unicode space in its place, a character added or removed, a prefix
+    /// or a suffix.
+    fn origin() -> impl Strategy<Value = String> {
+        let allowed = prop::sample::select(ALLOWED_ORIGINS.to_vec());
+        let odd = prop_oneof![
+            proptest::char::range('a', 'z'),
+            Just('.'),
+            Just('/'),
+            Just(':'),
+            Just(' '),
+            prop::sample::select(LOOK_ALIKES.to_vec()),
+            prop::sample::select(UNICODE_SPACES.to_vec()),
+        ];
+        let near = (allowed.clone(), any::<prop::sample::Index>(), odd, 0..5u8).prop_map(
+            |(origin, at, odd, how)| {
+                let mut chars: Vec<char> = origin.chars().collect();
+                let at = at.index(chars.len());
+                match how {
+                    0 => chars[at] = chars[at].to_ascii_uppercase(),
+                    1 => chars[at] = odd,
+                    2 => chars.insert(at, odd),
+                    3 => drop(chars.remove(at)),
+                    _ => chars.push(odd),
+                }
+                chars.into_iter().collect::<String>()
+            },
+        );
+        let space = prop::sample::select(UNICODE_SPACES.to_vec());
+        let padded =
+            (allowed.clone(), space, any::<bool>()).prop_map(|(origin, space, end)| match end {
+                true => format!("{origin}{space}"),
+                false => format!("{space}{origin}"),
+            });
+        prop_oneof![
+            2 => allowed.prop_map(str::to_string),
+            4 => near,
+            1 => padded,
+            1 => any_case("https://app.example.com"),
+            1 => Just("null".to_string()),
+        ]
+        .prop_filter("a header value has no control characters", |o| {
+            o.bytes().all(|b| b >= 0x20 && b != 0x7f)
+        })
+        // HTTP strips spaces and tabs around a field value before anyone reads it.
+        .prop_filter("no white space around a field value", |o| {
+            o.trim_matches([' ', '\t']) == o
+        })
+    }
+
+    /// A list of header names as a browser might send it, or a list with a stranger in it.
+    fn requested_headers() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            3 => any_case("content-type"),
+            3 => any_case("authorization"),
+            1 => Just("x-admin".to_string()),
+            1 => Just("content-typ".to_string()),
+            1 => Just("authorization2".to_string()),
+            1 => Just("c\u{43e}ntent-type".to_string()),
+            1 => Just(String::new()),
+        ];
+        let element = ("[ \t]{0,2}", name, "[ \t]{0,2}").prop_map(|(a, n, b)| format!("{a}{n}{b}"));
+        prop::collection::vec(element, 0..4).prop_map(|names| names.join(","))
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(96))]
+
+        #[test]
+        fn only_an_allowed_origin_byte_for_byte_is_echoed(origin in origin()) {
+            let reply = send_raw("GET", "/notes", &[("Origin", origin.clone())]);
+            let allowed = ALLOWED_ORIGINS.contains(&origin.as_str());
+            let (want_origin, want_credentials) = match allowed {
+                true => (Some(origin.as_str()), Some("true")),
+                false => (None, None),
+            };
+            let got = (
+                reply.header("access-control-allow-origin"),
+                reply.header("access-control-allow-credentials"),
+            );
+            prop_assert_eq!(
+                (got.0.as_deref(), got.1.as_deref()),
+                (want_origin, want_credentials),
+                "{} answered the left (Access-Control-Allow-Origin, -Allow-Credentials), \
+                 expected the right: {}",
+                reply.sent,
+                if allowed {
+                    "the origin is on the allow-list: echo it exactly, with credentials"
+                } else {
+                    "the origin is not on the allow-list, byte for byte (case, look-alikes, \
+                     spaces, a character more or less all make another origin): no CORS headers"
+                }
+            );
+            let vary = reply.header("vary").unwrap_or_default();
+            prop_assert!(
+                vary.split(',').any(|v| v.trim().eq_ignore_ascii_case("origin")),
+                "{} answered with Vary: {:?}; every answer chosen by Origin needs `Vary: Origin`",
+                reply.sent,
+                vary
+            );
+        }
+
+        #[test]
+        fn a_preflight_is_judged_on_origin_method_and_every_header(
+            origin in origin(),
+            method in prop::sample::select(vec![
+                "GET", "POST", "DELETE", "DELETE", "PUT", "PATCH", "get", "Post", "OPTIONS",
+            ]),
+            requested in prop::option::of(requested_headers()),
+        ) {
+            let mut headers = vec![
+                ("Origin", origin.clone()),
+                ("Access-Control-Request-Method", method.to_string()),
+            ];
+            if let Some(requested) = &requested {
+                headers.push(("Access-Control-Request-Headers", requested.clone()));
+            }
+            let reply = send_raw("OPTIONS", "/notes/1", &headers);
+            let names_ok = requested.iter().flat_map(|r| r.split(',')).all(|name| {
+                let name = name.trim_matches([' ', '\t']).to_ascii_lowercase();
+                name.is_empty() || ALLOWED_HEADERS.contains(&name.as_str())
+            });
+            let allowed = ALLOWED_ORIGINS.contains(&origin.as_str())
+                && ALLOWED_METHODS.contains(&method)
+                && names_ok;
+            let mut got = (reply.status, reply.header("access-control-allow-origin"));
+            if !origin.is_ascii() && got == (405, None) {
+                got.0 = 403; // an Origin that is not text may count as none: not a preflight
+            }
+            let want = match allowed {
+                true => (204, Some(origin.clone())),
+                false => (403, None),
+            };
+            prop_assert_eq!(
+                got,
+                want,
+                "{} answered the left (status, Access-Control-Allow-Origin), expected the \
+                 right: a preflight is allowed only if the origin is on the allow-list byte for \
+                 byte, the method is one of {:?} (methods are case-sensitive) and every \
+                 requested header name is one of {:?} (names in any case, spaces and empty list \
+                 elements do not count)",
+                reply.sent,
+                ALLOWED_METHODS,
+                ALLOWED_HEADERS
+            );
         }
     }
 }
