@@ -110,8 +110,14 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::any_case;
+    use proptest::prelude::*;
     use std::io;
     use std::sync::{Arc, Mutex};
 
@@ -296,5 +302,161 @@ mod tests {
         assert_no_leak(&display, short, "the error message (Display)");
         assert_no_leak(&debug, short, "the error (Debug)");
         assert_no_leak(&logs, short, "the logs written by start");
+    }
+
+    /// The first 4-byte piece of `secret` (bytes, so any text works) found in `text`.
+    fn leaked_bytes(text: &str, secret: &str) -> Option<String> {
+        let mut pieces = secret.as_bytes().windows(4);
+        let found = pieces.find(|piece| text.as_bytes().windows(4).any(|w| w == *piece))?;
+        Some(String::from_utf8_lossy(found).into_owned())
+    }
+
+    /// A key of characters that log lines are not made of (no digits, no lowercase ASCII),
+    /// often multi-byte, so that its length in bytes and in characters differ.
+    fn key() -> impl Strategy<Value = String> {
+        let char = prop_oneof![
+            4 => proptest::char::range('A', 'Z'),
+            1 => prop::sample::select(vec!['!', '#', '%', '&', '*', '+', '?', '@', '^', '~']),
+            2 => prop::sample::select(vec!['é', 'ß', 'ж', '€', '中', '😀', 'İ', '\u{a0}']),
+        ];
+        prop::collection::vec(char, 0..40).prop_map(|c| c.into_iter().collect())
+    }
+
+    /// What a variable holds: unset, empty, or a value.
+    fn variable(value: impl Strategy<Value = String>) -> impl Strategy<Value = Option<String>> {
+        prop_oneof![
+            1 => Just(None),
+            1 => Just(Some(String::new())),
+            6 => value.prop_map(Some),
+        ]
+    }
+
+    /// A port as it may be written: a number in or out of range, with leading zeros, or
+    /// digits that only look like ASCII ones.
+    fn port() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (0u32..=70_000).prop_map(|n| n.to_string()),
+            1 => (0u32..=65_535, 1usize..3).prop_map(|(n, z)| format!("{}{n}", "0".repeat(z))),
+            1 => Just("65535".to_string()),
+            1 => Just("65536".to_string()),
+            1 => (0u32..=9999).prop_map(|n| {
+                let fullwidth = |d: char| char::from_u32(0xff10 + d.to_digit(10).unwrap());
+                n.to_string().chars().filter_map(fullwidth).collect()
+            }),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        #[test]
+        fn generated_configurations_are_judged_by_the_rules(
+            port in variable(port()),
+            key in variable(key()),
+            strangers in prop::collection::vec(
+                (prop_oneof![any_case("port"), any_case("signing_key")], "[0-9]{1,5}"),
+                0..3,
+            ),
+        ) {
+            let mut env = HashMap::new();
+            // Names in another case are other variables (on Linux, names are case-sensitive).
+            for (name, value) in &strangers {
+                if name != "PORT" && name != "SIGNING_KEY" {
+                    env.insert(name.clone(), format!("{value}{}", "A".repeat(32)));
+                }
+            }
+            if let Some(port) = &port {
+                env.insert("PORT".to_string(), port.clone());
+            }
+            if let Some(key) = &key {
+                env.insert("SIGNING_KEY".to_string(), key.clone());
+            }
+            let port_problem = match port.as_deref() {
+                None | Some("") => Some(ConfigError::Missing("PORT")),
+                Some(p) if p.parse::<u16>().is_err() || !p.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(ConfigError::Invalid { name: "PORT", reason: String::new() })
+                }
+                _ => None,
+            };
+            let key_problem = match key.as_deref() {
+                None | Some("") => Some(ConfigError::Missing("SIGNING_KEY")),
+                Some(k) if k.len() < MIN_KEY_BYTES => {
+                    Some(ConfigError::Invalid { name: "SIGNING_KEY", reason: String::new() })
+                }
+                _ => None,
+            };
+            let (result, logs) = start_logged(&env);
+            let shown = |result: &Result<Config, ConfigError>| match result {
+                Ok(config) => format!("Ok(port {})", config.port),
+                Err(e) => format!("Err({e:?})"),
+            };
+            let same_kind = |got: &ConfigError, want: &ConfigError| match (got, want) {
+                (ConfigError::Missing(a), ConfigError::Missing(b)) => a == b,
+                (ConfigError::Invalid { name: a, .. }, ConfigError::Invalid { name: b, .. }) => {
+                    a == b
+                }
+                _ => false,
+            };
+            let bytes = key.as_ref().map(|k| (k.chars().count(), k.len()));
+            let case = format!(
+                "PORT {port:?}, SIGNING_KEY {key:?} ({bytes:?} characters and bytes), and \
+                 other variables {strangers:?}"
+            );
+            match (&port_problem, &key_problem, &result) {
+                (None, None, Ok(config)) => {
+                    let want = port.as_deref().and_then(|p| p.parse::<u16>().ok());
+                    prop_assert_eq!(Some(config.port), want, "{}: the port read is wrong", case);
+                    let key = key.as_deref().unwrap();
+                    prop_assert_eq!(
+                        sign(config, "hello"),
+                        expected_signature(key, "hello"),
+                        "{}: sign should use the bytes of SIGNING_KEY as they were set", case
+                    );
+                }
+                (None, None, Err(_)) => prop_assert!(
+                    false,
+                    "{}: answered {}; both are usable (a key counts its length in bytes, at \
+                     least {} of them), so the configuration should load",
+                    case, shown(&result), MIN_KEY_BYTES
+                ),
+                (_, _, Ok(_)) => prop_assert!(
+                    false,
+                    "{}: loaded ({}), but {:?} should have stopped it (unset and empty are \
+                     Missing; a port is ASCII digits up to 65535; a key has at least {} bytes, \
+                     not characters)",
+                    case, shown(&result), port_problem.as_ref().or(key_problem.as_ref()), MIN_KEY_BYTES
+                ),
+                (_, _, Err(got)) => {
+                    let wants: Vec<&ConfigError> =
+                        [&port_problem, &key_problem].into_iter().flatten().collect();
+                    prop_assert!(
+                        wants.iter().any(|want| same_kind(got, want)),
+                        "{}: answered {}, expected an error like one of {:?} (its kind and the \
+                         variable it names): unset and empty are Missing; a port is ASCII \
+                         digits up to 65535; a key has at least {} bytes, not characters",
+                        case, shown(&result), wants, MIN_KEY_BYTES
+                    );
+                }
+            }
+            if let Some(key) = key.as_deref().filter(|k| k.len() >= 4) {
+                let places = [
+                    ("the logs written by start", logs.clone()),
+                    ("the result (its Debug output)", format!("{result:?}")),
+                    (
+                        "the error's message",
+                        result.as_ref().err().map(|e| e.to_string()).unwrap_or_default(),
+                    ),
+                ];
+                for (place, text) in places {
+                    let leak = leaked_bytes(&text, key);
+                    prop_assert!(
+                        leak.is_none(),
+                        "{}: {:?}, a piece of the key, appears in {}; a secret is never shown, \
+                         not even in part, on the success path or the error path. It was: {}",
+                        case, leak, place, text
+                    );
+                }
+            }
+        }
     }
 }
