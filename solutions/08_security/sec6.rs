@@ -192,10 +192,16 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::any_case;
     use axum::body::{Body, to_bytes};
     use axum::http::Request;
+    use proptest::prelude::*;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::time::Duration;
     use tower::ServiceExt;
@@ -487,5 +493,192 @@ mod tests {
             "30:00 after login the session has ended",
         )
         .await;
+    }
+
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        runtime.unwrap().block_on(future)
+    }
+
+    /// A cookie that is not the session's: another name, or one that looks like `session`.
+    fn other_cookie() -> impl Strategy<Value = String> {
+        let name = prop_oneof![
+            3 => "[a-z][a-z_]{0,8}",
+            2 => any_case("session"),
+            1 => Just("xsession".to_string()),
+            1 => Just("session_old".to_string()),
+            1 => Just("sessionid".to_string()),
+        ]
+        .prop_filter("not the session cookie", |n| n != "session");
+        let value = prop_oneof!["[a-f0-9]{0,32}", Just("session=1".to_string())];
+        (name, value).prop_map(|(n, v)| format!("{n}={v}"))
+    }
+
+    /// One step of a browser's life with the site.
+    #[derive(Clone, Debug)]
+    enum Step {
+        /// Log in, sending the cookie the browser holds (`None`: none at all), or an id an
+        /// attacker planted.
+        LogIn {
+            planted: bool,
+        },
+        LogOut,
+        /// GET /me with the browser's cookie, or with an id the browser held before.
+        Me {
+            old: Option<prop::sample::Index>,
+        },
+        /// The clock moves on by this many seconds.
+        Wait(u64),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            2 => any::<bool>().prop_map(|planted| Step::LogIn { planted }),
+            1 => Just(Step::LogOut),
+            3 => Just(Step::Me { old: None }),
+            1 => any::<prop::sample::Index>().prop_map(|old| Step::Me { old: Some(old) }),
+            3 => prop_oneof![
+                Just(SESSION_SECONDS - 1),
+                Just(SESSION_SECONDS),
+                Just(SESSION_SECONDS / 2),
+                Just(1),
+                0..=SESSION_SECONDS * 2,
+            ]
+            .prop_map(Step::Wait),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(48))]
+
+        #[test]
+        fn the_session_cookie_is_found_wherever_it_is_sent(
+            before in prop::collection::vec(other_cookie(), 0..4),
+            after in prop::collection::vec(other_cookie(), 0..4),
+            separators in prop::collection::vec(prop_oneof![Just("; "), Just(";"), Just(";  ")], 8),
+            split in prop::collection::vec(any::<bool>(), 8),
+            with_session in any::<bool>(),
+        ) {
+            block_on(async {
+                let (app, _) = new_app();
+                let id = id_of(&log_in(&app, &[]).await);
+                let mut pairs = before.clone();
+                if with_session {
+                    pairs.push(format!("session={id}"));
+                }
+                pairs.extend(after.iter().cloned());
+                // Several `Cookie` headers (as HTTP/2 sends them) or one, `;` with or
+                // without spaces.
+                let mut headers = vec![String::new()];
+                for (n, pair) in pairs.iter().enumerate() {
+                    let last = headers.last_mut().unwrap();
+                    if !last.is_empty() {
+                        last.push_str(separators[n % 8]);
+                    }
+                    last.push_str(pair);
+                    if split[n % 8] {
+                        headers.push(String::new());
+                    }
+                }
+                headers.retain(|h| !h.is_empty());
+                let cookies: Vec<&str> = headers.iter().map(String::as_str).collect();
+                let reply = send(&app, "/me", &cookies, None).await;
+                let want = if with_session { 200 } else { 401 };
+                prop_assert_eq!(
+                    reply.status.as_u16(),
+                    want,
+                    "GET /me with the Cookie headers {:?} answered {} {:?}: {}",
+                    cookies,
+                    reply.status,
+                    reply.body,
+                    if with_session {
+                        "the cookie named exactly `session` is among them, in whichever header \
+                         and place"
+                    } else {
+                        "no cookie there is named exactly `session` (names are case-sensitive \
+                         and compared whole; a value holding `session=` is not a name)"
+                    }
+                );
+                Ok(())
+            })?;
+        }
+
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        #[test]
+        fn sessions_follow_logins_logouts_and_the_clock(
+            steps in prop::collection::vec(step(), 1..24),
+        ) {
+            block_on(async {
+                let (app, clock) = new_app();
+                let planted = "5e55101d0ba55ed1dea1ca7ed0000042".to_string();
+                // The model: live sessions and when they end; what the browser holds.
+                let mut live: HashMap<String, u64> = HashMap::new();
+                let (mut browser, mut held) = (None::<String>, vec![planted.clone()]);
+                let mut log = Vec::new();
+                for step in &steps {
+                    let now = clock.now();
+                    log.push(format!("{step:?} at {}s", now - LOGIN_AT));
+                    match step {
+                        Step::LogIn { planted: plant } => {
+                            let sent = if *plant { Some(planted.clone()) } else { browser.clone() };
+                            let cookie = sent.as_ref().map(|id| format!("session={id}"));
+                            let cookies: Vec<&str> = cookie.iter().map(String::as_str).collect();
+                            let id = id_of(&log_in(&app, &cookies).await);
+                            prop_assert!(
+                                Some(&id) != sent.as_ref() && !live.contains_key(&id),
+                                "after {:?}: the login answered the id {} it was sent or one \
+                                 in use: every login issues a new id", log, id
+                            );
+                            if let Some(sent) = sent {
+                                live.remove(&sent); // a login ends the session it came with
+                            }
+                            live.insert(id.clone(), now + SESSION_SECONDS);
+                            held.push(id.clone());
+                            browser = Some(id);
+                        }
+                        Step::LogOut => {
+                            let cookie = browser.as_ref().map(|id| format!("session={id}"));
+                            let cookies: Vec<&str> = cookie.iter().map(String::as_str).collect();
+                            send(&app, "/logout", &cookies, None).await;
+                            if let Some(id) = browser.take() {
+                                live.remove(&id);
+                            }
+                        }
+                        Step::Me { old } => {
+                            let id = match old {
+                                Some(index) => Some(index.get(&held).clone()),
+                                None => browser.clone(),
+                            };
+                            let cookie = id.as_ref().map(|id| format!("session={id}"));
+                            let cookies: Vec<&str> = cookie.iter().map(String::as_str).collect();
+                            let reply = send(&app, "/me", &cookies, None).await;
+                            let ends = id.as_ref().and_then(|id| live.get(id)).copied();
+                            let want = match ends {
+                                Some(end) if now < end => 200,
+                                _ => 401,
+                            };
+                            prop_assert_eq!(
+                                reply.status.as_u16(),
+                                want,
+                                "steps: {:?}; the last GET /me with {:?} answered {}: a session \
+                                 works from its login until {} s after it (not at that second), \
+                                 and not after a logout or a later login that came with it",
+                                log, cookie, reply.status, SESSION_SECONDS
+                            );
+                        }
+                        Step::Wait(seconds) => {
+                            clock.0.store(now + seconds, Ordering::SeqCst);
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+        }
     }
 }
