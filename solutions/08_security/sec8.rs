@@ -174,11 +174,17 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{any_case, edge_u64};
     use axum::body::{Body, Bytes, to_bytes};
     use axum::http::Request;
     use hyper::body::Frame;
+    use proptest::prelude::*;
     use std::pin::Pin;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::{Context, Poll};
@@ -441,5 +447,158 @@ mod tests {
             "GET /notes with a database that never answers in time",
         )
         .await;
+    }
+
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        runtime.unwrap().block_on(future)
+    }
+
+    /// A body of `data` in chunks of the given sizes, with no Content-Length.
+    struct Chunks(Vec<Bytes>);
+
+    impl hyper::body::Body for Chunks {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+            match self.0.is_empty() {
+                true => Poll::Ready(None),
+                false => Poll::Ready(Some(Ok(Frame::data(self.0.remove(0))))),
+            }
+        }
+    }
+
+    /// A token one step away from a valid one: a character changed, added or removed, or
+    /// its case changed.
+    fn token() -> impl Strategy<Value = (String, bool)> {
+        let valid = prop::sample::select(vec!["mF_9.B5f-4.1JqM", "2YotnFZFEjr1zCsicMWpAA"]);
+        let near = (
+            valid.clone(),
+            any::<prop::sample::Index>(),
+            "[A-Za-z0-9._~+/-]",
+            0..4u8,
+        )
+            .prop_map(|(token, at, odd, how)| {
+                let mut chars: Vec<char> = token.chars().collect();
+                let at = at.index(chars.len());
+                let odd = odd.chars().next().unwrap();
+                match how {
+                    0 => chars[at] = odd,
+                    1 => chars.insert(at, odd),
+                    2 => drop(chars.remove(at)),
+                    _ => chars = chars.iter().map(|c| c.to_ascii_lowercase()).collect(),
+                }
+                let token: String = chars.into_iter().collect();
+                let valid = verify_token(&token).is_some();
+                (token, valid)
+            });
+        prop_oneof![
+            2 => valid.prop_map(|t| (t.to_string(), true)),
+            3 => near,
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        #[test]
+        fn the_bearer_scheme_in_any_case_and_only_valid_tokens_get_in(
+            scheme in prop_oneof![
+                4 => any_case("bearer"),
+                1 => Just("Basic".to_string()),
+                1 => Just("Bearerx".to_string()),
+                1 => Just("Token".to_string()),
+            ],
+            spaces in 1usize..3,
+            (token, valid) in token(),
+        ) {
+            let auth = format!("{scheme}{}{token}", " ".repeat(spaces));
+            let reply = block_on(send(app(Duration::ZERO), "GET", "/notes", Some(&auth), Body::empty()));
+            let bearer = scheme.eq_ignore_ascii_case("bearer");
+            let want = match (bearer, valid) {
+                (true, true) => (200, String::new()),
+                (true, false) => (401, r#"Bearer realm="notes", error="invalid_token""#.to_string()),
+                (false, _) => (401, r#"Bearer realm="notes""#.to_string()),
+            };
+            prop_assert_eq!(
+                (reply.status.as_u16(), challenge(&reply)),
+                want,
+                "GET /notes with `Authorization: {}` answered the left (status, \
+                 WWW-Authenticate), expected the right: the scheme `Bearer` in any case (RFC \
+                 9110 §11.1), then the token, which is valid or not as a whole; another scheme \
+                 is no credentials at all (no error=), a bad bearer token is \
+                 error=\"invalid_token\" (RFC 6750 §3)",
+                auth
+            );
+            if reply.status == 401 {
+                let headers = format!("{:?}", reply.headers);
+                prop_assert!(
+                    !reply.body.contains(&token) && !headers.contains(&token),
+                    "the 401 for `Authorization: {}` repeats the token it refused (body {:?}, \
+                     headers {}): a credential, right or wrong, is never echoed",
+                    auth, reply.body, headers
+                );
+            }
+        }
+
+        #[test]
+        fn a_body_is_refused_past_the_limit_however_it_arrives(
+            bytes in prop_oneof![
+                2 => edge_u64(3 * MAX_BODY_BYTES as u64).prop_map(|n| n as usize),
+                1 => (MAX_BODY_BYTES - 1..=MAX_BODY_BYTES + 1),
+            ]
+            .prop_map(|n| n.max(r#"{"text":""}"#.len())),
+            chunk in prop_oneof![Just(0usize), 1usize..300, Just(MAX_BODY_BYTES)],
+        ) {
+            let text = "a".repeat(bytes - r#"{"text":""}"#.len());
+            let json = serde_json::json!({ "text": text }).to_string();
+            // Chunk size 0: one body with a Content-Length; else chunks with none.
+            let (body, how) = match chunk {
+                0 => (Body::from(json.clone()), "with a Content-Length".to_string()),
+                n => {
+                    let chunks = json.as_bytes().chunks(n).map(Bytes::copy_from_slice).collect();
+                    (Body::new(Chunks(chunks)), format!("in chunks of {n} bytes, no Content-Length"))
+                }
+            };
+            let reply = block_on(send(app(Duration::ZERO), "POST", "/notes", Some(ALICE), body));
+            let want = if bytes <= MAX_BODY_BYTES { 201 } else { 413 };
+            prop_assert_eq!(
+                reply.status.as_u16(),
+                want,
+                "POST /notes with a JSON body of {} bytes ({}) answered {} {:?}: the limit is \
+                 {} bytes, that many included, whether the length is announced or not",
+                bytes, how, reply.status, reply.body, MAX_BODY_BYTES
+            );
+        }
+
+        #[test]
+        fn any_answer_carries_the_security_headers(
+            method in prop_oneof![
+                prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"])
+                    .prop_map(str::to_string),
+                "[A-Z]{1,8}",
+            ],
+            path in prop_oneof![Just("/notes".to_string()), "/[a-z0-9/._-]{0,12}"],
+            auth in prop::option::of(Just(ALICE)),
+        ) {
+            let body = Body::from(r#"{"text":"hi"}"#);
+            let reply = block_on(send(app(Duration::ZERO), &method, &path, auth, body));
+            for (name, want) in [("x-content-type-options", "nosniff"), ("cache-control", "no-store")] {
+                let got = reply.headers.get(name).map(|v| v.to_str().unwrap_or("<not text>"));
+                prop_assert_eq!(
+                    got,
+                    Some(want),
+                    "{} {} with Authorization {:?} answered {} without `{}: {}`: every answer, \
+                     whatever the method and path, carries the security headers",
+                    method, path, auth, reply.status, name, want
+                );
+            }
+        }
     }
 }
