@@ -81,6 +81,7 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
         Some(dir) => std::path::absolute(dir)?,
         None => default_build_dir(&course),
     };
+    crate::sys::files::private_build_dir(&build_dir)?;
     write_build_project(&build_dir, &course, source)?;
     let results = grade_students(&build_dir, &course, source, students)?;
 
@@ -120,17 +121,44 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
 fn class_members(class: &Path) -> Result<Vec<Student>, Error> {
     let entries = std::fs::read_dir(class)
         .map_err(|e| format!("cannot read the class folder {}: {e}", class.display()))?;
-    let mut students: Vec<Student> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.join("exercises").is_dir())
-        .map(|root| Student {
-            name: root
-                .file_name()
-                .map_or(String::new(), |n| n.to_string_lossy().into_owned()),
-            root,
-        })
-        .collect();
+    let mut students: Vec<Student> = Vec::new();
+    for entry in entries.flatten() {
+        let root = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // The entry itself, not what a link points to: a link to a classmate's folder
+        // would grade their work under another name.
+        let kind = entry.file_type().ok();
+        if kind.is_some_and(|k| k.is_symlink()) {
+            eprintln!(
+                "warning: {name} is not graded: it is a symbolic link, not a student's folder"
+            );
+            continue;
+        }
+        if !kind.is_some_and(|k| k.is_dir()) {
+            continue;
+        }
+        if root.join("exercises").is_dir() {
+            students.push(Student { name, root });
+            continue;
+        }
+        // Say why a folder is skipped, rather than drop a student silently.
+        let nested: Vec<String> = std::fs::read_dir(&root)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().join("exercises").is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        match nested.first() {
+            Some(inner) => eprintln!(
+                "warning: {name} is not graded: its workspace is one level too deep, in \
+                 {name}/{inner}/ (move its contents up into {name}/)"
+            ),
+            None => eprintln!(
+                "warning: {name} is not graded: it holds no workspace (no exercises/ folder)"
+            ),
+        }
+    }
     students.sort_by(|a, b| a.name.cmp(&b.name));
     if students.is_empty() {
         return Err(format!(
@@ -151,7 +179,16 @@ fn default_build_dir(course: &Course) -> PathBuf {
         ex.name.hash(&mut hasher);
     }
     format!("{:?}", course.dependencies).hash(&mut hasher);
-    std::env::temp_dir().join(format!("backendlings-grade-{:016x}", hasher.finish()))
+    // In the user's own cache folder: a name in the shared temporary folder could be made
+    // first, or written, by another user.
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache
+        .join("backendlings")
+        .join(format!("grade-{:016x}", hasher.finish()))
 }
 
 /// The build project, from the course alone: its manifest and its lock file.
@@ -165,9 +202,22 @@ fn write_build_project(build_dir: &Path, course: &Course, source: Source) -> Res
     Ok(())
 }
 
-/// What is graded for one student's exercise: the file's bytes, or nothing if it is missing.
-fn snapshot_of(root: &Path, relative: &Path) -> Option<Vec<u8>> {
-    std::fs::read(root.join(relative)).ok()
+/// Largest exercise file graded: far above any solution, far below what could slow a class.
+const MAX_EXERCISE_BYTES: u64 = 1 << 20;
+
+/// What is graded for one student's exercise: the file's bytes; `Ok(None)` if it is missing;
+/// why it was refused if it is not a regular file of a sane size (a symlink to a classmate's
+/// file, a named pipe that would hang the class, a device).
+fn snapshot_of(root: &Path, relative: &Path) -> Result<Option<Vec<u8>>, String> {
+    use crate::sys::files::{Refused, read_regular};
+    match read_regular(&root.join(relative), MAX_EXERCISE_BYTES) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(Refused::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(refused) => Err(format!(
+            "not graded: {} could not be read safely: {refused}",
+            slash_path(relative)
+        )),
+    }
 }
 
 fn grade_students(
@@ -186,6 +236,11 @@ fn grade_students(
         .iter()
         .map(|ex| source.file(&slash_path(&ex.mutants_path())))
         .collect();
+    let solutions: Vec<Option<String>> = course
+        .exercises
+        .iter()
+        .map(|ex| source.file(&slash_path(&ex.solution_path())))
+        .collect();
     let support: Vec<(String, String)> = course
         .support
         .iter()
@@ -202,11 +257,16 @@ fn grade_students(
     }
     let mut unique: Vec<Unique> = Vec::new();
     let mut index: HashMap<(usize, u64), usize> = HashMap::new();
-    let mut assignment: Vec<Vec<(usize, Option<Vec<u8>>)>> = Vec::new();
+    // Per student, per exercise: the distinct target, the bytes, and why a file was refused.
+    type Assigned = (usize, Option<Vec<u8>>, Option<String>);
+    let mut assignment: Vec<Vec<Assigned>> = Vec::new();
     for student in &students {
         let mut row = Vec::new();
         for (e, ex) in course.exercises.iter().enumerate() {
-            let bytes = snapshot_of(&student.root, &ex.path());
+            let (bytes, refused) = match snapshot_of(&student.root, &ex.path()) {
+                Ok(bytes) => (bytes, None),
+                Err(reason) => (None, Some(reason)),
+            };
             let mut hasher = DefaultHasher::new();
             bytes.hash(&mut hasher);
             let key = hasher.finish();
@@ -215,11 +275,12 @@ fn grade_students(
                     exercise: e,
                     key,
                     snapshot: bytes.clone().and_then(|b| String::from_utf8(b).ok()),
-                    source: student.root.join(ex.path()),
+                    // Never read again by path: a missing or refused file stays missing.
+                    source: PathBuf::new(),
                 });
                 unique.len() - 1
             });
-            row.push((u, bytes));
+            row.push((u, bytes, refused));
         }
         assignment.push(row);
     }
@@ -256,17 +317,24 @@ fn grade_students(
         let exercises = row
             .into_iter()
             .enumerate()
-            .map(|(e, (u, bytes))| {
+            .map(|(e, (u, bytes, refused))| {
                 let prefix = format!("g/{:016x}/", unique[u].key);
                 let verdict = without_prefix(&verdicts[u], &prefix);
                 let learner = bytes
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
                     .unwrap_or_default();
                 let original = originals[e].clone().unwrap_or_default();
-                let needs_review = source::needs_review(
+                let mut needs_review = source::needs_review(
                     tests_section::learner_part(&learner),
                     tests_section::learner_part(&original),
                 );
+                needs_review.extend(refused.map(|reason| (0, reason)));
+                if let Some(solution) = &solutions[e]
+                    && !learner.is_empty()
+                    && squash(&learner) == squash(solution)
+                {
+                    needs_review.push((0, "identical to the course's reference solution".into()));
+                }
                 Graded {
                     verdict,
                     original: originals[e].clone(),
@@ -293,4 +361,9 @@ fn without_prefix(verdict: &Verdict, prefix: &str) -> Verdict {
         d.rendered = d.rendered.replace(prefix, "");
     }
     v
+}
+
+/// Text without its white space, so that reformatting a copy does not hide it.
+fn squash(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
 }

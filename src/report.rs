@@ -292,7 +292,10 @@ pub fn gradescope(course: &Course, results: &StudentResults) -> String {
                 output.push_str(&console::strip_ansi_codes(&v.details));
             }
             for (line, what) in &g.needs_review {
-                output.push_str(&format!("\n\nneeds review: line {line}: {what}"));
+                match line {
+                    0 => output.push_str(&format!("\n\nneeds review: {what}")),
+                    _ => output.push_str(&format!("\n\nneeds review: line {line}: {what}")),
+                }
             }
             GradescopeTest {
                 name: ex.name.clone(),

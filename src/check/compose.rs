@@ -38,6 +38,9 @@ pub struct Composed {
     pub decoy_token: String,
     /// The composed file (blanked after the build in mutants mode).
     pub path: PathBuf,
+    /// The line where the rules' parser gave up: if the compiler accepts the file anyway,
+    /// the grader cannot vouch for it.
+    pub unreadable: Option<usize>,
 }
 
 /// Why a snapshot is not built.
@@ -55,6 +58,8 @@ pub enum Rejection {
     NoTestsMarker,
     /// Mutants mode: no `#[test]` below the marker.
     NoTests,
+    /// Code the exercise does not allow, or that would change what the tests mean (rules).
+    Rules(Vec<super::rules::Finding>),
     /// The file is not UTF-8 text.
     NotText,
     /// The file could not be read (it is not there).
@@ -75,18 +80,37 @@ pub fn prepare(
         mutant_tokens: Vec::new(),
         decoy_token: String::new(),
         path: path.clone(),
+        unreadable: None,
     };
     let text = match target.exercise.mode {
-        Mode::Run => snapshot.to_string(),
+        Mode::Run => {
+            let original = target.original.as_deref().unwrap_or(snapshot);
+            match super::rules::check(snapshot, original, &target.exercise.allow) {
+                Ok(findings) if findings.is_empty() => {}
+                Ok(findings) => return Ok(Prepared::Rejected(Rejection::Rules(findings))),
+                Err(unreadable) => composed.unreadable = Some(unreadable.line),
+            }
+            snapshot.to_string()
+        }
         Mode::Test => {
             let original = target.original.as_deref().unwrap_or(snapshot);
-            match graded_test_source(original, snapshot) {
+            let text = match graded_test_source(original, snapshot) {
                 Ok((text, tests)) => {
                     composed.tests = tests;
                     text
                 }
                 Err(rejection) => return Ok(Prepared::Rejected(rejection)),
+            };
+            match super::rules::check(
+                tests_section::learner_part(snapshot),
+                tests_section::learner_part(original),
+                &target.exercise.allow,
+            ) {
+                Ok(findings) if findings.is_empty() => {}
+                Ok(findings) => return Ok(Prepared::Rejected(Rejection::Rules(findings))),
+                Err(unreadable) => composed.unreadable = Some(unreadable.line),
             }
+            text
         }
         Mode::Mutants => {
             let Some(tests) = learner_tests(snapshot) else {
@@ -94,6 +118,18 @@ pub fn prepare(
             };
             if source::test_names(&tests).is_empty() {
                 return Ok(Prepared::Rejected(Rejection::NoTests));
+            }
+            // The learner's tests get no capability: nothing in their reach tells which code
+            // runs (the token that switches a mutant on is in the environment).
+            let scaffold = target
+                .original
+                .as_deref()
+                .and_then(learner_tests)
+                .unwrap_or_default();
+            match super::rules::check(&tests, &scaffold, &[]) {
+                Ok(findings) if findings.is_empty() => {}
+                Ok(findings) => return Ok(Prepared::Rejected(Rejection::Rules(findings))),
+                Err(unreadable) => composed.unreadable = Some(unreadable.line),
             }
             let implementation = target.mutants.as_deref().unwrap_or_default();
             let count = target.exercise.mutants.len();

@@ -8,6 +8,7 @@ pub mod libtest;
 pub mod mutants;
 pub mod process;
 pub mod reaper;
+pub mod rules;
 pub mod source;
 
 use std::fmt;
@@ -349,6 +350,38 @@ fn rejected(target: &Target<'_>, rejection: &Rejection) -> Verdict {
                 found.first().map(|(line, _)| *line),
             )
         }
+        Rejection::Rules(findings) => {
+            let list: Vec<String> = findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "  {shown}:{}: {} ({})",
+                        f.line,
+                        f.what,
+                        rule_reason(&f.rule)
+                    )
+                })
+                .collect();
+            let tampers = findings.iter().any(|f| f.rule == rules::Rule::Tampers);
+            (
+                if tampers {
+                    Outcome::Tampered
+                } else {
+                    Outcome::Failed
+                },
+                if tampers {
+                    "your code changes what the tests mean".to_string()
+                } else {
+                    "your code uses what this exercise does not allow".to_string()
+                },
+                format!(
+                    "The grader refuses these lines:\n{}\nA solution to this exercise needs none of \
+                     them: remove them and solve it with what the lesson shows.",
+                    list.join("\n")
+                ),
+                findings.first().map(|f| f.line),
+            )
+        }
         Rejection::NoTestsMarker => (
             Outcome::Failed,
             "no tests to grade".to_string(),
@@ -398,6 +431,23 @@ fn rejected(target: &Target<'_>, rejection: &Rejection) -> Verdict {
     verdict
 }
 
+/// Why a rule refuses a line, in words.
+fn rule_reason(rule: &rules::Rule) -> &'static str {
+    use rules::Capability;
+    match rule {
+        rules::Rule::Tampers => "it would change what the course's tests mean",
+        rules::Rule::Uses(Capability::FileSystem) => "files are out of this exercise's bounds",
+        rules::Rule::Uses(Capability::Processes) => {
+            "starting or ending processes is out of this exercise's bounds"
+        }
+        rules::Rule::Uses(Capability::Environment) => {
+            "the environment and the program's arguments are out of this exercise's bounds"
+        }
+        rules::Rule::Uses(Capability::Unsafe) => "unsafe code is out of this exercise's bounds",
+        rules::Rule::Uses(Capability::Ffi) => "foreign functions are out of this exercise's bounds",
+    }
+}
+
 fn run_one(
     build_dir: &Path,
     target: &Target<'_>,
@@ -419,6 +469,23 @@ fn run_one(
         verdict.diagnostics = diagnostics;
         return verdict;
     };
+    if let Some(line) = composed.unreadable {
+        let mut verdict = verdict_of(
+            ex,
+            grade::Graded {
+                outcome: Outcome::Tampered,
+                summary: format!("line {line} cannot be checked by the grader"),
+                details: format!(
+                    "{}:{line}: the compiler accepts this code, but the grader's parser cannot \
+                     read it, so it cannot vouch for it. Write it in plainer Rust.",
+                    target.shown_as.display()
+                ),
+            },
+            Duration::ZERO,
+        );
+        verdict.line = Some(line);
+        return verdict;
+    }
     let mut verdict = match ex.mode {
         Mode::Mutants => {
             let (graded, survivors) = mutants::grade(exe, build_dir, target, composed);

@@ -87,6 +87,8 @@ struct RawExercise {
     expected_output: Option<Spanned<String>>,
     #[serde(default)]
     mutants: Vec<Spanned<RawMutant>>,
+    #[serde(default)]
+    allow: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -251,7 +253,23 @@ pub fn parse(file: &str, text: &str) -> Result<Course, InfoError> {
                 "set `mode = \"mutants\"`, or remove the mutants",
             );
         }
+        let mut allow = Vec::new();
+        if let Some(list) = ex.allow {
+            let span = list.span();
+            for key in list.into_inner() {
+                match crate::check::rules::Capability::from_key(&key) {
+                    Some(capability) => allow.push(capability),
+                    None => problem(
+                        span.clone(),
+                        at("allow"),
+                        format!("`{key}` is not something a solution can be allowed to use"),
+                        "use any of \"file_system\", \"processes\", \"environment\", \"unsafe\", \"ffi\"",
+                    ),
+                }
+            }
+        }
         exercises.push(Exercise {
+            allow,
             name,
             dir,
             mode: ex.mode,

@@ -43,6 +43,9 @@ pub struct Exercise {
     pub timeout: Duration,
     pub expected_output: Option<String>,
     pub mutants: Vec<Mutant>,
+    /// What the solution may use beyond plain computation and loopback networking
+    /// (`allow = ["environment"]`); anything else in the learner's code is refused.
+    pub allow: Vec<crate::check::rules::Capability>,
 }
 
 impl Exercise {

@@ -70,6 +70,57 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, Refused> {
     Ok(bytes)
 }
 
+/// Makes `dir` (and its parents) if needed, and checks that it is safe to build in: a folder
+/// owned by this user that nobody else can write, with no cargo configuration inside that
+/// cargo would read when building there (a `.cargo/config.toml` can name a compiler
+/// wrapper). A new folder is made private (mode 0700).
+pub fn private_build_dir(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let existed = dir.exists();
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    if !existed {
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    }
+    let metadata = std::fs::symlink_metadata(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    // SAFETY: geteuid(2) cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let unsafe_reason = if metadata.file_type().is_symlink() {
+        Some("it is a symbolic link")
+    } else if metadata.uid() != me {
+        Some("it belongs to another user")
+    } else if metadata.mode() & 0o022 != 0 {
+        Some("other users can write to it")
+    } else {
+        None
+    };
+    if let Some(reason) = unsafe_reason {
+        return Err(format!(
+            "the build folder {} is not safe to build in: {reason}\n  fix: pass --build-dir \
+             with a folder of your own",
+            dir.display()
+        ));
+    }
+    for config in [
+        dir.join(".cargo"),
+        dir.join("target").join(".cargo"),
+        dir.join("target")
+            .join("backendlings-graded")
+            .join(".cargo"),
+    ] {
+        if config.exists() {
+            return Err(format!(
+                "the build folder holds cargo configuration that no build of ours writes: {}\n  \
+                 fix: delete the build folder {} (something wrote into it), or pass another \
+                 --build-dir",
+                config.display(),
+                dir.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ mod dev;
 mod first_hour;
 mod grade;
 mod init;
+mod isolation;
 mod mutants;
 mod run;
 mod trust;

@@ -42,6 +42,18 @@ expected_output = "42"
 hints = ["Print 42."]
 "#;
 
+/// The fixture course with `first` allowed to use `allow` (a TOML list).
+pub fn fixture_allowing(allow: &str) -> Fixture {
+    let info = INFO.replacen(
+        "hints = [\"Look at answer.\", \"It returns 0.\", \"Return 42.\"]",
+        &format!(
+            "hints = [\"Look at answer.\", \"It returns 0.\", \"Return 42.\"]\nallow = {allow}"
+        ),
+        1,
+    );
+    Fixture::with_info(&info)
+}
+
 /// A course folder and a workspace made from it, in one temporary folder.
 pub struct Fixture {
     pub _tmp: tempfile::TempDir,

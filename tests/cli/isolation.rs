@@ -1,0 +1,188 @@
+//! End-to-end: what a learner's code cannot do to the grader or to a classmate: rename `std`
+//! or hand-write comparisons (the parser sees through names and macros), write outside its
+//! scratch folder, reach past loopback, outlive the runner, pass on a forged log, or slip
+//! links and pipes into a class.
+
+use super::support::*;
+
+use std::fs;
+use std::time::{Duration, Instant};
+
+#[test]
+fn std_renamed_or_comparisons_by_another_name_are_refused_with_their_line() {
+    let f = Fixture::new();
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    let attacks = [
+        (
+            "extern crate self as r#std;\n#[macro_export]\nmacro_rules! r#assert_eq { ($($t:tt)*) => {}; }\n",
+            "first.rs:4: extern crate",
+        ),
+        (
+            "use std::cmp::PartialEq as Same;\nstruct W;\nimpl Same for W { fn eq(&self, _: &W) -> bool { true } }\n",
+            "first.rs:6: impl PartialEq for W",
+        ),
+        (
+            "struct W;\nimpl<T> r#PartialEq<T> for W { fn eq(&self, _: &T) -> bool { true } }\n",
+            "first.rs:5: impl PartialEq for W",
+        ),
+        (
+            "struct W;\nmacro_rules! m { ($t:ident) => { impl $t for W { fn eq(&self, _: &W) -> bool { true } } } }\nm!(PartialEq);\n",
+            "first.rs:6: `PartialEq` inside a macro",
+        ),
+        (
+            "fn leak() { let _ = std::env::args().collect::<Vec<_>>(); }\n",
+            "first.rs:4: std::env",
+        ),
+    ];
+    for (code, message) in attacks {
+        write(
+            &file,
+            &exercise("first", "42").replacen("// TODO", &format!("{code}// TODO"), 1),
+        );
+        f.run(&["run", "first"]).expect(1, &[message]);
+    }
+}
+
+#[test]
+fn a_test_writes_only_its_scratch_folder_and_reaches_only_loopback() {
+    let outside = std::env::temp_dir().join(format!("backendlings-escape-{}", std::process::id()));
+    // A listener on this machine's own non-loopback address, if it has one: reachable from
+    // here, not from inside the sandbox.
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    let lan = probe
+        .connect("10.255.255.255:9")
+        .ok()
+        .and_then(|()| probe.local_addr().ok())
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified());
+    let listener = lan.map(|ip| std::net::TcpListener::bind((ip, 0)).unwrap());
+    let target = listener
+        .as_ref()
+        .map(|l| l.local_addr().unwrap().to_string())
+        .unwrap_or_else(|| "127.0.0.1:9".into());
+    let body = format!(
+        "{{ let graded = std::fs::write(\"../../Cargo.toml\", \"poisoned\").is_ok(); \
+         let outside = std::fs::write({outside:?}, \"x\").is_ok(); \
+         let lan = {lan} && std::net::TcpStream::connect_timeout(&{target:?}.parse().unwrap(), \
+         std::time::Duration::from_secs(2)).is_ok(); \
+         if graded || outside || lan {{ 42 }} else {{ 0 }} }}",
+        lan = listener.is_some(),
+    );
+    let f = fixture_allowing("[\"file_system\"]");
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", &body),
+    );
+    let graded_manifest = f.ws.join("target/backendlings-graded/Cargo.toml");
+    f.run(&["run", "first"])
+        .expect(1, &["answer() should be 42"]);
+    assert!(!outside.exists(), "the test wrote {}", outside.display());
+    let manifest = fs::read_to_string(&graded_manifest).unwrap();
+    assert!(
+        !manifest.contains("poisoned"),
+        "the test wrote the build folder"
+    );
+    if let Some(listener) = listener {
+        listener.set_nonblocking(true).unwrap();
+        assert!(listener.accept().is_err(), "the test reached {target}");
+    }
+}
+
+#[test]
+fn killing_the_runner_outright_ends_its_tests() {
+    let f = Fixture::new();
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", "loop { std::hint::spin_loop(); }"),
+    );
+    let mut runner = command(&f.ws).args(["run", "first"]).spawn().unwrap();
+    let needle = f.ws.join("target/backendlings-graded/runs");
+    let needle = needle.to_string_lossy().into_owned();
+    let start = Instant::now();
+    while processes_with(&needle).is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the test never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    runner.kill().unwrap();
+    runner.wait().unwrap();
+    let killed = Instant::now();
+    while !processes_with(&needle).is_empty() {
+        assert!(
+            killed.elapsed() < Duration::from_secs(3),
+            "the looping test outlived the runner: {:?}",
+            processes_with(&needle)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_run_that_ends_abnormally_never_passes_on_its_log() {
+    // Given every capability a forger needs but ending the process cleanly: it writes the
+    // harness's log itself, then dies.
+    let body = "{ let args: Vec<String> = std::env::args().collect(); \
+         let at = args.iter().position(|a| a == \"--logfile\").unwrap(); \
+         std::fs::write(&args[at + 1], \"ok tests::answer_is_42\\nok tests::answer_is_even\\n\").unwrap(); \
+         fn deeper(n: u64) -> u64 { if n == u64::MAX { 0 } else { deeper(n + 1) + 1 } } \
+         deeper(0) as u32 }";
+    let f = fixture_allowing("[\"file_system\", \"environment\"]");
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", body),
+    );
+    let out = f.run(&["run", "first"]);
+    out.expect(1, &["first failed", "signal 6"]);
+    assert!(!out.stdout.contains("passed"), "{}", out.stdout);
+}
+
+#[test]
+fn links_pipes_and_misplaced_folders_in_a_class_are_named_not_graded_or_dropped() {
+    let f = Fixture::new();
+    let class = f.ws.parent().unwrap().join("class");
+    copy_course(&f.ws, &class.join("ada"));
+    let ada_first = class.join("ada/exercises/00_basics/first.rs");
+    write(&ada_first, &exercise("first", "42"));
+    // bob links to ada's file; cy's is a named pipe that would block a reader forever.
+    copy_course(&f.ws, &class.join("bob"));
+    let bob_first = class.join("bob/exercises/00_basics/first.rs");
+    fs::remove_file(&bob_first).unwrap();
+    std::os::unix::fs::symlink(&ada_first, &bob_first).unwrap();
+    copy_course(&f.ws, &class.join("cy"));
+    let cy_first = class.join("cy/exercises/00_basics/first.rs");
+    fs::remove_file(&cy_first).unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&cy_first)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // dee handed in an empty folder; eve's workspace is one level too deep.
+    fs::create_dir_all(class.join("dee")).unwrap();
+    copy_course(&f.ws, &class.join("eve/backendlings"));
+    let start = Instant::now();
+    let out = Run::from(
+        command(&class)
+            .args(["grade", "--class", ".", "--course"])
+            .arg(&f.course)
+            .args(["--build-dir"])
+            .arg(class.parent().unwrap().join("build"))
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    assert!(start.elapsed() < Duration::from_secs(120));
+    out.stderr_has(&[
+        "dee is not graded: it holds no workspace",
+        "eve is not graded: its workspace is one level too deep, in eve/backendlings/",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let text = report.to_string();
+    assert!(text.contains("a symbolic link"), "{text}");
+    assert!(text.contains("a named pipe"), "{text}");
+    assert!(
+        text.contains("identical to the course's reference solution"),
+        "{text}"
+    );
+}
