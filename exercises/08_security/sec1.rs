@@ -382,6 +382,24 @@ mod tests {
         })
     }
 
+    /// A server (one per limit, shared by the cases) that allows `max_headers` fields.
+    fn server_with_max_headers(max_headers: usize) -> SocketAddr {
+        static SERVERS: std::sync::Mutex<Vec<(usize, SocketAddr)>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut servers = SERVERS.lock().unwrap();
+        if let Some((_, addr)) = servers.iter().find(|(max, _)| *max == max_headers) {
+            return *addr;
+        }
+        let addr = server(Limits {
+            max_headers,
+            max_head: 64 * 1024,
+            max_connections: 64,
+            ..PATIENT
+        });
+        servers.push((max_headers, addr));
+        addr
+    }
+
     /// Any header name: the framing ones in any case, or a name of letters, digits and `-`.
     fn header_name() -> impl Strategy<Value = String> {
         prop_oneof![
@@ -413,6 +431,43 @@ mod tests {
                  the 46 bytes after the head run as a second request"
             );
             expect_refusal(shared_server(), &request, "400 Bad Request", &checks);
+        }
+
+        #[test]
+        fn more_header_fields_than_the_limit_is_431(
+            max_headers in prop_oneof![Just(0usize), Just(1), Just(2), Just(8), Just(100)],
+            over in -2i64..=2,
+            names in prop::collection::vec(
+                prop_oneof![any_case("host"), any_case("x-same"), "[A-Za-z][A-Za-z0-9-]{0,8}"],
+                1..4,
+            ),
+        ) {
+            let fields = (max_headers as i64 + over).max(0) as usize;
+            let head: String = (0..fields)
+                .map(|n| format!("{}: {n}\r\n", names[n % names.len()]))
+                .collect();
+            let request = format!("GET / HTTP/1.1\r\n{head}Connection: close\r\n\r\n");
+            // `Connection: close` is one more field.
+            let total = fields + 1;
+            let addr = server_with_max_headers(max_headers);
+            if total <= max_headers {
+                let mut stream = connect(addr);
+                stream.write_all(request.as_bytes()).unwrap();
+                let (got, _) = read_to_close(&mut stream);
+                prop_assert!(
+                    got.starts_with("HTTP/1.1 200 OK\r\n"),
+                    "{} header fields with a limit of {} are allowed (the limit is included; \
+                     the request line is not a field); the answer was {:?}",
+                    total, max_headers, got
+                );
+            } else {
+                let checks = format!(
+                    "{total} header fields (names {names:?}, repeated names count each time) \
+                     with a limit of {max_headers}: 431 Request Header Fields Too Large, then \
+                     close"
+                );
+                expect_refusal(addr, &request, "431 Request Header Fields Too Large", &checks);
+            }
         }
 
         #[test]
