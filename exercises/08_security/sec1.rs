@@ -357,7 +357,20 @@ mod tests {
 
     /// Sends `request` on a new connection; the answer must start with `status` and close.
     fn expect_refusal(addr: SocketAddr, request: &str, status: &str, checks: &str) {
+        expect_refusal_within(addr, request, status, checks, Duration::from_secs(2));
+    }
+
+    /// `expect_refusal`, waiting at most `patience` for each read (generated cases: a wrong
+    /// server that keeps the connection open fails fast).
+    fn expect_refusal_within(
+        addr: SocketAddr,
+        request: &str,
+        status: &str,
+        checks: &str,
+        patience: Duration,
+    ) {
         let mut stream = connect(addr);
+        stream.set_read_timeout(Some(patience)).unwrap();
         stream.write_all(request.as_bytes()).unwrap();
         let (got, closed) = read_to_close(&mut stream);
         let ok = got.starts_with(&format!("HTTP/1.1 {status}\r\n"))
@@ -371,6 +384,9 @@ mod tests {
         );
     }
 
+    /// How long a generated case waits for each read: a right answer takes milliseconds.
+    const PATIENCE: Duration = Duration::from_millis(500);
+
     /// One server for all generated cases of a test (each case is a connection of its own).
     fn shared_server() -> SocketAddr {
         static ADDR: OnceLock<SocketAddr> = OnceLock::new();
@@ -382,22 +398,28 @@ mod tests {
         })
     }
 
-    /// A server (one per limit, shared by the cases) that allows `max_headers` fields.
-    fn server_with_max_headers(max_headers: usize) -> SocketAddr {
-        static SERVERS: std::sync::Mutex<Vec<(usize, SocketAddr)>> =
+    /// A server (one per pair of limits, shared by the cases) that allows `max_headers`
+    /// fields and `max_head` bytes of head.
+    fn server_with(max_headers: usize, max_head: usize) -> SocketAddr {
+        static SERVERS: std::sync::Mutex<Vec<((usize, usize), SocketAddr)>> =
             std::sync::Mutex::new(Vec::new());
         let mut servers = SERVERS.lock().unwrap();
-        if let Some((_, addr)) = servers.iter().find(|(max, _)| *max == max_headers) {
+        let key = (max_headers, max_head);
+        if let Some((_, addr)) = servers.iter().find(|(limits, _)| *limits == key) {
             return *addr;
         }
         let addr = server(Limits {
             max_headers,
-            max_head: 64 * 1024,
+            max_head,
             max_connections: 64,
             ..PATIENT
         });
-        servers.push((max_headers, addr));
+        servers.push((key, addr));
         addr
+    }
+
+    fn server_with_max_headers(max_headers: usize) -> SocketAddr {
+        server_with(max_headers, 64 * 1024)
     }
 
     /// Any header name: the framing ones in any case, or a name of letters, digits and `-`.
@@ -457,7 +479,13 @@ mod tests {
                      Ignoring the odd name, a `Content-Length : 46` is not read as a length, and \
                      the 46 bytes after the head run as a second request"
                 );
-                expect_refusal(shared_server(), &request, "400 Bad Request", &checks);
+                expect_refusal_within(
+                    shared_server(),
+                    &request,
+                    "400 Bad Request",
+                    &checks,
+                    PATIENCE,
+                );
                 Ok(())
             })?;
         }
@@ -496,8 +524,197 @@ mod tests {
                          with a limit of {max_headers}: 431 Request Header Fields Too Large, then \
                          close"
                     );
-                    expect_refusal(addr, &request, "431 Request Header Fields Too Large", &checks);
+                    expect_refusal_within(
+                        addr,
+                        &request,
+                        "431 Request Header Fields Too Large",
+                        &checks,
+                        PATIENCE,
+                    );
                 }
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn the_head_is_limited_in_bytes(
+            max_head in prop_oneof![Just(64usize), Just(300), Just(1024)],
+            over in prop_oneof![Just(-1i64), Just(0), Just(1), -40i64..=40],
+            multibyte in any::<bool>(),
+        ) {
+            quiet(|| {
+                let start = "GET / HTTP/1.1\r\nHost: x\r\nX-Pad: ";
+                let size = (max_head as i64 + over) as usize;
+                let pad_bytes = size.saturating_sub(start.len() + 4);
+                // Padding of 2-byte characters where it fits: the limit counts bytes.
+                let pad: String = match multibyte {
+                    true => "é".repeat(pad_bytes / 2) + &"a".repeat(pad_bytes % 2),
+                    false => "a".repeat(pad_bytes),
+                };
+                let request = format!("{start}{pad}\r\n\r\n");
+                let (size, addr) = (request.len(), server_with(8, max_head));
+                if size <= max_head {
+                    let mut stream = connect(addr);
+                    stream.write_all(request.as_bytes()).unwrap();
+                    let checks = format!(
+                        "a head of {size} bytes (line ends included) with a limit of \
+                         {max_head} bytes is allowed"
+                    );
+                    expect_answer(&mut stream, HELLO, &checks);
+                } else {
+                    let checks = format!(
+                        "a head of {size} bytes is over the limit of {max_head} bytes (bytes, \
+                         not characters): 431 Request Header Fields Too Large, then close"
+                    );
+                    let status = "431 Request Header Fields Too Large";
+                    expect_refusal_within(addr, &request, status, &checks, PATIENCE);
+                }
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn a_body_is_refused_whatever_the_case_of_its_field(
+            name in prop_oneof![any_case("content-length"), any_case("transfer-encoding")],
+            length in prop_oneof![Just(0usize), Just(1), 2usize..100],
+        ) {
+            quiet(|| {
+                let addr = shared_server();
+                let framing = name.eq_ignore_ascii_case("transfer-encoding");
+                let value = if framing { "chunked".to_string() } else { length.to_string() };
+                let request = format!("GET / HTTP/1.1\r\nHost: x\r\n{name}: {value}\r\n\r\n");
+                if !framing && length == 0 {
+                    let mut stream = connect(addr);
+                    stream.write_all(request.as_bytes()).unwrap();
+                    let checks = format!("`{name}: 0` announces no body: the request is served");
+                    expect_answer(&mut stream, HELLO, &checks);
+                } else {
+                    let checks = format!(
+                        "`{name}: {value}` announces a body, which this server takes none of \
+                         (names in any case): 413 Content Too Large, then close, before the \
+                         body can be read as a request"
+                    );
+                    expect_refusal_within(
+                        addr,
+                        &request,
+                        "413 Content Too Large",
+                        &checks,
+                        PATIENCE,
+                    );
+                }
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn connection_close_in_any_case_ends_the_connection(
+            options in prop::collection::vec(
+                prop_oneof![
+                    any_case("close"),
+                    Just("keep-alive".to_string()),
+                    Just("upgrade".to_string()),
+                    Just("closed".to_string()),
+                ],
+                0..3,
+            ),
+            spaces in "[ \t]{0,2}",
+            decoy in any::<bool>(),
+        ) {
+            quiet(|| {
+                let mut stream = connect(shared_server());
+                let value = options.join(&format!(",{spaces}"));
+                let decoy = if decoy { "X-Note: close\r\n" } else { "" };
+                let field = if options.is_empty() {
+                    String::new()
+                } else {
+                    format!("Connection: {spaces}{value}\r\n")
+                };
+                let request = format!("GET / HTTP/1.1\r\nHost: x\r\n{decoy}{field}\r\n");
+                stream.write_all(request.as_bytes()).unwrap();
+                let closing = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nhello\n";
+                let rule = "the option `close` (any case) in a `Connection` field, and only there, \
+                            ends the connection after the answer";
+                if options.iter().any(|o| o.eq_ignore_ascii_case("close")) {
+                    let (got, closed) = read_to_close(&mut stream);
+                    prop_assert!(
+                        got == closing && closed,
+                        "sent {:?}, received {:?} and the connection {}; expected {:?}, then the \
+                         close: {}",
+                        request,
+                        got,
+                        if closed { "closed" } else { "stayed open" },
+                        closing,
+                        rule
+                    );
+                } else {
+                    let checks = format!("sent {request:?}, which does not ask to close: {rule}");
+                    expect_answer(&mut stream, HELLO, &checks);
+                    let last = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+                    let _ = stream.write_all(last.as_bytes());
+                    let (got, _) = read_to_close(&mut stream);
+                    prop_assert!(
+                        got == closing,
+                        "sent {:?}, then on the same connection {:?}: the second request got \
+                         {:?}, expected {:?}: the connection must stay open when nothing asks \
+                         to close it ({})",
+                        request,
+                        last,
+                        got,
+                        closing,
+                        rule
+                    );
+                }
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn a_head_that_is_not_text_or_is_cut_off_is_400(
+            bad in prop_oneof![
+                (0x80u8..=0xff).prop_map(|b| vec![b]),
+                Just(vec![0xc3]),
+                Just(vec![0xe2, 0x82]),
+            ],
+            cut in 1usize..14,
+        ) {
+            quiet(|| {
+                let addr = shared_server();
+                let mut request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Name: a".to_vec();
+                request.extend_from_slice(&bad);
+                request.extend_from_slice(b"\r\n\r\n");
+                let mut stream = connect(addr);
+                stream.write_all(&request).unwrap();
+                let (got, _) = read_to_close(&mut stream);
+                prop_assert!(
+                    got.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+                    "a header value with the bytes {:x?}, which are not UTF-8 text, was answered \
+                     {:?}; expected 400 Bad Request (an answer, not a silent close)",
+                    bad,
+                    got
+                );
+                let mut stream = connect(addr);
+                stream.write_all(&GET.as_bytes()[..cut]).unwrap();
+                stream.shutdown(Shutdown::Write).unwrap();
+                let (got, _) = read_to_close(&mut stream);
+                prop_assert!(
+                    got.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+                    "a client sent {:?} (a request cut off) and closed its side; the answer was \
+                     {:?}, expected 400 Bad Request: only a close between two requests is a \
+                     client that is done",
+                    &GET[..cut],
+                    got
+                );
+                let mut stream = connect(addr);
+                stream.write_all(GET.as_bytes()).unwrap();
+                stream.shutdown(Shutdown::Write).unwrap();
+                let (got, closed) = read_to_close(&mut stream);
+                prop_assert!(
+                    got == HELLO && closed,
+                    "a client sent one whole request and closed its side: expected the answer \
+                     {:?} and then the close, nothing more; got {:?}",
+                    HELLO,
+                    got
+                );
                 Ok(())
             })?;
         }
