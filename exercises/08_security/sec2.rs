@@ -644,6 +644,70 @@ mod tests {
         }
 
         #[test]
+        fn the_field_section_is_limited_in_bytes_and_names_are_tokens(
+            total in prop_oneof![
+                Just(MAX_FIELDS - 1),
+                Just(MAX_FIELDS),
+                Just(MAX_FIELDS + 1),
+                2000usize..=MAX_FIELDS + 2000,
+            ],
+            in_trailer in any::<bool>(),
+            bad_name in prop_oneof![
+                Just(None),
+                prop::sample::select(vec![
+                    "X-Pad ", "X-Pad\t", " X-Pad", "X Pad", "X-P@d", "X-(Pad)", "X-P\u{e1}d", "",
+                ])
+                .prop_map(Some),
+            ],
+        ) {
+            quiet(|| {
+                // Fields of at most 1000 bytes whose lines (CRLF included), with the empty line
+                // that ends them, add up to `total` bytes.
+                let n = (total - 2).div_ceil(1002);
+                let (each, extra) = ((total - 2) / n - 2, (total - 2) % n);
+                let fields: String = (0..n)
+                    .map(|i| {
+                        let length = each + usize::from(i < extra);
+                        format!("X:{}\r\n", "a".repeat(length - 2))
+                    })
+                    .collect();
+                let odd = bad_name.map(|name| format!("{name}: 1\r\n")).unwrap_or_default();
+                let input = match in_trailer {
+                    false => format!("POST /echo HTTP/1.1\r\n{odd}{fields}\r\n{GET}"),
+                    true => format!("{CHUNKED}4\r\nping\r\n0\r\n{odd}{fields}\r\n{GET}"),
+                };
+                let place = if in_trailer { "trailer fields" } else { "header fields" };
+                let body = if in_trailer { "ping" } else { "" };
+                let sent = total + odd.len();
+                match bad_name {
+                    Some(name) => {
+                        let rule = format!(
+                            "the field name {name:?} is not a token (letters, digits and \
+                             !#$%&'*+-.^_`|~; no white space, not even before the colon, RFC \
+                             9112 §5.1): 400 Bad Request, then close"
+                        );
+                        refused(&input, &["400 Bad Request"], &rule);
+                    }
+                    None if sent <= MAX_FIELDS => {
+                        let rule = format!(
+                            "{place} of {sent} bytes (line ends and the empty line included) are \
+                             within the limit of {MAX_FIELDS}"
+                        );
+                        expect(&input, &format!("{}{HELLO}", echo(body)), &rule);
+                    }
+                    None => {
+                        let rule = format!(
+                            "{place} of {sent} bytes are over the limit of {MAX_FIELDS} bytes: \
+                             431 Request Header Fields Too Large, then close"
+                        );
+                        refused(&input, &["431 Request Header Fields Too Large"], &rule);
+                    }
+                }
+                Ok(())
+            })?;
+        }
+
+        #[test]
         fn generated_content_lengths_are_judged_by_the_rules(
             fields in prop::collection::vec(
                 (

@@ -368,24 +368,38 @@ mod tests {
         let preflight = [("Origin", APP), ("Access-Control-Request-Method", "DELETE")];
         let refused = [("Origin", APP), ("Access-Control-Request-Method", "PUT")];
         let json = [("Content-Type", "application/json")];
-        let cases: [(&str, &str, &[(&str, &str)], &str, &str); 8] = [
-            ("GET", "/notes", &[("Origin", APP)], "", "200"),
-            ("POST", "/notes", &json, r#"{"text": "hi"}"#, "201"),
-            ("DELETE", "/notes/1", &[], "", "204"),
-            ("DELETE", "/notes/9", &[], "", "a 404 from the handler"),
-            ("GET", "/nope", &[], "", "a 404 for an unknown path"),
+        let cases: [(&str, &str, &[(&str, &str)], &str, &str, u16); 8] = [
+            ("GET", "/notes", &[("Origin", APP)], "", "200", 200),
+            ("POST", "/notes", &json, r#"{"text": "hi"}"#, "201", 201),
+            ("DELETE", "/notes/1", &[], "", "204", 204),
+            ("DELETE", "/notes/9", &[], "", "a 404 from the handler", 404),
+            ("GET", "/nope", &[], "", "a 404 for an unknown path", 404),
             (
                 "POST",
                 "/notes",
                 &json,
                 "{not json",
                 "a 400 for a body that is not JSON",
+                400,
             ),
-            ("OPTIONS", "/notes/1", &preflight, "", "a preflight"),
-            ("OPTIONS", "/notes/1", &refused, "", "a refused preflight"),
+            ("OPTIONS", "/notes/1", &preflight, "", "a preflight", 204),
+            (
+                "OPTIONS",
+                "/notes/1",
+                &refused,
+                "",
+                "a refused preflight",
+                403,
+            ),
         ];
-        for (method, uri, headers, body, what) in cases {
+        for (method, uri, headers, body, what, status) in cases {
             let reply = send(method, uri, headers, body).await;
+            assert_eq!(
+                reply.status, status,
+                "{} answered {}, expected {status} ({what}): the middleware must leave the \
+                 routes' own answers as they are",
+                reply.sent, reply.status
+            );
             let why = format!("every response, {what} included (OWASP HTTP Headers Cheat Sheet)");
             reply.expect_header("x-content-type-options", Some("nosniff"), &why);
             let policy = Some("default-src 'none'; frame-ancestors 'none'");
