@@ -43,9 +43,12 @@ fn find_user(id: u32) -> Result<&'static str, ApiError> {
 
 /// Parses the id part of `/users/{id}`.
 fn parse_id(segment: &str) -> Result<u32, ApiError> {
-    // TODO: parse `segment` as a `u32`. If that fails, return
-    // `ApiError::BadRequest` with the message `invalid user id: {segment}`
-    // (e.g. "invalid user id: abc"). Hint: `.parse::<u32>()` and `.map_err(...)`.
+    // TODO: parse the whole `segment`, as it is, as a `u32`. If that fails,
+    // return `ApiError::BadRequest` with the message `invalid user id: {segment}`
+    // (e.g. "invalid user id: abc"). Nothing is trimmed or cut off first:
+    // `/users/1/` and `/users/ 1` are bad requests, not user 1. What `u32`'s
+    // own parser accepts counts as a number (`+1` and `007` are ids 1 and 7).
+    // Hint: `.parse::<u32>()` and `.map_err(...)`.
     segment
         .parse::<u32>()
         .map_err(|_| ApiError::BadRequest(format!("invalid user id: {segment}")))
@@ -85,6 +88,7 @@ fn handle(path: &str) -> Response {
     into_response(get_user(path))
 }
 
+// not graded: prints a demo; the tests call the functions it calls
 fn main() {
     for path in ["/users/1", "/users/abc", "/users/7"] {
         println!("GET {path} -> {:?}", handle(path));
@@ -93,8 +97,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     fn check(path: &str, status: u16, body: &str) {
         let resp = handle(path);
@@ -150,5 +159,78 @@ mod tests {
     #[test]
     fn unknown_path_is_404() {
         check("/teapots/1", 404, "no route for /teapots/1");
+    }
+
+    /// The rule as a reference: the whole segment after `/users/`, untouched,
+    /// parsed by `u32`'s own parser.
+    fn expected(path: &str) -> (u16, String, &'static str) {
+        let Some(segment) = path.strip_prefix("/users/") else {
+            return (
+                404,
+                format!("no route for {path}"),
+                "only paths that start with /users/ have a route",
+            );
+        };
+        let why = "the id is the whole segment after /users/, parsed as a u32 as it is \
+                   (nothing trimmed, no slash dropped): anything u32's parser refuses is a \
+                   400, an id nobody has is a 404";
+        match segment.parse::<u32>() {
+            Err(_) => (400, format!("invalid user id: {segment}"), why),
+            Ok(1) => (200, "user 1: ada".to_string(), why),
+            Ok(2) => (200, "user 2: grace".to_string(), why),
+            Ok(id) => (404, format!("no user with id {id}"), why),
+        }
+    }
+
+    /// Something a client may put around an id: often nothing, else slashes,
+    /// signs, zeros, ASCII and Unicode white space, or any other character.
+    fn around() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => Just(String::new()),
+            2 => "/{1,2}",
+            1 => "[+-]{1,2}",
+            1 => "0{1,3}",
+            2 => proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(vec![' ', '\t', '\r', '\n', '\u{b}', '\u{c}']),
+                    proptest::sample::select(crate::generated::UNICODE_SPACES.to_vec()),
+                ],
+                1..=2,
+            )
+            .prop_map(|c| c.into_iter().collect()),
+            1 => crate::generated::tricky_text(1, 2),
+        ]
+    }
+
+    fn number() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => proptest::sample::select(vec!["1", "2", "7", "0"]).prop_map(String::from),
+            1 => (0..=u64::from(u32::MAX) + 1).prop_map(|n| n.to_string()),
+            1 => Just(u32::MAX.to_string()),
+        ]
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        let prefix = prop_oneof![
+            8 => Just("/users/"),
+            1 => proptest::sample::select(vec!["/users", "/Users/", "//users/", "/users//", " /users/"]),
+        ];
+        (prefix, around(), number(), around()).prop_map(|(p, a, n, b)| format!("{p}{a}{n}{b}"))
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        /// Any id with anything around it: slashes, signs, zeros, any white space.
+        #[test]
+        fn the_whole_segment_is_the_id(path in path()) {
+            let (status, body, why) = expected(&path);
+            let resp = handle(&path);
+            prop_assert!(
+                resp.status == status && resp.body == body,
+                "GET {:?} answered {} {:?}, but should answer {} {:?}: {}",
+                path, resp.status, resp.body, status, body, why
+            );
+        }
     }
 }

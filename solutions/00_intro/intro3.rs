@@ -12,7 +12,9 @@
 //! Deserializing is also validation: if the body is not JSON, lacks a
 //! required field or has a field of the wrong type, `from_str` returns an
 //! `Err` (never panics), and the server answers `400 Bad Request` instead of
-//! working with half a value.
+//! working with half a value. The body must be exactly one JSON value: white
+//! space around it is fine, but anything after it (`{...} x`, a second object)
+//! makes it not JSON, and `from_str` refuses it too.
 //!
 //! Read more: https://serde.rs/derive.html and
 //! https://docs.rs/serde_json/latest/serde_json/
@@ -78,6 +80,7 @@ fn handle_create_user(body: &str, next_id: u64) -> (u16, String) {
     }
 }
 
+// not graded: prints a demo; the tests call the functions it calls
 fn main() {
     let body = r#"{"name": "ada", "email": "ada@example.com"}"#;
     println!("{:?}", handle_create_user(body, 1));
@@ -85,8 +88,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::{Value, json};
 
     fn post(body: &str) -> (u16, Value) {
@@ -178,5 +186,90 @@ mod tests {
             status, 400,
             "a body that is not JSON should answer 400, not {status} ({json})"
         );
+    }
+
+    /// A string a client may send: any Unicode, quotes, backslashes, controls.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                4 => crate::generated::tricky_char(),
+                1 => proptest::sample::select(vec!['"', '\\', '/', '\u{1}', '\u{1f}']),
+            ],
+            0..=8,
+        )
+        .prop_map(|c| c.into_iter().collect())
+    }
+
+    /// What may follow (or precede) the JSON value: JSON's own white space, other
+    /// white space, or bytes that are not white space at all.
+    fn extra() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                4 => proptest::sample::select(vec![" ", "\t", "\n", "\r"]),
+                1 => proptest::sample::select(vec!["\u{a0}", "\u{feff}", "\u{2028}", "\u{b}", "\u{c}"]),
+                2 => proptest::sample::select(vec![
+                    "x", "}", "]", ",", "0", "null", "{}", "\"", "\u{0}", "//",
+                    r#"{"name": "eve", "email": "eve@example.com"}"#,
+                ]),
+            ],
+            0..=3,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(192))]
+
+        /// Any name and email, whatever characters they hold, come back unchanged.
+        #[test]
+        fn any_name_and_email_round_trip(name in text(), email in text()) {
+            let body = serde_json::to_string(&json!({"name": name, "email": email})).unwrap();
+            let (status, got) = post(&body);
+            let want = json!({"id": 7, "name": name, "email": email});
+            prop_assert!(
+                status == 201 && got == want,
+                "POST /users with {} answered {} {}, but should answer 201 {}: strings are read \
+                 and written by serde, whatever characters they hold",
+                body, status, got, want
+            );
+        }
+
+        /// Exactly one JSON value: white space around it is fine, anything else
+        /// before or after it is a 400.
+        #[test]
+        fn the_body_is_exactly_one_json_value(before in extra(), after in extra()) {
+            let body = format!(r#"{before}{{"name": "ada", "email": "ada@example.com"}}{after}"#);
+            let is_json = serde_json::from_str::<Value>(&body).is_ok();
+            let (status, got) = post(&body);
+            if is_json {
+                prop_assert_eq!(
+                    status, 201,
+                    "POST /users with {:?} answered {} {}, but JSON white space (space, tab, \
+                     CR, LF) around the object is fine: 201", body, status, got
+                );
+            } else {
+                prop_assert_eq!(
+                    status, 400,
+                    "POST /users with {:?} answered {} {}, but a body with anything besides \
+                     JSON white space before or after the object is not JSON: 400",
+                    body, status, got
+                );
+            }
+        }
+
+        /// Each required field missing, whatever else the body holds.
+        #[test]
+        fn each_missing_field_is_400(missing in proptest::sample::select(vec!["name", "email"]), value in text()) {
+            let mut body = json!({"name": value, "email": value});
+            body.as_object_mut().unwrap().remove(missing);
+            let (status, got) = post(&body.to_string());
+            let error = got["error"].as_str().unwrap_or_default().to_string();
+            prop_assert!(
+                status == 400 && error.contains(&format!("missing field `{missing}`")),
+                "POST /users with {} answered {} {}, but a body without \"{}\" should answer \
+                 400 with an error saying the field is missing",
+                body, status, got, missing
+            );
+        }
     }
 }
