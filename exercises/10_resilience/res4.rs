@@ -630,6 +630,85 @@ mod tests {
         }
     }
 
+    /// One payment written as JSON in one of many spellings: either field
+    /// first, any white space around the tokens, a character of the currency
+    /// as a `\u` escape, an extra field. Every spelling parses to the same
+    /// payment; no two spellings are the same bytes.
+    fn spelled(
+        amount: u64,
+        currency: &str,
+        how: (bool, [usize; 4], Option<usize>, bool),
+    ) -> String {
+        let (currency_first, spaces, escaped, extra) = how;
+        let ws = |n: usize| [" ", "\n", "  ", "\t", "\r\n"][..n.min(5)].concat();
+        let currency: String = currency
+            .chars()
+            .enumerate()
+            .map(|(i, c)| match escaped {
+                Some(e) if e % currency.chars().count() == i => format!("\\u{:04x}", c as u32),
+                _ => c.to_string(),
+            })
+            .collect();
+        let amount = format!("\"amount_cents\":{}{amount}", ws(spaces[1]));
+        let currency = format!("\"currency\":{}\"{currency}\"", ws(spaces[1]));
+        let (one, two) = match currency_first {
+            true => (currency, amount),
+            false => (amount, currency),
+        };
+        let extra = if extra { ",\"note\":\"rent\"" } else { "" };
+        let [before, _, comma, after] = spaces;
+        format!(
+            "{}{{{one},{}{two}{extra}}}{}",
+            ws(before),
+            ws(comma),
+            ws(after)
+        )
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(48))]
+
+        /// "The same request" means the same body bytes: two bodies that
+        /// spell the same payment differently are two requests, so the second
+        /// with the key of the first is 422, and the first still replays.
+        #[test]
+        fn the_same_key_with_other_body_bytes_is_422(
+            amount in crate::generated::edge_u64(u64::MAX),
+            currency in "[A-Z]{3}",
+            first in (any::<bool>(), [0usize..4, 0usize..3, 0usize..3, 0usize..4],
+                proptest::option::of(0usize..3), any::<bool>()),
+            second in (any::<bool>(), [0usize..4, 0usize..3, 0usize..3, 0usize..4],
+                proptest::option::of(0usize..3), any::<bool>()),
+        ) {
+            let (one, two) = (spelled(amount, &currency, first), spelled(amount, &currency, second));
+            prop_assume!(one != two);
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(async {
+                let (provider, _) = provider(true);
+                let app = app(provider.clone());
+                let what = describe("alice", Some(K1), &one);
+                let original = send(&app, "alice", Some(K1), &one).await;
+                prop_assert_eq!(original.0, 201, "{}: the first request with a key should pay", what);
+                let (status, body) = send(&app, "alice", Some(K1), &two).await;
+                prop_assert_eq!(
+                    (status, charges(&provider)),
+                    (422, 1),
+                    "{}, then the same key with the body {:?}: answered {} {} (charged {} \
+                     time(s)). The same amount and currency, but not the same bytes: a request \
+                     is the same only when its body is the same bytes (fingerprint the raw \
+                     body, not the parsed fields), so this is 422 and nothing more is charged",
+                    what, two, status, body, charges(&provider)
+                );
+                let again = send(&app, "alice", Some(K1), &one).await;
+                prop_assert_eq!(
+                    &again, &original,
+                    "{}, sent again with its own bytes: a replay gets the first response", what
+                );
+                Ok::<(), TestCaseError>(())
+            })?;
+        }
+    }
+
     #[tokio::test]
     async fn two_idempotency_keys_are_400() {
         let (provider, _) = provider(true);
