@@ -595,6 +595,21 @@ mod tests {
         }
     }
 
+    /// One call whose upstream first makes the calls in `rest`, one inside the
+    /// other; records for each call whether it reached the upstream.
+    fn nested(breaker: &Breaker, outcomes: &[bool], reached: &mut Vec<bool>) {
+        let Some((&succeeds, rest)) = outcomes.split_first() else {
+            return;
+        };
+        let index = reached.len();
+        reached.push(false);
+        let _ = breaker.call(|| {
+            reached[index] = true;
+            nested(breaker, rest, reached);
+            if succeeds { Ok("ok") } else { Err("boom") }
+        });
+    }
+
     /// One step of a generated story: the clock moves, then one call is made
     /// to an upstream that takes some time and succeeds or fails.
     #[derive(Debug, Clone)]
@@ -654,6 +669,87 @@ mod tests {
 
     proptest! {
         #![proptest_config(crate::generated::config(128))]
+
+        /// Calls that overlap while closed: each call's upstream starts the
+        /// next call, so all of them start before any ends, and they end in
+        /// the reverse order. Failures in a row are counted as calls END.
+        #[test]
+        fn overlapping_calls_count_every_failure(
+            threshold in edge_u64(6).prop_map(|n| n.max(1) as u32),
+            outcomes in proptest::collection::vec(prop::bool::weighted(0.25), 1..9),
+        ) {
+            let clock = Arc::new(FakeClock { now: Mutex::new(Instant::now()) });
+            let breaker = Breaker::new(threshold, 10_000 * MS, clock);
+            let mut reached = Vec::new();
+            nested(&breaker, &outcomes, &mut reached);
+            let ended: Vec<&str> = outcomes
+                .iter()
+                .rev()
+                .map(|&ok| if ok { "success" } else { "failure" })
+                .collect();
+            let story = format!(
+                "threshold {threshold}: {} calls started one inside the other while the \
+                 breaker was closed, and they ended in this order: {}",
+                outcomes.len(),
+                ended.join(", ")
+            );
+            prop_assert!(
+                reached.iter().all(|&r| r),
+                "{}: every one of them started while closed, so each should have reached the \
+                 upstream", story
+            );
+            // The oracle: failures counted in the order the calls ended.
+            let mut failures = Some(0u32);
+            for &ok in outcomes.iter().rev() {
+                failures = match failures {
+                    Some(_) if ok => Some(0),
+                    Some(f) if f + 1 >= threshold => None,
+                    Some(f) => Some(f + 1),
+                    None => None,
+                };
+            }
+            match failures {
+                None => {
+                    let (got, reached) = call_now(&breaker, true);
+                    prop_assert!(
+                        !reached && got == Err(BreakerError::Open),
+                        "{}: that is {} failures in a row as the calls ended, so the breaker \
+                         is open, but the next call {} and got {:?}. Count a failure in the \
+                         state as it is when the call ends, not in a count read before the \
+                         call started (overlapping calls would lose failures)",
+                        story, threshold,
+                        if reached { "reached the upstream" } else { "did not reach it" },
+                        got
+                    );
+                }
+                Some(f) => {
+                    for more in 1..=threshold - f {
+                        let (got, reached) = call_now(&breaker, false);
+                        prop_assert!(
+                            reached && got == Err(BreakerError::Upstream("boom")),
+                            "{}: that leaves {} failure(s) in a row, so after {} more failure(s) \
+                             the breaker should still be closed, but the next call {} and got \
+                             {:?}. Failures in a row are counted as the calls end",
+                            story, f, more - 1,
+                            if reached { "reached the upstream" } else { "did not reach it" },
+                            got
+                        );
+                    }
+                    let (got, reached) = call_now(&breaker, true);
+                    prop_assert!(
+                        !reached && got == Err(BreakerError::Open),
+                        "{}: that leaves {} failure(s) in a row; {} more failure(s) one at a \
+                         time make {}, the threshold, so the breaker should be open, but the \
+                         next call {} and got {:?}. Count a failure in the state as it is when \
+                         the call ends, not in a count read before the call started \
+                         (overlapping calls would lose failures)",
+                        story, f, threshold - f, threshold,
+                        if reached { "reached the upstream" } else { "did not reach it" },
+                        got
+                    );
+                }
+            }
+        }
 
         /// Any threshold (1 up), any cooldown (sub-millisecond parts, zero),
         /// any story of waits, slow calls, successes and failures.
