@@ -128,17 +128,23 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{duration_up_to, tricky_text};
     use axum::body::{Body, to_bytes};
     use axum::extract::Request;
+    use proptest::prelude::*;
     use serde_json::Value;
     use std::io::Write;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use tokio::time::Instant;
     use tower::ServiceExt;
 
-    #[derive(Clone)]
+    #[derive(Clone, Debug)]
     enum Behaviour {
         Pass,
         Fail(&'static str),
@@ -233,41 +239,52 @@ mod tests {
 
         /// GET `uri`: answers (status, body, how long it took).
         async fn get(&self, uri: &str) -> (u16, String, Duration) {
-            let subscriber = tracing_subscriber::fmt()
-                .json()
-                .without_time()
-                .with_writer(self.log.clone())
-                .finish();
-            let _default = tracing::subscriber::set_default(subscriber);
-            let started = Instant::now();
-            let request = Request::get(uri).body(Body::empty()).unwrap();
-            let response = self.app.clone().oneshot(request);
-            let response = tokio::time::timeout(Duration::from_secs(10), response).await;
-            let response = response.unwrap_or_else(|_| match uri {
-                "/healthz" => panic!(
-                    "GET /healthz did not answer within 10 s while the database check hangs: \
-                     liveness must not wait for any dependency"
-                ),
-                _ => panic!(
-                    "GET {uri} did not answer within 10 s while a check hangs: bound each check \
-                     with tokio::time::timeout(CHECK_TIMEOUT, ...) so that a hung dependency \
-                     makes readiness fail instead of hang"
-                ),
-            });
-            let took = started.elapsed();
-            let response = response.unwrap();
-            let status = response.status().as_u16();
-            let body = to_bytes(response.into_body(), 64 * 1024).await.unwrap();
-            (status, String::from_utf8(body.to_vec()).unwrap(), took)
+            get(&self.app, &self.log, uri).await
         }
 
         fn warnings(&self) -> Vec<Value> {
-            let text = String::from_utf8(self.log.0.lock().unwrap().clone()).unwrap();
-            let events = text
-                .lines()
-                .map(|l| serde_json::from_str::<Value>(l).unwrap());
-            events.filter(|e| e["level"] == "WARN").collect()
+            warnings(&self.log)
         }
+    }
+
+    /// GET `uri` from `app`, its events logged into `log`: answers (status,
+    /// body, how long it took).
+    async fn get(app: &Router, log: &Captured, uri: &str) -> (u16, String, Duration) {
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .without_time()
+            .with_writer(log.clone())
+            .finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+        let started = Instant::now();
+        let request = Request::get(uri).body(Body::empty()).unwrap();
+        let response = app.clone().oneshot(request);
+        let response = tokio::time::timeout(Duration::from_secs(10), response).await;
+        let response = response.unwrap_or_else(|_| match uri {
+            "/healthz" => panic!(
+                "GET /healthz did not answer within 10 s while the database check hangs: \
+                     liveness must not wait for any dependency"
+            ),
+            _ => panic!(
+                "GET {uri} did not answer within 10 s while a check hangs: bound each check \
+                     with tokio::time::timeout(CHECK_TIMEOUT, ...) so that a hung dependency \
+                     makes readiness fail instead of hang"
+            ),
+        });
+        let took = started.elapsed();
+        let response = response.unwrap();
+        let status = response.status().as_u16();
+        let body = to_bytes(response.into_body(), 64 * 1024).await.unwrap();
+        (status, String::from_utf8(body.to_vec()).unwrap(), took)
+    }
+
+    /// The events logged at WARN, in order.
+    fn warnings(log: &Captured) -> Vec<Value> {
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        let events = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap());
+        events.filter(|e| e["level"] == "WARN").collect()
     }
 
     /// Checks the status and the JSON body (compared as JSON: key order aside).
@@ -400,5 +417,159 @@ mod tests {
             "each failed check should be logged once at WARN with the fields check=<name> \
              and error=<the details, or \"timed out\">; the WARN events were {warnings:?}"
         );
+    }
+
+    /// What one check does in a generated probe: pass, fail with details (the
+    /// details start with "x-detail" and hold any text), take some time (with
+    /// sub-millisecond parts, either side of CHECK_TIMEOUT), or hang.
+    fn behaviour() -> impl Strategy<Value = Behaviour> {
+        let near = CHECK_TIMEOUT - Duration::from_millis(1)..=CHECK_TIMEOUT;
+        prop_oneof![
+            2 => Just(Pass),
+            2 => tricky_text(0, 12).prop_map(|text| {
+                Fail(Box::leak(format!("x-detail: {text}").into_boxed_str()))
+            }),
+            3 => duration_up_to(Duration::from_secs(3))
+                .prop_filter("not within the timer's tick of CHECK_TIMEOUT", move |d| {
+                    !near.contains(d) || *d == CHECK_TIMEOUT
+                })
+                .prop_map(Take),
+            1 => Just(Hang),
+        ]
+    }
+
+    const NAMES: [&str; 5] = ["database", "cache", "queue", "search", "mail"];
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        /// Any number of checks (1 to 5), each passing, failing, slow or hung,
+        /// probed up to three times while they change: every probe runs each
+        /// check once, names the failing ones in the order of the checks, logs
+        /// each failure once, and keeps the details out of the body.
+        #[test]
+        fn readiness_holds_for_any_mix_of_checks(
+            rounds in (1usize..=5).prop_flat_map(|n| {
+                proptest::collection::vec(proptest::collection::vec(behaviour(), n), 1..=3)
+            }),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let fakes: Vec<FakeCheck> = NAMES[..rounds[0].len()]
+                    .iter()
+                    .map(|&name| FakeCheck {
+                        name,
+                        behaviour: Arc::new(Mutex::new(Pass)),
+                        runs: Arc::default(),
+                    })
+                    .collect();
+                let checks = fakes.iter().map(|f| Box::new(f.clone()) as Box<dyn Check>);
+                let app = app(checks.collect());
+                let log = Captured::default();
+                for (round, behaviours) in rounds.iter().enumerate() {
+                    for (fake, behaviour) in fakes.iter().zip(behaviours) {
+                        fake.set(behaviour.clone());
+                    }
+                    let story: Vec<String> = fakes
+                        .iter()
+                        .zip(behaviours)
+                        .map(|(f, b)| format!("{}: {b:?}", f.name))
+                        .collect();
+                    let story = format!("probe {} with the checks [{}]", round + 1, story.join(", "));
+                    let runs: Vec<usize> = fakes.iter().map(|f| f.runs.load(Ordering::SeqCst)).collect();
+                    let (status, body, took) = get(&app, &log, "/healthz").await;
+                    prop_assert!(
+                        status == 200 && took == Duration::ZERO
+                            && serde_json::from_str::<Value>(&body).ok() == Some(json!({"status": "ok"})),
+                        "GET /healthz, {}: it should answer 200 {{\"status\":\"ok\"}} at once, \
+                         but answered {} {} after {:?}: liveness depends on no check",
+                        story, status, body, took
+                    );
+                    let warned = warnings(&log).len();
+                    let (status, body, took) = get(&app, &log, "/readyz").await;
+                    // The oracle.
+                    let mut failing = Vec::new();
+                    let mut expected_log = Vec::new();
+                    let mut bound = Duration::from_millis(1);
+                    for (fake, behaviour) in fakes.iter().zip(behaviours) {
+                        let error = match behaviour {
+                            Pass => None,
+                            Fail(details) => Some(details.to_string()),
+                            Take(d) if *d <= CHECK_TIMEOUT => {
+                                bound += *d;
+                                None
+                            }
+                            Take(_) | Hang => {
+                                bound += CHECK_TIMEOUT;
+                                Some("timed out".to_string())
+                            }
+                        };
+                        bound += Duration::from_millis(1);
+                        if let Some(error) = error {
+                            failing.push(fake.name);
+                            expected_log.push((fake.name.to_string(), error));
+                        }
+                    }
+                    let (want_status, want_body) = match failing.is_empty() {
+                        true => (200, json!({"status": "ready"})),
+                        false => (503, json!({"status": "not ready", "failing": failing})),
+                    };
+                    prop_assert!(
+                        status == want_status
+                            && serde_json::from_str::<Value>(&body).ok() == Some(want_body.clone()),
+                        "GET /readyz, {}: it should answer {} {}, but answered {} {}. A check \
+                         fails when it returns Err or takes longer than CHECK_TIMEOUT \
+                         ({:?}); readiness runs every check on every probe and names each \
+                         failing one, in the order of the checks",
+                        story, want_status, want_body, status, body, CHECK_TIMEOUT
+                    );
+                    prop_assert!(
+                        !body.contains("x-detail"),
+                        "GET /readyz, {}: the body {} reveals a check's details: name the \
+                         failing check only, and log the details",
+                        story, body
+                    );
+                    for (fake, before) in fakes.iter().zip(&runs) {
+                        let ran = fake.runs.load(Ordering::SeqCst) - before;
+                        prop_assert_eq!(
+                            ran, 1,
+                            "GET /readyz, {}: the {} check ran {} time(s): each probe runs \
+                             every check exactly once (GET /healthz none)",
+                            story, fake.name, ran
+                        );
+                    }
+                    prop_assert!(
+                        took <= bound,
+                        "GET /readyz, {}: it answered after {:?}; with each check given at most \
+                         CHECK_TIMEOUT ({:?}) it takes at most {:?}",
+                        story, took, CHECK_TIMEOUT, bound
+                    );
+                    let mut logged: Vec<(String, String)> = warnings(&log)[warned..]
+                        .iter()
+                        .map(|w| {
+                            let field = |name: &str| match &w["fields"][name] {
+                                Value::String(text) => text.clone(),
+                                other => other.to_string(),
+                            };
+                            (field("check"), field("error"))
+                        })
+                        .collect();
+                    logged.sort();
+                    expected_log.sort();
+                    prop_assert_eq!(
+                        &logged, &expected_log,
+                        "GET /readyz, {}: each failing check should be logged once at WARN with \
+                         check=<its name> and error=<its details, or \"timed out\">, and a \
+                         passing check not at all: (check, error) logged vs expected",
+                        story
+                    );
+                }
+                Ok::<(), TestCaseError>(())
+            })?;
+        }
     }
 }
