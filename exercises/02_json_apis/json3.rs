@@ -11,7 +11,9 @@
 //! - `PUT /notes/1` replaces the whole note with the body. PUT is
 //!   *idempotent* (§9.2.2): sending the same PUT twice leaves the server
 //!   exactly as sending it once, so a client may safely retry it. Here PUT
-//!   only replaces; PUT on a missing note is 404.
+//!   only replaces. The body is checked first: a body that is not a whole
+//!   note is 400 whatever the id (the request is malformed on its own), and
+//!   a whole note for a missing id is 404.
 //! - `DELETE /notes/1` removes it: **204 No Content** (§15.3.5), no body.
 //!   DELETE is idempotent too: a second DELETE changes nothing more (it
 //!   answers 404, and that is fine: idempotency is about the server's state,
@@ -112,9 +114,10 @@ impl NotesApi {
         }
     }
 
-    // TODO: `PUT /notes/{id}`. Parse the body like `create` does (400 if it
-    // is not a `Note`). If note `id` exists, replace it and answer 200 with
-    // the new note. If not, answer 404 and store nothing.
+    // TODO: `PUT /notes/{id}`. First parse the body like `create` does (400
+    // if it is not a `Note`, even when there is no note `id`). Then, if note
+    // `id` exists, replace it and answer 200 with the new note; if not, answer
+    // 404 and store nothing.
     fn replace(&mut self, id: u64, body: &str) -> Response {
         todo!()
     }
@@ -138,8 +141,14 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
 
     /// Sends a request and checks the status of the response.
     #[track_caller]
@@ -277,5 +286,149 @@ mod tests {
         );
         expect(&mut api, "GET /notes/1", "", 404);
         expect(&mut api, "DELETE /notes/1", "", 404);
+    }
+
+    #[test]
+    fn other_methods_are_405_with_allow() {
+        let mut api = NotesApi::default();
+        let resp = expect(&mut api, "PATCH /notes", MILK, 405);
+        assert_eq!(
+            resp.header("Allow"),
+            Some("POST"),
+            "/notes allows only POST"
+        );
+        let resp = expect(&mut api, "PATCH /notes/1", MILK, 405);
+        assert_eq!(
+            resp.header("Allow"),
+            Some("GET, PUT, DELETE"),
+            "/notes/1 allows GET, PUT and DELETE"
+        );
+    }
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Post(String),
+        Get(u64),
+        Put(u64, String),
+        Delete(u64),
+    }
+
+    /// A body: a whole note with any text, or one that is not a note (a field
+    /// missing, one too many, a wrong type, not JSON, something after it).
+    fn body() -> impl Strategy<Value = String> {
+        let text = || crate::generated::tricky_text(0, 6);
+        prop_oneof![
+            3 => (text(), text()).prop_map(|(t, x)| json!({"title": t, "text": x}).to_string()),
+            1 => text().prop_map(|t| json!({"title": t}).to_string()),
+            1 => text().prop_map(|x| json!({"text": x}).to_string()),
+            1 => text().prop_map(|t| json!({"title": t, "text": "x", "done": true}).to_string()),
+            1 => Just(json!({"title": 1, "text": "x"}).to_string()),
+            1 => proptest::sample::select(vec!["", "not json", "null", "[]", "{}"]).prop_map(String::from),
+            1 => Just(format!("{MILK} x")),
+        ]
+    }
+
+    fn id() -> impl Strategy<Value = u64> {
+        prop_oneof![6 => 0u64..=4, 1 => Just(u64::MAX)]
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => body().prop_map(Op::Post),
+            2 => id().prop_map(Op::Get),
+            3 => (id(), body()).prop_map(|(i, b)| Op::Put(i, b)),
+            2 => id().prop_map(Op::Delete),
+        ]
+    }
+
+    /// The rules as a reference: the note a body describes, if it is one.
+    fn as_note(body: &str) -> Option<Value> {
+        let value: Value = serde_json::from_str(body).ok()?;
+        let object = value.as_object()?;
+        let whole = object.len() == 2 && object["title"].is_string() && object["text"].is_string();
+        (object.contains_key("title") && object.contains_key("text") && whole).then_some(value)
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(96))]
+
+        /// Any sequence of creates, reads, replaces and deletes, with good and
+        /// bad bodies on present and missing ids, against a reference model.
+        #[test]
+        fn any_sequence_of_requests_follows_the_rules(ops in proptest::collection::vec(op(), 1..12)) {
+            let mut api = NotesApi::default();
+            let mut model: BTreeMap<u64, Value> = BTreeMap::new();
+            let mut last = 0u64;
+            let mut trail = Vec::new();
+            for op in ops {
+                let (method, path, body) = match &op {
+                    Op::Post(b) => ("POST", "/notes".to_string(), b.clone()),
+                    Op::Get(i) => ("GET", format!("/notes/{i}"), String::new()),
+                    Op::Put(i, b) => ("PUT", format!("/notes/{i}"), b.clone()),
+                    Op::Delete(i) => ("DELETE", format!("/notes/{i}"), String::new()),
+                };
+                trail.push(format!("{method} {path} {body}"));
+                let (status, location, note, why) = match &op {
+                    Op::Post(b) => match as_note(b) {
+                        Some(n) => {
+                            last += 1;
+                            model.insert(last, n.clone());
+                            (201, Some(format!("/notes/{last}")), Some(n),
+                             "a whole note is created under the next id, never reused: 201 with Location")
+                        }
+                        None => (400, None, None, "a body that is not a whole note is 400 and creates nothing"),
+                    },
+                    Op::Get(i) => match model.get(i) {
+                        Some(n) => (200, None, Some(n.clone()), "GET answers the note as it is now"),
+                        None => (404, None, None, "GET of a note that does not exist is 404"),
+                    },
+                    Op::Put(i, b) => match (as_note(b), model.get_mut(i)) {
+                        (None, _) => (400, None, None,
+                            "the body is checked first: a body that is not a whole note is 400, \
+                             whether or not the note exists, and changes nothing"),
+                        (Some(n), Some(slot)) => {
+                            *slot = n.clone();
+                            (200, None, Some(n), "PUT of a whole note on an existing id replaces it: 200 with the new note")
+                        }
+                        (Some(_), None) => (404, None, None, "PUT of a whole note on a missing id is 404 and creates nothing"),
+                    },
+                    Op::Delete(i) => match model.remove(i) {
+                        Some(_) => (204, None, None, "DELETE of an existing note is 204 without a body"),
+                        None => (404, None, None, "DELETE of a note that does not exist is 404"),
+                    },
+                };
+                let resp = api.handle(&Request { method: method.into(), path: path.clone(), body: body.clone() });
+                let got_note: Option<Value> = serde_json::from_str(&resp.body).ok();
+                let ok = resp.status == status
+                    && (location.is_none() || resp.header("Location") == location.as_deref())
+                    && (note.is_none() || got_note == note)
+                    && (status != 204 || resp.body.is_empty());
+                let before = match trail.len() {
+                    1 => "on a new API".to_string(),
+                    n => format!("after {}", trail[..n - 1].join("; ")),
+                };
+                let want = match (&location, &note) {
+                    (Some(l), Some(n)) => format!("{status} with Location {l} and {n}"),
+                    (None, Some(n)) => format!("{status} with {n}"),
+                    _ => status.to_string(),
+                };
+                prop_assert!(
+                    ok,
+                    "{}, {} {} with body {:?} answered {} (Location {:?}) {:?}, but should \
+                     answer {}: {}",
+                    before, method, path, body, resp.status, resp.header("Location"),
+                    resp.body, want, why
+                );
+            }
+            let stored: BTreeMap<u64, Value> = api
+                .notes
+                .iter()
+                .map(|(id, n)| (*id, serde_json::to_value(n).unwrap_or_default()))
+                .collect();
+            prop_assert_eq!(
+                &stored, &model,
+                "after {} the stored notes (left) should be (right)", trail.join("; ")
+            );
+        }
     }
 }
