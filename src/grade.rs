@@ -98,12 +98,27 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
             );
         }
     };
+    // Reports are written whole or not at all: a failed write (a full disk) leaves the
+    // previous report in place, never a truncated one.
+    let write_report = |path: &Path, contents: &str| {
+        crate::workspace::write_atomically(path, contents.as_bytes()).map_err(|e| {
+            let what = if e.raw_os_error() == Some(libc::ENOSPC) {
+                "the disk is full".to_string()
+            } else {
+                e.to_string()
+            };
+            format!(
+                "could not write the report {}: {what}; nothing was written",
+                path.display()
+            )
+        })
+    };
     match &options.output {
-        Some(path) => std::fs::write(path, text)?,
+        Some(path) => write_report(path, &text)?,
         None => print!("{text}"),
     }
     if let Some(path) = &options.csv {
-        std::fs::write(path, report::csv(&course, &results))?;
+        write_report(path, &report::csv(&course, &results))?;
     }
     // One workspace: its exit status says whether everything passed. A class: the report
     // is the result.

@@ -37,6 +37,9 @@ pub struct StateFile {
     pub state: State,
     /// The state as last read or written: what changed since is what a save applies.
     base: State,
+    /// Passes (`true`) and failures recorded since then, in order: a pass on an exercise
+    /// that was already done is still news if another terminal undid it meanwhile.
+    marks: Vec<(String, bool)>,
 }
 
 impl StateFile {
@@ -83,6 +86,7 @@ impl StateFile {
         let mut file = StateFile {
             path,
             base: state.clone(),
+            marks: Vec::new(),
             state,
         };
         warnings.extend(file.repair(course));
@@ -101,6 +105,7 @@ impl StateFile {
             path: data_dir.join(STATE_FILE),
             state: State::default(),
             base: State::default(),
+            marks: Vec::new(),
         };
         file.repair(course);
         file
@@ -162,13 +167,14 @@ impl StateFile {
             .ok()
             .and_then(|text| toml::from_str::<State>(&text).ok());
         let merged = match on_disk {
-            Some(disk) => merge(&self.base, &self.state, disk),
+            Some(disk) => merge(&self.base, &self.state, &self.marks, disk),
             None => self.state.clone(),
         };
         let text = toml::to_string(&merged).map_err(io::Error::other)?;
         write_atomically(&self.path, text.as_bytes())?;
         self.state = merged.clone();
         self.base = merged;
+        self.marks.clear();
         Ok(())
     }
 
@@ -190,6 +196,7 @@ impl StateFile {
     /// passing another one (with `run NAME`, or `check-all`) does not move them.
     pub fn mark_done(&mut self, course: &Course, name: &str) -> Option<String> {
         self.state.done.insert(name.to_string());
+        self.marks.push((name.to_string(), true));
         let after = course.index_of(name).map_or(0, |i| i + 1);
         let next = self.first_unfinished_after(course, after);
         if let Some(next) = &next
@@ -203,6 +210,7 @@ impl StateFile {
     /// Records that an exercise did not pass (after a `check-all`, say).
     pub fn mark_not_done(&mut self, name: &str) {
         self.state.done.remove(name);
+        self.marks.push((name.to_string(), false));
     }
 
     /// Counts one more hint seen; returns how many the learner has seen now.
@@ -215,12 +223,20 @@ impl StateFile {
 
 /// `disk` with the changes from `base` to `ours` applied: exercises done or undone, hints
 /// seen (the larger count wins), a move of the current exercise, the welcome shown.
-fn merge(base: &State, ours: &State, mut disk: State) -> State {
+fn merge(base: &State, ours: &State, marks: &[(String, bool)], mut disk: State) -> State {
     for name in ours.done.difference(&base.done) {
         disk.done.insert(name.clone());
     }
     for name in base.done.difference(&ours.done) {
         disk.done.remove(name);
+    }
+    // What this process saw happen, in order, wins over what it merely had read.
+    for (name, passed) in marks {
+        if *passed {
+            disk.done.insert(name.clone());
+        } else {
+            disk.done.remove(name);
+        }
     }
     for (name, &used) in &ours.hints_used {
         if base.hints_used.get(name) != Some(&used) {
@@ -274,6 +290,24 @@ mod tests {
         first.mark_not_done("c");
         first.save().unwrap();
         assert!(!first.state.done.contains("c"));
+    }
+
+    #[test]
+    fn a_pass_on_an_exercise_already_done_is_not_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let course = course();
+        let mut first = StateFile::new(dir.path(), &course);
+        first.mark_done(&course, "a");
+        first.save().unwrap();
+        // Another terminal's check of `a` failed (an edit in progress) and was saved...
+        let (mut second, _) = StateFile::load(dir.path(), &course, true);
+        second.mark_not_done("a");
+        second.save().unwrap();
+        // ...then this one's check of the finished file passes: `a` is done again.
+        first.mark_done(&course, "a");
+        first.save().unwrap();
+        let (merged, _) = StateFile::load(dir.path(), &course, true);
+        assert!(merged.state.done.contains("a"));
     }
 
     fn course() -> Course {

@@ -50,7 +50,16 @@ pub struct Workspace {
     pub build_dir: PathBuf,
     /// Folder holding the pristine `exercises/` tree (for `reset` and tamper checks).
     originals_root: PathBuf,
+    /// The workspace was made from the course built into this binary: its originals, modes,
+    /// support modules, mutants and solutions are read from there, never from files in the
+    /// workspace that a learner could edit.
+    bundled: bool,
 }
+
+/// The file in the data folder that says which course a workspace was made from.
+pub const COURSE_MARKER: &str = "course";
+/// Its text for the bundled course.
+pub const BUNDLED_MARKER: &str = "bundled\n";
 
 impl Workspace {
     /// Opens the workspace or course folder at `root`.
@@ -58,7 +67,12 @@ impl Workspace {
         if !root.join("info.toml").is_file() {
             return Err(WorkspaceError::NotAWorkspace(root.to_path_buf()));
         }
-        let course = if is_learner_workspace(root) {
+        let bundled = is_learner_workspace(root)
+            && fs::read_to_string(root.join(DATA_DIR).join(COURSE_MARKER))
+                .is_ok_and(|m| m == BUNDLED_MARKER);
+        let course = if bundled {
+            crate::course::Source::Bundled.course()
+        } else if is_learner_workspace(root) {
             Course::load_workspace(root)
         } else {
             Course::load_dir(root, false)
@@ -83,6 +97,7 @@ impl Workspace {
             course,
             build_dir,
             originals_root,
+            bundled,
         };
         if ws.build_dir != ws.root {
             ws.write_build_project(&layout::exercise_bins(&ws.course, "../../"))?;
@@ -170,7 +185,16 @@ impl Workspace {
 
     /// The exercise as the course shipped it.
     pub fn original(&self, ex: &Exercise) -> Option<String> {
-        fs::read_to_string(self.originals_root.join(ex.path())).ok()
+        self.course_file(&ex.path())
+    }
+
+    /// A file of the course as shipped: from the binary for the bundled course, else the
+    /// pristine copy `init` kept.
+    fn course_file(&self, relative: &Path) -> Option<String> {
+        if self.bundled {
+            return crate::course::Source::Bundled.file(&slash_path(relative));
+        }
+        fs::read_to_string(self.originals_root.join(relative)).ok()
     }
 
     /// The course's support modules as shipped: (path relative to the course, text).
@@ -178,10 +202,7 @@ impl Workspace {
         self.course
             .support
             .iter()
-            .filter_map(|path| {
-                let text = fs::read_to_string(self.originals_root.join(path)).ok()?;
-                Some((path.clone(), text))
-            })
+            .filter_map(|path| Some((path.clone(), self.course_file(Path::new(path))?)))
             .collect()
     }
 
@@ -190,6 +211,9 @@ impl Workspace {
     pub fn mutants_impl(&self, ex: &Exercise) -> Option<String> {
         if ex.mode != crate::course::Mode::Mutants {
             return None;
+        }
+        if self.bundled {
+            return crate::course::Source::Bundled.file(&slash_path(&ex.mutants_path()));
         }
         fs::read_to_string(self.data_dir().join(ex.mutants_path()))
             .or_else(|_| fs::read_to_string(self.root.join(ex.mutants_path())))
@@ -203,9 +227,14 @@ impl Workspace {
         if path.exists() {
             return Ok(Some(path));
         }
-        // `init` keeps the solutions out of sight until they are earned.
-        let hidden = self.data_dir().join(ex.solution_path());
-        let Ok(text) = fs::read_to_string(hidden) else {
+        // The bundled course's solutions stay in the binary until earned; a workspace made
+        // by an older version keeps them out of sight in its data folder.
+        let text = if self.bundled {
+            crate::course::Source::Bundled.file(&slash_path(&ex.solution_path()))
+        } else {
+            fs::read_to_string(self.data_dir().join(ex.solution_path())).ok()
+        };
+        let Some(text) = text else {
             return Ok(None);
         };
         if let Some(parent) = path.parent() {

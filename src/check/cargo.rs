@@ -101,6 +101,17 @@ struct Span {
 }
 
 impl Build {
+    /// Did the build stop because the disk is full (cargo's or rustc's own words)?
+    pub fn disk_full(&self) -> bool {
+        const NO_SPACE: &str = "No space left on device";
+        self.cargo_stderr.contains(NO_SPACE)
+            || self
+                .diagnostics
+                .values()
+                .flat_map(|d| &d.errors)
+                .any(|e| e.contains(NO_SPACE))
+    }
+
     /// Takes in one line of cargo's JSON output; returns the crate's name when a crate was
     /// compiled.
     fn read_message(&mut self, line: &str) -> Option<String> {
@@ -268,6 +279,16 @@ mod tests {
         assert_eq!(build.tests["http1"], PathBuf::from("/t/http1-abc"));
         assert_eq!(build.programs["run1"], PathBuf::from("/t/run1"));
         assert!(build.success);
+    }
+
+    #[test]
+    fn a_full_disk_is_told_from_a_compile_error() {
+        let full = r#"{"reason":"compiler-message","target":{"name":"http1","kind":["bin"]},"message":{"level":"error","rendered":"error: could not write output to http1.o: No space left on device (os error 28)"}}"#;
+        let (build, _) = read(&[full]);
+        assert!(build.disk_full());
+        let error = r#"{"reason":"compiler-message","target":{"name":"http1","kind":["bin"]},"message":{"level":"error","rendered":"error[E0308]: mismatched types"}}"#;
+        let (build, _) = read(&[error]);
+        assert!(!build.disk_full());
     }
 
     #[test]

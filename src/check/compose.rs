@@ -30,7 +30,8 @@ pub enum Prepared {
 
 /// A composed source: what to expect of its run.
 pub struct Composed {
-    /// `test` mode: the grading tests by full name, with their line in the learner's file.
+    /// The tests to run by full name, with their line in the learner's file: the grading
+    /// tests (`test` mode) or the learner's own (`mutants` mode).
     pub tests: Vec<(String, usize)>,
     /// `mutants` mode: the token that switches each mutant on, in order, and a decoy token
     /// for the run against the correct code (every run sees a token).
@@ -116,7 +117,10 @@ pub fn prepare(
             let Some(tests) = learner_tests(snapshot) else {
                 return Ok(Prepared::Rejected(Rejection::NoTestsMarker));
             };
-            if source::test_names(&tests).is_empty() {
+            // The names now, from this snapshot: the composed copy on disk may be another
+            // check's by the time the tests run.
+            composed.tests = source::test_names(&tests);
+            if composed.tests.is_empty() {
                 return Ok(Prepared::Rejected(Rejection::NoTests));
             }
             // The learner's tests get no capability: nothing in their reach tells which code

@@ -126,6 +126,8 @@ pub enum CheckError {
     CargoMissing(std::io::Error),
     /// The build folder could not be written.
     Io(std::io::Error),
+    /// The disk is full: nothing about the code can be concluded.
+    DiskFull(PathBuf),
 }
 
 impl fmt::Display for CheckError {
@@ -136,7 +138,19 @@ impl fmt::Display for CheckError {
                 "cargo could not be started ({e})\n  fix: install Rust with rustup (https://rustup.rs) \
                  and make sure `cargo` is on your PATH"
             ),
+            CheckError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC) => write!(
+                f,
+                "the disk is full: the build folder could not be written\n  fix: free some \
+                 space (or pass --build-dir on another disk) and check again"
+            ),
             CheckError::Io(e) => write!(f, "could not write the build folder: {e}"),
+            CheckError::DiskFull(dir) => write!(
+                f,
+                "the disk is full: the build in {} stopped (No space left on device); no \
+                 verdict was given\n  fix: free some space (or pass --build-dir on another \
+                 disk) and check again",
+                dir.display()
+            ),
         }
     }
 }
@@ -252,15 +266,22 @@ pub fn check(
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .filter(|_| !is_strict())
         .map_or_else(|| build_dir.join("target"), PathBuf::from);
-    let build = cargo::build(&project, Some(&target_dir), selection, color, &mut |name| {
+    let mut build = cargo::build(&project, Some(&target_dir), selection, color, &mut |name| {
         progress.compiled(name)
     })?;
+    // A full disk says nothing about anyone's code: no verdict rather than a false one.
+    if build.disk_full() {
+        return Err(CheckError::DiskFull(target_dir));
+    }
     // The mutants' tokens live only in the built programs from now on.
     for (_, composed) in &ready {
         if !composed.mutant_tokens.is_empty() {
             let _ = std::fs::write(&composed.path, "");
         }
     }
+    // This check runs its own links to the programs it built: another check that rebuilds
+    // them meanwhile (two terminals, one exercise) cannot swap a program under this one.
+    let _programs = pin_programs(&project, &mut build).map_err(CheckError::Io)?;
     drop(_lock);
     progress.built();
     let build_time = start.elapsed();
@@ -294,6 +315,25 @@ pub fn check(
         verdicts[i] = Some(verdict);
     }
     Ok(verdicts.into_iter().flatten().collect())
+}
+
+/// Links every program of `build` into a folder of this check's own (under the build lock),
+/// and points `build` at the links. The linker writes a new file for each build, so a link
+/// keeps the program as this check built it. Removed when the returned folder is dropped.
+fn pin_programs(project: &Path, build: &mut cargo::Build) -> std::io::Result<tempfile::TempDir> {
+    let runs = project.join("runs");
+    std::fs::create_dir_all(&runs)?;
+    let dir = tempfile::Builder::new().prefix("bin-").tempdir_in(&runs)?;
+    for (kind, map) in [("test", &mut build.tests), ("run", &mut build.programs)] {
+        for (name, path) in map.iter_mut() {
+            let pinned = dir.path().join(format!("{name}.{kind}"));
+            if std::fs::hard_link(&*path, &pinned).is_err() {
+                std::fs::copy(&*path, &pinned)?;
+            }
+            *path = pinned;
+        }
+    }
+    Ok(dir)
 }
 
 /// The verdict on a snapshot that was not built, with words for the learner.

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::compose::Composed;
 use super::grade::{self, Graded};
 use super::libtest::TestStatus;
-use super::{Outcome, Target, run_harness, source};
+use super::{Outcome, Target, run_harness};
 
 /// What one run of the learner's tests gave.
 type RunResult = std::io::Result<(super::process::RunOutput, Vec<super::libtest::TestResult>)>;
@@ -22,7 +22,7 @@ pub fn grade(
 ) -> (Graded, Vec<String>) {
     let ex = target.exercise;
     let timeout_secs = ex.timeout.as_secs();
-    let tests = learner_test_names(build_dir, target);
+    let tests = &composed.tests;
     // Every run is independent: the correct code (the decoy token) and each mutant run side
     // by side, and the verdict is decided when all are in.
     let tokens: Vec<&str> = std::iter::once(composed.decoy_token.as_str())
@@ -42,7 +42,7 @@ pub fn grade(
                     let Some(token) = tokens.get(k) else {
                         break;
                     };
-                    let result = run_harness(executable, build_dir, target, &tests, Some(token));
+                    let result = run_harness(executable, build_dir, target, tests, Some(token));
                     *runs[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
                 }
             });
@@ -117,13 +117,6 @@ pub fn grade(
         &format!("{} of {total} bugs went unnoticed", survivors.len()),
     );
     (graded, survivors)
-}
-
-/// The learner's tests by name, read from the composed copy of their tests.
-fn learner_test_names(build_dir: &Path, target: &Target<'_>) -> Vec<(String, usize)> {
-    let copy = super::compose::project_dir(build_dir).join(&target.shown_as);
-    let text = std::fs::read_to_string(copy).unwrap_or_default();
-    source::test_names(&text)
 }
 
 fn failed(details: String, summary: &str) -> Graded {

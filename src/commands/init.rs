@@ -45,59 +45,40 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
         // Building a course compiles and runs its code (and its dependencies' build scripts).
         crate::session::confirm_trust(root)?;
     }
-    let course = source.course()?;
-    let write = |relative: &str, contents: &str| -> Result<(), std::io::Error> {
-        write_atomically(&dir.join(relative), contents.as_bytes())
-    };
-    for ex in &course.exercises {
-        let mut files = vec![
-            (slash_path(&ex.path()), false),
-            (slash_path(&ex.solution_path()), true),
-        ];
-        if ex.mode == Mode::Mutants {
-            files.push((slash_path(&ex.mutants_path()), true));
-        }
-        for (path, hidden_only) in files {
-            let text = source
-                .file(&path)
-                .ok_or_else(|| format!("the course lacks {path}; `backendlings dev check` in the course finds such problems"))?;
-            if !hidden_only {
-                write(&path, &text)?;
+    let existed = dir.exists();
+    let course = match write_workspace(dir, source) {
+        Ok(course) => course,
+        Err(error) => {
+            // A half-made workspace would only make the next `init` refuse the folder.
+            if existed {
+                if let Ok(entries) = fs::read_dir(dir) {
+                    for entry in entries.flatten() {
+                        let path = entry.path();
+                        let _ = if path.is_dir() {
+                            fs::remove_dir_all(&path)
+                        } else {
+                            fs::remove_file(&path)
+                        };
+                    }
+                }
+            } else {
+                let _ = fs::remove_dir_all(dir);
             }
-            // Pristine exercises (for `reset` and to tell whether the grading tests were
-            // changed) and the solutions, revealed once an exercise passes.
-            write(
-                &format!(
-                    "{DATA_DIR}/{}",
-                    path.replacen("exercises/", "originals/exercises/", 1)
-                ),
-                &text,
-            )?;
+            let disk_full = error
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.raw_os_error() == Some(libc::ENOSPC));
+            return Err(if disk_full {
+                format!(
+                    "the disk is full: {} could not be written, and nothing was left behind\n  \
+                     fix: free some space, then run init again",
+                    dir.display()
+                )
+                .into()
+            } else {
+                format!("{error}; nothing was left behind in {}", dir.display()).into()
+            });
         }
-    }
-    // Support modules the grading tests use: readable in the workspace, graded from the originals.
-    for path in &course.support {
-        let text = source.file(path).unwrap_or_default();
-        write(path, &text)?;
-        write(&format!("{DATA_DIR}/originals/{path}"), &text)?;
-    }
-    write("info.toml", &source.file("info.toml").unwrap_or_default())?;
-    if let Some(lock) = source.file("course.lock") {
-        write("Cargo.lock", &lock)?;
-    }
-    let bins = layout::exercise_bins(&course, "");
-    write("Cargo.toml", &layout::cargo_toml(&course, &bins))?;
-    write(".gitignore", layout::GITIGNORE)?;
-    write(
-        ".vscode/settings.json",
-        &layout::vscode_settings(&course.exercises[0].name),
-    )?;
-    write(
-        "solutions/README.md",
-        "Each exercise's solution appears here once your version passes: compare them!\n",
-    )?;
-    let data_dir = dir.join(DATA_DIR);
-    StateFile::new(&data_dir, &course).save()?;
+    };
 
     println!(
         "Created {} with {} exercises.",
@@ -155,4 +136,76 @@ fn prebuild_dependencies(dir: &Path, first: &str) -> Result<(), String> {
     }
     println!("Dependencies built: the first check will be fast.");
     Ok(())
+}
+
+/// Writes every file of a new workspace; the caller removes them all if one fails.
+fn write_workspace(
+    dir: &Path,
+    source: Source<'_>,
+) -> Result<crate::course::Course, Box<dyn std::error::Error>> {
+    let course = source.course()?;
+    let write = |relative: &str, contents: &str| -> Result<(), std::io::Error> {
+        write_atomically(&dir.join(relative), contents.as_bytes())
+    };
+    for ex in &course.exercises {
+        let mut files = vec![
+            (slash_path(&ex.path()), false),
+            (slash_path(&ex.solution_path()), true),
+        ];
+        if ex.mode == Mode::Mutants {
+            files.push((slash_path(&ex.mutants_path()), true));
+        }
+        for (path, hidden_only) in files {
+            let text = source
+                .file(&path)
+                .ok_or_else(|| format!("the course lacks {path}; `backendlings dev check` in the course finds such problems"))?;
+            if !hidden_only {
+                write(&path, &text)?;
+            }
+            // The bundled course's solutions and mutants stay in the binary: a workspace
+            // holds no solution it has not earned.
+            if hidden_only && matches!(source, Source::Bundled) {
+                continue;
+            }
+            // Pristine exercises (for `reset` and to tell whether the grading tests were
+            // changed) and the solutions, revealed once an exercise passes.
+            write(
+                &format!(
+                    "{DATA_DIR}/{}",
+                    path.replacen("exercises/", "originals/exercises/", 1)
+                ),
+                &text,
+            )?;
+        }
+    }
+    // Support modules the grading tests use: readable in the workspace, graded from the originals.
+    for path in &course.support {
+        let text = source.file(path).unwrap_or_default();
+        write(path, &text)?;
+        write(&format!("{DATA_DIR}/originals/{path}"), &text)?;
+    }
+    write("info.toml", &source.file("info.toml").unwrap_or_default())?;
+    if let Some(lock) = source.file("course.lock") {
+        write("Cargo.lock", &lock)?;
+    }
+    let bins = layout::exercise_bins(&course, "");
+    write("Cargo.toml", &layout::cargo_toml(&course, &bins))?;
+    write(".gitignore", layout::GITIGNORE)?;
+    write(
+        ".vscode/settings.json",
+        &layout::vscode_settings(&course.exercises[0].name),
+    )?;
+    write(
+        "solutions/README.md",
+        "Each exercise's solution appears here once your version passes: compare them!\n",
+    )?;
+    let data_dir = dir.join(DATA_DIR);
+    if matches!(source, Source::Bundled) {
+        write(
+            &format!("{DATA_DIR}/{}", crate::workspace::COURSE_MARKER),
+            crate::workspace::BUNDLED_MARKER,
+        )?;
+    }
+    StateFile::new(&data_dir, &course).save()?;
+    Ok(course)
 }

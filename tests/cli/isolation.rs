@@ -186,3 +186,63 @@ fn links_pipes_and_misplaced_folders_in_a_class_are_named_not_graded_or_dropped(
         "{text}"
     );
 }
+
+#[test]
+fn a_bundled_workspace_holds_no_solution_and_run_trusts_only_the_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Run::from(
+        command(tmp.path())
+            .args(["init", "ws", "--no-prebuild"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ws = tmp.path().join("ws");
+    assert!(
+        !ws.join(".backendlings/solutions").exists() && !ws.join(".backendlings/mutants").exists(),
+        "the workspace holds solutions it has not earned"
+    );
+    // The cheap forgeries: the kept originals without their tests, and the mode changed.
+    let original = ws.join(".backendlings/originals/exercises/00_intro/intro1.rs");
+    let text = fs::read_to_string(&original).unwrap();
+    let marker = text.find("// ---- grading tests").unwrap();
+    write(&original, &format!("{}fn main() {{}}\n", &text[..marker]));
+    let info = ws.join("info.toml");
+    let text = fs::read_to_string(&info).unwrap();
+    write(
+        &info,
+        &text.replacen(
+            "name = \"intro1\"\ndir = \"00_intro\"\nmode = \"test\"",
+            "name = \"intro1\"\ndir = \"00_intro\"\nmode = \"run\"",
+            1,
+        ),
+    );
+    // A cargo that only says how it was asked to build (and builds nothing).
+    let asked = tmp.path().join("asked");
+    let cargo = tmp.path().join("cargo.sh");
+    write(
+        &cargo,
+        &format!("#!/bin/sh\necho \"$@\" >> {}\nexit 1\n", asked.display()),
+    );
+    fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = Run::from(
+        command(&ws)
+            .args(["run", "intro1"])
+            .env("BACKENDLINGS_CARGO", &cargo)
+            .output()
+            .unwrap(),
+    );
+    assert_ne!(out.code, 0);
+    let asked = fs::read_to_string(&asked).unwrap();
+    assert!(
+        asked.contains("test --no-run"),
+        "built as a program: {asked}"
+    );
+    let composed =
+        fs::read_to_string(ws.join("target/backendlings-graded/exercises/00_intro/intro1.rs"))
+            .unwrap();
+    assert!(
+        composed.contains("// ---- grading tests"),
+        "graded without the course's tests"
+    );
+}

@@ -5,6 +5,7 @@
 mod support;
 
 mod dev;
+mod faults;
 mod first_hour;
 mod grade;
 mod init;

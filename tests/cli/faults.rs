@@ -1,0 +1,97 @@
+//! End-to-end: faults named for what they are, and nothing half-written left behind.
+
+use super::support::*;
+
+use std::fs;
+
+/// Runs the binary with a file-size limit of 512 bytes (and SIGXFSZ ignored, so that a
+/// write past it fails with an error instead of killing the process): a stand-in for a disk
+/// that fills up in the middle of a write.
+fn with_tiny_file_limit(dir: &std::path::Path, args: &[&str]) -> Run {
+    let mut sh = std::process::Command::new("sh");
+    sh.current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("BACKENDLINGS_TRUST_COURSE", "1")
+        .arg("-c")
+        .arg("ulimit -f 1; trap '' XFSZ; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_backendlings"))
+        .args(args);
+    Run::from(sh.output().unwrap())
+}
+
+#[test]
+fn a_report_that_cannot_be_written_leaves_the_previous_one_whole() {
+    let f = Fixture::new();
+    let report = f.ws.join("report.json");
+    let build = f.ws.parent().unwrap().join("build");
+    let build = build.to_str().unwrap();
+    let args = ["grade", "--output", "report.json", "--build-dir", build];
+    command(&f.ws)
+        .args(args)
+        .env("BACKENDLINGS_TRUST_COURSE", "1")
+        .status()
+        .unwrap();
+    let before = fs::read_to_string(&report).unwrap();
+    assert!(before.len() > 512, "the report is too small to test with");
+    let out = with_tiny_file_limit(&f.ws, &args);
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    out.stderr_has(&["could not write the report", "nothing was written"]);
+    assert_eq!(fs::read_to_string(&report).unwrap(), before);
+}
+
+#[test]
+fn a_failed_init_leaves_nothing_behind() {
+    let f = Fixture::new();
+    let parent = f.ws.parent().unwrap();
+    let out = with_tiny_file_limit(
+        parent,
+        &["init", "second", "--no-prebuild", "--course", "course"],
+    );
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    out.stderr_has(&["nothing was left behind"]);
+    assert!(!parent.join("second").exists());
+    // And the folder is free for the next try.
+    let out = Run::from(
+        command(parent)
+            .args(["init", "second", "--no-prebuild", "--course", "course"])
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn two_checks_of_one_mutants_exercise_at_once_both_get_the_right_verdict() {
+    let tests = |n: u32| {
+        format!(
+            "#[cfg(test)]\nmod tests {{\n    use super::*;\n\n    #[test]\n    fn boundary_{n}() {{\n        assert_eq!(shipping(49), 5);\n        assert_eq!(shipping(50), 0);\n    }}\n}}\n"
+        )
+    };
+    let f = mutants_fixture(&tests(0));
+    // A second workspace on the same build folder would be another setup; two terminals on
+    // one workspace is the case: each check grades its own snapshot, and the second one
+    // rebuilds the program while the first still runs it against its mutants.
+    let file = f.ws.join("exercises/02_testing/shipping.rs");
+    for round in 1..=3 {
+        write(&file, &format!("{SHIPPING}{}", tests(round)));
+        let first = command(&f.ws)
+            .args(["run", "shipping"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        write(&file, &format!("{SHIPPING}{}", tests(round + 100)));
+        let second = command(&f.ws).args(["run", "shipping"]).output().unwrap();
+        let first = first.wait_with_output().unwrap();
+        for (which, out) in [("first", first), ("second", second)] {
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && stdout.contains("caught all 2 bugs"),
+                "round {round}, {which} check: {stdout}"
+            );
+        }
+    }
+    let state = f.state();
+    assert!(state.contains("shipping"), "{state}");
+}
