@@ -139,6 +139,33 @@ enum DevCommand {
         /// Exercise name, e.g. `routing2`
         name: String,
     },
+    /// Store a wrong attempt, written as a full file (`// wrong:` header, then the code), as a
+    /// patch against the solution: wrong/<dir>/<name>/<slug>.patch (replaces one of that slug)
+    AddWrong {
+        /// The exercise, e.g. `http4`
+        name: String,
+        /// The attempt as a full file; its name gives the slug
+        file: PathBuf,
+        /// The slug (`[a-z0-9_]+`) instead of the file's name
+        #[arg(long)]
+        slug: Option<String>,
+    },
+    /// Print a wrong attempt stored as a patch as the full file it stands for (to edit it and
+    /// store it again with add-wrong)
+    WrongFile {
+        /// wrong/<dir>/<name>/<slug>.patch
+        patch: PathBuf,
+        /// Apply it to this file instead of the exercise's solution (the solution as it was when
+        /// the patch was made, to refresh a patch that no longer applies)
+        #[arg(long, value_name = "FILE")]
+        solution: Option<PathBuf>,
+    },
+    /// Turn every full-copy wrong attempt (wrong/**/*.rs) into a patch
+    #[command(hide = true)]
+    WrongToPatch {
+        /// Only these exercises' attempts
+        names: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -201,6 +228,13 @@ fn main() -> ExitCode {
         }),
         Command::Dev(DevCommand::Update) => dev::update(),
         Command::Dev(DevCommand::Add { topic, name }) => dev::add(&topic, &name),
+        Command::Dev(DevCommand::AddWrong { name, file, slug }) => {
+            dev::add_wrong(&name, &file, slug.as_deref())
+        }
+        Command::Dev(DevCommand::WrongFile { patch, solution }) => {
+            dev::wrong_file(&patch, solution.as_deref())
+        }
+        Command::Dev(DevCommand::WrongToPatch { names }) => dev::wrong_to_patch(&names),
     };
     // Quitting (watch mode's q included) ends whatever a check still runs.
     check::reaper::end_descendants();

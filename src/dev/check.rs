@@ -104,18 +104,43 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
         }
         attempts.push((ex, found));
     }
-    let wrong_files: Vec<PathBuf> = attempts
-        .iter()
-        .flat_map(|(_, found)| found.iter().map(|a| a.path.clone()))
-        .collect();
-    let mut formatted = wrong_files;
+    // A patch attempt is formatted as the full file it stands for, written to the build folder
+    // (where compiler messages about it point, too).
+    let mut formatted = Vec::new();
+    let mut patches = Vec::new();
+    for attempt in attempts.iter().flat_map(|(_, found)| found) {
+        if attempt.is_patch() {
+            let full = build.join(attempt.full_path());
+            std::fs::create_dir_all(full.parent().unwrap_or(&build))?;
+            std::fs::write(&full, &attempt.file)?;
+            patches.push((full.clone(), attempt));
+            formatted.push(full);
+        } else {
+            formatted.push(attempt.path.clone());
+        }
+    }
     formatted.extend(course.support.iter().map(PathBuf::from));
-    problems.extend(format_problems(&root, &selected, &formatted));
+    for problem in format_problems(&root, &selected, &formatted) {
+        let patch = patches
+            .iter()
+            .find(|(full, _)| root.join(&problem.place) == *full);
+        problems.push(match patch {
+            Some((full, attempt)) => Problem {
+                place: slash_path(&attempt.path),
+                message: format!(
+                    "gives an attempt that is not formatted ({}); format that file and store \
+                     it again with `backendlings dev add-wrong`",
+                    full.display()
+                ),
+            },
+            None => problem,
+        });
+    }
     let bins = dev_bins(&root, &course);
 
     // Build every side of every exercise with one cargo invocation.
     let ws = Workspace::open(&root)?;
-    let ws = ws.with_build_dir(build);
+    let ws = ws.with_build_dir(build.clone());
     ws.write_build_project(&bins)?;
     let support = ws.support_files();
     let mut targets = Vec::new();
@@ -152,8 +177,12 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             targets.push(Target {
                 exercise: ex,
                 bin: wrong::bin(ex, attempt),
-                source: root.join(&attempt.path),
-                shown_as: attempt.path.clone(),
+                source: if attempt.is_patch() {
+                    build.join(attempt.full_path())
+                } else {
+                    root.join(&attempt.path)
+                },
+                shown_as: attempt.full_path(),
                 snapshot: Some(attempt.source.clone()),
                 support: &support,
                 cancel: None,

@@ -1,7 +1,8 @@
 //! Instructor tools: `dev new` scaffolds a course, `dev check` proves one sound, `dev update`
-//! regenerates the generated files.
+//! regenerates the generated files, `dev add-wrong` stores a wrong attempt as a patch.
 
 mod check;
+mod patch;
 mod scaffold;
 mod wrong;
 
@@ -13,6 +14,7 @@ use crate::session::Error;
 use crate::workspace::Workspace;
 
 pub use check::{Options as CheckOptions, check};
+pub use patch::{add_wrong, wrong_file, wrong_to_patch};
 pub use scaffold::{add, new};
 
 /// Regenerates the build projects' Cargo.toml from info.toml, resolves new dependencies

@@ -15,7 +15,7 @@ const INFO_TOML: &str = r#"# The course: exercises in order, their hints and gra
 format_version = 1
 welcome_message = "Welcome! Edit the exercise that is shown, save, and watch the verdict change."
 final_message = "You finished every exercise. Well done!"
-# `dev check` demands this many wrong attempts (wrong/<dir>/<name>/*.rs) per exercise:
+# `dev check` demands this many wrong attempts (wrong/<dir>/<name>/*.rs or *.patch) per exercise:
 # plausible mistakes, each proven to fail with a message that names it.
 min_wrong_attempts = 1
 

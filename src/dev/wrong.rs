@@ -1,21 +1,23 @@
-//! Wrong attempts: files a course ships next to an exercise (`wrong/<dir>/<name>/<slug>.rs`),
-//! each a plausible mistake a learner makes. `dev check` proves that every one of them fails,
-//! and that the learner would be told what is wrong.
+//! Wrong attempts: files a course ships next to an exercise (`wrong/<dir>/<name>/<slug>.rs`, a
+//! full copy, or `<slug>.patch`, a diff against the solution), each a plausible mistake a learner
+//! makes. `dev check` proves that every one of them fails, and that the learner would be told
+//! what is wrong.
 
 use std::path::{Path, PathBuf};
 
+use super::patch::{self, PatchError};
 use crate::course::{Exercise, Mode, tests_section};
 use crate::workspace::slash_path;
 
 /// A line of the header that names the mistake: `// wrong: exactly 50.00 pays shipping`.
-const WHAT_PREFIX: &str = "// wrong:";
+pub const WHAT_PREFIX: &str = "// wrong:";
 /// A header line naming text the learner's failure message must contain: `// expect: 404`.
 const EXPECT_PREFIX: &str = "// expect:";
 
 /// One wrong attempt, read from the course.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WrongAttempt {
-    /// `wrong/<dir>/<name>/<slug>.rs`, relative to the course root.
+    /// `wrong/<dir>/<name>/<slug>.rs` or `.patch`, relative to the course root.
     pub path: PathBuf,
     /// The slug, unique within the exercise: `[a-z0-9_]+`.
     pub slug: String,
@@ -23,8 +25,24 @@ pub struct WrongAttempt {
     pub what: String,
     /// Texts the failure message must contain, from the `// expect:` lines.
     pub expect: Vec<String>,
+    /// The attempt as a full file: the `.rs` file, or the `.patch` file's header followed by
+    /// the solution with the patch applied.
+    pub file: String,
     /// The file as the learner would have it (the grading tests appended where they were left out).
     pub source: String,
+}
+
+impl WrongAttempt {
+    /// Whether the attempt is stored as a patch against the solution.
+    pub fn is_patch(&self) -> bool {
+        self.path.extension().is_some_and(|e| e == "patch")
+    }
+
+    /// `wrong/<dir>/<name>/<slug>.rs`: the attempt as a full file, where compiler messages
+    /// place it (for a patch, a file that exists only in the build folder).
+    pub fn full_path(&self) -> PathBuf {
+        self.path.with_extension("rs")
+    }
 }
 
 /// `wrong/<dir>/<name>/`, relative to the course root.
@@ -47,13 +65,18 @@ pub fn read(
     };
     let mut files: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     files.sort();
+    // Read once, when the first patch needs it.
+    let mut base: Option<String> = None;
+    let mut slugs = std::collections::BTreeSet::new();
     for file in files {
         let relative = file.strip_prefix(root).unwrap_or(&file).to_path_buf();
         let place = slash_path(&relative);
-        if file.extension().is_none_or(|e| e != "rs") {
+        let is_patch = file.extension().is_some_and(|e| e == "patch");
+        if !is_patch && file.extension().is_none_or(|e| e != "rs") {
             problems.push((
                 place,
-                "is not a `.rs` file; wrong attempts are Rust files".into(),
+                "is neither a `.rs` file nor a `.patch` file; wrong attempts are one of them"
+                    .into(),
             ));
             continue;
         }
@@ -69,7 +92,14 @@ pub fn read(
         {
             problems.push((
                 place,
-                "has a name that is not `[a-z0-9_]+.rs`; rename it".into(),
+                "has a name that is not `[a-z0-9_]+.rs` or `[a-z0-9_]+.patch`; rename it".into(),
+            ));
+            continue;
+        }
+        if !slugs.insert(slug.clone()) {
+            problems.push((
+                place,
+                format!("has the name of another attempt ({slug}.rs and {slug}.patch); keep one"),
             ));
             continue;
         }
@@ -77,18 +107,73 @@ pub fn read(
             problems.push((place, "cannot be read as UTF-8 text".into()));
             continue;
         };
+        let text = if is_patch {
+            let base = base.get_or_insert_with(|| {
+                let solution =
+                    std::fs::read_to_string(root.join(ex.solution_path())).unwrap_or_default();
+                patch::base(ex, &solution)
+            });
+            match full_file(&text, base, ex) {
+                Ok(full) => full,
+                Err(message) => {
+                    problems.push((place, message));
+                    continue;
+                }
+            }
+        } else {
+            text
+        };
         match parse(&text, ex, exercise_text) {
             Ok((what, expect, source)) => attempts.push(WrongAttempt {
                 path: relative,
                 slug,
                 what,
                 expect,
+                file: text,
                 source,
             }),
             Err(message) => problems.push((place, message)),
         }
     }
     (attempts, problems)
+}
+
+/// Splits an attempt into its header (the `// wrong:` line and the `// expect:` lines after
+/// it, as written) and the rest. The header is empty when the first line is not `// wrong:`.
+pub fn split_header(text: &str) -> (&str, &str) {
+    let mut end = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let prefix = if i == 0 { WHAT_PREFIX } else { EXPECT_PREFIX };
+        if !line.starts_with(prefix) {
+            break;
+        }
+        end += line.len();
+    }
+    text.split_at(end)
+}
+
+/// The full file a patch attempt stands for: its header, then the solution with the patch
+/// applied. A patch that does not apply is a problem that says which hunk and what to do.
+pub fn full_file(text: &str, base: &str, ex: &Exercise) -> Result<String, String> {
+    let (header, diff) = split_header(text);
+    if header.is_empty() {
+        return Err(no_header());
+    }
+    let solution = slash_path(&ex.solution_path());
+    match patch::apply(base, diff) {
+        Ok(code) => Ok(format!("{header}{code}")),
+        Err(error @ PatchError::NotADiff(_)) => Err(format!(
+            "{error}; after the header comes a unified diff against {solution}: write the \
+             attempt as a full file and run `backendlings dev add-wrong {} <file>`",
+            ex.name
+        )),
+        Err(error @ PatchError::DoesNotApply { .. }) => Err(format!(
+            "does not apply to {solution}: {error} (the solution changed). Regenerate the \
+             patch: rebuild the attempt as a full file and run `backendlings dev add-wrong {} \
+             <file>` (see \"Wrong attempts stored as patches\" in docs/COURSE_FORMAT.md)",
+            ex.name
+        )),
+    }
 }
 
 /// Reads the header (`// wrong:` first, then any `// expect:` lines) and composes the file the
@@ -105,12 +190,7 @@ fn parse(
         .and_then(|l| l.strip_prefix(WHAT_PREFIX))
         .map(|w| w.trim().to_string())
         .filter(|w| !w.is_empty())
-        .ok_or_else(|| {
-            format!(
-                "must start with a line `{WHAT_PREFIX} <the mistake, in a few words>` so that \
-                 readers know what it proves"
-            )
-        })?;
+        .ok_or_else(no_header)?;
     let expect: Vec<String> = lines
         .map_while(|l| l.strip_prefix(EXPECT_PREFIX))
         .map(|e| e.trim().to_string())
@@ -128,6 +208,13 @@ fn parse(
         source.push_str(section);
     }
     Ok((what, expect, source))
+}
+
+pub fn no_header() -> String {
+    format!(
+        "must start with a line `{WHAT_PREFIX} <the mistake, in a few words>` so that readers \
+         know what it proves"
+    )
 }
 
 /// Bin name of a wrong attempt in the dev build project.

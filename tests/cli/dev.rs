@@ -140,6 +140,84 @@ fn dev_check_proves_wrong_attempts_fail_with_the_message_they_expect() {
 }
 
 #[test]
+fn wrong_attempts_stored_as_patches_are_checked_as_their_full_files() {
+    let f = Fixture::new();
+    let c = &f.course;
+    // Written as full files (the grading tests copied along), stored as patches.
+    for (slug, what, body) in [
+        (
+            "off_by_one",
+            "off by one\n// expect: answer() should be 42",
+            "41",
+        ),
+        ("lucky", "right by luck", "40 + 2"),
+    ] {
+        write(
+            &c.join(format!("{slug}.rs")),
+            &format!("// wrong: {what}\n{}", exercise("first", body)),
+        );
+        f.run_in(c, &["dev", "add-wrong", "first", &format!("{slug}.rs")])
+            .expect(0, &[&format!("Wrote wrong/00_basics/first/{slug}.patch")]);
+    }
+    let patch = fs::read_to_string(c.join("wrong/00_basics/first/off_by_one.patch")).unwrap();
+    assert!(
+        patch.starts_with(
+            "// wrong: off by one\n// expect: answer() should be 42\n\
+             --- solutions/00_basics/first.rs\n+++ wrong/00_basics/first/off_by_one.rs\n@@ "
+        ),
+        "{patch}"
+    );
+    assert!(patch.contains("\n-    42\n+    41\n"), "{patch}");
+    assert!(!patch.contains("grading tests"), "{patch}");
+    // The patch gives back the file it was made from, less the grading tests.
+    let full = f.run_in(
+        c,
+        &[
+            "dev",
+            "wrong-file",
+            "wrong/00_basics/first/off_by_one.patch",
+        ],
+    );
+    let written = fs::read_to_string(c.join("off_by_one.rs")).unwrap();
+    assert_eq!(
+        format!("{}\n", full.stdout.trim_end()),
+        written[..written.find("\n// ---- grading").unwrap()]
+    );
+    // Formatting is checked on the full file.
+    write(
+        &c.join("squashed.rs"),
+        &format!(
+            "// wrong: zero\n{}",
+            exercise("first", "0").replace("fn main() {", "fn main()  {")
+        ),
+    );
+    f.run_in(c, &["dev", "add-wrong", "first", "squashed.rs"])
+        .expect(0, &[]);
+    f.run_in(c, &["dev", "check", "first", "--show-wrong"]).expect(
+        1,
+        &[
+            "wrong/00_basics/first/off_by_one.patch (off by one)\n    failed: 2 of 2 tests failed",
+            "wrong/00_basics/first/lucky.patch: passes, but it is wrong (right by luck)",
+            "wrong/00_basics/first/squashed.patch: gives an attempt that is not formatted",
+            "2 problem(s)",
+        ],
+    );
+    // The solution changes where a patch applies: the patch and its hunk are named.
+    let solution = c.join("solutions/00_basics/first.rs");
+    let text = fs::read_to_string(&solution).unwrap();
+    write(&solution, &text.replace("    42\n", "    40 + 2\n"));
+    f.run_in(c, &["dev", "check", "first"]).expect(
+        1,
+        &[
+            "wrong/00_basics/first/off_by_one.patch: does not apply to \
+             solutions/00_basics/first.rs: hunk #1 (@@ -",
+            "(the solution changed). Regenerate the patch",
+            "`backendlings dev add-wrong first <file>`",
+        ],
+    );
+}
+
+#[test]
 fn dev_check_finds_changed_tests_in_a_solution() {
     let f = Fixture::new();
     let path = f.course.join("solutions/00_basics/first.rs");
