@@ -38,7 +38,10 @@
 //!   any value, any string, any number: for ids and tokens the server chooses.
 //! - `depends_on(name)`: the check runs only if that earlier check passed; otherwise it is
 //!   reported as skipped. `Run::record(name, ok, message)` adds a check the test decided itself
-//!   (a count of database reads, a log line), which later checks may depend on.
+//!   (a count of database reads, a log line), which later checks may depend on;
+//!   `Run::record_after(&[names], ...)` records it only if those checks passed (else skipped).
+//!   `Run::verdict` returns the report instead of panicking, and `Run::fork` starts a run whose
+//!   replays begin with this one's requests (for generated cases after a shared set-up).
 //! - Replays: a failed check's `curl` comes after the commands that replay every request the
 //!   run sent before it (a fresh server needs them). `capture(var, key)` keeps a response's
 //!   JSON string (a token) in a shell variable that later replays send instead of the value the
@@ -389,6 +392,21 @@ impl Run {
         self
     }
 
+    /// A new run on the same server whose replays start with every request this one sent
+    /// (and its captured values), with no verdicts yet: one per generated case, after a
+    /// shared set-up.
+    pub fn fork(&self) -> Run {
+        Run {
+            addr: self.addr,
+            timeout: self.timeout,
+            replay_base: self.replay_base.clone(),
+            replay_how: self.replay_how.clone(),
+            outcomes: Vec::new(),
+            history: self.history.clone(),
+            vars: self.vars.clone(),
+        }
+    }
+
     fn passed(&self, name: &str) -> Option<bool> {
         let found = self.outcomes.iter().rev().find(|(n, _)| n == name);
         found.map(|(_, o)| ::std::matches!(o, Outcome::Passed))
@@ -491,6 +509,23 @@ impl Run {
         reply
     }
 
+    /// Like `record`, but only if every check in `depends_on` passed: otherwise `name` is
+    /// reported as skipped (its verdict would only repeat theirs).
+    pub fn record_after(&mut self, depends_on: &[&str], name: &str, ok: bool, message: &str) {
+        for dependency in depends_on {
+            if self.passed(dependency) != Some(true) {
+                let why = match self.passed(dependency) {
+                    None => ::std::format!("no check called {dependency:?} ran before it"),
+                    Some(_) => ::std::format!("it needs {dependency:?}, which did not pass"),
+                };
+                self.outcomes
+                    .push((name.to_string(), Outcome::Skipped(why)));
+                return;
+            }
+        }
+        self.record(name, ok, message);
+    }
+
     /// Records a check the test decided itself; later checks may depend on `name`.
     pub fn record(&mut self, name: &str, ok: bool, message: &str) {
         let outcome = match ok {
@@ -563,6 +598,16 @@ impl Run {
     /// Passes if every check passed; otherwise panics with the report of all of them.
     #[track_caller]
     pub fn finish(self) {
+        match self.verdict() {
+            Ok(()) => {}
+            Err(text) => ::std::panic!("{text}"),
+        }
+    }
+
+    /// `Ok` if every check passed; otherwise the report `finish` would panic with (starting
+    /// with `skipped: ` when checks were only skipped). For generated cases, which must
+    /// return their failure rather than panic.
+    pub fn verdict(self) -> Result<(), String> {
         let failed = self.outcomes.iter();
         let failed = failed.filter(|(_, o)| ::std::matches!(o, Outcome::Failed(_)));
         let failed = failed.count();
@@ -570,7 +615,7 @@ impl Run {
         let skipped = skipped.filter(|(_, o)| ::std::matches!(o, Outcome::Skipped(_)));
         let skipped = skipped.count();
         if failed == 0 && skipped == 0 {
-            return;
+            return Ok(());
         }
         let total = self.outcomes.len();
         let mut text = ::std::format!("{failed} of {total} checks against the server failed");
@@ -601,9 +646,9 @@ impl Run {
         }
         if failed == 0 {
             // Only skips: a dependency of this run was recorded as not passed elsewhere.
-            ::std::panic!("skipped: {text}");
+            return Err(::std::format!("skipped: {text}"));
         }
-        ::std::panic!("{text}");
+        Err(text)
     }
 }
 

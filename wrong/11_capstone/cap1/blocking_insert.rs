@@ -5,8 +5,9 @@
 //! From here on you build one service, stage by stage: a notes API with accounts,
 //! login, protected notes, a cache and tracing. Each stage's file starts with the
 //! previous stage's solution. The grading tests start your server on a free port
-//! and talk to it over real HTTP; when a check fails you get the request as a
-//! `curl` command, the bytes sent and received, and a diff of what differs.
+//! and talk to it over real HTTP; when a check fails you get the requests that
+//! reproduce it as `curl` commands, the bytes sent and received, and a diff of
+//! what differs.
 //!
 //! Stage 1: `POST /accounts` with `{"name": "...", "password": "..."}` signs up.
 //! - **Never store the password.** Store an argon2id hash (auth1), made with a
@@ -15,18 +16,37 @@
 //! - **201 Created with `Location: /accounts/<id>`** (RFC 9110 §15.3.2), the
 //!   URL where the new resource lives (`GET /accounts/{id}` is provided).
 //! - **Names are unique whatever their case**: if `Ada` exists, `ada` and `ADA`
-//!   are taken, and so is `émile` once `Émile` exists: otherwise two people can
-//!   look identical on screen (OWASP Authentication Cheat Sheet, "User IDs").
-//!   Let the database enforce it (a UNIQUE column holding the lower-case name;
-//!   SQLite's `COLLATE NOCASE` folds only ASCII), and answer a clash with
-//!   409 Conflict.
+//!   are taken, and so is `émile` once `Émile` exists, because people type the
+//!   same name in either case (OWASP Authentication Cheat Sheet, "User IDs":
+//!   user names should be case-insensitive). The rule this stage enforces: two
+//!   names clash exactly when their `str::to_lowercase()` are equal. Lower-casing
+//!   maps each letter to its lower-case form, in every script (`É` → `é`, `Ω` →
+//!   `ω`); it does not make different letters equal: Cyrillic `а` (U+0430) and
+//!   Latin `a` stay two letters, so `аda` and `ada` are two accounts that look
+//!   alike on screen. Stopping look-alikes takes Unicode's confusable detection
+//!   (UTS #39) or a PRECIS profile for user names (RFC 8265); this stage does not
+//!   grade it. Let the database enforce uniqueness (a UNIQUE column holding the
+//!   lower-case name; SQLite's `COLLATE NOCASE` folds only ASCII), and answer a
+//!   clash with 409 Conflict. Any other database error is the server's fault:
+//!   500, with nothing of the error in the body.
 //! - **Invalid input is 422** with an RFC 9457 problem details body, whose
-//!   `detail` names the field. Lengths are counted in characters, not bytes.
+//!   `detail` names the field. Lengths are counted in characters, not bytes. A
+//!   name may not contain white space or control characters as Unicode defines
+//!   them (`char::is_whitespace`, `char::is_control`): the no-break space U+00A0
+//!   and the ideographic space U+3000 count, not only ASCII's. (Invisible
+//!   characters that Unicode does not class as white space, such as the
+//!   zero-width space U+200B, are outside this rule: refusing them too is
+//!   allowed, not required.) A password may contain any character, spaces of any
+//!   kind included, and is used exactly as sent: never trimmed (OWASP Password
+//!   Storage Cheat Sheet; NIST SP 800-63B §5.1.1.2).
 //!
-//! **SQLite from async code.** A rusqlite call blocks its thread until the disk
-//! answers, and argon2 keeps a core busy on purpose. On tokio's worker threads
-//! that stalls every other request, so both run on the blocking pool:
-//! `tokio::task::spawn_blocking`. `Db::call` below does it for the database.
+//! **SQLite and argon2 from async code.** A rusqlite call blocks its thread until
+//! the disk answers, and argon2 keeps a core busy on purpose. On tokio's worker
+//! threads that stalls every other request, so both run on the blocking pool:
+//! `tokio::task::spawn_blocking`. `Db::call` below does it for the database. The
+//! tests run your server on a runtime with one thread and see where you hash:
+//! `argon2()` notes the thread that asks for it, and a hash made on the
+//! runtime's thread fails.
 //!
 //! Try it: `cargo run --bin cap1`, then
 //! `curl -i localhost:3000/accounts -H 'content-type: application/json' -d '{"name":"ada","password":"correct horse"}'`
@@ -43,6 +63,7 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 
 /// The database: one connection, shared, used only on tokio's blocking pool.
 #[derive(Clone)]
@@ -106,9 +127,19 @@ impl From<JsonRejection> for Problem {
     }
 }
 
+/// The title of a status: its reason phrase as RFC 9110 names it. The `http` crate still
+/// calls 422 by its old name (RFC 4918's "Unprocessable Entity"); RFC 9110 §15.5.21 names
+/// it "Unprocessable Content".
+fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable Content",
+        _ => status.canonical_reason().unwrap_or("error"),
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let title = self.status.canonical_reason().unwrap_or("error");
+        let title = title(self.status);
         let (status, detail) = (self.status.as_u16(), self.detail);
         let body =
             json!({"type": "about:blank", "title": title, "status": status, "detail": detail});
@@ -125,8 +156,18 @@ fn is_unique_violation(error: &rusqlite::Error) -> bool {
     failure.is_some_and(|f| f.code == ErrorCode::ConstraintViolation && unique(f))
 }
 
+/// The threads that asked `argon2()` for a hasher: the tests check that none of them is
+/// the runtime's own thread.
+static ARGON2_THREADS: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+
 /// argon2id with small parameters, so that the tests stay fast (production: the defaults).
+/// Call it where you hash: it notes the thread it runs on.
 fn argon2() -> Argon2<'static> {
+    let mut threads = ARGON2_THREADS.lock().unwrap_or_else(|e| e.into_inner());
+    let here = std::thread::current().id();
+    if !threads.contains(&here) {
+        threads.push(here);
+    }
     let params = Params::new(4096, 1, 1, None).expect("valid argon2 parameters");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
@@ -207,7 +248,8 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000")
         .await
         .unwrap();
-    println!("listening on http://{}", listener.local_addr().unwrap());
+    // Standard error: standard output is for the service's own output (stage 4's logs).
+    eprintln!("listening on http://{}", listener.local_addr().unwrap());
     axum::serve(listener, app(Db::open_in_memory()))
         .await
         .unwrap();
