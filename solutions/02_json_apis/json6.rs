@@ -100,10 +100,22 @@ impl Response {
 
 /// Handles `POST /{version}/tasks`; the new task gets `id`.
 fn create_task(version: &str, body: &str, id: u64) -> Response {
-    let input: CreateTask = match serde_json::from_str(body) {
+    if version != "v1" && version != "v2" {
+        return Response {
+            status: 404,
+            body: format!("there is no API version {version}"),
+        };
+    }
+    // Not JSON is 400; JSON that is not a `CreateTask` is 422. (Two steps,
+    // because serde_json reports some wrong types, like a number where an
+    // enum's string belongs, as syntax errors.)
+    let input = match serde_json::from_str(body) {
+        Ok(value) => serde_json::from_value::<CreateTask>(value).map_err(|e| (422, e)),
+        Err(e) => Err((400, e)),
+    };
+    let input = match input {
         Ok(input) => input,
-        Err(e) => {
-            let status = if e.is_data() { 422 } else { 400 };
+        Err((status, e)) => {
             return Response {
                 status,
                 body: e.to_string(),
@@ -116,16 +128,14 @@ fn create_task(version: &str, body: &str, id: u64) -> Response {
         priority: input.priority,
         done: false,
     };
-    match version {
-        "v1" => Response::json(201, &task.to_v1()),
-        "v2" => Response::json(201, &task.to_v2()),
-        _ => Response {
-            status: 404,
-            body: format!("there is no API version {version}"),
-        },
+    if version == "v1" {
+        Response::json(201, &task.to_v1())
+    } else {
+        Response::json(201, &task.to_v2())
     }
 }
 
+// not graded: prints a demo; the tests call the functions it calls
 fn main() {
     // Try it: `cargo run --bin json6`
     for version in ["v1", "v2"] {
@@ -136,8 +146,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::{Value, json};
 
     /// Expects 201 and returns the JSON body.
@@ -240,6 +255,110 @@ mod tests {
                 "POST /{version}/tasks: only v1 and v2 exist (exactly so spelled), \
                  want 404, got {}",
                 resp.status
+            );
+        }
+    }
+
+    /// A version as a client may write it: the two that exist, or another
+    /// spelling (case, spaces, zeros, a slash, a look-alike).
+    fn version() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => proptest::sample::select(vec!["v1", "v2"]).prop_map(String::from),
+            2 => crate::generated::any_case("v1"),
+            2 => crate::generated::any_case("v2"),
+            3 => proptest::sample::select(vec![
+                "v3", "v0", "", "v01", "v1 ", " v1", "v1/", "v2\t", "1", "v", "v1.0", "\u{3bd}1",
+                "v\u{ff11}", "v2\u{200b}",
+            ])
+            .prop_map(String::from),
+        ]
+    }
+
+    /// A body: a task with any title and maybe a priority (in any case), or
+    /// one that breaks a rule (not JSON, a field missing, misspelled or of
+    /// the wrong type, something after the object).
+    fn body() -> impl Strategy<Value = String> {
+        let title = || crate::generated::tricky_text(0, 6);
+        let priority = prop_oneof![
+            3 => proptest::sample::select(vec!["low", "normal", "high"]).prop_map(String::from),
+            1 => crate::generated::any_case("high"),
+            1 => proptest::sample::select(vec!["urgent", "", " low", "NORMAL"]).prop_map(String::from),
+        ];
+        prop_oneof![
+            3 => title().prop_map(|t| json!({"title": t}).to_string()),
+            3 => (title(), priority).prop_map(|(t, p)| json!({"priority": p, "title": t}).to_string()),
+            1 => Just(json!({"priority": "high"}).to_string()),
+            1 => Just(json!({"title": "x", "priorty": "high"}).to_string()),
+            1 => Just(json!({"title": "x", "done": true}).to_string()),
+            1 => Just(json!({"title": 5}).to_string()),
+            1 => Just(json!({"title": "x", "priority": 1}).to_string()),
+            1 => proptest::sample::select(vec![
+                "", "not json", "{", "{\"title\": \"x\"} x", "null", "[]", "{}",
+            ])
+            .prop_map(String::from),
+        ]
+    }
+
+    /// The rules as a reference: status and body for a version and a body.
+    fn expected(version: &str, body: &str) -> (u16, Option<Value>, &'static str) {
+        if version != "v1" && version != "v2" {
+            return (
+                404,
+                None,
+                "only v1 and v2 exist, spelled exactly so, and a version that does not exist \
+                 is 404 whatever the body (it names no resource)",
+            );
+        }
+        let Ok(value) = serde_json::from_str::<Value>(body) else {
+            return (400, None, "a body that is not JSON is 400");
+        };
+        let fields = value.as_object();
+        let valid = fields.is_some_and(|f| {
+            f.keys().all(|k| k == "title" || k == "priority")
+                && f.get("title").is_some_and(Value::is_string)
+                && f.get("priority")
+                    .is_none_or(|p| ["low", "normal", "high"].contains(&p.as_str().unwrap_or("")))
+        });
+        if !valid {
+            return (
+                422,
+                None,
+                "JSON that is not a task (title missing or not a string, an unknown field, a \
+                 priority other than low, normal, high) is 422",
+            );
+        }
+        let priority = value.get("priority").cloned().unwrap_or(json!("normal"));
+        let title = value["title"].clone();
+        let task = if version == "v1" {
+            json!({"id": 7, "title": title, "done": false, "priority": priority})
+        } else {
+            json!({"id": 7, "title": title, "status": "open", "priority": priority})
+        };
+        (
+            201,
+            Some(task),
+            "each version answers in its own shape, priority \"normal\" by default",
+        )
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        /// Every combination of version (existing or not) and body (valid or
+        /// broken in each way).
+        #[test]
+        fn any_version_and_body_get_the_right_answer(version in version(), body in body()) {
+            let (status, task, why) = expected(&version, &body);
+            let resp = create_task(&version, &body, 7);
+            let got: Option<Value> = serde_json::from_str(&resp.body).ok();
+            let want = match &task {
+                Some(task) => format!("{status} {task}"),
+                None => status.to_string(),
+            };
+            prop_assert!(
+                resp.status == status && (task.is_none() || got == task),
+                "POST /{}/tasks with {:?} answered {} {}, but should answer {}: {}",
+                version, body, resp.status, resp.body, want, why
             );
         }
     }

@@ -101,10 +101,16 @@ impl Response {
 
 /// Handles `POST /{version}/tasks`; the new task gets `id`.
 fn create_task(version: &str, body: &str, id: u64) -> Response {
-    let input: CreateTask = match serde_json::from_str(body) {
+    // Not JSON is 400; JSON that is not a `CreateTask` is 422. (Two steps,
+    // because serde_json reports some wrong types, like a number where an
+    // enum's string belongs, as syntax errors.)
+    let input = match serde_json::from_str(body) {
+        Ok(value) => serde_json::from_value::<CreateTask>(value).map_err(|e| (422, e)),
+        Err(e) => Err((400, e)),
+    };
+    let input = match input {
         Ok(input) => input,
-        Err(e) => {
-            let status = if e.is_data() { 422 } else { 400 };
+        Err((status, e)) => {
             return Response {
                 status,
                 body: e.to_string(),
