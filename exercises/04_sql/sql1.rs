@@ -61,8 +61,14 @@ fn main() -> Result<()> {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::tricky_text;
+    use proptest::prelude::*;
 
     fn db() -> Connection {
         let conn = Connection::open_in_memory().unwrap();
@@ -181,5 +187,74 @@ mod tests {
             "list_users returned {users:?}, but the table holds {expected:?} \
              (every user, by id: not by name)"
         );
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        /// Users stored under any ids (negative, 0, i64::MAX), in any order, with any text;
+        /// then one more from insert_user. SQLite is asked to return rows that have no
+        /// ORDER BY in reverse (PRAGMA reverse_unordered_selects), so an order that only
+        /// holds because of how the rows happen to be stored shows.
+        #[test]
+        fn any_users_in_any_order_are_listed_by_id(
+            stored in proptest::collection::btree_map(
+                prop_oneof![Just(i64::MIN), Just(-1i64), Just(0), Just(1), Just(i64::MAX), any::<i64>()],
+                (tricky_text(0, 6), tricky_text(0, 6)),
+                0..8,
+            )
+            .prop_map(|m| m.into_iter().collect::<Vec<_>>())
+            .prop_shuffle(),
+            new in (tricky_text(0, 6), tricky_text(0, 6)),
+        ) {
+            let conn = db();
+            conn.execute_batch("PRAGMA reverse_unordered_selects = ON;").unwrap();
+            for (id, (name, email)) in &stored {
+                conn.execute(
+                    "INSERT INTO users (id, name, email) VALUES (?1, ?2, ?3)",
+                    (id, name, email),
+                )
+                .unwrap();
+            }
+            let id = insert_user(&conn, &new.0, &new.1).map_err(|e| {
+                TestCaseError::fail(format!(
+                    "insert_user({:?}, {:?}) failed with {e}: pass the values as parameters \
+                     (?1, ?2), never inside the SQL text",
+                    new.0, new.1
+                ))
+            })?;
+            let largest = stored.iter().map(|(id, _)| *id).max();
+            match largest {
+                Some(i64::MAX) => prop_assert!(
+                    stored.iter().all(|(old, _)| *old != id),
+                    "with the ids {:?} taken, insert_user returned id {}, which another user \
+                     already has: return the id SQLite gave the new row (last_insert_rowid)",
+                    stored.iter().map(|(id, _)| id).collect::<Vec<_>>(), id
+                ),
+                _ => prop_assert_eq!(
+                    id,
+                    largest.map_or(1, |l| l + 1),
+                    "with the ids {:?} taken, insert_user returned id {}, but SQLite gave the \
+                     new row the id on the right: return conn.last_insert_rowid()",
+                    stored.iter().map(|(id, _)| id).collect::<Vec<_>>(), id
+                ),
+            }
+            let mut want: Vec<User> = stored
+                .iter()
+                .map(|(id, (name, email))| User { id: *id, name: name.clone(), email: email.clone() })
+                .chain([User { id, name: new.0.clone(), email: new.1.clone() }])
+                .collect();
+            want.sort_by_key(|u| u.id);
+            let got = list_users(&conn)
+                .map_err(|e| TestCaseError::fail(format!("list_users failed: {e}")))?;
+            prop_assert_eq!(
+                &got, &want,
+                "with users stored in the order {:?} and one more added by insert_user, \
+                 list_users gave the left, but should give the right: every user, by id. \
+                 Without ORDER BY, SQL promises no order at all (this test asks SQLite to \
+                 return unordered rows in reverse, so an order that holds only by chance shows)",
+                stored.iter().map(|(id, _)| id).collect::<Vec<_>>()
+            );
+        }
     }
 }
