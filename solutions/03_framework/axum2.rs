@@ -8,7 +8,9 @@
 //! must be cheap to clone: put it behind an `Arc`. Data that requests change
 //! also needs a lock (`std::sync::Mutex`), because two requests may change it
 //! at the same moment. Keep the lock short, and never hold a `std` mutex
-//! guard across an `.await`.
+//! guard across an `.await`. A step that reads and then writes shared data
+//! (pick the next id, store the note under it) must happen under one lock:
+//! between two locks another request can run and read the same thing.
 //!
 //! The handlers below do not know where notes are kept: they see an
 //! `Arc<dyn NoteStore>`. Today that is a `Vec` in memory; in topic 04 it can
@@ -24,7 +26,9 @@ use axum::{
     routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 struct Note {
@@ -48,7 +52,58 @@ type SharedStore = Arc<dyn NoteStore>;
 
 #[derive(Default)]
 struct MemoryStore {
-    notes: Mutex<Vec<Note>>,
+    notes: Lock<Vec<Note>>,
+}
+
+/// A `std::sync::Mutex` with a window for the grading tests (course code, you
+/// need not change it). Use it exactly like a `Mutex`:
+/// `let mut notes = self.notes.lock().unwrap();`. Each time a guard is
+/// dropped and the lock released, a test may let another request run first,
+/// as a busy server's scheduler can: so a request that picks its id under one
+/// lock and stores its note under another can be caught.
+#[derive(Default)]
+struct Lock<T>(Mutex<T>);
+
+struct LockGuard<'a, T>(Option<MutexGuard<'a, T>>);
+
+impl<T> Lock<T> {
+    fn lock(&self) -> Result<LockGuard<'_, T>, PoisonError<MutexGuard<'_, T>>> {
+        self.0.lock().map(|guard| LockGuard(Some(guard)))
+    }
+}
+
+impl<T> Deref for LockGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0
+            .as_ref()
+            .expect("a guard holds the lock until dropped")
+    }
+}
+
+impl<T> DerefMut for LockGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.0
+            .as_mut()
+            .expect("a guard holds the lock until dropped")
+    }
+}
+
+thread_local! {
+    /// What runs on this thread right after it releases a `Lock` (tests only).
+    static AFTER_UNLOCK: RefCell<Option<Box<dyn Fn()>>> = RefCell::new(None);
+}
+
+impl<T> Drop for LockGuard<'_, T> {
+    // not graded: the tests' window into the lock; it does not change what the store does
+    fn drop(&mut self) {
+        drop(self.0.take());
+        AFTER_UNLOCK.with(|hook| {
+            if let Some(hook) = hook.borrow().as_ref() {
+                hook();
+            }
+        });
+    }
 }
 
 impl NoteStore for MemoryStore {
@@ -91,6 +146,7 @@ fn app(store: SharedStore) -> Router {
         .with_state(store)
 }
 
+// not graded: serves the demo on port 3000; the tests call `app()` directly
 #[tokio::main]
 async fn main() {
     // Try it: `cargo run --bin axum2`, then
@@ -267,5 +323,71 @@ mod tests {
             (201, &json!(42)),
             "create_note should answer what store.add returned"
         );
+    }
+
+    /// Runs `add("first")` on another thread that pauses right after it
+    /// releases the lock for the `pause_at`-th time, runs `add("second")`
+    /// during that pause, then lets the first finish. Returns both notes.
+    fn add_across_a_pause(pause_at: usize) -> (MemoryStore, Note, Note) {
+        use std::sync::mpsc;
+        let store = MemoryStore::default();
+        let (event_tx, event) = mpsc::channel::<&str>();
+        let (resume_tx, resume) = mpsc::channel::<()>();
+        let (first, second) = std::thread::scope(|scope| {
+            let shared = &store;
+            let first = scope.spawn(move || {
+                let releases = std::cell::Cell::new(0);
+                let paused = event_tx.clone();
+                AFTER_UNLOCK.with(|hook| {
+                    *hook.borrow_mut() = Some(Box::new(move || {
+                        releases.set(releases.get() + 1);
+                        if releases.get() == pause_at {
+                            paused.send("paused").ok();
+                            resume.recv_timeout(Duration::from_secs(5)).ok();
+                        }
+                    }))
+                });
+                let note = shared.add("first".to_string());
+                AFTER_UNLOCK.with(|hook| hook.borrow_mut().take());
+                event_tx.send("done").ok();
+                note
+            });
+            let what = event.recv_timeout(Duration::from_secs(5)).unwrap_or("done");
+            let second = shared.add("second".to_string());
+            if what == "paused" {
+                resume_tx.send(()).ok();
+            }
+            (first.join().expect("add panicked"), second)
+        });
+        (store, first, second)
+    }
+
+    #[test]
+    fn a_request_between_two_locks_cannot_take_the_same_id() {
+        for pause_at in 1..=3 {
+            let (store, first, second) = add_across_a_pause(pause_at);
+            assert_ne!(
+                first.id, second.id,
+                "note {first:?} was being added when note {second:?} was added in between (after \
+                 the first add released the lock {pause_at} time(s)), and both got id {}: picking \
+                 the id and storing the note must be one step, under one lock",
+                first.id
+            );
+            let mut ids = [first.id, second.id];
+            ids.sort();
+            assert_eq!(
+                ids,
+                [1, 2],
+                "two notes added one after another get ids 1 and 2"
+            );
+            for note in [&first, &second] {
+                assert_eq!(
+                    store.get(note.id).as_ref(),
+                    Some(note),
+                    "after adding {first:?} and {second:?}, get({}) should find {note:?}",
+                    note.id
+                );
+            }
+        }
     }
 }

@@ -26,7 +26,9 @@ use axum::{
     routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 struct Note {
@@ -50,7 +52,57 @@ type SharedStore = Arc<dyn NoteStore>;
 
 #[derive(Default)]
 struct MemoryStore {
-    notes: Mutex<Vec<Note>>,
+    notes: Lock<Vec<Note>>,
+}
+
+/// A `std::sync::Mutex` with a window for the grading tests (course code, you
+/// need not change it). Use it exactly like a `Mutex`:
+/// `let mut notes = self.notes.lock().unwrap();`. Each time a guard is
+/// dropped and the lock released, a test may let another request run first,
+/// as a busy server's scheduler can: so a request that picks its id under one
+/// lock and stores its note under another can be caught.
+#[derive(Default)]
+struct Lock<T>(Mutex<T>);
+
+struct LockGuard<'a, T>(Option<MutexGuard<'a, T>>);
+
+impl<T> Lock<T> {
+    fn lock(&self) -> Result<LockGuard<'_, T>, PoisonError<MutexGuard<'_, T>>> {
+        self.0.lock().map(|guard| LockGuard(Some(guard)))
+    }
+}
+
+impl<T> Deref for LockGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0
+            .as_ref()
+            .expect("a guard holds the lock until dropped")
+    }
+}
+
+impl<T> DerefMut for LockGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.0
+            .as_mut()
+            .expect("a guard holds the lock until dropped")
+    }
+}
+
+thread_local! {
+    /// What runs on this thread right after it releases a `Lock` (tests only).
+    static AFTER_UNLOCK: RefCell<Option<Box<dyn Fn()>>> = RefCell::new(None);
+}
+
+impl<T> Drop for LockGuard<'_, T> {
+    fn drop(&mut self) {
+        drop(self.0.take());
+        AFTER_UNLOCK.with(|hook| {
+            if let Some(hook) = hook.borrow().as_ref() {
+                hook();
+            }
+        });
+    }
 }
 
 impl NoteStore for MemoryStore {
