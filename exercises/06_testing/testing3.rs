@@ -41,7 +41,8 @@ enum Weakness {
 }
 
 /// Checks a new password for `username`. Lengths count characters, not bytes,
-/// and the comparisons ignore upper and lower case.
+/// and the comparisons ignore upper and lower case. An empty username (none
+/// chosen yet) bans nothing.
 fn check_password(username: &str, password: &str) -> Result<(), Weakness> {
     let length = password.chars().count();
     if length < MIN_LENGTH {

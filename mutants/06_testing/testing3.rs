@@ -68,7 +68,8 @@ fn check_password(username: &str, password: &str) -> Result<(), Weakness> {
     } else {
         lowered.contains(&username)
     };
-    if !username.is_empty() && has_username {
+    // mutant(8): an empty username is looked for too, and every password contains it.
+    if (mutant(8) || !username.is_empty()) && has_username {
         return Err(Weakness::ContainsUsername);
     }
     Ok(())

@@ -67,7 +67,16 @@ impl Signup<'_> {
 
 fn is_plausible_email(email: &str) -> bool {
     match email.split_once('@') {
-        Some((local, domain)) => !local.is_empty() && domain.contains('.'),
+        // mutant(8): nothing before the @ is accepted.
+        // mutant(9): a domain without a dot is accepted.
+        Some((local, domain)) => {
+            (mutant(8) || !local.is_empty())
+                && if mutant(9) {
+                    !domain.is_empty()
+                } else {
+                    domain.contains('.')
+                }
+        }
         None => false,
     }
 }

@@ -41,7 +41,8 @@ enum Weakness {
 }
 
 /// Checks a new password for `username`. Lengths count characters, not bytes,
-/// and the comparisons ignore upper and lower case.
+/// and the comparisons ignore upper and lower case. An empty username (none
+/// chosen yet) bans nothing.
 fn check_password(username: &str, password: &str) -> Result<(), Weakness> {
     let length = password.chars().count();
     if length < MIN_LENGTH {
@@ -94,6 +95,8 @@ mod tests {
             ("alice", "alice1234", Err(Weakness::ContainsUsername)),
             ("alice", "my-ALICE-pass", Err(Weakness::ContainsUsername)),
             ("bob", "alice1234", Ok(())),
+            ("", "eight888", Ok(())),
+            ("", "correct horse battery staple", Ok(())),
         ];
         for (username, password, expected) in cases {
             let got = check_password(username, password);

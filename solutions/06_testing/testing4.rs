@@ -168,14 +168,17 @@ mod tests {
     }
 
     #[test]
-    fn invalid_email_is_rejected_and_not_stored() {
+    fn invalid_emails_are_rejected_and_not_stored() {
         let repo = FakeRepo::default();
         let signup = Signup { repo: &repo };
-        assert_eq!(
-            signup.register("not-an-email", "Alice"),
-            Err(SignupError::InvalidEmail),
-            "an address without @ should be rejected"
-        );
+        // Each part of `something@domain.tld` missing in turn.
+        for bad in ["not-an-email", "@example.com", "alice@localhost", "alice@"] {
+            assert_eq!(
+                signup.register(bad, "Alice"),
+                Err(SignupError::InvalidEmail),
+                "{bad:?} is not something@domain.tld and should be rejected"
+            );
+        }
         assert!(
             repo.users.borrow().is_empty(),
             "a rejected signup should store nothing, but the repository holds {:?}",
