@@ -41,12 +41,28 @@ fn is_web_url(url: &str) -> bool {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
-    let allowed = |c: char| c.is_ascii_graphic() && c != '"' && c != '\\';
+    let allowed = |c: char| {
+        if mutant(11) {
+            // Spaces, control and non-ASCII characters pass.
+            c != '"' && c != '\\'
+        } else if mutant(12) {
+            // Quotes and backslashes pass.
+            c.is_ascii_graphic()
+        } else {
+            c.is_ascii_graphic() && c != '"' && c != '\\'
+        }
+    };
     if mutant(4) {
         // Only checks for characters that break the JSON: any scheme passes.
         return !url.is_empty() && url.chars().all(allowed);
     }
-    rest.is_some_and(|rest| !rest.is_empty() && rest.chars().all(allowed))
+    if mutant(9) {
+        // A block list: only javascript: is refused.
+        let scheme = url.split(':').next().unwrap_or("");
+        return !scheme.eq_ignore_ascii_case("javascript") && url.chars().all(allowed);
+    }
+    // mutant(10): nothing after the scheme passes.
+    rest.is_some_and(|rest| (mutant(10) || !rest.is_empty()) && rest.chars().all(allowed))
 }
 
 #[derive(Default)]
@@ -111,6 +127,13 @@ impl Links {
             index
         };
         match index.and_then(|i| self.urls.get(i)) {
+            // mutant(13): the redirect has no Location.
+            Some(_) if mutant(13) => Response::new(302, Vec::new(), String::new()),
+            // mutant(14): every redirect leads to the newest link's URL.
+            Some(_) if mutant(14) => {
+                let newest = self.urls.last().cloned().unwrap_or_default();
+                Response::new(302, vec![("Location", newest)], String::new())
+            }
             Some(url) => Response::new(302, vec![("Location", url.clone())], String::new()),
             None => Response::new(404, Vec::new(), String::new()),
         }

@@ -184,7 +184,22 @@ mod tests {
     #[test]
     fn non_web_urls_are_refused_with_422() {
         let mut links = Links::default();
-        for url in ["javascript:alert(1)", "ftp://example.com/", "not a url"] {
+        // Each way the doc comment says a URL can be bad: another scheme, nothing
+        // after the scheme, a space or other white space, a non-ASCII character,
+        // a quote, a backslash.
+        for url in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "ftp://example.com/",
+            "not a url",
+            "https://",
+            "https://example.com/a b",
+            "https://example.com/\tx",
+            "https://exämple.com/",
+            "https://example.com/\"",
+            "https://example.com/a\\b",
+        ] {
             let resp = create(&mut links, url);
             assert_eq!(resp.status, 422, "a link to {url:?} should be refused");
             assert_eq!(
