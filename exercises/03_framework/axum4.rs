@@ -23,7 +23,11 @@
 //! *extensions*; a handler reads them with the `Extension<T>` extractor.
 //!
 //! `Server-Timing: app;dur=1.25` tells the client how many milliseconds the
-//! server worked on the request (W3C Server Timing).
+//! server worked on the request (W3C Server Timing). A fast handler takes a
+//! fraction of a millisecond, so say it with the fraction (to the
+//! microsecond), not rounded down to a whole `0`. Measure with tokio's
+//! `Instant` (imported below): it is `std`'s, except that tests can pause and
+//! advance it, so the grading tests know exactly how long a handler took.
 //!
 //! Read more: https://docs.rs/axum/0.8/axum/middleware/index.html,
 //! https://www.w3.org/TR/server-timing/
@@ -37,7 +41,7 @@ use axum::{
     routing::get,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use tokio::time::Instant;
 
 const REQUEST_ID: &str = "x-request-id";
 
@@ -66,7 +70,8 @@ fn choose_request_id(incoming: Option<&str>) -> String {
 // TODO: finish the middleware; the id is already chosen and given to the
 // handlers. Every response, whatever its status, leaves with two headers:
 //   x-request-id: <id>
-//   server-timing: app;dur=<milliseconds the handler took, e.g. 1.250>
+//   server-timing: app;dur=<milliseconds the handler took, with the
+//                  fraction to the microsecond, e.g. 1.250 or 0.042>
 async fn request_id_and_timing(mut req: Request, next: Next) -> Response {
     let incoming = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok());
     let id = choose_request_id(incoming);
@@ -105,10 +110,15 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use axum::body::{Body, to_bytes};
     use axum::http::StatusCode;
+    use proptest::prelude::*;
     use std::time::Duration;
     use tower::ServiceExt;
 
@@ -307,5 +317,123 @@ mod tests {
             is_acceptable(&id),
             "a 404 gets a new request id too, but it was {id:?}"
         );
+    }
+
+    /// The rule as a reference: 1 to 64 characters, each an ASCII letter or
+    /// digit, `-`, `_` or `.`.
+    fn acceptable(id: &str) -> bool {
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "-_.".contains(c);
+        (1..=64).contains(&id.chars().count()) && id.chars().all(allowed)
+    }
+
+    /// An id of 0 to 66 characters: mostly allowed ones, sometimes anything.
+    fn any_id() -> impl Strategy<Value = String> {
+        let allowed = prop_oneof![
+            proptest::char::range('a', 'z'),
+            proptest::char::range('A', 'Z'),
+            proptest::char::range('0', '9'),
+            proptest::sample::select(vec!['-', '_', '.']),
+        ];
+        let other = prop_oneof![
+            crate::generated::tricky_char(),
+            proptest::sample::select(vec![' ', '"', ';', '=', '/', ':', '+', '%', '~', '\u{7f}']),
+        ];
+        let len = prop_oneof![
+            Just(0usize),
+            Just(1),
+            Just(63),
+            Just(64),
+            Just(65),
+            0usize..=66
+        ];
+        (
+            len,
+            proptest::collection::vec((0u8..12, allowed, other), 66),
+        )
+            .prop_map(|(len, picks)| {
+                picks
+                    .into_iter()
+                    .take(len)
+                    .map(|(p, a, o)| if p == 0 { o } else { a })
+                    .collect()
+            })
+    }
+
+    fn paused_runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(192))]
+
+        /// Any id, at and around the length limits, with any characters.
+        #[test]
+        fn any_id_is_judged_by_the_rule(id in any_id()) {
+            prop_assert_eq!(
+                is_acceptable(&id),
+                acceptable(&id),
+                "is_acceptable({:?}) ({} characters) was {}, but an id is acceptable exactly \
+                 when it has 1 to 64 characters, each an ASCII letter or digit, `-`, `_` or `.`",
+                id, id.chars().count(), is_acceptable(&id)
+            );
+        }
+
+        /// Any incoming header: kept exactly when acceptable, else replaced by
+        /// a new acceptable id.
+        #[test]
+        fn any_incoming_id_is_kept_only_when_acceptable(id in any_id()) {
+            let Ok(value) = HeaderValue::from_bytes(id.as_bytes()) else {
+                return Ok(()); // not sendable as a header value at all
+            };
+            let request = Request::get("/hello").header(REQUEST_ID, value).body(Body::empty()).unwrap();
+            let response = paused_runtime().block_on(app().oneshot(request)).unwrap();
+            let got = response.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let got = got.unwrap_or_default();
+            if acceptable(&id) {
+                prop_assert_eq!(&got, &id, "the acceptable incoming x-request-id {:?} should be kept", id);
+            } else {
+                prop_assert!(
+                    got != id && acceptable(&got),
+                    "the incoming x-request-id {:?} is not acceptable, so it should be replaced \
+                     by a new acceptable id, but the response had {:?}", id, got
+                );
+            }
+        }
+
+        /// Any handler time, with sub-millisecond parts: server-timing says it in
+        /// milliseconds, to the microsecond. (Tokio's clock is paused and the
+        /// handler advances it by exactly that long.)
+        #[test]
+        fn server_timing_is_exact_to_the_microsecond(
+            took in crate::generated::duration_up_to(Duration::from_secs(30)),
+        ) {
+            let router = Router::new()
+                .route("/work", get(move || async move {
+                    tokio::time::advance(took).await;
+                    "done"
+                }))
+                .layer(middleware::from_fn(request_id_and_timing));
+            let request = Request::get("/work").body(Body::empty()).unwrap();
+            let response = paused_runtime().block_on(router.oneshot(request)).unwrap();
+            let timing = response
+                .headers()
+                .get("server-timing")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("(none)")
+                .to_string();
+            let want = took.as_secs_f64() * 1000.0;
+            let said = timing.strip_prefix("app;dur=").and_then(|ms| ms.parse::<f64>().ok());
+            prop_assert!(
+                said.is_some_and(|ms| (ms - want).abs() <= 0.001 + want * 1e-12),
+                "the handler took {:?} ({:.6} ms), but server-timing was {:?}: it should be \
+                 app;dur=<milliseconds>, with the fraction, to the microsecond (e.g. {:.3}), \
+                 measured with tokio::time::Instant",
+                took, want, timing, want
+            );
+        }
     }
 }

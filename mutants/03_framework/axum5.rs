@@ -93,6 +93,16 @@ async fn serve(listener: TcpListener) -> std::io::Result<()> {
         drop(listener);
         return Ok(());
     }
+    if mutant(10) {
+        // A placeholder health check left in: over a socket, /health is 200
+        // with the text "ok", not the API's JSON.
+        let placeholder = Router::new().route("/health", get(|| async { "ok" }));
+        return axum::serve(listener, placeholder).await;
+    }
+    if mutant(11) {
+        // Serves a router without the API's routes: every request is 404.
+        return axum::serve(listener, Router::new().fallback(not_found)).await;
+    }
     axum::serve(listener, app()).await
 }
 

@@ -39,7 +39,7 @@ use axum::{
     routing::get,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use tokio::time::Instant;
 
 const REQUEST_ID: &str = "x-request-id";
 
