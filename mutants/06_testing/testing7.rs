@@ -58,7 +58,16 @@ fn mark_done(conn: &Connection, id: i64) -> Result<bool> {
         let changed = conn.execute("UPDATE tasks SET done = 1", ())?;
         return Ok(changed > 0);
     }
-    let changed = conn.execute("UPDATE tasks SET done = 1 WHERE id = ?1", [id])?;
+    let sql = if mutant(8) {
+        // The task and every task created after it.
+        "UPDATE tasks SET done = 1 WHERE id >= ?1"
+    } else if mutant(9) {
+        // Every task, as long as the id names one.
+        "UPDATE tasks SET done = 1 WHERE EXISTS (SELECT 1 FROM tasks WHERE id = ?1)"
+    } else {
+        "UPDATE tasks SET done = 1 WHERE id = ?1"
+    };
+    let changed = conn.execute(sql, [id])?;
     if mutant(6) {
         // Reports success whether or not a task changed.
         return Ok(true);
