@@ -19,8 +19,11 @@
 //! server with `tokio::select!` or by aborting its task does step 1 but not
 //! 3 and 4: that is not graceful.
 //!
-//! In production, add a deadline: orchestrators kill the process if it has
-//! not stopped after a grace period (30 s by default in Kubernetes).
+//! In production the process also has a deadline: the orchestrator kills
+//! it if it has not stopped after a grace period (30 s by default in
+//! Kubernetes). That deadline is the orchestrator's (or `main`'s) business,
+//! not the server's: `run` waits for every request in flight, however long
+//! it takes.
 //!
 //! Read more: https://docs.rs/axum/0.8/axum/serve/struct.Serve.html#method.with_graceful_shutdown
 //! and the example https://github.com/tokio-rs/axum/tree/main/examples/graceful-shutdown
@@ -56,7 +59,8 @@ fn app(gate: Arc<Gate>) -> Router {
 /// Serves `router` until `shutdown` completes, then shuts down gracefully.
 // TODO: this server never stops: it ignores `shutdown`. When `shutdown`
 // completes, stop gracefully: no new connections, idle ones closed, the
-// requests in flight answered, and only then return.
+// requests in flight answered (however long they take: no deadline of
+// its own), and only then return.
 async fn run(
     listener: TcpListener,
     router: Router,
@@ -258,6 +262,105 @@ mod tests {
         assert!(
             matches!(result, Ok(Ok(()))),
             "run() should return Ok(()) after a graceful shutdown, but it gave {result:?}"
+        );
+    }
+
+    enum Event {
+        /// 30 days passed on the server's (paused, auto-advancing) clock.
+        MonthPassed,
+        /// `run` returned this, so long after the signal on the server's clock.
+        Returned(std::io::Result<()>, Duration),
+    }
+
+    /// Runs the server on its own thread, in a runtime whose clock is paused:
+    /// whenever the server only waits, tokio moves its clock straight to the
+    /// next timer, so a deadline of any length passes at once. After the
+    /// signal (sent on the returned sender), a probe timer of 30 days reports
+    /// `MonthPassed`, and `run` returning reports `Returned`.
+    fn start_on_a_paused_clock(
+        gate: Arc<Gate>,
+    ) -> (
+        SocketAddr,
+        oneshot::Sender<()>,
+        tokio::sync::mpsc::UnboundedReceiver<Event>,
+    ) {
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let (events, events_rx) = tokio::sync::mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                let (signal_tx, signal) = oneshot::channel::<()>();
+                let mut server = tokio::spawn(run(listener, app(gate), async {
+                    signal.await.unwrap_or(())
+                }));
+                stop_rx.await.ok();
+                let signalled = tokio::time::Instant::now();
+                signal_tx.send(()).ok();
+                let month = tokio::time::sleep(Duration::from_secs(30 * 24 * 3600));
+                tokio::select! {
+                    result = &mut server => {
+                        let result = result.unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                        events.send(Event::Returned(result, signalled.elapsed())).ok();
+                        return;
+                    }
+                    _ = month => { events.send(Event::MonthPassed).ok(); }
+                }
+                let result = server
+                    .await
+                    .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+                events
+                    .send(Event::Returned(result, signalled.elapsed()))
+                    .ok();
+            });
+        });
+        (addr_rx.recv().unwrap(), stop, events_rx)
+    }
+
+    #[tokio::test]
+    async fn in_flight_request_is_awaited_however_long_it_takes() {
+        let gate = Arc::new(Gate::default());
+        let (addr, stop, mut events) = start_on_a_paused_clock(gate.clone());
+        let busy = send(addr, "GET /slow HTTP/1.1\r\nHost: test\r\n\r\n").await;
+        within(
+            "GET /slow never reached its handler",
+            gate.started.notified(),
+        )
+        .await;
+        stop.send(()).unwrap();
+        let first = within("the server thread stopped reporting", events.recv()).await;
+        if let Some(Event::Returned(result, after)) = first {
+            panic!(
+                "run() returned ({result:?}) {after:?} after the shutdown signal while GET /slow \
+                 was still in flight: it must wait for every request in flight, however long \
+                 it takes; a grace deadline is the orchestrator's (or main's), not run's"
+            );
+        }
+        gate.release.notify_one();
+        let answer = within(
+            "GET /slow was released but its answer never came",
+            read_until(&busy, ""),
+        )
+        .await;
+        assert!(
+            answer.starts_with("HTTP/1.1 200 OK\r\n") && answer.ends_with("\r\n\r\ndone"),
+            "GET /slow, in flight for 30 days (on tokio's clock) after the shutdown signal, \
+             should still be answered 200 \"done\", but got {answer:?}"
+        );
+        let last = within(
+            "the server should stop once the last request has finished",
+            events.recv(),
+        )
+        .await;
+        assert!(
+            matches!(last, Some(Event::Returned(Ok(()), _))),
+            "run() should return Ok(()) once the last request has finished"
         );
     }
 }
