@@ -35,6 +35,7 @@ struct Parcel {
 
 /// Price in cents. Pretend this takes 200 ms of table lookups: it is slow, but
 /// it is pure, so its results can be remembered forever.
+// not graded: the course's stand-in for slow work; the tests memoize functions of their own
 fn shipping_cost(parcel: &Parcel) -> u64 {
     let base = 400 + 150 * u64::from(parcel.zone);
     let per_started_kg = 90 * u64::from(parcel.zone + 1);
@@ -69,6 +70,7 @@ impl<F: Fn(&Parcel) -> u64> Memo<F> {
     }
 }
 
+// not graded: a demo; the tests call Memo themselves
 fn main() {
     let mut prices = Memo::new(shipping_cost);
     let parcel = Parcel {
@@ -82,9 +84,14 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
+    use proptest::prelude::*;
+    use std::cell::{Cell, RefCell};
 
     const SMALL: Parcel = Parcel {
         zone: 1,
@@ -166,5 +173,85 @@ mod tests {
              results; it should hold 2, one per distinct parcel",
             memo.len()
         );
+    }
+
+    /// Parcels at the edges: zone 0 and 255, grams at 0, around a kilogram and
+    /// u32::MAX, and two weights in the same started kilogram (1200 g, 1800 g).
+    fn parcel() -> impl Strategy<Value = Parcel> {
+        let zone = prop_oneof![0u8..3, Just(u8::MAX), any::<u8>()];
+        let grams = prop_oneof![
+            (0u32..3).prop_map(|kg| kg * 1000 + 200),
+            (0u32..3).prop_map(|kg| kg * 1000 + 800),
+            Just(0u32),
+            Just(999),
+            Just(1000),
+            Just(1001),
+            Just(u32::MAX),
+            any::<u32>(),
+        ];
+        (zone, grams).prop_map(|(zone, grams)| Parcel { zone, grams })
+    }
+
+    /// A made-up pure price: 0 for some parcels, u64::MAX for others, and a
+    /// different number for every other parcel.
+    fn price(p: &Parcel) -> u64 {
+        match (u64::from(p.zone) * 7 + u64::from(p.grams)) % 5 {
+            0 => 0,
+            1 => u64::MAX,
+            _ => (u64::from(p.zone) << 32) | u64::from(p.grams),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(128))]
+
+        /// Any sequence of parcels (repeats, parcels a gram or a zone apart, prices of
+        /// 0 and u64::MAX): each answer is compute's answer for exactly that parcel, and
+        /// compute runs once per distinct parcel, on that parcel.
+        #[test]
+        fn any_parcels_are_computed_once_each(
+            pool in proptest::collection::vec(parcel(), 1..6),
+            picks in proptest::collection::vec(any::<prop::sample::Index>(), 1..24),
+        ) {
+            let asked: Vec<Parcel> = picks.iter().map(|i| pool[i.index(pool.len())]).collect();
+            let calls = RefCell::new(Vec::new());
+            let mut memo = Memo::new(|p: &Parcel| {
+                calls.borrow_mut().push(*p);
+                price(p)
+            });
+            let mut distinct: Vec<Parcel> = Vec::new();
+            for (n, parcel) in asked.iter().enumerate() {
+                let got = memo.get(*parcel);
+                prop_assert_eq!(
+                    got,
+                    price(parcel),
+                    "asking for {:?} gave {} (call {} of {:?}), but compute gives {} for that \
+                     parcel: the key must hold every field, so two parcels that differ in any \
+                     way (a gram, a zone) never share a result",
+                    parcel, got, n + 1, asked, price(parcel)
+                );
+                if !distinct.contains(parcel) {
+                    distinct.push(*parcel);
+                }
+            }
+            let len = memo.len();
+            drop(memo);
+            let calls = calls.into_inner();
+            prop_assert_eq!(
+                &calls, &distinct,
+                "asking for {:?} called compute with the left parcels, but it should be called \
+                 once for each distinct parcel, with that parcel, the first time it is asked \
+                 for (the right). On a hit compute is not called at all (not even to build a \
+                 default), and a remembered result counts whatever it is, 0 included: look \
+                 the key up, do not test the value",
+                asked
+            );
+            prop_assert_eq!(
+                len,
+                distinct.len(),
+                "after asking for {:?}, len() is {} but {} distinct parcels were asked for",
+                asked, len, distinct.len()
+            );
+        }
     }
 }
