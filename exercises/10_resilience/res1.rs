@@ -12,7 +12,9 @@
 //! response head and body together. A timeout around the request alone is not
 //! enough: `client.request(..)` returns as soon as the head has arrived, and
 //! the body is read afterwards. And it is one budget, not one per step: three
-//! steps of "1 s each" can take 3 s.
+//! steps of "1 s each" can take 3 s. (A budget of `Duration::MAX` means "no
+//! deadline": `Instant::now() + Duration::MAX` overflows and panics, so add
+//! with `checked_add`, or let `tokio::time::timeout` do it, which copes.)
 //!
 //! A careful client also decides what counts as an answer. Only 2xx is
 //! success: a 503 with an HTML error page is not the data you asked for. And
@@ -75,7 +77,8 @@ impl Upstream {
     /// GETs `uri` and returns the body of a 2xx answer.
     // TODO: this first version trusts the upstream completely. Make it careful:
     // - one deadline, `self.timeout` from the start, for the whole call: connect,
-    //   response head and body; past it, `CallError::Timeout`;
+    //   response head and body; past it, `CallError::Timeout` (any budget, from
+    //   zero to `Duration::MAX`, which never runs out);
     // - a connection that cannot be made is `CallError::Connect` (hyper-util's
     //   error can tell), other failures `CallError::Protocol`;
     // - a status that is not 2xx is `CallError::Status(code)`;
@@ -106,8 +109,14 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{duration_up_to, edge_u64};
+    use proptest::prelude::*;
     use tokio::net::{TcpListener, TcpStream};
     use tokio::time::Instant;
 
@@ -120,6 +129,9 @@ mod tests {
         delay: Duration,
         /// Then send these bytes...
         send: Vec<u8>,
+        /// ...then wait this long and send these bytes...
+        rest_delay: Duration,
+        rest: Vec<u8>,
         /// ...and keep the connection open without another byte (or close it).
         stall: bool,
     }
@@ -130,6 +142,8 @@ mod tests {
         Script {
             delay,
             send,
+            rest_delay: Duration::ZERO,
+            rest: Vec::new(),
             stall: false,
         }
     }
@@ -172,6 +186,18 @@ mod tests {
                 Ok(n) => send = &send[n..],
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
                 Err(_) => return,
+            }
+        }
+        if !script.rest.is_empty() {
+            tokio::time::sleep(script.rest_delay).await;
+            let mut rest = &script.rest[..];
+            while !rest.is_empty() {
+                let _ = stream.writable().await;
+                match stream.try_write(rest) {
+                    Ok(n) => rest = &rest[n..],
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                    Err(_) => return,
+                }
             }
         }
         if script.stall {
@@ -386,5 +412,217 @@ mod tests {
              1024 bytes and return `CallError::TooLarge`. Check the size WHILE reading \
              (`http_body_util::Limited`), not after: the end may never come"
         );
+    }
+
+    /// Lets every task and the sockets make progress while the clock stands
+    /// still: a busy runtime never advances a paused clock by itself.
+    async fn settle() {
+        for _ in 0..400 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    /// Calls `get` in a task of its own and moves the paused clock by hand,
+    /// from one `stop` to the next (the moments when something is due), letting
+    /// the sockets settle at each: answers (result, how long `get` took).
+    async fn call_at_stops(
+        upstream: Upstream,
+        uri: String,
+        mut stops: Vec<Duration>,
+        what: &str,
+    ) -> Result<CallResult, TestCaseError> {
+        let task = tokio::spawn(async move {
+            let start = Instant::now();
+            let result = upstream.get(&uri).await;
+            (result, start.elapsed())
+        });
+        stops.sort();
+        stops.dedup();
+        let mut now = Duration::ZERO;
+        settle().await;
+        for stop in stops {
+            if task.is_finished() {
+                break;
+            }
+            tokio::time::advance(stop - now).await;
+            now = stop;
+            settle().await;
+        }
+        prop_assert!(
+            task.is_finished(),
+            "{}: `get` had not returned after {:?} (on a paused clock)",
+            what,
+            now
+        );
+        let (result, elapsed) = task.await.map_err(|e| {
+            TestCaseError::fail(format!(
+                "{what}: `get` panicked ({e}). A budget of Duration::MAX means no deadline: \
+                 `Instant::now() + Duration::MAX` overflows, so add with `checked_add` or use \
+                 `tokio::time::timeout`, which copes"
+            ))
+        })?;
+        Ok(CallResult { result, elapsed })
+    }
+
+    /// Where tokio's timer fires for a wait of `d`: at the next whole
+    /// millisecond.
+    fn tick(d: Duration) -> u128 {
+        d.as_nanos().div_ceil(1_000_000)
+    }
+
+    fn budget() -> impl Strategy<Value = Duration> {
+        prop_oneof![
+            1 => Just(Duration::ZERO),
+            1 => Just(Duration::from_nanos(1)),
+            6 => duration_up_to(4 * SECOND),
+            1 => Just(Duration::MAX),
+            1 => Just(Duration::from_secs(u64::MAX / 2)),
+        ]
+    }
+
+    proptest! {
+        // A socket per case: few shrinking steps, so that a failure is shown fast.
+        #![proptest_config(ProptestConfig {
+            max_shrink_iters: 48,
+            ..crate::generated::config(48)
+        })]
+
+        /// Any budget (zero, a nanosecond, sub-millisecond parts, Duration::MAX),
+        /// a head that arrives after any delay, and a body whose second half
+        /// arrives after another: the call succeeds when the whole answer
+        /// arrives within the budget, and gives up with Timeout exactly when
+        /// the budget runs out otherwise.
+        #[test]
+        fn one_budget_for_head_and_body(
+            budget in budget(),
+            head_after in prop_oneof![1 => Just(Duration::ZERO), 3 => duration_up_to(3 * SECOND)],
+            rest_after in prop_oneof![1 => Just(Duration::ZERO), 3 => duration_up_to(3 * SECOND)],
+        ) {
+            let arrives = tick(head_after) + tick(rest_after);
+            let finite = budget <= 4 * SECOND;
+            prop_assume!(!finite || arrives != tick(budget), "the same timer tick: a tie");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let script = Script {
+                    delay: head_after,
+                    rest_delay: rest_after,
+                    rest: b"world".to_vec(),
+                    ..answer("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello")
+                };
+                let uri = fake(script).await;
+                let upstream = Upstream::new(budget, 1024);
+                let what = format!(
+                    "a budget of {budget:?}; the upstream sent its head and half the body after \
+                     {head_after:?}, the other half {rest_after:?} later"
+                );
+                let ms = Duration::from_millis(1);
+                let mut due = vec![ms * tick(head_after) as u32, ms * arrives as u32];
+                if finite {
+                    due.push(ms * tick(budget) as u32);
+                }
+                let mut stops: Vec<Duration> = due.iter().flat_map(|&t| [t.saturating_sub(ms), t]).collect();
+                stops.push(ms * arrives as u32 + 10 * ms);
+                let got = call_at_stops(upstream, uri, stops, &what).await?;
+                if !finite || arrives < tick(budget) {
+                    prop_assert_eq!(
+                        got.result, ok("helloworld"),
+                        "{}: the whole answer arrived within the budget, so `get` should return \
+                         its body (one budget for the whole call, not cut to whole seconds or \
+                         milliseconds; Duration::MAX never runs out)",
+                        what
+                    );
+                } else {
+                    prop_assert_eq!(
+                        &got.result, &Err(CallError::Timeout),
+                        "{}: the budget ran out before the whole answer arrived: \
+                         `CallError::Timeout`. The budget covers head AND body together",
+                        what
+                    );
+                    prop_assert!(
+                        got.elapsed >= budget && got.elapsed <= budget + Duration::from_millis(1),
+                        "{}: `get` gave up after {:?}; it should give up when the budget ({:?}) \
+                         runs out, not before (a budget cut to whole seconds or milliseconds \
+                         ends early), not later",
+                        what, got.elapsed, budget
+                    );
+                }
+                Ok::<(), TestCaseError>(())
+            })?;
+        }
+
+        /// Any status from 200 to 599, any cap (0, 1, up to usize::MAX), a body
+        /// of any bytes around the cap, sent whole or in chunks of any sizes.
+        #[test]
+        fn status_and_cap_hold_for_any_answer(
+            code in prop_oneof![3 => 200u16..=299, 2 => 300u16..=599],
+            max_body in prop_oneof![4 => edge_u64(600).prop_map(|n| n as usize), 1 => Just(usize::MAX)],
+            length in prop_oneof![
+                1 => Just(-1i64), 1 => Just(0i64), 1 => Just(1i64), 3 => -3i64..=3, 1 => -600i64..=600,
+            ],
+            fill in any::<u8>(),
+            chunks in proptest::option::of(proptest::collection::vec(1usize..=300, 1..8)),
+        ) {
+            let base = max_body.min(600) as i64;
+            let mut length = (base + length).clamp(0, 1200) as usize;
+            if matches!(code, 204 | 205 | 304) {
+                length = 0;
+            }
+            let body: Vec<u8> = (0..length).map(|i| fill.wrapping_add(i as u8)).collect();
+            let mut send = format!("HTTP/1.1 {code} Whatever\r\n").into_bytes();
+            let framing = match &chunks {
+                Some(sizes) if length > 0 => {
+                    send.extend_from_slice(b"Transfer-Encoding: chunked\r\n\r\n");
+                    let (mut at, mut sizes) = (0, sizes.iter().cycle());
+                    let mut pieces = 0;
+                    while at < length {
+                        let n = (*sizes.next().unwrap()).min(length - at);
+                        send.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+                        send.extend_from_slice(&body[at..at + n]);
+                        send.extend_from_slice(b"\r\n");
+                        (at, pieces) = (at + n, pieces + 1);
+                    }
+                    send.extend_from_slice(b"0\r\n\r\n");
+                    format!("in {pieces} chunks")
+                }
+                _ => {
+                    send.extend_from_slice(format!("Content-Length: {length}\r\n\r\n").as_bytes());
+                    send.extend_from_slice(&body);
+                    "with a Content-Length".to_string()
+                }
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let script = Script { send, ..answer("") };
+                let uri = fake(script).await;
+                let upstream = Upstream::new(5 * SECOND, max_body);
+                let what = format!(
+                    "the upstream answered {code} with a body of {length} bytes ({framing}); \
+                     max_body is {max_body}"
+                );
+                let got = call(&upstream, &uri, 5 * SECOND, &what).await;
+                let (want, rule) = if !(200..=299).contains(&code) {
+                    (Err(CallError::Status(code)), "only 2xx is success: anything else is `CallError::Status(code)`")
+                } else if length <= max_body {
+                    (Ok(Bytes::from(body)), "a 2xx answer whose body is at most max_body bytes returns that body, byte for byte")
+                } else {
+                    (Err(CallError::TooLarge), "a body longer than max_body bytes (counted over the whole body, not per chunk) is `CallError::TooLarge`")
+                };
+                prop_assert!(
+                    got.result == want,
+                    "{}: `get` returned {:?}, but {}",
+                    what,
+                    got.result.as_ref().map(|b| format!("Ok({} bytes)", b.len())),
+                    rule
+                );
+                Ok::<(), TestCaseError>(())
+            })?;
+        }
     }
 }
