@@ -51,6 +51,9 @@ trait Dependency: Send + Sync + 'static {
     fn call(&self) -> impl Future<Output = Result<String, String>> + Send;
 }
 
+/// Each limit may be anything from zero up: `max_concurrent` and
+/// `max_waiting` up to `Semaphore::MAX_PERMITS` (which means "no limit"),
+/// `max_wait` up to `Duration::MAX` (wait as long as it takes).
 #[derive(Clone, Copy)]
 struct Limits {
     max_concurrent: usize,
@@ -176,10 +179,16 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::duration_up_to;
     use axum::body::{Body, to_bytes};
     use axum::http::Request;
+    use proptest::prelude::*;
     use std::sync::Mutex;
     use tokio::sync::{mpsc, oneshot};
     use tokio::task::JoinHandle;
@@ -584,5 +593,226 @@ mod tests {
             if reached == 1 { "after" } else { "without" }
         );
         finish(&mut inventory, stuck).await;
+    }
+
+    /// One request straight through a `Bulkhead`: its call waits for the test.
+    struct Req {
+        started: Arc<std::sync::atomic::AtomicBool>,
+        release: Option<oneshot::Sender<bool>>,
+        handle: JoinHandle<Result<&'static str, BulkheadError<&'static str>>>,
+        /// How it ended, once it has.
+        ended: Option<String>,
+    }
+
+    impl Req {
+        fn start(bulkhead: &Arc<Bulkhead>) -> Req {
+            let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let (release, released) = oneshot::channel::<bool>();
+            let handle = tokio::spawn({
+                let (bulkhead, started) = (bulkhead.clone(), started.clone());
+                async move {
+                    let call = async move {
+                        started.store(true, std::sync::atomic::Ordering::SeqCst);
+                        match released.await {
+                            Ok(true) => Ok("done"),
+                            _ => Err("failed"),
+                        }
+                    };
+                    bulkhead.run(call).await
+                }
+            });
+            Req {
+                started,
+                release: Some(release),
+                handle,
+                ended: None,
+            }
+        }
+
+        fn started(&self) -> bool {
+            self.started.load(std::sync::atomic::Ordering::SeqCst)
+        }
+
+        /// What became of it so far: running, waiting, or its result.
+        async fn state(&mut self) -> String {
+            if let Some(ended) = &self.ended {
+                ended.clone()
+            } else if self.handle.is_finished() {
+                let ended = match (&mut self.handle).await {
+                    Ok(result) => format!("{result:?}"),
+                    Err(e) => format!("ended by {e}"),
+                };
+                self.ended = Some(ended.clone());
+                ended
+            } else if self.started() {
+                "running".to_string()
+            } else {
+                "waiting".to_string()
+            }
+        }
+    }
+
+    /// Lets every task run while the paused clock stands still (a busy
+    /// runtime never advances it by itself).
+    async fn spin() {
+        for _ in 0..64 {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    fn limit() -> impl Strategy<Value = usize> {
+        prop_oneof![
+            Just(0usize),
+            Just(1usize),
+            Just(2usize),
+            Just(3usize),
+            Just(Semaphore::MAX_PERMITS)
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(96))]
+
+        /// Any limits (0, 1, a few, Semaphore::MAX_PERMITS; a max_wait of zero,
+        /// sub-millisecond parts or Duration::MAX) and any number of requests:
+        /// who runs, waits or is refused; waiting ends at max_wait and not
+        /// before, while running calls go on; a place freed while others wait
+        /// goes to one of them; then a newcomer is let in by the same rules.
+        #[test]
+        fn every_limit_holds_at_its_edges(
+            max_concurrent in limit(),
+            max_waiting in limit(),
+            max_wait in prop_oneof![
+                1 => Just(Duration::ZERO),
+                1 => Just(Duration::MAX),
+                4 => duration_up_to(3 * Duration::from_secs(1)),
+            ],
+            requests in 0usize..8,
+            later in prop_oneof![2 => (0u32..=4000).prop_map(Some), 3 => Just(None)],
+            near in -2i64..=2,
+            outcome in 0u8..3,
+        ) {
+            let finite = max_wait < Duration::from_secs(3600);
+            let tick = max_wait.as_nanos().div_ceil(1_000_000).min(3_600_000) as i64;
+            // Whole milliseconds (tokio's timer ticks), often right at max_wait.
+            let later = MS * later.unwrap_or((tick + near).clamp(0, 4000) as u32);
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .start_paused(true)
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let limits = Limits { max_concurrent, max_waiting, max_wait };
+                let story = format!(
+                    "max_concurrent {max_concurrent}, max_waiting {max_waiting}, max_wait \
+                     {max_wait:?}: {requests} requests, one after the other"
+                );
+                let made = std::panic::catch_unwind(|| Bulkhead::new(limits));
+                let Ok(bulkhead) = made else {
+                    return Err(TestCaseError::fail(format!(
+                        "{story}: Bulkhead::new panicked. Each limit may be anything up to \
+                         Semaphore::MAX_PERMITS (no limit): adding them must not overflow \
+                         (saturating_add, then at most Semaphore::MAX_PERMITS)"
+                    )));
+                };
+                let bulkhead = Arc::new(bulkhead);
+                let mut reqs = Vec::new();
+                for _ in 0..requests {
+                    reqs.push(Req::start(&bulkhead));
+                    spin().await;
+                }
+                // The oracle: the first max_concurrent run, the next max_waiting
+                // wait (or give up at once when max_wait is zero), the rest are
+                // refused at once.
+                let running = requests.min(max_concurrent);
+                let waiting = match max_wait.is_zero() {
+                    true => 0, // each gives up at once, before the next comes
+                    false => (requests - running).min(max_waiting),
+                };
+                let at_once: Vec<&str> = (0..requests)
+                    .map(|i| match i {
+                        i if i < running => "running",
+                        _ if max_wait.is_zero() && max_waiting > 0 => "Err(TimedOut)",
+                        i if i < running + waiting => "waiting",
+                        _ => "Err(Full)",
+                    })
+                    .collect();
+                let expect = |i: usize, timed_out: bool| match at_once[i] {
+                    "waiting" if timed_out => "Err(TimedOut)",
+                    other => other,
+                };
+                for (i, req) in reqs.iter_mut().enumerate() {
+                    let got = req.state().await;
+                    let want = expect(i, max_wait.is_zero());
+                    prop_assert_eq!(
+                        got.as_str(), want,
+                        "{}: request {} should be {} at once, but it is {}. At most \
+                         max_concurrent calls run, at most max_waiting more wait (a max_wait of \
+                         zero gives up at once), any more are refused with Full",
+                        story, i + 1, want, got
+                    );
+                }
+                tokio::time::advance(later).await;
+                spin().await;
+                let timed_out = max_wait.is_zero() || (finite && later >= max_wait);
+                for (i, req) in reqs.iter_mut().enumerate() {
+                    let got = req.state().await;
+                    let want = expect(i, timed_out);
+                    prop_assert_eq!(
+                        got.as_str(), want,
+                        "{}; {:?} later, request {} should be {}, but it is {}. A request that \
+                         waited max_wait without a permit gives up with TimedOut, not before; \
+                         max_wait bounds the wait for a place, never a call that runs",
+                        story, later, i + 1, want, got
+                    );
+                }
+                let still_waiting = if timed_out { 0 } else { waiting };
+                if running > 0 {
+                    // A place comes back while others may wait.
+                    let how = ["succeeds", "fails", "is dropped (the client hung up)"][outcome as usize];
+                    match outcome {
+                        0 | 1 => {
+                            let release = reqs[0].release.take().unwrap();
+                            let _ = release.send(outcome == 0);
+                        }
+                        _ => reqs[0].handle.abort(),
+                    }
+                    spin().await;
+                    let newly: usize = reqs[running..running + waiting]
+                        .iter()
+                        .filter(|r| r.started())
+                        .count();
+                    let want = still_waiting.min(1);
+                    prop_assert_eq!(
+                        newly, want,
+                        "{}; {:?} later the first running call {}, while {} request(s) waited: \
+                         {} waiting request(s) should have started, but {} did. A place that \
+                         comes back (success, error, or a request dropped) goes to one waiting \
+                         request, and only one",
+                        story, later, how, still_waiting, want, newly
+                    );
+                    // A newcomer, by the same rules.
+                    let occupied = running - 1 + want + (still_waiting - want);
+                    let mut newcomer = Req::start(&bulkhead);
+                    spin().await;
+                    let got = newcomer.state().await;
+                    let want = if occupied < max_concurrent {
+                        "running"
+                    } else if occupied - max_concurrent < max_waiting {
+                        if max_wait.is_zero() { "Err(TimedOut)" } else { "waiting" }
+                    } else {
+                        "Err(Full)"
+                    };
+                    prop_assert_eq!(
+                        got.as_str(), want,
+                        "{}; {:?} later the first running call {}; then one more request came, \
+                         with {} running or waiting: it should be {}, but it is {}. Every place \
+                         that came back can be taken again",
+                        story, later, how, occupied, want, got
+                    );
+                }
+                Ok::<(), TestCaseError>(())
+            })?;
+        }
     }
 }
