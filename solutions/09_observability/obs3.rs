@@ -151,11 +151,13 @@ fn app(storage: Arc<dyn Storage>) -> Router {
 struct Folder(std::path::PathBuf);
 
 impl Storage for Folder {
+    // not graded: reads the real disk; the tests use fake storages
     fn read(&self, key: &str) -> io::Result<String> {
         std::fs::read_to_string(self.0.join(key))
     }
 }
 
+// not graded: serves a demo; the tests call `app` without a socket
 #[tokio::main]
 async fn main() {
     // Try it: `cargo run --bin obs3`, then `curl -i localhost:3000/notes/1`.
@@ -170,10 +172,16 @@ async fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{edge_u64, tricky_text};
     use axum::body::{Body, to_bytes};
     use axum::extract::Request;
+    use proptest::prelude::*;
     use serde_json::Value;
     use std::io::Write;
     use std::sync::Mutex;
@@ -219,6 +227,11 @@ mod tests {
 
     /// GET /notes/{id} (no socket): answers (status, body, every event logged).
     async fn get(id: u64) -> (StatusCode, String, Vec<Value>) {
+        get_from(Arc::new(FakeStorage), id).await
+    }
+
+    /// GET /notes/{id} from `storage`: answers (status, body, every event logged).
+    async fn get_from(storage: Arc<dyn Storage>, id: u64) -> (StatusCode, String, Vec<Value>) {
         let captured = Captured::default();
         let subscriber = tracing_subscriber::fmt()
             .json()
@@ -229,7 +242,7 @@ mod tests {
         let _default = tracing::subscriber::set_default(subscriber);
         let request = Request::get(format!("/notes/{id}"));
         let request = request.body(Body::empty()).unwrap();
-        let response = app(Arc::new(FakeStorage)).oneshot(request).await.unwrap();
+        let response = app(storage).oneshot(request).await.unwrap();
         let status = response.status();
         let body = to_bytes(response.into_body(), 64 * 1024).await.unwrap();
         let body = String::from_utf8_lossy(&body).into_owned();
@@ -349,5 +362,85 @@ mod tests {
         assert_eq!(error_chain(&error), "disk on fire");
         let missing = ServiceError::NotFound(3);
         assert_eq!(error_chain(&missing), "note 3 does not exist");
+    }
+
+    /// A storage whose every read fails with this error (or finds nothing).
+    struct Failing(io::ErrorKind, String);
+
+    impl Storage for Failing {
+        fn read(&self, _key: &str) -> io::Result<String> {
+            Err(io::Error::new(self.0, self.1.clone()))
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        /// Any note id and any storage failure (any kind but NotFound, any
+        /// message, Unicode and control characters too): 500 with the generic
+        /// body, nothing of the failure in it, and one ERROR event whose
+        /// `error` is the whole chain, each layer's message once.
+        #[test]
+        fn any_storage_failure_is_logged_once_with_its_chain(
+            id in edge_u64(u64::MAX),
+            kind in proptest::sample::select(vec![
+                io::ErrorKind::PermissionDenied,
+                io::ErrorKind::TimedOut,
+                io::ErrorKind::ConnectionRefused,
+                io::ErrorKind::InvalidData,
+                io::ErrorKind::Other,
+                io::ErrorKind::NotFound,
+            ]),
+            message in tricky_text(1, 24).prop_map(|t| format!("secret-{t}")),
+        ) {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let storage = Arc::new(Failing(kind, message.clone()));
+            let (status, body, events) = runtime.block_on(get_from(storage, id));
+            let what = format!(
+                "GET /notes/{id} while the storage fails with {kind:?}: {message:?}"
+            );
+            if kind == io::ErrorKind::NotFound {
+                prop_assert_eq!(
+                    (status.as_u16(), body.as_str()),
+                    (404, r#"{"error":"note not found"}"#),
+                    "{}: NotFound means the note does not exist: 404", what
+                );
+                let alarms = events.iter().filter(|e| e["level"] == "ERROR" || e["level"] == "WARN");
+                prop_assert_eq!(alarms.count(), 0, "{}: a missing note is no incident", what);
+                return Ok(());
+            }
+            prop_assert_eq!(
+                (status.as_u16(), body.as_str()),
+                (500, r#"{"error":"internal server error"}"#),
+                "{}: it should answer 500 with the generic body", what
+            );
+            prop_assert!(
+                !body.contains("secret") && !body.contains("notes/"),
+                "{}: the body {} reveals the failure: internals belong in the log", what, body
+            );
+            let chain = format!(
+                "could not load note {id}; caused by: reading notes/{id}.txt failed; caused by: \
+                 {message}"
+            );
+            prop_assert!(
+                events.len() == 1
+                    && events[0]["level"] == "ERROR"
+                    && events[0]["fields"]["message"] == "request failed"
+                    && events[0]["fields"]["error"] == chain.as_str(),
+                "{}: there should be exactly one event, at ERROR, \"request failed\", with \
+                 error = {:?} (the whole cause chain, each layer's message once, the root \
+                 cause's own text as it is), but the events were:{}",
+                what, chain, describe(&events)
+            );
+            let leaks: Vec<&Value> = events
+                .iter()
+                .filter(|e| e.to_string().matches("secret-").count() > 1)
+                .collect();
+            prop_assert!(
+                leaks.is_empty(),
+                "{}: the root cause's message is logged more than once:{}", what,
+                leaks.iter().map(|e| format!("\n  {e}")).collect::<String>()
+            );
+        }
     }
 }
