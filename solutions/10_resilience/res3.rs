@@ -713,7 +713,7 @@ mod tests {
                     let (got, reached) = call_now(&breaker, true);
                     prop_assert!(
                         !reached && got == Err(BreakerError::Open),
-                        "{}: that is {} failures in a row as the calls ended, so the breaker \
+                        "{}: that is {} failure(s) in a row as the calls ended, so the breaker \
                          is open, but the next call {} and got {:?}. Count a failure in the \
                          state as it is when the call ends, not in a count read before the \
                          call started (overlapping calls would lose failures)",
