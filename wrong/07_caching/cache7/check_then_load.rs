@@ -19,7 +19,12 @@
 //! 2. `slot.get_or_init(|| self.store.load(key))`.
 //!
 //! Step 1 must not hold the map's lock during the load: a lock around the
-//! load would make every key wait for one slow query. (A real cache also
+//! load would make every key wait for one slow query. And step 1 is one lock:
+//! a check in one lock and an insert in a second lets two threads that miss
+//! together both see "no slot", each insert their own, and both load. Such a
+//! race is rare on a quiet machine, so the `Mutex` in this file is the course's
+//! (`mod watched` at the bottom: it works like std's) and lets the tests pause
+//! a thread between your two locks to make the race happen every time. (A real cache also
 //! expires and evicts slots, and decides what a failed load means for the
 //! waiters; cache8 uses a crate that does all that.)
 //!
@@ -27,7 +32,8 @@
 //! https://pkg.go.dev/golang.org/x/sync/singleflight (the Go original)
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+use watched::Mutex;
 
 /// The slow source of truth. `Send + Sync`: many threads call it at once.
 trait Store: Send + Sync {
@@ -61,6 +67,7 @@ impl SingleFlightCache {
     }
 }
 
+// not graded: a demo; the tests call SingleFlightCache with stores of their own
 fn main() {
     struct Upper;
     impl Store for Upper {
@@ -70,4 +77,60 @@ fn main() {
     }
     let cache = SingleFlightCache::new(Arc::new(Upper));
     println!("{}", cache.get("hello"));
+}
+
+/// Course code, no need to change it: the `Mutex` this file uses. It works like
+/// `std::sync::Mutex` (`Mutex::new`, `lock().unwrap()`, the guard gives the value
+/// until it is dropped), and lets the tests pause a thread right after it lets
+/// the lock go, so they can try the interleaving where two threads miss at once.
+mod watched {
+    use std::ops::{Deref, DerefMut};
+    use std::sync::{LockResult, MutexGuard, OnceLock, PoisonError};
+
+    /// Called after every unlock; the tests set it.
+    pub static AFTER_UNLOCK: OnceLock<Box<dyn Fn() + Send + Sync>> = OnceLock::new();
+
+    #[derive(Default)]
+    pub struct Mutex<T>(std::sync::Mutex<T>);
+
+    pub struct Guard<'a, T>(Option<MutexGuard<'a, T>>);
+
+    impl<T> Mutex<T> {
+        pub fn new(value: T) -> Self {
+            Mutex(std::sync::Mutex::new(value))
+        }
+
+        pub fn lock(&self) -> LockResult<Guard<'_, T>> {
+            match self.0.lock() {
+                Ok(guard) => Ok(Guard(Some(guard))),
+                Err(poisoned) => Err(PoisonError::new(Guard(Some(poisoned.into_inner())))),
+            }
+        }
+    }
+
+    impl<T> Deref for Guard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            self.0
+                .as_deref()
+                .expect("the guard is held until it is dropped")
+        }
+    }
+
+    impl<T> DerefMut for Guard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.0
+                .as_deref_mut()
+                .expect("the guard is held until it is dropped")
+        }
+    }
+
+    impl<T> Drop for Guard<'_, T> {
+        fn drop(&mut self) {
+            drop(self.0.take());
+            if let Some(after_unlock) = AFTER_UNLOCK.get() {
+                after_unlock();
+            }
+        }
+    }
 }
