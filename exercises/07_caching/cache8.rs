@@ -76,8 +76,14 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::tricky_text;
+    use proptest::prelude::*;
     use std::collections::HashMap;
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::sync::{Barrier, Condvar, Mutex};
@@ -121,10 +127,15 @@ mod tests {
             policy.time_to_live(),
             policy.time_to_idle(),
         );
-        let want = (Some(MAX_BYTES), Some(TIME_TO_LIVE), Some(TIME_TO_IDLE));
+        let want = (
+            Some(16 * 1024),
+            Some(Duration::from_secs(5 * 60)),
+            Some(Duration::from_secs(60)),
+        );
         assert_eq!(
             got, want,
-            "page_cache() has the left (max_capacity, time_to_live, time_to_idle), but should have the right"
+            "page_cache() has the left (max_capacity, time_to_live, time_to_idle), but should \
+             have the right: 16 KiB, 5 minutes, 1 minute"
         );
     }
 
@@ -190,5 +201,55 @@ mod tests {
             "after publish(/news), page(/news) returned a {}-byte page, not the new {new:?}: the cached old page must be invalidated",
             body.len()
         );
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(48))]
+
+        /// Pages whose paths and bodies hold multi-byte characters, and one page
+        /// that fills the cache exactly or overflows it by one byte: the cache
+        /// weighs what the pages take in memory, bytes (str::len), not characters.
+        #[test]
+        fn the_weight_is_the_bytes_of_path_and_body(
+            pages in proptest::collection::btree_map(
+                tricky_text(0, 8).prop_map(|p| format!("/{p}")),
+                tricky_text(0, 40),
+                1..5,
+            ),
+            over in 0usize..=1,
+        ) {
+            let cache = page_cache();
+            for (path, body) in &pages {
+                cache.insert(path.clone(), body.clone());
+            }
+            cache.run_pending_tasks();
+            let bytes: u64 = pages.iter().map(|(p, b)| (p.len() + b.len()) as u64).sum();
+            let chars: u64 = pages.iter().map(|(p, b)| (p.chars().count() + b.chars().count()) as u64).sum();
+            prop_assert_eq!(
+                (cache.weighted_size(), cache.entry_count()),
+                (bytes, pages.len() as u64),
+                "after caching the pages (path, body) {:?}, the cache has the left (weighted \
+                 size, pages), but should have the right: the weigher returns the bytes of path \
+                 and body (str::len, {} here), not their characters ({} here)",
+                pages, bytes, chars
+            );
+            // A page of 'é' (2 bytes each) that takes MAX_BYTES exactly, or one byte more.
+            let cache = page_cache();
+            let path = if over == 0 { "/fullx" } else { "/fullxy" };
+            let body = "é".repeat((MAX_BYTES as usize - 6) / 2);
+            let weight = (path.len() + body.len()) as u64;
+            cache.insert(path.to_string(), body.clone());
+            cache.run_pending_tasks();
+            let kept = cache.contains_key(path);
+            prop_assert_eq!(
+                kept,
+                weight <= MAX_BYTES,
+                "a page of {} bytes ({} characters) with MAX_BYTES = {} was {}: a page that \
+                 takes more bytes than the cache may hold must not be kept, one that takes \
+                 exactly that many fits",
+                weight, path.chars().count() + body.chars().count(), MAX_BYTES,
+                if kept { "kept" } else { "not kept" }
+            );
+        }
     }
 }
