@@ -307,6 +307,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             expected_output: None,
             mutants: vec![],
+            allow: vec![],
         }
     }
 

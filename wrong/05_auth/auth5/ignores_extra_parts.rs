@@ -22,6 +22,12 @@
 //! tag lets an attacker forge a 1-byte signature in at most 256 tries.) RFC 7515 §5.2 lists the
 //! full validation steps; the header's `alg` gets its own exercise (auth7).
 //!
+//! Here `signature_matches` (course code, below) wraps `verify_slice`: let it
+//! decide. A `==` or `!=` on the bytes gives the same answers and differs only
+//! in time, which no test can measure reliably, so the tests watch
+//! `signature_matches` instead: they count its calls and overrule its verdict
+//! to see that your decision is the constant-time one.
+//!
 //! Read more: RFC 7515 §5.2, RFC 8725 §3.1 (JWT Best Current Practices), and
 //! https://docs.rs/hmac/0.12/hmac/trait.Mac.html#tymethod.verify_slice
 
@@ -63,6 +69,12 @@ fn sign(claims_json: &str, secret: &[u8]) -> String {
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
 }
 
+/// Course code: whether `signature` is the whole tag `mac` computes, compared
+/// in constant time (`Mac::verify_slice`). The tests watch it.
+fn signature_matches(mac: HmacSha256, signature: &[u8]) -> bool {
+    watch::verdict(signature, mac.verify_slice(signature).is_ok())
+}
+
 fn verify_jwt(token: &str, secret: &[u8]) -> Result<Claims, VerifyError> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature)) = (parts.next(), parts.next(), parts.next())
@@ -73,12 +85,14 @@ fn verify_jwt(token: &str, secret: &[u8]) -> Result<Claims, VerifyError> {
     let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
     mac.update(format!("{header}.{payload}").as_bytes());
     // Constant time, and only the full 32-byte tag matches.
-    mac.verify_slice(&signature)
-        .map_err(|_| VerifyError::BadSignature)?;
+    if !signature_matches(mac, &signature) {
+        return Err(VerifyError::BadSignature);
+    }
     let claims = b64_decode(payload)?;
     serde_json::from_slice(&claims).map_err(|_| VerifyError::Malformed)
 }
 
+// not graded: a demo; the tests call verify_jwt
 fn main() {
     let secret = b"a demo key: 32 random bytes in production";
     let token = sign(r#"{"sub":"alice","role":"user"}"#, secret);
@@ -88,4 +102,23 @@ fn main() {
         "{:?}",
         verify_jwt(&token, b"another key, also 32 bytes long.")
     );
+}
+
+/// Course code, no need to change it: lets the tests watch `signature_matches`.
+mod watch {
+    use std::cell::RefCell;
+
+    type Hook = Box<dyn Fn(&[u8], bool) -> bool>;
+
+    thread_local! {
+        /// Sees each signature and verdict, and may overrule it; the tests set it.
+        pub static HOOK: RefCell<Option<Hook>> = RefCell::new(None);
+    }
+
+    pub fn verdict(signature: &[u8], verdict: bool) -> bool {
+        HOOK.with(|hook| match hook.borrow().as_ref() {
+            Some(hook) => hook(signature, verdict),
+            None => verdict,
+        })
+    }
 }
