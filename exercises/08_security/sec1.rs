@@ -635,6 +635,7 @@ mod tests {
                 let rule = "the option `close` (any case) in a `Connection` field, and only there, \
                             ends the connection after the answer";
                 if options.iter().any(|o| o.eq_ignore_ascii_case("close")) {
+                    stream.set_read_timeout(Some(PATIENCE)).unwrap();
                     let (got, closed) = read_to_close(&mut stream);
                     prop_assert!(
                         got == closing && closed,
