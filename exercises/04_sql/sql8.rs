@@ -180,4 +180,40 @@ mod tests {
              9 (2023-12-24)"
         );
     }
+
+    #[test]
+    fn every_index_is_one_a_query_uses() {
+        let conn = db();
+        let mut stmt = conn
+            .prepare(
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .unwrap();
+        let indexes: Vec<(String, String)> = stmt
+            .query_map((), |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(|i| i.unwrap())
+            .collect();
+        let steps: Vec<String> = [FIND_USER_BY_EMAIL, RECENT_ORDERS_OF_USER]
+            .iter()
+            .flat_map(|sql| plan(&conn, sql))
+            .collect();
+        let unused: Vec<&(String, String)> = indexes
+            .iter()
+            .filter(|(name, _)| {
+                !steps.iter().any(|s| {
+                    s.split_whitespace()
+                        .collect::<Vec<_>>()
+                        .windows(2)
+                        .any(|w| w[0] == "INDEX" && w[1] == name)
+                })
+            })
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "create_indexes made the indexes (name, table) {unused:?}, which neither query uses \
+             (their plans: {steps:?}). Every INSERT and UPDATE must keep each index up to date: \
+             create the indexes the queries need, not one per column"
+        );
+    }
 }

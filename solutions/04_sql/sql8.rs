@@ -48,6 +48,7 @@ fn create_indexes(conn: &Connection) -> Result<()> {
     )
 }
 
+// not graded: prints the plans for the learner; the tests read them themselves
 fn main() -> Result<()> {
     let conn = Connection::open_in_memory()?;
     create_schema(&conn)?;
@@ -176,6 +177,42 @@ mod tests {
             "RECENT_ORDERS_OF_USER returned Ada's order ids {orders:?}, it should return them \
              newest created_at first: 7 (2024-03-01), 5 (2024-02-10), 3 (2024-01-15), \
              9 (2023-12-24)"
+        );
+    }
+
+    #[test]
+    fn every_index_is_one_a_query_uses() {
+        let conn = db();
+        let mut stmt = conn
+            .prepare(
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .unwrap();
+        let indexes: Vec<(String, String)> = stmt
+            .query_map((), |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(|i| i.unwrap())
+            .collect();
+        let steps: Vec<String> = [FIND_USER_BY_EMAIL, RECENT_ORDERS_OF_USER]
+            .iter()
+            .flat_map(|sql| plan(&conn, sql))
+            .collect();
+        let unused: Vec<&(String, String)> = indexes
+            .iter()
+            .filter(|(name, _)| {
+                !steps.iter().any(|s| {
+                    s.split_whitespace()
+                        .collect::<Vec<_>>()
+                        .windows(2)
+                        .any(|w| w[0] == "INDEX" && w[1] == name)
+                })
+            })
+            .collect();
+        assert!(
+            unused.is_empty(),
+            "create_indexes made the indexes (name, table) {unused:?}, which neither query uses \
+             (their plans: {steps:?}). Every INSERT and UPDATE must keep each index up to date: \
+             create the indexes the queries need, not one per column"
         );
     }
 }
