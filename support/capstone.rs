@@ -125,9 +125,19 @@ impl From<JsonRejection> for Problem {
     }
 }
 
+/// The title of a status: its reason phrase as RFC 9110 names it. The `http` crate still
+/// calls 422 by its old name (RFC 4918's "Unprocessable Entity"); RFC 9110 §15.5.21 names
+/// it "Unprocessable Content".
+pub fn title(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable Content",
+        _ => status.canonical_reason().unwrap_or("error"),
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let title = self.status.canonical_reason().unwrap_or("error");
+        let title = title(self.status);
         let (status, detail) = (self.status.as_u16(), self.detail);
         let body =
             json!({"type": "about:blank", "title": title, "status": status, "detail": detail});

@@ -607,7 +607,7 @@ impl Run {
     /// `Ok` if every check passed; otherwise the report `finish` would panic with (starting
     /// with `skipped: ` when checks were only skipped). For generated cases, which must
     /// return their failure rather than panic.
-    pub fn verdict(self) -> Result<(), String> {
+    pub fn verdict(&self) -> Result<(), String> {
         let failed = self.outcomes.iter();
         let failed = failed.filter(|(_, o)| ::std::matches!(o, Outcome::Failed(_)));
         let failed = failed.count();

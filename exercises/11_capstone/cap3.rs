@@ -379,7 +379,7 @@ mod tests {
             2,
         ));
         let problem =
-            json!({"type": "about:blank", "title": "Unprocessable Entity", "status": 422});
+            json!({"type": "about:blank", "title": "Unprocessable Content", "status": 422});
         let too_long = "a".repeat(1001);
         for (text, why) in [
             ("", "an empty text"),

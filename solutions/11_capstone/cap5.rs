@@ -351,7 +351,7 @@ mod tests {
             Value::Null,
         ));
         let problem =
-            json!({"type": "about:blank", "title": "Unprocessable Entity", "status": 422});
+            json!({"type": "about:blank", "title": "Unprocessable Content", "status": 422});
         for query in [
             "limit=0",
             "limit=101",
