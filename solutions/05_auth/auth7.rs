@@ -98,6 +98,7 @@ impl Verifier {
     }
 }
 
+// not graded: a demo; the tests call Verifier::verify
 fn main() {
     let verifier = Verifier {
         algorithm: "HS256",
@@ -109,9 +110,15 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{LOOK_ALIKES, UNICODE_SPACES, any_case, tricky_text};
     use hmac::digest::KeyInit;
+    use proptest::prelude::*;
 
     const SECRET: &[u8] = b"9c1f4e7a2b8d5f3e6a0c9b7d4e1f2a8c";
     const ALICE: &str = r#"{"sub":"alice","role":"user"}"#;
@@ -204,5 +211,113 @@ mod tests {
         let token = format!("{header}.{claims}.");
         let why = "a header without `alg` is Malformed";
         expect("HS256", &token, Err(VerifyError::Malformed), why);
+    }
+
+    /// The lesson's rules, to judge generated tokens by.
+    fn oracle(algorithm: &str, secret: &[u8], token: &str) -> Result<Claims, VerifyError> {
+        let parts: Vec<&str> = token.split('.').collect();
+        let [header, payload, signature] = parts[..] else {
+            return Err(VerifyError::Malformed);
+        };
+        let header_json = URL_SAFE_NO_PAD
+            .decode(header)
+            .map_err(|_| VerifyError::Malformed)?;
+        let parsed: Header =
+            serde_json::from_slice(&header_json).map_err(|_| VerifyError::Malformed)?;
+        if parsed.alg != algorithm {
+            return Err(VerifyError::WrongAlgorithm);
+        }
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| VerifyError::Malformed)?;
+        let input = format!("{header}.{payload}");
+        let ok = match algorithm {
+            "HS256" => <Hmac<Sha256> as Mac>::new_from_slice(secret)
+                .unwrap()
+                .chain_update(&input)
+                .verify_slice(&signature)
+                .is_ok(),
+            _ => <Hmac<Sha512> as Mac>::new_from_slice(secret)
+                .unwrap()
+                .chain_update(&input)
+                .verify_slice(&signature)
+                .is_ok(),
+        };
+        if !ok {
+            return Err(VerifyError::BadSignature);
+        }
+        let claims = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| VerifyError::Malformed)?;
+        serde_json::from_slice(&claims).map_err(|_| VerifyError::Malformed)
+    }
+
+    /// `alg` values a character, a case or a space away from the real ones.
+    fn header_alg() -> impl Strategy<Value = String> {
+        let near = |name: &'static str| {
+            (
+                any_case(name),
+                0usize..=name.len(),
+                proptest::sample::select(
+                    [UNICODE_SPACES, LOOK_ALIKES, &[' ', '\t', '\0', '-', '_']].concat(),
+                ),
+                0u8..3,
+            )
+                .prop_map(|(spelled, at, c, how)| match how {
+                    0 => spelled,
+                    1 => format!("{}{c}{}", &spelled[..at], &spelled[at..]),
+                    _ => format!(
+                        "{}{}",
+                        &spelled[..at],
+                        &spelled[(at + 1).min(spelled.len())..]
+                    ),
+                })
+        };
+        prop_oneof![
+            3 => proptest::sample::select(vec!["HS256", "HS512"]).prop_map(String::from),
+            2 => near("HS256"),
+            2 => near("HS512"),
+            2 => near("none"),
+            1 => proptest::sample::select(vec!["HS384", "RS256", "ES256", "PS512", "EdDSA", ""]).prop_map(String::from),
+            1 => tricky_text(0, 6),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        /// Any `alg` in the header (the real ones, other case, spaces and look-alikes,
+        /// none, other algorithms), signed with HS256, HS512 or not at all, any secret,
+        /// for a verifier of either algorithm: only the verifier's algorithm, spelled
+        /// exactly so, with its valid signature, gives the claims.
+        #[test]
+        fn any_header_alg_gets_the_verdict_of_the_rules(
+            algorithm in proptest::sample::select(vec!["HS256", "HS512"]),
+            alg in header_alg(),
+            signed_with in 0u8..3,
+            secret in proptest::collection::vec(any::<u8>(), 0..40),
+            claims in proptest::sample::select(vec![ALICE, ADMIN, "not json"]),
+        ) {
+            let header = URL_SAFE_NO_PAD.encode(serde_json::json!({"alg": alg, "typ": "JWT"}).to_string());
+            let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims));
+            let signature = match signed_with {
+                0 => <Hmac<Sha256> as Mac>::new_from_slice(&secret).unwrap().chain_update(&input).finalize().into_bytes().to_vec(),
+                1 => <Hmac<Sha512> as Mac>::new_from_slice(&secret).unwrap().chain_update(&input).finalize().into_bytes().to_vec(),
+                _ => Vec::new(),
+            };
+            let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature));
+            let want = oracle(algorithm, &secret, &token);
+            let got = Verifier { algorithm, secret: secret.clone() }.verify(&token);
+            prop_assert_eq!(
+                &got, &want,
+                "a verifier expecting {} (secret {:?}) gave the left for a token whose header \
+                 says alg {:?}, signed with {}: only the verifier's own algorithm, spelled \
+                 exactly so (case-sensitive, nothing trimmed, RFC 7515 §4.1.1), is accepted \
+                 (else WrongAlgorithm, before any signature check); then its signature \
+                 (else BadSignature), then the claims (else Malformed)",
+                algorithm, secret, alg,
+                ["HS256", "HS512", "nothing (an empty signature)"][signed_with as usize]
+            );
+        }
     }
 }
