@@ -7,6 +7,8 @@
 //!   application/json` response header that says what would have worked.
 //!   Media types are case-insensitive and may carry parameters:
 //!   `Application/JSON; charset=utf-8` is JSON, `application/jsonp` is not.
+//!   The white space HTTP allows around them and around `;` and `,` is
+//!   spaces and tabs only (OWS, RFC 9110 §5.6.3): a no-break space is not.
 //! - `Accept` on the request lists the formats the client can read in the
 //!   *response* (RFC 9110 §12.5.1): `text/html, application/json;q=0.5`.
 //!   Each media range may be `type/subtype`, `type/*` or `*/*`, and may have
@@ -66,7 +68,8 @@ impl Response {
 
 /// Is `content_type`, the value of a Content-Type header, JSON?
 // TODO: true exactly when the media type is `application/json`, whatever its
-// case and whatever parameters follow it.
+// case and whatever parameters follow it (with spaces and tabs, and nothing
+// else, around it).
 fn is_json(content_type: &str) -> bool {
     todo!()
 }
@@ -110,8 +113,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     /// Sends `{"text": "one two three"}` with these headers and checks the status.
     #[track_caller]
@@ -247,6 +255,187 @@ mod tests {
             ("text/html, */*;q=0", "anything but HTML is refused"),
         ] {
             send(Some("application/json"), Some(accept), 406, why);
+        }
+    }
+
+    /// HTTP's optional white space: only spaces and tabs (RFC 9110 §5.6.3).
+    fn ows() -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(vec![' ', '\t']), 0..=2)
+            .prop_map(|c| c.into_iter().collect())
+    }
+
+    /// Something that is not white space to HTTP: a Unicode space or a control.
+    fn not_ows() -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(crate::generated::UNICODE_SPACES.to_vec()),
+            proptest::sample::select(vec!['\u{b}', '\u{c}', '\r', '\n', '\0']),
+        ]
+        .prop_map(String::from)
+    }
+
+    /// `token` in any case, sometimes with one letter swapped for a look-alike
+    /// (then it is another token).
+    fn spelled(token: &'static str) -> impl Strategy<Value = (String, bool)> {
+        let swap = proptest::option::weighted(
+            0.15,
+            (
+                0..token.len(),
+                proptest::sample::select(crate::generated::LOOK_ALIKES.to_vec()),
+            ),
+        );
+        (crate::generated::any_case(token), swap).prop_map(|(text, swap)| match swap {
+            Some((at, c)) if text.as_bytes()[at].is_ascii_alphabetic() => {
+                let mut chars: Vec<char> = text.chars().collect();
+                chars[at] = c;
+                (chars.into_iter().collect(), false)
+            }
+            _ => (text, true),
+        })
+    }
+
+    /// A Content-Type: `application/json` or another type, in any case, with
+    /// white space (HTTP's, or other) around it, and maybe parameters.
+    fn content_type() -> impl Strategy<Value = (String, bool)> {
+        let media = prop_oneof![
+            4 => spelled("application/json"),
+            2 => proptest::sample::select(vec![
+                "application/jsonp", "application/json-seq", "application/vnd.api+json",
+                "text/json", "text/plain", "application/x-www-form-urlencoded", "json",
+                "application /json", "application/ json", "",
+            ])
+            .prop_map(|m| (m.to_string(), false)),
+        ];
+        let space = prop_oneof![4 => ows().prop_map(|s| (s, true)), 1 => not_ows().prop_map(|s| (s, false))];
+        let params = proptest::sample::select(vec![
+            "",
+            ";charset=utf-8",
+            "; charset=UTF-8",
+            ";\tq=1;x=\"a;b\"",
+        ]);
+        (space.clone(), media, space, params).prop_map(|((a, a_ok), (m, m_ok), (b, b_ok), p)| {
+            (format!("{a}{m}{b}{p}"), a_ok && m_ok && b_ok)
+        })
+    }
+
+    /// A weight as RFC 9110 §12.4.2 writes it, and whether it is above 0.
+    fn qvalue() -> impl Strategy<Value = (String, bool)> {
+        (
+            any::<bool>(),
+            proptest::sample::select(vec![
+                ("0", false),
+                ("0.", false),
+                ("0.0", false),
+                ("0.00", false),
+                ("0.000", false),
+                ("0.001", true),
+                ("0.01", true),
+                ("0.5", true),
+                ("1", true),
+                ("1.0", true),
+                ("1.000", true),
+            ]),
+        )
+            .prop_map(|(upper, (q, above))| {
+                (format!("{}={q}", if upper { "Q" } else { "q" }), above)
+            })
+    }
+
+    /// One element of an Accept header: its text, and its specificity for
+    /// JSON (3 `application/json`, 2 `application/*`, 1 `*/*`, 0 none) with
+    /// whether its weight is above 0.
+    fn accept_element() -> impl Strategy<Value = (String, u8, bool)> {
+        let range = prop_oneof![
+            2 => spelled("application/json").prop_map(|(t, ok)| (t, if ok { 3 } else { 0 })),
+            2 => spelled("application/*").prop_map(|(t, ok)| (t, if ok { 2 } else { 0 })),
+            2 => Just(("*/*".to_string(), 1)),
+            2 => proptest::sample::select(vec![
+                "text/html", "text/*", "application/xml", "application/jsonp",
+                "application/problem+json", "image/*", "text/json",
+            ])
+            .prop_map(|r| (r.to_string(), 0)),
+        ];
+        let param = proptest::sample::select(vec!["", ";charset=utf-8", ";level=1"]);
+        (range, param, proptest::option::of((ows(), ows(), qvalue()))).prop_map(
+            |((range, specificity), param, weight)| match weight {
+                Some((a, b, (q, above))) => {
+                    (format!("{range}{param}{a};{b}{q}"), specificity, above)
+                }
+                None => (format!("{range}{param}"), specificity, true),
+            },
+        )
+    }
+
+    /// An Accept header of 1 to 4 elements, at most one of each specificity
+    /// for JSON, in any order, with any HTTP white space around the commas.
+    fn accept() -> impl Strategy<Value = (String, bool)> {
+        (proptest::collection::vec((accept_element(), ows(), ows()), 1..=4)).prop_map(|elements| {
+            let mut seen = [false; 4];
+            let mut parts = Vec::new();
+            let mut best: Option<(u8, bool)> = None;
+            for ((text, specificity, above), a, b) in elements {
+                if specificity > 0 && std::mem::replace(&mut seen[specificity as usize], true) {
+                    continue;
+                }
+                if specificity > 0 && best.is_none_or(|(s, _)| specificity > s) {
+                    best = Some((specificity, above));
+                }
+                parts.push(format!("{a}{text}{b}"));
+            }
+            (parts.join(","), best.is_some_and(|(_, above)| above))
+        })
+    }
+
+    fn status_for(content_type: Option<&str>, accept: Option<&str>) -> (u16, Option<String>) {
+        let headers = [("Content-Type", content_type), ("Accept", accept)].into_iter();
+        let headers = headers.filter_map(|(n, v)| Some((n.to_string(), v?.to_string())));
+        let resp = word_count(&Request {
+            headers: headers.collect(),
+            body: r#"{"text": "one two three"}"#.to_string(),
+        });
+        (resp.status, header(&resp, "Accept").map(str::to_string))
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        /// Any Content-Type: JSON exactly when its media type is
+        /// application/json in any case, with only spaces and tabs around it.
+        #[test]
+        fn any_content_type_is_judged_by_its_media_type((content_type, json) in content_type()) {
+            let (status, accept) = status_for(Some(&content_type), None);
+            if json {
+                prop_assert_eq!(
+                    status, 200,
+                    "Content-Type {:?} is application/json (media types are case-insensitive, \
+                     parameters may follow, HTTP white space is spaces and tabs), so it should \
+                     be 200, but answered {}", content_type, status
+                );
+            } else {
+                prop_assert!(
+                    status == 415 && accept.as_deref() == Some("application/json"),
+                    "Content-Type {:?} is not application/json (another type, a look-alike \
+                     letter, or white space that is not HTTP's: only spaces and tabs are), so \
+                     it should be 415 with Accept: application/json, but answered {} with \
+                     Accept {:?}", content_type, status, accept
+                );
+            }
+        }
+
+        /// Any Accept header: of the ranges covering JSON, the most specific
+        /// decides, wherever it stands, in any case and spacing; q in any case,
+        /// 0 in any spelling is "not acceptable".
+        #[test]
+        fn any_accept_header_is_negotiated_by_the_rule((accept, acceptable) in accept()) {
+            let (status, _) = status_for(Some("application/json"), Some(&accept));
+            let want = if acceptable { 200 } else { 406 };
+            prop_assert_eq!(
+                status, want,
+                "Accept {:?} should answer {}, but answered {}: of the ranges that cover JSON \
+                 (application/json, application/*, */*, in any case), the most specific one \
+                 decides wherever it stands; its q (named q or Q, 1 when absent) must be above \
+                 0 (0, 0.0, 0.000 are all zero); no such range means 406",
+                accept, want, status
+            );
         }
     }
 }
