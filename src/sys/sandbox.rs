@@ -56,8 +56,7 @@ pub struct Policy {
 /// A command that runs `program` under `policy`; the caller adds the program's arguments
 /// and environment as for the program itself.
 pub fn command(program: &Path, policy: &Policy) -> Command {
-    let trampoline = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("backendlings"));
-    let mut command = Command::new(trampoline);
+    let mut command = Command::new(trampoline());
     command.arg(TRAMPOLINE_ARG);
     command.arg("--scratch").arg(&policy.scratch);
     for dir in &policy.readable {
@@ -72,13 +71,23 @@ pub fn command(program: &Path, policy: &Policy) -> Command {
     command
 }
 
+/// The runner's own program, to start as the trampoline. On Linux `/proc/self/exe`, which
+/// the forked child resolves to the very file this process runs, even after an upgrade
+/// replaced or deleted it on disk (a watch mode left open across `cargo install`).
+fn trampoline() -> PathBuf {
+    let own = Path::new("/proc/self/exe");
+    if own.exists() {
+        return own.to_path_buf();
+    }
+    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("backendlings"))
+}
+
 /// Which layers of isolation this machine gives, in words (for reports and `--version`-like
 /// diagnostics): probed once by running the trampoline.
 pub fn probe() -> &'static Isolation {
     static PROBED: OnceLock<Isolation> = OnceLock::new();
     PROBED.get_or_init(|| {
-        let trampoline = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("backendlings"));
-        let output = Command::new(trampoline)
+        let output = Command::new(trampoline())
             .args([TRAMPOLINE_ARG, "--probe"])
             .output();
         match output {
