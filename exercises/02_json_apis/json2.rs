@@ -101,8 +101,13 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::{Value, json};
 
     const UNPROCESSABLE: &str = "Unprocessable Content";
@@ -230,5 +235,147 @@ mod tests {
             "a valid reservation should be created: (status, content type); body {}",
             resp.body
         );
+    }
+
+    /// A guest name of 0 to 52 characters (many of them multi-byte), often
+    /// with white space around it.
+    fn guest_name() -> impl Strategy<Value = String> {
+        let space = || {
+            prop_oneof![
+                3 => Just(String::new()),
+                1 => proptest::sample::select(vec![" ", "  ", "\t", "\n", "\u{a0}", "\u{3000}"])
+                    .prop_map(String::from),
+            ]
+        };
+        let len = prop_oneof![
+            Just(0usize),
+            Just(1),
+            Just(49),
+            Just(50),
+            Just(51),
+            0usize..=52
+        ];
+        let letters = proptest::collection::vec(
+            prop_oneof![
+                proptest::char::range('a', 'z'),
+                proptest::sample::select(vec!['é', 'ß', 'ж', '中', '😀', 'İ']),
+            ],
+            52,
+        );
+        (space(), len, letters, space()).prop_map(|(a, len, letters, b)| {
+            let core: String = letters.into_iter().take(len).collect();
+            format!("{a}{core}{b}")
+        })
+    }
+
+    fn party_size() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            4 => crate::generated::edge_u64(13).prop_map(Value::from),
+            1 => proptest::sample::select(vec![
+                json!(u32::MAX), json!(4_294_967_296u64), json!(-1), json!(1.5), json!("4"),
+                json!(null), json!(true), json!([2]),
+            ]),
+        ]
+    }
+
+    /// A body: a reservation (any name, any size), one with a field missing,
+    /// misnamed or extra, or the text of one broken (cut off, or with more
+    /// after it). Broken texts hold no wrong type before the break: with both
+    /// kinds of mistake, serde reports the one it meets first, and either
+    /// answer is fair.
+    fn body() -> impl Strategy<Value = String> {
+        let fields = || (guest_name(), party_size());
+        prop_oneof![
+            6 => fields().prop_map(|(n, p)| json!({"guestName": n, "partySize": p}).to_string()),
+            1 => guest_name().prop_map(|n| json!({"guestName": n}).to_string()),
+            1 => party_size().prop_map(|p| json!({"partySize": p}).to_string()),
+            1 => fields().prop_map(|(n, p)| json!({"guest_name": n, "partySize": p}).to_string()),
+            1 => fields().prop_map(|(n, p)| json!({"guestName": n, "partySize": p, "vip": true}).to_string()),
+            2 => (guest_name(), crate::generated::edge_u64(13), any::<proptest::sample::Index>()).prop_map(|(n, p, at)| {
+                let text = json!({"guestName": n, "partySize": p}).to_string();
+                let cuts: Vec<usize> = (0..text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+                text[..cuts[at.index(cuts.len())]].to_string()
+            }),
+            1 => (guest_name(), crate::generated::edge_u64(13), proptest::sample::select(vec![" x", "}", ",", " {}", "\u{a0}"]))
+                .prop_map(|(n, p, tail)| format!("{}{tail}", json!({"guestName": n, "partySize": p}))),
+        ]
+    }
+
+    /// The rules as a reference: the status and, for a rule broken, the field.
+    fn expected(body: &str) -> (u16, Option<&'static str>) {
+        let Ok(value) = serde_json::from_str::<Value>(body) else {
+            return (400, None);
+        };
+        let Some(fields) = value.as_object() else {
+            return (422, None);
+        };
+        let name = fields.get("guestName").and_then(Value::as_str);
+        let size = fields
+            .get("partySize")
+            .and_then(Value::as_u64)
+            .filter(|&s| s <= u64::from(u32::MAX));
+        let (Some(name), Some(size)) = (name, size) else {
+            return (422, None);
+        };
+        if fields.len() != 2 {
+            return (422, None);
+        }
+        if !(1..=50).contains(&name.trim().chars().count()) {
+            return (422, Some("guestName"));
+        }
+        if !(1..=12).contains(&size) {
+            return (422, Some("partySize"));
+        }
+        (201, None)
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(256))]
+
+        /// Any body: not JSON is 400, JSON of the wrong shape or breaking a rule
+        /// (at and around each boundary, names counted in characters) is 422,
+        /// each a problem details object; a valid one is 201 with the reservation.
+        #[test]
+        fn any_body_gets_the_right_status_and_problem(body in body()) {
+            let (status, field) = expected(&body);
+            let resp = create_reservation(&body);
+            if status == 201 {
+                let got: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
+                let want: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                prop_assert!(
+                    resp.status == 201 && resp.content_type == "application/json" && got == want,
+                    "{} keeps every rule (a name of 1 to 50 characters once trimmed, counted in \
+                     characters not bytes; a party of 1 to 12), so it should be 201 \
+                     application/json with the reservation, but got {} {} {}",
+                    body, resp.status, resp.content_type, resp.body
+                );
+                return Ok(());
+            }
+            let title = if status == 400 { "Bad Request" } else { UNPROCESSABLE };
+            let why = match (status, field) {
+                (400, _) => format!("{body:?} is not JSON at all (cut off, or more after the value), so it should be 400"),
+                (_, Some(field)) => format!(
+                    "{body} breaks the rule for `{field}` (names 1 to 50 characters once trimmed, \
+                     counted in characters not bytes; parties 1 to 12), so it should be 422"
+                ),
+                _ => format!("{body} is JSON of the wrong shape (a field missing, extra, or of the wrong type or range), so it should be 422"),
+            };
+            let problem: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
+            prop_assert!(
+                resp.status == status
+                    && resp.content_type == "application/problem+json"
+                    && problem["type"] == "about:blank"
+                    && problem["title"] == title
+                    && problem["status"] == status
+                    && problem["detail"].is_string(),
+                "{}: expected a problem details response ({} application/problem+json with \
+                 type \"about:blank\", title {:?}, status {} and a string detail), but got {} {} {}",
+                why, status, title, status, resp.status, resp.content_type, resp.body
+            );
+            if let Some(field) = field {
+                let detail = problem["detail"].as_str().unwrap_or_default();
+                prop_assert!(detail.contains(field), "for {} the detail should name `{}`: {:?}", body, field, detail);
+            }
+        }
     }
 }
