@@ -246,3 +246,30 @@ fn a_bundled_workspace_holds_no_solution_and_run_trusts_only_the_binary() {
         "graded without the course's tests"
     );
 }
+
+#[test]
+fn a_test_runs_under_limits_on_memory_and_file_size() {
+    // 8 GiB of address space: past the limit, the allocation fails at once instead of
+    // pushing the machine into swap.
+    let f = Fixture::new();
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise(
+            "first",
+            "{ let v: Vec<u8> = Vec::with_capacity(8 << 30); if v.capacity() > 0 { 42 } else { 0 } }",
+        ),
+    );
+    f.run(&["run", "first"])
+        .expect(1, &["memory allocation of 8589934592 bytes failed"]);
+    // A file past the size limit ends the run, and says why.
+    let f = fixture_allowing("[\"file_system\"]");
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise(
+            "first",
+            "{ let chunk = vec![b'x'; 1 << 20]; let mut f = std::fs::File::create(\"big\").unwrap(); for _ in 0..300 { std::io::Write::write_all(&mut f, &chunk).unwrap(); } 42 }",
+        ),
+    );
+    f.run(&["run", "first"])
+        .expect(1, &["it wrote a file larger than the limit"]);
+}
