@@ -82,6 +82,14 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
         None => default_build_dir(&course),
     };
     crate::sys::files::private_build_dir(&build_dir)?;
+    // Say plainly what this machine cannot isolate (docs/TRUST.md, "Platforms").
+    let missing = crate::sys::sandbox::probe().missing();
+    if !missing.is_empty() {
+        eprintln!(
+            "warning: students' tests run here without {}; see docs/TRUST.md",
+            missing.join(", ")
+        );
+    }
     write_build_project(&build_dir, &course, source)?;
     let results = grade_students(&build_dir, &course, source, students)?;
 
