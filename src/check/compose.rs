@@ -130,6 +130,11 @@ pub fn prepare(
                 .as_deref()
                 .and_then(learner_tests)
                 .unwrap_or_default();
+            // Nor may they name the switch or the decoy the runner compiles in beside them.
+            let internals = super::rules::names_starting_with(&tests, "__backendlings");
+            if !internals.is_empty() {
+                return Ok(Prepared::Rejected(Rejection::Rules(internals)));
+            }
             match super::rules::check(&tests, &scaffold, &[]) {
                 Ok(findings) if findings.is_empty() => {}
                 Ok(findings) => return Ok(Prepared::Rejected(Rejection::Rules(findings))),

@@ -103,6 +103,33 @@ pub fn check(
     Ok(findings)
 }
 
+/// Every use of a name that starts with `prefix`, in any case (raw identifiers unrawed,
+/// macro bodies included): the runner's own internals are out of bounds for the learner.
+pub fn names_starting_with(src: &str, prefix: &str) -> Vec<Finding> {
+    fn walk(tokens: TokenStream, prefix: &str, out: &mut Vec<Finding>) {
+        for tree in tokens {
+            match tree {
+                TokenTree::Group(g) => walk(g.stream(), prefix, out),
+                TokenTree::Ident(ident)
+                    if unraw(&ident).to_ascii_lowercase().starts_with(prefix) =>
+                {
+                    out.push(Finding {
+                        line: ident.span().start().line.max(1),
+                        rule: Rule::Tampers,
+                        what: format!("`{}`", unraw(&ident)),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut found = Vec::new();
+    if let Ok(tokens) = src.parse::<TokenStream>() {
+        walk(tokens, prefix, &mut found);
+    }
+    found
+}
+
 /// Everything the rules look at in `src`, allowed or not.
 fn scan(src: &str) -> Result<Vec<Finding>, Unreadable> {
     let file = syn::parse_file(src).map_err(|e| Unreadable {

@@ -75,6 +75,12 @@ fn a_mutants_test_cannot_tell_which_bug_is_planted() {
     let f = mutants_fixture(call);
     f.run(&["run", "shipping"])
         .expect(1, &["cannot find function `mutant`"]);
+    // The switch it is compiled into, and the decoy token beside it, are out of bounds by
+    // any spelling.
+    let switch = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn caught() {\n        assert!(r#__backendlings_switch(__BACKENDLINGS_DECOY));\n    }\n}\n";
+    let f = mutants_fixture(switch);
+    f.run(&["run", "shipping"])
+        .expect(1, &["`__backendlings_switch`", "`__BACKENDLINGS_DECOY`"]);
 }
 
 #[test]
