@@ -49,6 +49,21 @@ pub struct Exercise {
 }
 
 impl Exercise {
+    /// An exercise with no hints, mutants or capabilities, for unit tests.
+    #[cfg(test)]
+    pub fn fixture(name: &str, dir: &str, mode: Mode) -> Exercise {
+        Exercise {
+            name: name.into(),
+            dir: dir.into(),
+            mode,
+            hints: vec![],
+            timeout: Duration::from_secs(1),
+            expected_output: None,
+            mutants: vec![],
+            allow: vec![],
+        }
+    }
+
     /// `exercises/<dir>/<name>.rs`, relative to the course or workspace root.
     pub fn path(&self) -> PathBuf {
         Path::new("exercises")

@@ -296,19 +296,9 @@ fn slug_path(ex: &Exercise, slug: &str, extension: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn exercise(mode: Mode) -> Exercise {
-        Exercise {
-            name: "first".into(),
-            dir: "00_basics".into(),
-            mode,
-            hints: vec![],
-            timeout: Duration::from_secs(1),
-            expected_output: None,
-            mutants: vec![],
-            allow: vec![],
-        }
+        Exercise::fixture("first", "00_basics", mode)
     }
 
     const SOLUTION: &str = "//! lesson\n\nfn answer() -> u32 {\n    42\n}\n\nfn main() {\n    println!(\"{}\", answer());\n}\n\n// ---- grading tests\n#[test]\nfn t() {}\n";

@@ -225,19 +225,9 @@ pub fn bin(ex: &Exercise, attempt: &WrongAttempt) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn exercise(mode: Mode) -> Exercise {
-        Exercise {
-            name: "first".into(),
-            dir: "00_basics".into(),
-            mode,
-            hints: vec![],
-            timeout: Duration::from_secs(1),
-            expected_output: None,
-            mutants: vec![],
-            allow: vec![],
-        }
+        Exercise::fixture("first", "00_basics", mode)
     }
 
     const EXERCISE: &str =
