@@ -14,10 +14,11 @@
 //!
 //! Decode it strictly. The size is hex digits only: no sign, no `0x`, no leading
 //! space (`u64::from_str_radix` accepts `+4`: check the digits yourself), and one
-//! too large to count is refused. Each chunk's data is followed by exactly CRLF.
-//! Enforce the body limit *while* decoding, before reading a chunk that would pass
-//! it (413 Content Too Large): the sizes are the client's word, and a hostile one
-//! announces terabytes.
+//! too large to count is a size like any other. Each chunk's data is followed by
+//! exactly CRLF. Enforce the body limit *while* decoding, before reading a chunk
+//! that would pass it (413 Content Too Large): the sizes are the client's word, and
+//! a hostile one announces terabytes. A size too big for any integer is past every
+//! limit, so it is 413 too, not 400: well formed, only too large.
 //!
 //! **Why strict: request smuggling.** A proxy in front of your server and the
 //! server itself must agree where each request ends. Here is a request with
@@ -429,9 +430,10 @@ mod tests {
                     (`len + size` does not fit a usize: compare with what is left instead)";
         let input = format!("{CHUNKED}8\r\n01234567\r\nffffffffffffffff\r\n");
         refused(&input, &["413 Content Too Large"], rule);
-        let rule = "a size too big for any integer is refused (400 or 413), without a panic";
+        let rule = "a size too big for any integer is still a size, past any limit: 413 Content \
+                    Too Large (not 400: it is well formed, only too large), without a panic";
         let input = format!("{CHUNKED}{}\r\nping\r\n0\r\n\r\n", "f".repeat(40));
-        refused(&input, &["400 Bad Request", "413 Content Too Large"], rule);
+        refused(&input, &["413 Content Too Large"], rule);
     }
 
     #[test]
@@ -642,6 +644,38 @@ mod tests {
                     );
                     refused(&input, &["413 Content Too Large"], &rule);
                 }
+                Ok(())
+            })?;
+        }
+
+        #[test]
+        fn every_size_past_what_is_left_is_413_however_large(
+            sent in 0usize..=LIMIT,
+            kind in 0usize..5,
+            over in 1u64..1000,
+            digits in "[1-9a-fA-F][0-9a-fA-F]{16,40}",
+            zeros in 0usize..3,
+        ) {
+            quiet(|| {
+                let left = (LIMIT - sent) as u64;
+                let size = match kind {
+                    0 => format!("{:x}", left + 1), // just over
+                    1 => format!("{:X}", left + over),
+                    2 => "f".repeat(16), // u64::MAX
+                    3 => format!("1{}", "0".repeat(16)), // 2^64: one past u64::MAX
+                    _ => digits.clone(), // more hex digits than any integer holds
+                };
+                let size = format!("{}{size}", "0".repeat(zeros));
+                let data = "x".repeat(sent);
+                let first = if sent == 0 { String::new() } else { format!("{sent:x}\r\n{data}\r\n") };
+                let input = format!("{CHUNKED}{first}{size}\r\n");
+                let rule = format!(
+                    "after {sent} bytes of body, {left} are left under the limit of {LIMIT}; a \
+                     chunk size of {size:?} is more than that: 413 Content Too Large before any of \
+                     its data, however large the number (one too big to count is too large, not \
+                     malformed: never 400, never a panic)"
+                );
+                refused(&input, &["413 Content Too Large"], &rule);
                 Ok(())
             })?;
         }
