@@ -14,9 +14,10 @@
 //! - a member may edit only their own notes: the note's `owner_id` is the
 //!   user's `id` (the note's own id in the URL says nothing about its owner);
 //! - an admin may edit any note;
-//! - an auditor may read every note (elsewhere) but edit none. Deny by
-//!   default: a permission goes only to the roles a rule names, so a role
-//!   added next year gets nothing until someone decides otherwise.
+//! - an auditor may read every note (elsewhere) but edit none, not even
+//!   one they own. Deny by default: a permission goes only to the roles a
+//!   rule names, so a role added next year gets nothing until someone
+//!   decides otherwise.
 //!
 //! And the answers, checked in this order:
 //! - `401 Unauthorized` (with `WWW-Authenticate`, auth9): no authenticated
@@ -116,8 +117,14 @@ fn main() {
 
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
+#[path = "../../support/generated.rs"]
+mod generated;
+
+#[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::edge_u64;
+    use proptest::prelude::*;
 
     const fn user(id: u64, role: Role) -> User {
         User { id, role }
@@ -188,6 +195,8 @@ mod tests {
             (ADMIN, 11, true),
             (AUDITOR, 10, false),
             (AUDITOR, 11, false),
+            (user(1, Role::Auditor), 10, false),
+            (user(1, Role::Admin), 11, true),
         ];
         for (user, id, allowed) in cases {
             let owner = notes[&id].owner_id;
@@ -196,6 +205,60 @@ mod tests {
             let rule = "admins may modify any note, members only those they own, anyone \
                         else nothing (deny by default)";
             assert_eq!(got, allowed, "{what}, but should return {allowed}: {rule}");
+        }
+    }
+
+    /// The whole table of the lesson: who may edit, by role and by ownership.
+    fn allowed(role: Role, owns: bool) -> bool {
+        match role {
+            Role::Admin => true,
+            Role::Member => owns,
+            Role::Auditor => false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(64))]
+
+        #[test]
+        fn every_role_and_ownership_gets_the_answer_of_the_table(
+            user_id in edge_u64(u64::MAX),
+            other in edge_u64(u64::MAX),
+            note_id in edge_u64(u64::MAX),
+        ) {
+            let roles = [Role::Member, Role::Admin, Role::Auditor];
+            for role in roles {
+                for owns in [true, false] {
+                    let owner_id = if owns { user_id } else if other == user_id { user_id ^ 1 } else { other };
+                    let user = User { id: user_id, role };
+                    let whose = if owns { "their own note" } else { "someone else's note" };
+                    let want = allowed(role, owns);
+                    let rule = "the rules: an admin may edit any note, a member only their own, \
+                                an auditor none, not even one they own (deny by default: \
+                                owning a note gives no right to a role the rule does not name)";
+                    let mut notes = Notes::new();
+                    let text = "original".to_string();
+                    notes.insert(note_id, Note { owner_id, text });
+                    let got = can_modify(&user, &notes[&note_id]);
+                    prop_assert_eq!(
+                        got, want,
+                        "can_modify: a {:?} (user {}) editing {} (owner {}) got {}: {}",
+                        role, user_id, whose, owner_id, got, rule
+                    );
+                    let response = update_note(&mut notes, Some(&user), note_id, "edited");
+                    let (status, after) = if want { (200, "edited") } else { (403, "original") };
+                    prop_assert_eq!(
+                        response.status, status,
+                        "PUT /notes/{}: a {:?} (user {}) editing {} (owner {}): {}",
+                        note_id, role, user_id, whose, owner_id, rule
+                    );
+                    prop_assert_eq!(
+                        notes[&note_id].text.as_str(), after,
+                        "PUT /notes/{} by a {:?} editing {}: {} (a refused request changes nothing)",
+                        note_id, role, whose, rule
+                    );
+                }
+            }
         }
     }
 
