@@ -16,6 +16,10 @@
 //! - the key must contain *every* input: cache by zone alone and a 5 kg parcel
 //!   gets the price of the 1 kg parcel that was asked for first;
 //! - on a hit, the function is not called at all. That is the whole point.
+//! - every distinct input is computed once, however many there are: this memo
+//!   keeps every result it computed, with no size cap (a pure function's inputs
+//!   here are bounded; bounding a cache that would grow forever is eviction, a
+//!   different cache with rules of its own).
 //!
 //! `HashMap::entry(key).or_insert_with(|| ...)` does "look up, and on a miss
 //! compute and store" in one step.
@@ -170,6 +174,42 @@ mod tests {
             2,
             "after asking for SMALL, HEAVY, SMALL, HEAVY, SMALL the memo holds {} \
              results; it should hold 2, one per distinct parcel",
+            memo.len()
+        );
+    }
+
+    #[test]
+    fn every_distinct_parcel_is_remembered_however_many() {
+        // 70 000 distinct parcels: more than any small cap (1024, 4096, u16::MAX).
+        let parcels: Vec<Parcel> = (0u32..70_000)
+            .map(|n| Parcel {
+                zone: (n % 256) as u8,
+                grams: n / 256 * 1000 + n % 7,
+            })
+            .collect();
+        let calls = Cell::new(0usize);
+        let mut memo = Memo::new(|p: &Parcel| {
+            calls.set(calls.get() + 1);
+            price(p)
+        });
+        for parcel in &parcels {
+            memo.get(*parcel);
+        }
+        for parcel in parcels.iter().rev() {
+            let got = memo.get(*parcel);
+            assert_eq!(
+                got,
+                price(parcel),
+                "asking again for {parcel:?} gave a wrong price"
+            );
+        }
+        let (n, got) = (parcels.len(), calls.get());
+        assert_eq!(
+            (got, memo.len()),
+            (n, n),
+            "{n} distinct parcels, each asked for twice, called compute {got} times and the \
+             memo holds {} results; it should be {n} and {n}: every distinct parcel is \
+             computed once and remembered, however many there are (no size cap)",
             memo.len()
         );
     }
