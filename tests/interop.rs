@@ -115,9 +115,9 @@ fn cargo_toml(info: &toml::Table) -> String {
             "\n[profile.dev.package.{krate:?}]\nopt-level = 3\n"
         ));
     }
-    for (name, _) in CASES {
+    for (name, dir) in CASES {
         out.push_str(&format!(
-            "\n[[bin]]\nname = \"interop_{name}\"\npath = \"src/{name}.rs\"\ntest = true\n\
+            "\n[[bin]]\nname = \"interop_{name}\"\npath = \"src/{dir}/{name}.rs\"\ntest = true\n\
              doctest = false\nbench = false\n"
         ));
     }
@@ -141,9 +141,17 @@ fn executables() -> &'static HashMap<String, Result<PathBuf, String>> {
         write_if_changed(&project.join("Cargo.toml"), &cargo_toml(&info));
         let lock = fs::read_to_string(root().join("course.lock")).unwrap();
         write_if_changed(&project.join("Cargo.lock"), &lock);
+        // Sources at the depth of an exercise file (`src/<dir>/<name>.rs`), so that the
+        // course's `#[path = "../../support/…"]` modules resolve to a copy of support/.
         for (name, dir) in CASES {
-            let source = project.join("src").join(format!("{name}.rs"));
+            let source = project.join("src").join(dir).join(format!("{name}.rs"));
+            fs::create_dir_all(source.parent().unwrap()).unwrap();
             write_if_changed(&source, &compose(name, dir));
+        }
+        fs::create_dir_all(project.join("support")).unwrap();
+        for entry in fs::read_dir(root().join("support")).unwrap().flatten() {
+            let text = fs::read_to_string(entry.path()).unwrap();
+            write_if_changed(&project.join("support").join(entry.file_name()), &text);
         }
         // The folder `dev check` builds in (tests/cli.rs runs it): dependencies compile once.
         // --keep-going: a case that does not compile (a solution being edited) fails alone.
@@ -199,7 +207,7 @@ fn run_case(name: &str) {
     require_clients();
     let exe = match &executables()[name] {
         Ok(exe) => exe,
-        Err(e) => panic!("building target/backendlings-interop/src/{name}.rs failed: {e}"),
+        Err(e) => panic!("building the interop case {name} failed: {e}"),
     };
     let out = Command::new(exe)
         .env("RUST_BACKTRACE", "0")

@@ -15,11 +15,11 @@ mod interop {
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
-                let state = App {
-                    db: Db::open_in_memory(),
-                    clock: Arc::new(SystemClock),
-                    secret: Arc::from(SECRET.as_bytes()),
-                };
+                let state = App::new(
+                    capstone::Db::open_in_memory(),
+                    Arc::new(capstone::SystemClock),
+                    Arc::from(SECRET.as_bytes()),
+                );
                 axum::serve(listener, app(state)).await.unwrap();
             });
         });
