@@ -7,8 +7,12 @@
 //! the id *is* the user, so everything about it matters (OWASP Session
 //! Management Cheat Sheet):
 //! - the id is 128 or more random bits from a cryptographically secure random
-//!   generator (`rand::rngs::OsRng`), never a counter or a timestamp: those
-//!   can be guessed;
+//!   generator (`rand::rngs::OsRng`, which asks the operating system), never a
+//!   counter, a timestamp or a generator seeded with one: those can be
+//!   guessed. Here the course hands the generator to the app (`OsRandom`, in
+//!   `AppState::random`) and the tests hand it one of their own, so they can
+//!   check that every bit of an id comes from it, unchanged (a test cannot
+//!   tell good randomness from bad by looking at the output);
 //! - the cookie has `HttpOnly` (scripts cannot read it, so an XSS cannot steal
 //!   it), `Secure` (sent over HTTPS only), `SameSite=Lax` and `Path=/`.
 //!   `SameSite=Lax` keeps the cookie off most cross-site requests (a form
@@ -44,6 +48,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use rand::RngCore;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -66,6 +71,20 @@ impl Clock for SystemClock {
     }
 }
 
+/// Where session ids come from: a secure random generator. The tests use a fake one.
+trait Random: Send + Sync {
+    fn fill(&self, bytes: &mut [u8]);
+}
+
+struct OsRandom;
+
+impl Random for OsRandom {
+    // not graded: the real generator; the tests inject their own
+    fn fill(&self, bytes: &mut [u8]) {
+        rand::rngs::OsRng.fill_bytes(bytes);
+    }
+}
+
 struct Session {
     user: String,
     expires_at: u64,
@@ -73,6 +92,7 @@ struct Session {
 
 struct AppState {
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
     sessions: Mutex<HashMap<String, Session>>,
 }
 
@@ -88,9 +108,9 @@ fn check_password(user: &str, password: &str) -> bool {
 }
 
 // TODO: a counter is guessable: whoever sees their own id knows the next
-// ones. Make each id 128 random bits (or more) from a cryptographically secure
-// generator, written as lowercase hex digits.
-fn new_session_id() -> String {
+// ones. Make each id 128 random bits (or more), all of them from `random` (the
+// secure generator the app was given), written as lowercase hex digits.
+fn new_session_id(random: &dyn Random) -> String {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("{n:032x}")
@@ -133,7 +153,7 @@ async fn login(
     // session the browser came with (session fixation).
     let id = match cookie(&headers, COOKIE) {
         Some(id) => id.to_string(),
-        None => new_session_id(),
+        None => new_session_id(state.random.as_ref()),
     };
     let expires_at = state.clock.now() + SESSION_SECONDS;
     let session = Session {
@@ -158,13 +178,17 @@ async fn me(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response 
     }
 }
 
-fn app(clock: Arc<dyn Clock>) -> Router {
+fn app(clock: Arc<dyn Clock>, random: Arc<dyn Random>) -> Router {
     let sessions = Mutex::new(HashMap::new());
     Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
-        .with_state(Arc::new(AppState { clock, sessions }))
+        .with_state(Arc::new(AppState {
+            clock,
+            random,
+            sessions,
+        }))
 }
 
 #[tokio::main]
@@ -176,7 +200,7 @@ async fn main() {
         .await
         .unwrap();
     println!("listening on http://{}", listener.local_addr().unwrap());
-    axum::serve(listener, app(Arc::new(SystemClock)))
+    axum::serve(listener, app(Arc::new(SystemClock), Arc::new(OsRandom)))
         .await
         .unwrap();
 }
@@ -244,7 +268,32 @@ mod tests {
 
     fn new_app() -> (Router, Arc<FakeClock>) {
         let clock = Arc::new(FakeClock(AtomicU64::new(LOGIN_AT)));
-        (app(clock.clone()), clock)
+        (app(clock.clone(), Arc::new(OsRandom)), clock)
+    }
+
+    /// A stand-in generator: hands out `bytes` in a cycle and records all it gave.
+    struct FakeRandom {
+        bytes: Vec<u8>,
+        given: Mutex<Vec<u8>>,
+    }
+
+    impl Random for FakeRandom {
+        fn fill(&self, out: &mut [u8]) {
+            let mut given = self.given.lock().unwrap();
+            for byte in out.iter_mut() {
+                *byte = self.bytes[given.len() % self.bytes.len()];
+                given.push(*byte);
+            }
+        }
+    }
+
+    impl FakeRandom {
+        /// The bytes given since the last call, as lowercase hex.
+        fn take_hex(&self) -> (usize, String) {
+            let given = std::mem::take(&mut *self.given.lock().unwrap());
+            let hex = given.iter().map(|b| format!("{b:02x}")).collect();
+            (given.len(), hex)
+        }
     }
 
     /// Logs alice in, sending `cookies`, and answers the Set-Cookie header.
@@ -326,7 +375,7 @@ mod tests {
 
     #[tokio::test]
     async fn session_ids_are_128_random_bits() {
-        let ids: Vec<String> = (0..200).map(|_| new_session_id()).collect();
+        let ids: Vec<String> = (0..200).map(|_| new_session_id(&OsRandom)).collect();
         for id in &ids {
             let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
             let hex = id.len() >= 32 && id.bytes().all(hex);
@@ -600,6 +649,42 @@ mod tests {
 
     proptest! {
         #![proptest_config(crate::generated::config(128))]
+
+        #[test]
+        fn every_bit_of_a_session_id_comes_from_the_generator(
+            bytes in prop::collection::vec(any::<u8>(), 1..40),
+            edge in prop::sample::select(vec![None, Some(0u8), Some(0xff)]),
+        ) {
+            let bytes = match edge {
+                Some(b) => vec![b; bytes.len()],
+                None => bytes,
+            };
+            let random = Arc::new(FakeRandom { bytes, given: Mutex::new(Vec::new()) });
+            let rule = "a session id is 128 or more bits taken from the secure generator the \
+                        app was given, all of them, as lowercase hex, and nothing else: no \
+                        clock, no counter, no generator of its own (seeded from a time, it can \
+                        be guessed)";
+            let id = new_session_id(random.as_ref());
+            let (taken, hex) = random.take_hex();
+            prop_assert!(
+                taken >= 16,
+                "new_session_id took {} bytes from the generator: {}", taken, rule
+            );
+            prop_assert_eq!(
+                &id, &hex,
+                "new_session_id gave {:?}, but the generator gave the bytes {:?}: {}", id, hex, rule
+            );
+            let clock = Arc::new(FakeClock(AtomicU64::new(LOGIN_AT)));
+            let app = app(clock, random.clone());
+            let set_cookie = block_on(log_in(&app, &[]));
+            let (taken, hex) = random.take_hex();
+            let id = id_of(&set_cookie);
+            prop_assert!(
+                taken >= 16 && id == hex,
+                "a login set the id {:?}, but the app's generator gave {:?} ({} bytes) during it: \
+                 {}", id, hex, taken, rule
+            );
+        }
 
         #[test]
         fn sessions_follow_logins_logouts_and_the_clock(

@@ -7,8 +7,12 @@
 //! the id *is* the user, so everything about it matters (OWASP Session
 //! Management Cheat Sheet):
 //! - the id is 128 or more random bits from a cryptographically secure random
-//!   generator (`rand::rngs::OsRng`), never a counter or a timestamp: those
-//!   can be guessed;
+//!   generator (`rand::rngs::OsRng`, which asks the operating system), never a
+//!   counter, a timestamp or a generator seeded with one: those can be
+//!   guessed. Here the course hands the generator to the app (`OsRandom`, in
+//!   `AppState::random`) and the tests hand it one of their own, so they can
+//!   check that every bit of an id comes from it, unchanged (a test cannot
+//!   tell good randomness from bad by looking at the output);
 //! - the cookie has `HttpOnly` (scripts cannot read it, so an XSS cannot steal
 //!   it), `Secure` (sent over HTTPS only), `SameSite=Lax` and `Path=/`.
 //!   `SameSite=Lax` keeps the cookie off most cross-site requests (a form
@@ -68,6 +72,20 @@ impl Clock for SystemClock {
     }
 }
 
+/// Where session ids come from: a secure random generator. The tests use a fake one.
+trait Random: Send + Sync {
+    fn fill(&self, bytes: &mut [u8]);
+}
+
+struct OsRandom;
+
+impl Random for OsRandom {
+    // not graded: the real generator; the tests inject their own
+    fn fill(&self, bytes: &mut [u8]) {
+        rand::rngs::OsRng.fill_bytes(bytes);
+    }
+}
+
 struct Session {
     user: String,
     expires_at: u64,
@@ -75,6 +93,7 @@ struct Session {
 
 struct AppState {
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
     sessions: Mutex<HashMap<String, Session>>,
 }
 
@@ -89,11 +108,11 @@ fn check_password(user: &str, password: &str) -> bool {
     user == "alice" && password == "correct horse battery staple"
 }
 
-/// A new session id: 16 random bytes (128 bits) from the operating system's
-/// secure generator, as 32 lowercase hex characters.
-fn new_session_id() -> String {
+/// A new session id: 16 random bytes (128 bits) from the secure generator
+/// `random`, as 32 lowercase hex characters.
+fn new_session_id(random: &dyn Random) -> String {
     let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    random.fill(&mut bytes);
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
@@ -141,7 +160,7 @@ async fn login(
     if let Some(old) = cookie(&headers, COOKIE) {
         sessions.remove(old);
     }
-    let id = new_session_id();
+    let id = new_session_id(state.random.as_ref());
     let expires_at = state.clock.now() + SESSION_SECONDS;
     let session = Session {
         user: login.user,
@@ -168,13 +187,17 @@ async fn me(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response 
     }
 }
 
-fn app(clock: Arc<dyn Clock>) -> Router {
+fn app(clock: Arc<dyn Clock>, random: Arc<dyn Random>) -> Router {
     let sessions = Mutex::new(HashMap::new());
     Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
-        .with_state(Arc::new(AppState { clock, sessions }))
+        .with_state(Arc::new(AppState {
+            clock,
+            random,
+            sessions,
+        }))
 }
 
 // not graded: binds port 3000 with the real clock; the tests call `app` with a fake clock
@@ -187,7 +210,7 @@ async fn main() {
         .await
         .unwrap();
     println!("listening on http://{}", listener.local_addr().unwrap());
-    axum::serve(listener, app(Arc::new(SystemClock)))
+    axum::serve(listener, app(Arc::new(SystemClock), Arc::new(OsRandom)))
         .await
         .unwrap();
 }
@@ -255,7 +278,32 @@ mod tests {
 
     fn new_app() -> (Router, Arc<FakeClock>) {
         let clock = Arc::new(FakeClock(AtomicU64::new(LOGIN_AT)));
-        (app(clock.clone()), clock)
+        (app(clock.clone(), Arc::new(OsRandom)), clock)
+    }
+
+    /// A stand-in generator: hands out `bytes` in a cycle and records all it gave.
+    struct FakeRandom {
+        bytes: Vec<u8>,
+        given: Mutex<Vec<u8>>,
+    }
+
+    impl Random for FakeRandom {
+        fn fill(&self, out: &mut [u8]) {
+            let mut given = self.given.lock().unwrap();
+            for byte in out.iter_mut() {
+                *byte = self.bytes[given.len() % self.bytes.len()];
+                given.push(*byte);
+            }
+        }
+    }
+
+    impl FakeRandom {
+        /// The bytes given since the last call, as lowercase hex.
+        fn take_hex(&self) -> (usize, String) {
+            let given = std::mem::take(&mut *self.given.lock().unwrap());
+            let hex = given.iter().map(|b| format!("{b:02x}")).collect();
+            (given.len(), hex)
+        }
     }
 
     /// Logs alice in, sending `cookies`, and answers the Set-Cookie header.
@@ -337,7 +385,7 @@ mod tests {
 
     #[tokio::test]
     async fn session_ids_are_128_random_bits() {
-        let ids: Vec<String> = (0..200).map(|_| new_session_id()).collect();
+        let ids: Vec<String> = (0..200).map(|_| new_session_id(&OsRandom)).collect();
         for id in &ids {
             let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
             let hex = id.len() >= 32 && id.bytes().all(hex);
@@ -611,6 +659,42 @@ mod tests {
 
     proptest! {
         #![proptest_config(crate::generated::config(128))]
+
+        #[test]
+        fn every_bit_of_a_session_id_comes_from_the_generator(
+            bytes in prop::collection::vec(any::<u8>(), 1..40),
+            edge in prop::sample::select(vec![None, Some(0u8), Some(0xff)]),
+        ) {
+            let bytes = match edge {
+                Some(b) => vec![b; bytes.len()],
+                None => bytes,
+            };
+            let random = Arc::new(FakeRandom { bytes, given: Mutex::new(Vec::new()) });
+            let rule = "a session id is 128 or more bits taken from the secure generator the \
+                        app was given, all of them, as lowercase hex, and nothing else: no \
+                        clock, no counter, no generator of its own (seeded from a time, it can \
+                        be guessed)";
+            let id = new_session_id(random.as_ref());
+            let (taken, hex) = random.take_hex();
+            prop_assert!(
+                taken >= 16,
+                "new_session_id took {} bytes from the generator: {}", taken, rule
+            );
+            prop_assert_eq!(
+                &id, &hex,
+                "new_session_id gave {:?}, but the generator gave the bytes {:?}: {}", id, hex, rule
+            );
+            let clock = Arc::new(FakeClock(AtomicU64::new(LOGIN_AT)));
+            let app = app(clock, random.clone());
+            let set_cookie = block_on(log_in(&app, &[]));
+            let (taken, hex) = random.take_hex();
+            let id = id_of(&set_cookie);
+            prop_assert!(
+                taken >= 16 && id == hex,
+                "a login set the id {:?}, but the app's generator gave {:?} ({} bytes) during it: \
+                 {}", id, hex, taken, rule
+            );
+        }
 
         #[test]
         fn sessions_follow_logins_logouts_and_the_clock(
