@@ -17,7 +17,12 @@
 //!   `503 Service Unavailable` with `Retry-After` (RFC 9110 §15.6.4) and close.
 //!   A slot taken must be given back however the connection ends: normally, in
 //!   error, or in a panic of a buggy handler (a value whose `Drop` gives it back
-//!   does that on every path: the RAII pattern).
+//!   does that on every path: the RAII pattern). Many connections arrive at
+//!   once, so checking the count and taking a place is ONE atomic step: a load
+//!   and then an add lets two of them take the last place. The count in this
+//!   file is the course's `AtomicUsize` (`mod watched`, at the bottom: it works
+//!   like std's), which lets the tests pause a thread between any two of your
+//!   operations on it and make that race happen every time.
 //!
 //! The provided parser keeps two more rules of HTTP/1.1 that a hostile client
 //! leans on: no white space between a field name and its colon (RFC 9112 §5.1:
@@ -35,9 +40,10 @@
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
+use watched::AtomicUsize;
 
 /// What one client may cost the server. The tests use small ones.
 #[derive(Clone, Copy)]
@@ -281,6 +287,88 @@ fn main() -> io::Result<()> {
     println!("listening on http://{}", listener.local_addr()?);
     serve(listener, LIMITS);
     Ok(())
+}
+
+/// Course code, no need to change it: the `AtomicUsize` this file uses. It works like
+/// `std::sync::atomic::AtomicUsize` (the same methods), and lets the tests pause a thread
+/// right after any of its operations, so they can run another thread's `take` in between:
+/// the interleaving where two connections race for the last place.
+mod watched {
+    use std::cell::RefCell;
+    use std::sync::atomic::{self, Ordering};
+
+    thread_local! {
+        /// What runs on this thread right after each operation (tests only).
+        pub static AFTER_OP: RefCell<Option<Box<dyn Fn()>>> = RefCell::new(None);
+    }
+
+    // not graded: the tests' window into the count; it does not change what it does
+    fn after<T>(value: T) -> T {
+        AFTER_OP.with(|hook| {
+            if let Some(hook) = hook.borrow().as_ref() {
+                hook();
+            }
+        });
+        value
+    }
+
+    #[derive(Debug, Default)]
+    pub struct AtomicUsize(atomic::AtomicUsize);
+
+    // not graded: each method is std's, then the hook
+    #[allow(dead_code)]
+    impl AtomicUsize {
+        pub const fn new(value: usize) -> Self {
+            AtomicUsize(atomic::AtomicUsize::new(value))
+        }
+        pub fn load(&self, order: Ordering) -> usize {
+            after(self.0.load(order))
+        }
+        pub fn store(&self, value: usize, order: Ordering) {
+            after(self.0.store(value, order))
+        }
+        pub fn swap(&self, value: usize, order: Ordering) -> usize {
+            after(self.0.swap(value, order))
+        }
+        pub fn fetch_add(&self, value: usize, order: Ordering) -> usize {
+            after(self.0.fetch_add(value, order))
+        }
+        pub fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
+            after(self.0.fetch_sub(value, order))
+        }
+        pub fn fetch_max(&self, value: usize, order: Ordering) -> usize {
+            after(self.0.fetch_max(value, order))
+        }
+        pub fn fetch_min(&self, value: usize, order: Ordering) -> usize {
+            after(self.0.fetch_min(value, order))
+        }
+        pub fn compare_exchange(
+            &self,
+            current: usize,
+            new: usize,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<usize, usize> {
+            after(self.0.compare_exchange(current, new, success, failure))
+        }
+        pub fn compare_exchange_weak(
+            &self,
+            current: usize,
+            new: usize,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<usize, usize> {
+            after(self.0.compare_exchange_weak(current, new, success, failure))
+        }
+        pub fn fetch_update(
+            &self,
+            set: Ordering,
+            fetch: Ordering,
+            f: impl FnMut(usize) -> Option<usize>,
+        ) -> Result<usize, usize> {
+            after(self.0.fetch_update(set, fetch, f))
+        }
+    }
 }
 
 // ---- grading tests: read them, but do not change them ----
@@ -983,6 +1071,83 @@ mod tests {
              never waits on a client"
         );
         pusher.join().unwrap();
+    }
+
+    /// Runs `Slot::take(max)` on a thread that pauses right after its `pause_at`-th
+    /// operation on the count, runs another `take` during that pause, then lets the
+    /// first finish. Answers (first, second).
+    fn take_across_a_pause(
+        active: &Arc<AtomicUsize>,
+        max: usize,
+        pause_at: usize,
+    ) -> (Option<Slot>, Option<Slot>) {
+        use std::sync::mpsc;
+        let (event_tx, event_rx) = mpsc::channel::<bool>(); // true: paused, false: done
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let first = {
+            let active = Arc::clone(active);
+            let paused = event_tx.clone();
+            thread::spawn(move || {
+                let ops = std::cell::Cell::new(0);
+                watched::AFTER_OP.with(|hook| {
+                    *hook.borrow_mut() = Some(Box::new(move || {
+                        ops.set(ops.get() + 1);
+                        if ops.get() == pause_at {
+                            let _ = paused.send(true);
+                            let _ = go_rx.recv();
+                        }
+                    }))
+                });
+                let slot = Slot::take(&active, max);
+                watched::AFTER_OP.with(|hook| *hook.borrow_mut() = None);
+                let _ = event_tx.send(false);
+                slot
+            })
+        };
+        let second = if event_rx.recv().unwrap() {
+            let second = Slot::take(active, max);
+            go_tx.send(()).unwrap();
+            second
+        } else {
+            Slot::take(active, max)
+        };
+        (first.join().unwrap(), second)
+    }
+
+    proptest! {
+        #![proptest_config(crate::generated::config(48))]
+
+        #[test]
+        fn two_takes_never_pass_the_cap_however_they_interleave(
+            max in 1usize..6,
+            free in 0usize..3,
+            pause_at in 1usize..5,
+        ) {
+            let taken = max.saturating_sub(free);
+            let free = max - taken;
+            let active = Arc::new(AtomicUsize::new(taken));
+            let (first, second) = take_across_a_pause(&active, max, pause_at);
+            let got = usize::from(first.is_some()) + usize::from(second.is_some());
+            let want = free.min(2);
+            prop_assert_eq!(
+                got, want,
+                "with {} of {} places taken, two connections called Slot::take, the second \
+                 while the first was paused after its operation number {} on the count: {} \
+                 got a place, but {} should. Check and take in ONE atomic step \
+                 (fetch_update, or a compare_exchange loop): a load, then a fetch_add, lets \
+                 both see the last free place and both take it",
+                taken, max, pause_at, got, want
+            );
+            prop_assert_eq!(
+                active.load(Ordering::SeqCst), taken + got,
+                "the count should be the places taken before plus the {} just taken", got
+            );
+            drop((first, second));
+            prop_assert_eq!(
+                active.load(Ordering::SeqCst), taken,
+                "dropping the places just taken should give them back"
+            );
+        }
     }
 
     #[test]
