@@ -26,6 +26,15 @@
 //! bytes your comparison reads, and when; `ExactSizeIterator::len` gives the
 //! length without reading anything. Collecting both into vectors and then
 //! comparing those with `==` only moves the early exit out of sight.
+//!
+//! What the tests can and cannot see: they count the bytes read from each
+//! input, and when, so an early exit, a length check done by reading, or
+//! reading one input ahead of the other fails. They cannot see what your code
+//! does with a pair once it has read it: a fold like `eq && x == y` reads
+//! every byte yet skips the comparison after the first difference (`&&`
+//! short-circuits), and no test here catches it. That part is not graded, so
+//! it is on you: combine every pair with `^` and `|`, which always run, and
+//! branch on nothing but the final accumulator.
 
 /// The comparison everyone writes first. It returns at the first difference.
 fn leaky_eq(a: impl Iterator<Item = u8>, b: impl Iterator<Item = u8>) -> bool {
