@@ -120,7 +120,12 @@ impl Source<'_> {
     pub fn file(&self, relative: &str) -> Option<String> {
         match self {
             Source::Bundled => embedded::file(relative).map(str::to_string),
-            Source::Folder(root) => std::fs::read_to_string(root.join(relative)).ok(),
+            // Regular files only, never through a link, and of a sane size.
+            Source::Folder(root) => {
+                crate::sys::files::read_regular(&root.join(relative), COURSE_FILE_CAP)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+            }
         }
     }
 
@@ -132,6 +137,9 @@ impl Source<'_> {
         }
     }
 }
+
+/// Largest course file read (an exercise with its tests, a support module).
+const COURSE_FILE_CAP: u64 = 4 << 20;
 
 /// The folder of a course's support modules.
 pub const SUPPORT_DIR: &str = "support";
@@ -214,14 +222,32 @@ impl Course {
                 }
             }
             for (field, path, kind) in wanted {
-                if !root.join(&path).is_file() {
+                let full = root.join(&path);
+                // A course's files are read as they are: a link could carry any file of the
+                // machine (/etc/passwd) into every learner's workspace.
+                let link = full.symlink_metadata().is_ok_and(|m| !m.is_file());
+                if link || !full.is_file() {
                     let (line, column) = info::locate_exercise_field(&text, &ex.name, field);
+                    let (message, fix) = if link {
+                        (
+                            format!(
+                                "the {kind} file {} is a symbolic link or a special file, not a regular file",
+                                path.display()
+                            ),
+                            format!("put the file itself at {}, not a link", path.display()),
+                        )
+                    } else {
+                        (
+                            format!("the {kind} file {} does not exist", path.display()),
+                            format!("create {} or correct `name`/`dir`", path.display()),
+                        )
+                    };
                     problems.push(info::Problem {
                         line,
                         column,
                         field: format!("exercise {:?}", ex.name),
-                        message: format!("the {kind} file {} does not exist", path.display()),
-                        fix: format!("create {} or correct `name`/`dir`", path.display()),
+                        message,
+                        fix,
                     });
                 }
             }

@@ -273,3 +273,31 @@ fn a_test_runs_under_limits_on_memory_and_file_size() {
     f.run(&["run", "first"])
         .expect(1, &["it wrote a file larger than the limit"]);
 }
+
+#[test]
+fn a_course_file_that_is_a_link_is_refused_by_init_and_dev_check() {
+    let f = Fixture::new();
+    let exercise = f.course.join("exercises/00_basics/second.rs");
+    fs::remove_file(&exercise).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", &exercise).unwrap();
+    let parent = f.course.parent().unwrap();
+    let out = Run::from(
+        command(parent)
+            .args(["init", "again", "--no-prebuild", "--course", "course"])
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    out.stderr_has(&["exercises/00_basics/second.rs is a symbolic link"]);
+    assert!(!parent.join("again/exercises/00_basics/second.rs").exists());
+    let out = Run::from(
+        command(&f.course)
+            .args(["dev", "check", "first"])
+            .output()
+            .unwrap(),
+    );
+    assert_ne!(out.code, 0);
+    let both = format!("{}{}", out.stdout, out.stderr);
+    assert!(both.contains("is a symbolic link"), "{both}");
+}
