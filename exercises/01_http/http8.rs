@@ -624,7 +624,7 @@ mod tests {
     #[test]
     fn bad_input_is_answered_and_the_server_keeps_serving() {
         let addr = server(SMALL);
-        let cases: [(&[u8], &str); 4] = [
+        let cases: [(&[u8], &str); 10] = [
             (
                 b"GET /a / HTTP/1.1\r\nHost: localhost\r\n\r\n",
                 "a request line of four parts",
@@ -638,8 +638,32 @@ mod tests {
                 "a space before the colon (§5.1)",
             ),
             (
+                b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Pad : a\r\n\r\n",
+                "a space before the colon of any header, Host present (RFC 9112 §5.1)",
+            ),
+            (
                 b"GET /\xff\xfe HTTP/1.1\r\nHost: localhost\r\n\r\n",
                 "bytes that are not UTF-8",
+            ),
+            (
+                b"G@T / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "a method that is not a token (RFC 9110 §9.1)",
+            ),
+            (
+                b"GET  HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "an empty request target (RFC 9112 §3.2)",
+            ),
+            (
+                b"GET /caf\xc3\xa9 HTTP/1.1\r\nHost: localhost\r\n\r\n",
+                "a target with a byte that is not visible ASCII, here an unencoded \"\u{e9}\" (RFC 9112 §3.2)",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Pad: a\0b\r\n\r\n",
+                "a NUL inside a header value (RFC 9110 §5.5)",
+            ),
+            (
+                b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Pad: a\rb\r\n\r\n",
+                "a bare CR inside a header value (RFC 9110 §5.5)",
             ),
         ];
         for (request, what) in cases {
@@ -663,6 +687,46 @@ mod tests {
             &[(GET, HELLO)],
             false,
         );
+    }
+
+    #[test]
+    fn end_of_file_inside_a_head_is_400_and_before_a_request_is_silent() {
+        let addr = server(SMALL);
+        let cut_short = [
+            "GET / HTTP/1.1\r\nHost: localhost\r\n",
+            "GET / HTTP/1.1\r\nHost: localhost\r\nX-Pad: \r\n",
+            "GET / HT",
+        ];
+        for sent in cut_short {
+            let mut stream = connect(addr, 1000);
+            stream.write_all(sent.as_bytes()).unwrap();
+            stream.shutdown(std::net::Shutdown::Write).unwrap();
+            let (received, end) = read_to_close(&mut stream);
+            let ok = String::from_utf8_lossy(&received).starts_with("HTTP/1.1 400 Bad Request\r\n");
+            if !ok || end.is_err() {
+                let checks = "a client that closes its side in the middle of a head (before the \
+                              empty line) sent a broken request: 400 Bad Request, then close";
+                let problem = "expected `HTTP/1.1 400 Bad Request`, then the connection closed";
+                let curl = "(use printf and nc -N)";
+                panic!("{problem}{}", context(checks, curl, sent, &received));
+            }
+        }
+        for sent in ["", "\r\n", GET] {
+            let mut stream = connect(addr, 1000);
+            stream.write_all(sent.as_bytes()).unwrap();
+            stream.shutdown(std::net::Shutdown::Write).unwrap();
+            let (received, end) = read_to_close(&mut stream);
+            let want = if sent == GET { HELLO } else { "" };
+            if received != want.as_bytes() || end.is_err() {
+                let checks = "a client that closes its side between two requests (before any \
+                              line of the next head) gets no answer: the connection just closes";
+                let problem = format!("expected exactly {want:?}, then the connection closed");
+                panic!(
+                    "{problem}{}",
+                    context(checks, "(use printf and nc -N)", sent, &received)
+                );
+            }
+        }
     }
 
     #[test]
