@@ -118,6 +118,37 @@ mod tests {
     }
 
     #[test]
+    fn malformed_field_lines_are_refused() {
+        for (line, why) in [
+            (
+                "Host : example.com",
+                "a space between the name and the colon (RFC 9112 §5.1)",
+            ),
+            (
+                "Host\t: example.com",
+                "a tab between the name and the colon (RFC 9112 §5.1)",
+            ),
+            ("X Pad: a", "a space inside the name"),
+            (": example.com", "an empty field name"),
+            ("no colon here", "no colon at all"),
+        ] {
+            let lines = ["Accept: */*", line];
+            let want = HeaderError::MalformedField(line.to_string());
+            match Headers::parse(&lines) {
+                Err(got) => assert_eq!(
+                    got, want,
+                    "Headers::parse({lines:?}) should refuse the line {line:?} ({why})"
+                ),
+                Ok(h) => panic!(
+                    "Headers::parse({lines:?}) should refuse the line {line:?} ({why}) with \
+                     {want:?}, but accepted it as {:?}",
+                    h.fields
+                ),
+            }
+        }
+    }
+
+    #[test]
     fn names_are_case_insensitive() {
         let why = "field names are case-insensitive (RFC 9110 §5.1)";
         check_get("content-type", &["text/html"], Some("text/html"), why);

