@@ -179,6 +179,19 @@ mod tests {
         );
         let other = etag(r#"{"id":1,"name":"Teapot!"}"#);
         assert_ne!(other, tag, "a different body got the same ETag {tag}");
+        // Published FNV-1a 64-bit test vectors: the same tag on every machine and Rust version.
+        for (body, want) in [
+            ("", "\"cbf29ce484222325\""),
+            ("a", "\"af63dc4c8601ec8c\""),
+            ("foobar", "\"85944171f73967e8\""),
+        ] {
+            let got = etag(body);
+            assert_eq!(
+                got, want,
+                "etag({body:?}) must be the FNV-1a 64-bit hash of the body as 16 hex digits in \
+                 quotes (xor each byte in, then multiply by the FNV prime), but gave {got}"
+            );
+        }
     }
 
     #[test]
