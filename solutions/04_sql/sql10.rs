@@ -54,10 +54,11 @@ impl From<rusqlite::Error> for ApiError {
                     ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY => {
                         ApiError::Conflict("already exists".to_string())
                     }
-                    ffi::SQLITE_CONSTRAINT_FOREIGNKEY => ApiError::Unprocessable(
-                        "refers to something that does not exist".to_string(),
+                    // FOREIGN KEY, CHECK, NOT NULL: the content breaks a rule of the data.
+                    _ => ApiError::Unprocessable(
+                        "breaks a rule of the data (a missing reference, an empty or missing field)"
+                            .to_string(),
                     ),
-                    _ => ApiError::Unprocessable("breaks a rule of the data".to_string()),
                 }
             }
             _ => {
