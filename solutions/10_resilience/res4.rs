@@ -35,7 +35,10 @@
 //!
 //! Mark the key as "in flight" in the same locked step that finds it free:
 //! "look up, then later insert" lets two concurrent requests both find it
-//! free. If the charge fails (here: nothing was charged), forget the key, so
+//! free. Such a race is rare on a quiet machine, so the `Mutex` in this file
+//! is the course's (`mod watched`, at the bottom: it works like std's), which
+//! lets the tests send a second request right after the first lets the lock
+//! go, and make the race happen every time. If the charge fails (here: nothing was charged), forget the key, so
 //! that a retry with the same key can try again.
 //!
 //! And the key must never stay "in flight" for ever. When a client hangs up
@@ -66,7 +69,8 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use watched::Mutex;
 
 /// The payment provider: the side effect that must happen once.
 trait Payments: Send + Sync + 'static {
@@ -296,6 +300,64 @@ async fn main() {
     axum::serve(listener, app(Printer)).await.unwrap();
 }
 
+/// Course code, no need to change it: the `Mutex` this file uses. It works like
+/// `std::sync::Mutex` (`Mutex::new`, `lock().unwrap()`, the guard gives the value
+/// until it is dropped), and lets the tests run a second request right after a
+/// request lets the lock go, so they can try the interleaving where two requests
+/// with one key race.
+mod watched {
+    use std::ops::{Deref, DerefMut};
+    use std::sync::{LockResult, MutexGuard, PoisonError};
+
+    tokio::task_local! {
+        /// What runs right after each unlock by the request it is set for (tests only).
+        pub static AFTER_UNLOCK: Box<dyn Fn()>;
+    }
+
+    #[derive(Default)]
+    pub struct Mutex<T>(std::sync::Mutex<T>);
+
+    pub struct Guard<'a, T>(Option<MutexGuard<'a, T>>);
+
+    impl<T> Mutex<T> {
+        pub fn new(value: T) -> Self {
+            Mutex(std::sync::Mutex::new(value))
+        }
+
+        pub fn lock(&self) -> LockResult<Guard<'_, T>> {
+            match self.0.lock() {
+                Ok(guard) => Ok(Guard(Some(guard))),
+                Err(poisoned) => Err(PoisonError::new(Guard(Some(poisoned.into_inner())))),
+            }
+        }
+    }
+
+    impl<T> Deref for Guard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            self.0
+                .as_ref()
+                .expect("a guard holds the lock until dropped")
+        }
+    }
+
+    impl<T> DerefMut for Guard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.0
+                .as_mut()
+                .expect("a guard holds the lock until dropped")
+        }
+    }
+
+    impl<T> Drop for Guard<'_, T> {
+        // not graded: the tests' window into the lock; it does not change what it does
+        fn drop(&mut self) {
+            drop(self.0.take());
+            let _ = AFTER_UNLOCK.try_with(|hook| hook());
+        }
+    }
+}
+
 // ---- grading tests: read them, but do not change them ----
 #[cfg(test)]
 #[path = "../../support/generated.rs"]
@@ -384,6 +446,75 @@ mod tests {
 
     fn charges(provider: &Provider) -> u32 {
         provider.charges.load(SeqCst)
+    }
+
+    /// Sends `POST /payments` (acme, K1, five euros) and, right after it lets the keys'
+    /// lock go for the `pause_at`-th time, sends the same request on another thread
+    /// and waits for its answer; then lets the first go on. Answers both, in that
+    /// order, and whether the second ran during the pause.
+    async fn same_key_across_a_pause(
+        app: &Router,
+        pause_at: usize,
+    ) -> ((u16, String), (u16, String), bool) {
+        let second: Arc<std::sync::Mutex<Option<(u16, String)>>> = Arc::default();
+        let unlocks = std::cell::Cell::new(0);
+        let (other, into) = (app.clone(), Arc::clone(&second));
+        let hook: Box<dyn Fn()> = Box::new(move || {
+            unlocks.set(unlocks.get() + 1);
+            if unlocks.get() == pause_at {
+                let other = other.clone();
+                let answer = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    runtime.block_on(send(&other, "acme", Some(K1), FIVE_EUROS))
+                });
+                *into.lock().unwrap() = Some(answer.join().unwrap());
+            }
+        });
+        let first = watched::AFTER_UNLOCK.scope(hook, send(app, "acme", Some(K1), FIVE_EUROS));
+        let first = first.await;
+        let during = second.lock().unwrap().take();
+        match during {
+            Some(second) => (first, second, true),
+            None => (first, send(app, "acme", Some(K1), FIVE_EUROS).await, false),
+        }
+    }
+
+    #[tokio::test]
+    async fn two_requests_with_one_key_charge_once_however_they_interleave() {
+        for pause_at in 1..=4 {
+            let (provider, _started) = provider(true);
+            let app = app(Arc::clone(&provider));
+            let (first, second, paused) = same_key_across_a_pause(&app, pause_at).await;
+            let when = if paused {
+                format!(
+                    "the second sent while the first was paused right after its unlock \
+                     number {pause_at} of the keys' lock"
+                )
+            } else {
+                "the second sent after the first".to_string()
+            };
+            let rule = "two requests with one key charge once, however they interleave: find \
+                        the key free and mark it in flight in ONE locked step (a look-up under \
+                        one lock and a mark under another lets both find it free)";
+            let n = charges(&provider);
+            assert_eq!(
+                n, 1,
+                "two POST /payments by acme with Idempotency-Key {K1}, {when}, charged {n} \
+                 times; answers {first:?} and {second:?}: {rule}"
+            );
+            let ok = |(status, _): &(u16, String)| *status == 201;
+            let same = first == second;
+            let one_conflict = (ok(&first) && second.0 == 409) || (ok(&second) && first.0 == 409);
+            assert!(
+                (ok(&first) && same) || one_conflict,
+                "two POST /payments with one key, {when}, answered {first:?} and {second:?}: \
+                 one runs the charge (201); the other gets the stored response (the same 201) \
+                 or 409 while the first is in flight: {rule}"
+            );
+        }
     }
 
     #[tokio::test]
