@@ -44,6 +44,7 @@ fn order_total_cents(subtotal_cents: u32) -> u32 {
     subtotal_cents + shipping_cents(subtotal_cents)
 }
 
+// not graded: prints demo totals; the learner's tests call `shipping_cents` and `order_total_cents`
 fn main() {
     for subtotal in [0, 1999, 4999, 5000] {
         println!(

