@@ -78,8 +78,7 @@ async fn trace_requests(req: Request, next: Next) -> Response {
 // record the user id as a field named `user_id`.
 async fn get_user(Path(user_id): Path<u64>) -> String {
     info!("loading user {user_id}");
-    // The database takes 10 ms per id: a slow query.
-    tokio::time::sleep(Duration::from_millis(10 * user_id)).await;
+    tokio::time::sleep(query_time(user_id)).await;
     info!("user {user_id} loaded");
     format!("user {user_id}")
 }
