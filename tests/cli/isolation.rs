@@ -301,3 +301,34 @@ fn a_course_file_that_is_a_link_is_refused_by_init_and_dev_check() {
     let both = format!("{}{}", out.stdout, out.stderr);
     assert!(both.contains("is a symbolic link"), "{both}");
 }
+
+#[test]
+fn a_build_folder_that_others_can_write_or_that_holds_cargo_configuration_is_refused() {
+    let f = Fixture::new();
+    let build = f.ws.parent().unwrap().join("build");
+    let grade = |build: &std::path::Path| {
+        Run::from(
+            command(&f.ws)
+                .args(["grade", "--build-dir"])
+                .arg(build)
+                .env("BACKENDLINGS_TRUST_COURSE", "1")
+                .output()
+                .unwrap(),
+        )
+    };
+    // A compiler wrapper left behind by an earlier grading's student.
+    write(
+        &build.join("target/.cargo/config.toml"),
+        "[build]\nrustc-wrapper = \"/tmp/evil.sh\"\n",
+    );
+    let out = grade(&build);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    out.stderr_has(&["holds cargo configuration that no build of ours writes"]);
+    // A folder other users can write.
+    let shared = f.ws.parent().unwrap().join("shared");
+    fs::create_dir_all(&shared).unwrap();
+    fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let out = grade(&shared);
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    out.stderr_has(&["other users can write to it"]);
+}
