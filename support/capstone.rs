@@ -38,7 +38,12 @@ pub struct Db {
     pub calls: Arc<AtomicUsize>,
     /// How many times `notes_of` read the database: the tests watch it.
     pub list_reads: Arc<AtomicUsize>,
+    /// A test's hook: what runs once, just before the next `call` touches the database.
+    pub interlude: Arc<Mutex<Option<Interlude>>>,
 }
+
+/// What a test runs between a handler's `call` and the database, e.g. another request.
+pub type Interlude = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 impl Db {
     pub fn open_in_memory() -> Db {
@@ -64,7 +69,14 @@ impl Db {
             conn,
             calls,
             list_reads,
+            interlude: Arc::default(),
         }
+    }
+
+    /// For the tests: `then` runs (to its end) when the next `call` begins, before that call
+    /// touches the database. A handler awaits it, so the server answers other requests meanwhile.
+    pub fn before_next_call(&self, then: impl std::future::Future<Output = ()> + Send + 'static) {
+        *self.interlude.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::pin(then));
     }
 
     /// Runs `f` with the connection on the blocking pool, never on the runtime's threads.
@@ -73,6 +85,14 @@ impl Db {
         f: impl FnOnce(&Connection) -> Result<T, Problem> + Send + 'static,
     ) -> Result<T, Problem> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        let interlude = self
+            .interlude
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(interlude) = interlude {
+            interlude.await;
+        }
         let db = self.conn.clone();
         let job =
             tokio::task::spawn_blocking(move || f(&db.lock().unwrap_or_else(|e| e.into_inner())));

@@ -405,6 +405,72 @@ mod tests {
         run.finish();
     }
 
+    /// Arms `db` so that, when the next write reaches the database, a GET /notes of `token`
+    /// runs first (to its end); returns where its status will be.
+    fn reader_in_between(run: &Run, db: &Db, token: &str) -> Arc<Mutex<Option<u16>>> {
+        let mut reader = run.fork();
+        let token = token.to_string();
+        let status = Arc::new(Mutex::new(None));
+        let seen = status.clone();
+        db.before_next_call(async move {
+            let get = move || {
+                let get = Check::new("a GET /notes in between").get("/notes");
+                reader.check(get.bearer(&token)).status
+            };
+            let reply = tokio::task::spawn_blocking(get).await;
+            *seen.lock().unwrap() = reply.ok();
+        });
+        status
+    }
+
+    /// Records that the GET /notes armed by `reader_in_between` ran and was answered.
+    fn reader_ran(run: &mut Run, status: &Mutex<Option<u16>>, during: &str) {
+        let status = *status.lock().unwrap();
+        let message = format!(
+            "a GET /notes sent while {during} was about to write should be answered (200); \
+             got {status:?}"
+        );
+        let what = format!("a reader during {during} is answered");
+        run.record(&what, status == Some(200), &message);
+    }
+
+    #[test]
+    fn a_reader_during_a_write_caches_nothing_stale() {
+        let (mut run, db, _, ada, _) = start();
+        run.check(list("Ada's list, empty, is cached", &ada, json!([])));
+        let rule = "the cache is invalidated after the write, not before, so that a GET /notes \
+                    arriving while the write is under way cannot cache the old list again";
+        let reader = reader_in_between(&run, &db, &ada);
+        let write = Check::new("Ada writes a note")
+            .post("/notes")
+            .bearer(&ada)
+            .json(json!({"text": "buy milk"}));
+        run.check(write.depends_on("log in").expect_status(201));
+        reader_ran(&mut run, &reader, "POST");
+        let one = json!([{"id": 1, "text": "buy milk"}]);
+        let what = format!("after POST, GET /notes lists the new note ({rule})");
+        run.check(list(&what, &ada, one));
+        let reader = reader_in_between(&run, &db, &ada);
+        let put = Check::new("Ada updates her note")
+            .put("/notes/1")
+            .bearer(&ada)
+            .json(json!({"text": "buy oat milk"}));
+        run.check(put.depends_on("log in").expect_status(200));
+        reader_ran(&mut run, &reader, "PUT");
+        let changed = json!([{"id": 1, "text": "buy oat milk"}]);
+        let what = format!("after PUT, GET /notes shows the new text ({rule})");
+        run.check(list(&what, &ada, changed));
+        let reader = reader_in_between(&run, &db, &ada);
+        let delete = Check::new("Ada deletes her note")
+            .delete("/notes/1")
+            .bearer(&ada);
+        run.check(delete.depends_on("log in").expect_status(204));
+        reader_ran(&mut run, &reader, "DELETE");
+        let what = format!("after DELETE, GET /notes no longer lists the note ({rule})");
+        run.check(list(&what, &ada, json!([])));
+        run.finish();
+    }
+
     /// The log lines whose span is the request with `id`.
     fn lines_of(logs: &Captured, id: &str) -> Vec<Value> {
         let lines = logs.lines().into_iter();
