@@ -576,13 +576,36 @@ mod tests {
         run.check(token_answer(check));
         let wrong = log_in("bob logs in", "bob", PASSWORD);
         run.check(login_refused(wrong, PASSWORD));
-        let verified_there = ARGON2_THREADS.lock().unwrap().contains(&runtime);
+        let _ = argon2();
+        let threads = ARGON2_THREADS.lock().unwrap().clone();
+        let why = "`argon2()` did not note the thread that called it: it must note every \
+                   thread that asks it for a hasher, or this test cannot see where the \
+                   password is verified (keep the given `argon2()` as it is)";
+        let what = "`argon2()` notes the thread that calls it";
+        let noted = threads.contains(&std::thread::current().id());
+        run.record(what, noted, why);
+        let verified_there = threads.contains(&runtime);
         let why = "`argon2()` was called on the runtime's own thread, the one that runs every \
                    handler: while argon2 works (on purpose slowly), no other request is \
                    answered. Verify inside `tokio::task::spawn_blocking`";
         let what = "passwords are verified on the blocking pool, not the runtime's thread";
         run.record_after(&["Ada logs in"], what, !verified_there, why);
         run.finish();
+    }
+
+    #[test]
+    fn problem_titles_are_rfc_9110s_reason_phrases() {
+        assert_eq!(
+            title(StatusCode::UNPROCESSABLE_ENTITY),
+            "Unprocessable Content",
+            "a 422 problem is titled \"Unprocessable Content\" (RFC 9110 §15.5.21), not the \
+             `http` crate's older \"Unprocessable Entity\" (RFC 4918)"
+        );
+        assert_eq!(
+            title(StatusCode::CONFLICT),
+            "Conflict",
+            "other statuses keep their RFC 9110 reason phrase"
+        );
     }
 
     #[test]
