@@ -15,6 +15,8 @@
 //!   a weight `q` from 0 to 1; `q=0` means "not acceptable". When several
 //!   ranges match, the most specific one counts: with
 //!   `application/json;q=0, */*` the client takes anything except JSON.
+//!   (RFC 9110 does not say what a range listed twice means; here its first
+//!   listing counts.)
 //!   No `Accept` header at all means "anything". When JSON is not
 //!   acceptable, RFC 9110 §12.5.1 leaves the server two choices: ignore the
 //!   header and send its default format anyway, or answer **406 Not
@@ -225,6 +227,10 @@ mod tests {
                 "application/*;q=0, application/json",
                 "the more specific application/json decides, and it has q=1",
             ),
+            (
+                "application/json, application/json;q=0",
+                "a range listed twice counts by its first listing (the lesson's rule)",
+            ),
         ] {
             send(Some("application/json"), Some(accept), 200, why);
         }
@@ -253,6 +259,10 @@ mod tests {
                 "specificity decides, not the order in the header",
             ),
             ("text/html, */*;q=0", "anything but HTML is refused"),
+            (
+                "*/*;q=0, application/*;q=0, application/json;q=0, application/json",
+                "a range listed twice counts by its first listing (the lesson's rule)",
+            ),
         ] {
             send(Some("application/json"), Some(accept), 406, why);
         }
