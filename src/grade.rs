@@ -354,7 +354,7 @@ fn grade_students(
                 needs_review.extend(refused.map(|reason| (0, reason)));
                 if let Some(solution) = &solutions[e]
                     && !learner.is_empty()
-                    && squash(&learner) == squash(solution)
+                    && tests_section::squash(&learner) == tests_section::squash(solution)
                 {
                     needs_review.push((0, "identical to the course's reference solution".into()));
                 }
@@ -384,9 +384,4 @@ fn without_prefix(verdict: &Verdict, prefix: &str) -> Verdict {
         d.rendered = d.rendered.replace(prefix, "");
     }
     v
-}
-
-/// Text without its white space, so that reformatting a copy does not hide it.
-fn squash(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
 }

@@ -77,7 +77,8 @@ pub fn learner_part(source: &str) -> &str {
     &source[..source.len() - section.len()]
 }
 
-fn squash(text: &str) -> String {
+/// Text without its white space, so that reformatting does not count as a change.
+pub(crate) fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
