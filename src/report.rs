@@ -1,6 +1,9 @@
-//! Reports of graded workspaces, written from the verdicts' data: JSON (per test, in the
-//! fields of Exercism's test-runner results v3), JUnit XML (one suite per exercise, one case
-//! per grading test), Gradescope's results.json, and a CSV summary of a class.
+//! Reports of graded workspaces, written from the verdicts' data: JSON (this runner's own
+//! layout, with each exercise's result also as an Exercism test-runner `results.json`, version
+//! 3), JUnit XML (one suite per exercise, one case per grading test), Gradescope's
+//! results.json, and a CSV summary of a class.
+
+use std::time::Duration;
 
 use clap::ValueEnum;
 use serde::Serialize;
@@ -19,11 +22,13 @@ pub enum Format {
     Gradescope,
 }
 
+/// The layout of the JSON report; raised when a field changes meaning or goes away.
+const REPORT_VERSION: u8 = 1;
+
 #[derive(Serialize)]
 struct JsonReport<'a> {
-    /// The version of Exercism's test-runner interface whose per-test fields this follows.
-    version: u8,
-    /// `pass` when every exercise passes, `fail` otherwise.
+    report_version: u8,
+    /// `passed` when every exercise passes, `failed` otherwise.
     status: &'static str,
     passed: usize,
     total: usize,
@@ -32,6 +37,7 @@ struct JsonReport<'a> {
 
 #[derive(Serialize)]
 struct JsonClass<'a> {
+    report_version: u8,
     students: Vec<JsonStudent<'a>>,
 }
 
@@ -52,21 +58,14 @@ struct JsonExercise<'a> {
     duration_ms: u128,
     /// What a learner would see.
     details: String,
-    tests: Vec<JsonTest>,
+    /// Each grading test: status (`passed`, `failed`, `skipped`, `not_run`), message,
+    /// location, the line it stands on, duration and what it printed.
+    tests: &'a [TestResult],
     /// The planted bugs the learner's tests missed (mutants exercises).
     survivors: &'a [String],
     needs_review: Vec<Review<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonTest {
-    name: String,
-    /// `pass`, `fail` or `error` (did not run to the end), as Exercism's runners say it.
-    status: &'static str,
-    message: Option<String>,
-    output: Option<String>,
-    test_code: Option<String>,
-    duration_ms: u128,
+    /// The same result as an Exercism test runner's `results.json` (version 3).
+    exercism: Exercism,
 }
 
 #[derive(Serialize)]
@@ -84,22 +83,7 @@ fn exercise_json<'a>(ex: &'a Exercise, graded: &'a Graded) -> JsonExercise<'a> {
         summary: &v.summary,
         duration_ms: v.duration.as_millis(),
         details: console::strip_ansi_codes(&v.details).into_owned(),
-        tests: v
-            .tests
-            .iter()
-            .map(|t| JsonTest {
-                name: t.name.clone(),
-                status: match t.status {
-                    TestStatus::Passed => "pass",
-                    TestStatus::Failed | TestStatus::Skipped => "fail",
-                    TestStatus::NotRun => "error",
-                },
-                message: t.message.clone(),
-                output: (!t.output.is_empty()).then(|| t.output.clone()),
-                test_code: test_code(graded, t),
-                duration_ms: t.duration.as_millis(),
-            })
-            .collect(),
+        tests: &v.tests,
         survivors: &v.survivors,
         needs_review: graded
             .needs_review
@@ -109,14 +93,233 @@ fn exercise_json<'a>(ex: &'a Exercise, graded: &'a Graded) -> JsonExercise<'a> {
                 construct: what,
             })
             .collect(),
+        exercism: exercism(ex, graded),
     }
 }
 
-/// The source of a grading test, from the course's copy of the exercise.
+/// How a case of an exercise ended, in the words the reports share.
+#[derive(Clone, Copy, PartialEq)]
+enum CaseStatus {
+    Passed,
+    Failed,
+    /// It did not run its checks because one it depends on failed.
+    Skipped,
+    /// It never ran to the end: a compile error, a crash, a time-out, changed tests.
+    Error,
+}
+
+/// One graded case of an exercise as the reports show it: a grading test, a planted bug the
+/// learner's tests must catch (`mutants` mode), or the whole exercise when it has neither.
+struct Case {
+    name: String,
+    status: CaseStatus,
+    /// Why it did not pass, in a line or a few.
+    message: Option<String>,
+    /// The whole story: the panic with its location, the compiler's errors.
+    details: String,
+    /// What the learner's code printed.
+    output: String,
+    time: Option<Duration>,
+    test_code: Option<String>,
+}
+
+fn cases(ex: &Exercise, graded: &Graded) -> Vec<Case> {
+    let v = &graded.verdict;
+    let details = console::strip_ansi_codes(&v.details).into_owned();
+    if !v.tests.is_empty() {
+        return v
+            .tests
+            .iter()
+            .map(|t| {
+                let (status, message, text) = match t.status {
+                    TestStatus::Passed => (CaseStatus::Passed, None, String::new()),
+                    TestStatus::Failed | TestStatus::Skipped => {
+                        let message = t.message.clone().unwrap_or_else(|| "failed".into());
+                        let at = t
+                            .location
+                            .as_ref()
+                            .map_or(String::new(), |l| format!("\n(at {l})"));
+                        let status = match t.status {
+                            TestStatus::Skipped => CaseStatus::Skipped,
+                            _ => CaseStatus::Failed,
+                        };
+                        (status, Some(message.clone()), format!("{message}{at}"))
+                    }
+                    TestStatus::NotRun => (
+                        CaseStatus::Error,
+                        Some(format!("did not run to the end: {}", v.summary)),
+                        details.clone(),
+                    ),
+                };
+                Case {
+                    name: t.name.clone(),
+                    status,
+                    message,
+                    details: text,
+                    output: t.output.clone(),
+                    time: Some(t.duration),
+                    test_code: test_code(graded, t),
+                }
+            })
+            .collect();
+    }
+    if !ex.mutants.is_empty() && (v.passed() || !v.survivors.is_empty()) {
+        // The learner's tests ran against each planted bug: one case per bug.
+        return ex
+            .mutants
+            .iter()
+            .map(|m| {
+                let caught = !v.survivors.contains(&m.description);
+                Case {
+                    name: format!("catches: {}", m.description),
+                    status: if caught {
+                        CaseStatus::Passed
+                    } else {
+                        CaseStatus::Failed
+                    },
+                    message: (!caught).then(|| "a planted bug went unnoticed".to_string()),
+                    details: if caught {
+                        String::new()
+                    } else {
+                        m.description.clone()
+                    },
+                    output: String::new(),
+                    time: None,
+                    test_code: None,
+                }
+            })
+            .collect();
+    }
+    let status = match v.outcome {
+        Outcome::Passed => CaseStatus::Passed,
+        Outcome::Failed | Outcome::TimedOut => CaseStatus::Failed,
+        Outcome::CompileError | Outcome::Tampered => CaseStatus::Error,
+    };
+    vec![Case {
+        name: ex.name.clone(),
+        status,
+        message: (status != CaseStatus::Passed).then(|| v.summary.clone()),
+        details: if status == CaseStatus::Passed {
+            String::new()
+        } else {
+            details
+        },
+        output: String::new(),
+        time: Some(v.duration),
+        test_code: None,
+    }]
+}
+
+/// The body of a grading test, from the course's copy of the exercise: what Exercism's
+/// `test_code` holds (the test's statements, without its `fn` line).
 fn test_code(graded: &Graded, test: &TestResult) -> Option<String> {
     let section = tests_section::grading_section(graded.original.as_deref()?)?;
     let name = test.name.rsplit("::").next()?;
-    crate::check::source::test_code(section, name)
+    let code = crate::check::source::test_code(section, name)?;
+    // The attributes before `fn` may hold braces (`#[should_panic(expected = "{")]`).
+    let signature = code.find(&format!("fn {name}"))?;
+    let open = signature + code[signature..].find('{')?;
+    let body = code[open + 1..code.rfind('}')?].trim_matches('\n');
+    Some(crate::check::source::dedent(body).trim_end().to_string())
+}
+
+/// An exercise's result as an Exercism test runner reports it: `results.json`, version 3
+/// (<https://exercism.org/docs/building/tooling/test-runners/interface>).
+#[derive(Serialize)]
+struct Exercism {
+    version: u8,
+    /// `pass`: every test passed; `fail`: at least one failed; `error`: no test ran (the
+    /// file does not compile, say).
+    status: &'static str,
+    /// What went wrong, when the status is `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// In the order the tests stand in the file.
+    tests: Vec<ExercismTest>,
+}
+
+#[derive(Serialize)]
+struct ExercismTest {
+    name: String,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// What the learner's code printed, at most 500 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test_code: Option<String>,
+}
+
+/// Exercism's limit on a test's `output`, and the notice that ends a cut one.
+const EXERCISM_OUTPUT_LIMIT: usize = 500;
+const EXERCISM_OUTPUT_CUT: &str = "Output was truncated. Please limit to 500 chars";
+/// Exercism's limit on the top-level `message` (stored as at most 65535 bytes).
+const EXERCISM_MESSAGE_LIMIT: usize = 65535;
+
+fn exercism(ex: &Exercise, graded: &Graded) -> Exercism {
+    let v = &graded.verdict;
+    let cases = cases(ex, graded);
+    // `error` only when no test ran: the file does not compile, its tests were changed, or
+    // every test ended before it finished.
+    let none_ran = matches!(v.outcome, Outcome::CompileError | Outcome::Tampered)
+        || cases.iter().all(|c| c.status == CaseStatus::Error);
+    if none_ran && !v.passed() {
+        let details = console::strip_ansi_codes(&v.details);
+        let message = match details.trim() {
+            "" => v.summary.clone(),
+            text => format!("{}\n\n{text}", v.summary),
+        };
+        return Exercism {
+            version: 3,
+            status: "error",
+            message: Some(cut(
+                &message,
+                EXERCISM_MESSAGE_LIMIT,
+                "(cut: the rest is in the `details` field)",
+            )),
+            tests: Vec::new(),
+        };
+    }
+    Exercism {
+        version: 3,
+        status: if v.passed() { "pass" } else { "fail" },
+        message: None,
+        tests: cases
+            .into_iter()
+            .map(|c| ExercismTest {
+                name: c
+                    .name
+                    .strip_prefix("tests::")
+                    .unwrap_or(&c.name)
+                    .to_string(),
+                status: match c.status {
+                    CaseStatus::Passed => "pass",
+                    CaseStatus::Failed | CaseStatus::Skipped => "fail",
+                    CaseStatus::Error => "error",
+                },
+                message: c
+                    .message
+                    .map(|m| if c.details.is_empty() { m } else { c.details }),
+                output: (!c.output.is_empty())
+                    .then(|| cut(&c.output, EXERCISM_OUTPUT_LIMIT, EXERCISM_OUTPUT_CUT)),
+                test_code: c.test_code,
+            })
+            .collect(),
+    }
+}
+
+/// `text` in at most `limit` bytes (so at most `limit` characters too): when it is longer,
+/// its beginning and `notice` on a line of its own.
+fn cut(text: &str, limit: usize, notice: &str) -> String {
+    if text.len() <= limit {
+        return text.to_string();
+    }
+    let mut end = limit.saturating_sub(notice.len() + 1);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n{notice}", &text[..end])
 }
 
 fn counts(results: &StudentResults) -> (usize, usize) {
@@ -132,8 +335,8 @@ fn counts(results: &StudentResults) -> (usize, usize) {
 pub fn json(course: &Course, results: &StudentResults) -> String {
     let (passed, total) = counts(results);
     let report = JsonReport {
-        version: 3,
-        status: if passed == total { "pass" } else { "fail" },
+        report_version: REPORT_VERSION,
+        status: if passed == total { "passed" } else { "failed" },
         passed,
         total,
         exercises: exercises_json(course, results),
@@ -154,6 +357,7 @@ fn exercises_json<'a>(course: &'a Course, results: &'a StudentResults) -> Vec<Js
 /// A class's report: every student, every exercise.
 pub fn json_class(course: &Course, class: &[StudentResults]) -> String {
     let report = JsonClass {
+        report_version: REPORT_VERSION,
         students: class
             .iter()
             .map(|results| {
@@ -180,7 +384,6 @@ pub fn junit(course: &Course, class: &[StudentResults]) -> Result<String, Error>
     let many = class.len() > 1;
     for results in class {
         for (ex, graded) in course.exercises.iter().zip(&results.exercises) {
-            let v = &graded.verdict;
             let suite_name = if many {
                 format!("{}/{}", results.student.name, ex.name)
             } else {
@@ -188,66 +391,25 @@ pub fn junit(course: &Course, class: &[StudentResults]) -> Result<String, Error>
             };
             let classname = format!("{}.{}", ex.topic(), ex.name);
             let mut suite = TestSuite::new(suite_name);
-            let failure = |kind: NonSuccessKind, message: &str, text: &str| {
-                let mut status = TestCaseStatus::non_success(kind);
-                status
-                    .set_message(message.to_string())
-                    .set_description(console::strip_ansi_codes(text).into_owned());
-                status
-            };
-            if !v.tests.is_empty() {
-                for t in &v.tests {
-                    let status = match t.status {
-                        TestStatus::Passed => TestCaseStatus::success(),
-                        TestStatus::Skipped => TestCaseStatus::skipped(),
-                        TestStatus::Failed => failure(
-                            NonSuccessKind::Failure,
-                            t.message.as_deref().unwrap_or("failed"),
-                            &format!(
-                                "{}{}",
-                                t.message.as_deref().unwrap_or_default(),
-                                t.location
-                                    .as_ref()
-                                    .map_or(String::new(), |l| format!("\n(at {l})"))
-                            ),
-                        ),
-                        TestStatus::NotRun => {
-                            failure(NonSuccessKind::Error, "did not run to the end", &v.details)
-                        }
-                    };
-                    let mut case = TestCase::new(t.name.clone(), status);
-                    case.set_classname(classname.clone()).set_time(t.duration);
-                    suite.add_test_case(case);
-                }
-            } else if !ex.mutants.is_empty() && (v.passed() || !v.survivors.is_empty()) {
-                // The learner's tests ran against each planted bug: one case per bug.
-                for m in &ex.mutants {
-                    let status = if v.survivors.contains(&m.description) {
-                        failure(
-                            NonSuccessKind::Failure,
-                            "a planted bug went unnoticed",
-                            &m.description,
-                        )
-                    } else {
-                        TestCaseStatus::success()
-                    };
-                    let mut case = TestCase::new(format!("catches: {}", m.description), status);
-                    case.set_classname(classname.clone());
-                    suite.add_test_case(case);
-                }
-            } else {
-                let status = match v.outcome {
-                    Outcome::Passed => TestCaseStatus::success(),
-                    Outcome::Failed | Outcome::TimedOut => {
-                        failure(NonSuccessKind::Failure, &v.summary, &v.details)
-                    }
-                    Outcome::CompileError | Outcome::Tampered => {
-                        failure(NonSuccessKind::Error, &v.summary, &v.details)
-                    }
+            for case in cases(ex, graded) {
+                let mut status = match case.status {
+                    CaseStatus::Passed => TestCaseStatus::success(),
+                    CaseStatus::Skipped => TestCaseStatus::skipped(),
+                    CaseStatus::Failed => TestCaseStatus::non_success(NonSuccessKind::Failure),
+                    CaseStatus::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
                 };
-                let mut case = TestCase::new(ex.name.clone(), status);
-                case.set_classname(classname.clone()).set_time(v.duration);
-                suite.add_test_case(case);
+                if let Some(message) = &case.message {
+                    status.set_message(message.clone());
+                }
+                if !case.details.is_empty() {
+                    status.set_description(case.details.clone());
+                }
+                let mut test_case = TestCase::new(case.name, status);
+                test_case.set_classname(classname.clone());
+                if let Some(time) = case.time {
+                    test_case.set_time(time);
+                }
+                suite.add_test_case(test_case);
             }
             report.add_test_suite(suite);
         }
@@ -354,5 +516,21 @@ fn csv_field(text: &str) -> String {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_text_fits_its_limit_in_bytes_and_ends_with_the_notice() {
+        assert_eq!(cut("short", 500, EXERCISM_OUTPUT_CUT), "short");
+        // Two bytes a character: the cut falls between characters.
+        let long = "é".repeat(600);
+        let text = cut(&long, EXERCISM_OUTPUT_LIMIT, EXERCISM_OUTPUT_CUT);
+        assert!(text.len() <= EXERCISM_OUTPUT_LIMIT, "{}", text.len());
+        assert!(text.starts_with("éé"));
+        assert!(text.ends_with("é\nOutput was truncated. Please limit to 500 chars"));
     }
 }

@@ -640,7 +640,7 @@ pub fn test_code(section: &str, name: &str) -> Option<String> {
 }
 
 /// Removes the indentation all lines share.
-fn dedent(text: &str) -> String {
+pub fn dedent(text: &str) -> String {
     let common = text
         .lines()
         .filter(|l| !l.trim().is_empty())

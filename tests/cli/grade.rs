@@ -1,5 +1,6 @@
 //! End-to-end: grade: a workspace or a class, trusting only exercise files, in every report format.
 
+use super::report_specs::*;
 use super::support::*;
 
 use std::fs;
@@ -25,25 +26,26 @@ fn grade_reports_json_and_junit_without_changing_progress() {
     let json = grade(&[]);
     json.expect(1, &["\"passed\": 1", "\"total\": 3"]);
     let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    assert_eq!(report["version"], 3);
+    assert_eq!(report["report_version"], 1);
     assert_eq!(report["exercises"][0]["status"], "passed");
     let second = &report["exercises"][1];
     assert_eq!(second["status"], "failed");
-    // Per grading test: name, status, message and the test's own code.
+    // Per grading test: name, status, message, where it failed.
     let test = &second["tests"][0];
     assert_eq!(test["name"], "tests::answer_is_42");
-    assert_eq!(test["status"], "fail");
+    assert_eq!(test["status"], "failed");
     assert!(
         test["message"]
             .as_str()
             .unwrap()
             .contains("answer() should be 42")
     );
-    assert!(
-        test["test_code"]
-            .as_str()
-            .unwrap()
-            .starts_with("#[test]\nfn answer_is_42() {")
+    assert_eq!(test["location"], "exercises/00_basics/second.rs:20:9");
+    // The same as Exercism's results.json, with the test's own code.
+    assert_eq!(second["exercism"]["status"], "fail");
+    assert_eq!(
+        second["exercism"]["tests"][0]["test_code"],
+        "assert_eq!(answer(), 42, \"answer() should be 42\");"
     );
     // JUnit: a suite per exercise, a case per grading test.
     grade(&["--format", "junit", "--output", "report.xml"]).expect(1, &[]);
@@ -213,4 +215,77 @@ fn grade_junit_is_read_back_by_a_junit_consumer() {
         "{read}"
     );
     assert!(read.contains("printer printer fail True"), "{read}");
+}
+
+/// A workspace with one exercise of each kind of result: passed, failed with a long output,
+/// not compiling, and a mutants exercise whose planted bugs go unnoticed.
+fn every_kind_of_result() -> Fixture {
+    // The learner's tests pass, but catch neither planted bug.
+    let f = mutants_fixture(
+        "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn small_cart() {\n        assert_eq!(shipping(10), 5);\n    }\n}\n",
+    );
+    f.solve("exercises/00_basics/first.rs");
+    write(
+        &f.ws.join("exercises/00_basics/second.rs"),
+        &exercise("second", "println!(\"{}\", \"la \".repeat(700)); 1"),
+    );
+    write(
+        &f.ws.join("exercises/01_more/printer.rs"),
+        "fn main() {\n    println!(\"42\")\n    let\n}\n",
+    );
+    f
+}
+
+fn grade_in(f: &Fixture, extra: &[&str]) -> Run {
+    Run::from(
+        command(&f.ws)
+            .args(["grade", "--course"])
+            .arg(&f.course)
+            .args(extra)
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn each_exercise_of_the_json_report_is_an_exercism_v3_results_json() {
+    let f = every_kind_of_result();
+    let out = grade_in(&f, &[]);
+    out.expect(1, &[]);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let exercises = report["exercises"].as_array().unwrap();
+    assert_eq!(exercises.len(), 4);
+    for ex in exercises {
+        assert_exercism_v3(&ex["exercism"]);
+    }
+    let [first, second, printer, shipping] = &exercises[..] else {
+        unreachable!()
+    };
+    assert_eq!(first["exercism"]["status"], "pass");
+    // What the learner's code printed is cut at 500 characters, with Exercism's notice;
+    // the report's own `tests` keeps all of it.
+    let test = &second["exercism"]["tests"][0];
+    assert_eq!(second["exercism"]["status"], "fail");
+    let output = test["output"].as_str().unwrap();
+    assert!(output.chars().count() <= 500, "{output}");
+    assert!(output.starts_with("la la "), "{output}");
+    assert!(
+        output.ends_with("\nOutput was truncated. Please limit to 500 chars"),
+        "{output}"
+    );
+    assert!(second["tests"][0]["output"].as_str().unwrap().len() > 2000);
+    // No test ran: `error`, with the compiler's message.
+    assert_eq!(printer["exercism"]["status"], "error");
+    let message = printer["exercism"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("exercises/01_more/printer.rs"),
+        "{message}"
+    );
+    // Each planted bug is a test the learner's tests must pass.
+    assert_eq!(shipping["exercism"]["status"], "fail");
+    assert_eq!(
+        shipping["exercism"]["tests"][0]["name"],
+        "catches: a cart of exactly 50 is charged shipping"
+    );
 }
