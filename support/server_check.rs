@@ -618,7 +618,8 @@ impl Run {
             return Ok(());
         }
         let total = self.outcomes.len();
-        let mut text = ::std::format!("{failed} of {total} checks against the server failed");
+        let checks = if total == 1 { "check" } else { "checks" };
+        let mut text = ::std::format!("{failed} of {total} {checks} against the server failed");
         if skipped > 0 {
             text.push_str(&::std::format!(", {skipped} skipped"));
         }

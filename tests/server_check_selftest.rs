@@ -126,7 +126,7 @@ fn a_wrong_answer_is_reported_with_a_diff_curl_and_bytes() {
     })
     .expect("the run should fail");
     let expected = [
-        "1 of 1 checks against the server failed:",
+        "1 of 1 check against the server failed:",
         "✗ create a note (POST /notes)",
         "  expected: status 201 Created; header location: /notes/1; JSON body",
         "    - status: expected 201 Created, got 200 OK",

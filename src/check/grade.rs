@@ -19,12 +19,13 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
         return limit;
     }
     let total = results.len();
-    let count = |status: TestStatus| results.iter().filter(|r| r.status == status).count();
+    let with = |status: TestStatus| results.iter().filter(|r| r.status == status).count();
     let (passed, failed, skipped) = (
-        count(TestStatus::Passed),
-        count(TestStatus::Failed),
-        count(TestStatus::Skipped),
+        with(TestStatus::Passed),
+        with(TestStatus::Failed),
+        with(TestStatus::Skipped),
     );
+    let tests = count(total, "test", "tests");
     // A pass needs the harness's own ending too: a run that then died, or ended with any
     // status but success, never passes on the strength of its log.
     let ended_normally = run.status.is_some_and(|s| s.success());
@@ -39,13 +40,16 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
         return Graded {
             outcome: Outcome::Passed,
             details: String::new(),
-            summary: format!("all {total} tests passed"),
+            summary: match total {
+                1 => "1 test passed".to_string(),
+                _ => format!("all {total} tests passed"),
+            },
         };
     }
     if failed + skipped > 0 {
         let summary = match skipped {
-            0 => format!("{failed} of {total} tests failed"),
-            _ => format!("{failed} of {total} tests failed, {skipped} skipped"),
+            0 => format!("{failed} of {tests} failed"),
+            _ => format!("{failed} of {tests} failed, {skipped} skipped"),
         };
         return Graded {
             outcome: Outcome::Failed,
@@ -57,11 +61,12 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
         return Graded {
             outcome: Outcome::Failed,
             details: format!(
-                "Only {passed} of the {total} grading tests ran to the end. Tests are only counted \
-                 when the test harness reports them: do not end the program from your code (for \
-                 example with `std::process::exit`)."
+                "Only {passed} of the {} ran to the end. Tests are only counted when the test \
+                 harness reports them: do not end the program from your code (for example with \
+                 `std::process::exit`).",
+                count(total, "grading test", "grading tests")
             ),
-            summary: format!("{passed} of {total} tests ran"),
+            summary: format!("{passed} of {tests} ran"),
         };
     }
     Graded {
@@ -233,6 +238,11 @@ fn failure_text(results: &[TestResult]) -> String {
 /// `tests::unknown_user_is_404` → `unknown user is 404`.
 fn pretty_test_name(name: &str) -> String {
     name.rsplit("::").next().unwrap_or(name).replace('_', " ")
+}
+
+/// `n` with its noun, singular or plural: "1 test", "2 tests", "0 tests".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Every line of `text`, after `prefix`.

@@ -102,19 +102,27 @@ pub fn grade(
         let graded = Graded {
             outcome: Outcome::Passed,
             details: String::new(),
-            summary: format!("your tests caught all {total} bugs"),
+            summary: match total {
+                1 => "your tests caught the bug".to_string(),
+                _ => format!("your tests caught all {total} bugs"),
+            },
         };
         return (graded, survivors);
     }
     let list: Vec<String> = survivors.iter().map(|d| format!("  - {d}")).collect();
     let graded = failed(
         format!(
-            "Your tests pass on the correct code, but they would not notice {} of the {total} bugs \
+            "Your tests pass on the correct code, but they would not notice {} of the {} \
              the grader planted:\n{}\n\nFor each, write a test that fails when the code has that bug.",
             survivors.len(),
+            grade::count(total, "bug", "bugs"),
             list.join("\n")
         ),
-        &format!("{} of {total} bugs went unnoticed", survivors.len()),
+        &format!(
+            "{} of {} went unnoticed",
+            survivors.len(),
+            grade::count(total, "bug", "bugs")
+        ),
     );
     (graded, survivors)
 }

@@ -136,9 +136,8 @@ pub fn check_all() -> CommandResult {
         println!("{}", ui::headline(verdict));
     }
     println!(
-        "\n{} of {} exercises pass. {}",
-        verdicts.len() - failed.len(),
-        verdicts.len(),
+        "\n{}. {}",
+        ui::passing(verdicts.len() - failed.len(), verdicts.len()),
         if failed.is_empty() {
             "Everything is done!".to_string()
         } else {

@@ -9,7 +9,8 @@ use std::process::{Command, ExitCode};
 use console::style;
 
 use super::wrong::{self, WrongAttempt};
-use crate::check::{self, Outcome, Target, Verdict, compose, grade};
+use crate::check::grade::{self, count};
+use crate::check::{self, Outcome, Target, Verdict, compose};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
 use crate::ui;
@@ -95,9 +96,9 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             problems.push(Problem {
                 place: slash_path(&wrong::folder(ex)),
                 message: format!(
-                    "holds {} wrong attempt(s); info.toml asks for at least {} per exercise \
-                     (plausible mistakes, each proven to fail: see docs/COURSE_FORMAT.md)",
-                    found.len(),
+                    "holds {}; info.toml asks for at least {} per exercise (plausible mistakes, \
+                     each proven to fail: see docs/COURSE_FORMAT.md)",
+                    count(found.len(), "wrong attempt", "wrong attempts"),
                     course.min_wrong_attempts
                 ),
             });
@@ -215,19 +216,29 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
     }
 
     if problems.is_empty() {
+        let each = match selected.len() {
+            1 => "it fails as shipped, its solution passes",
+            _ => "each fails as shipped, its solution passes",
+        };
+        let attempts = match wrong_count {
+            0 => "there are no wrong attempts".to_string(),
+            1 => "the 1 wrong attempt fails with the message it expects".to_string(),
+            n => format!("the {n} wrong attempts fail with the messages they expect"),
+        };
         println!(
-            "{} {} exercises checked: each fails as shipped, its solution passes, its {} wrong \
-             attempts fail with the expected messages, hints and formatting are in order.",
+            "{} {} checked: {each}, {attempts}, hints and formatting are in order.",
             style("✓").green().bold(),
-            selected.len(),
-            wrong_count
+            count(selected.len(), "exercise", "exercises"),
         );
         Ok(ExitCode::SUCCESS)
     } else {
         for p in &problems {
             println!("{} {}: {}", style("✗").red().bold(), p.place, p.message);
         }
-        println!("\n{} problem(s) in the course.", problems.len());
+        println!(
+            "\n{} in the course.",
+            count(problems.len(), "problem", "problems")
+        );
         Ok(ExitCode::from(1))
     }
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::wrong;
+use crate::check::grade::count;
 use crate::course::info::is_identifier;
 use crate::course::{Course, Exercise, Mode, tests_section};
 use crate::session::Error;
@@ -180,10 +181,11 @@ pub fn add_wrong(name: &str, file: &Path, slug: Option<&str>) -> Result<ExitCode
             );
         }
     }
+    let lines = std::fs::read_to_string(root.join(&stored))?.lines().count();
     println!(
-        "Wrote {} ({} lines); check it with `backendlings dev check {name}`.",
+        "Wrote {} ({}); check it with `backendlings dev check {name}`.",
         slash_path(&stored),
-        std::fs::read_to_string(root.join(&stored))?.lines().count()
+        count(lines, "line", "lines")
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -264,7 +266,11 @@ pub fn wrong_to_patch(names: &[String]) -> Result<ExitCode, Error> {
             }
         }
     }
-    println!("Converted {converted} wrong attempt(s) to patches; {failed} left as they were.");
+    println!(
+        "Converted {} to patches; {failed} left as {}.",
+        count(converted, "wrong attempt", "wrong attempts"),
+        if failed == 1 { "it was" } else { "they were" }
+    );
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -66,6 +66,15 @@ impl crate::check::Progress for CheckBar {
     }
 }
 
+/// "2 of 5 exercises pass", "1 of 5 exercises passes", "1 of 1 exercise passes".
+pub fn passing(passed: usize, total: usize) -> String {
+    format!(
+        "{passed} of {} {}",
+        crate::check::grade::count(total, "exercise", "exercises"),
+        if passed == 1 { "passes" } else { "pass" }
+    )
+}
+
 /// `[#####>-----] 5/12`
 pub fn bar(done: usize, total: usize, width: usize) -> String {
     let filled = (done * width).checked_div(total).unwrap_or(0);
@@ -162,10 +171,11 @@ pub fn fit(text: &str, rows: usize, more: &str) -> String {
         return text.to_string();
     }
     let kept = rows.saturating_sub(1).max(1);
+    let left_out = lines.len() - kept;
     format!(
-        "{}\n… {} more lines ({more})",
+        "{}\n… {left_out} more {} ({more})",
         lines[..kept].join("\n"),
-        lines.len() - kept
+        if left_out == 1 { "line" } else { "lines" }
     )
 }
 
@@ -188,6 +198,9 @@ mod tests {
     fn fit_says_how_much_was_left_out() {
         assert_eq!(fit("1\n2\n3\n4", 3, "more"), "1\n2\n… 2 more lines (more)");
         assert_eq!(fit("1\n2", 3, "more"), "1\n2");
+        assert_eq!(fit("1\n2", 1, "more"), "1\n… 1 more line (more)");
+        assert_eq!(passing(1, 1), "1 of 1 exercise passes");
+        assert_eq!(passing(0, 5), "0 of 5 exercises pass");
     }
 
     #[test]

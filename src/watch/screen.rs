@@ -243,7 +243,7 @@ impl Screen for Terminal {
             Event::CheckAllFinished { passed, total } => {
                 self.redraw(
                     session,
-                    &format!("check all: {passed} of {total} exercises pass"),
+                    &format!("check all: {}", ui::passing(*passed, *total)),
                 );
             }
             Event::CourseFinished { message } => {

@@ -60,7 +60,7 @@ fn dev_check_reports_every_kind_of_problem_at_once() {
             "solutions/00_basics/second.rs: the solution does not pass: 2 of 2 tests failed",
             "exercises/01_more/printer.rs: is not formatted",
             "solutions/01_more/printer.rs: the solution does not pass",
-            "5 problem(s)",
+            "5 problems in the course",
         ],
     );
 }
@@ -115,7 +115,7 @@ fn dev_check_proves_wrong_attempts_fail_with_the_message_they_expect() {
             "wrong/00_basics/first/silent.rs: fails, but the learner is not told [\"answer() should be positive\"]",
             "wrong/00_basics/first/broken.rs: does not compile",
             "wrong/00_basics/first/unnamed.rs: must start with a line `// wrong:",
-            "4 problem(s)",
+            "4 problems in the course",
         ],
     );
     assert!(
@@ -135,7 +135,7 @@ fn dev_check_proves_wrong_attempts_fail_with_the_message_they_expect() {
     );
     f.run_in(&f.course, &["dev", "check", "first"]).expect(
         1,
-        &["wrong/00_basics/first: holds 4 wrong attempt(s); info.toml asks for at least 6"],
+        &["wrong/00_basics/first: holds 4 wrong attempts; info.toml asks for at least 6"],
     );
 }
 
@@ -199,7 +199,7 @@ fn wrong_attempts_stored_as_patches_are_checked_as_their_full_files() {
             "wrong/00_basics/first/off_by_one.patch (off by one)\n    failed: 2 of 2 tests failed",
             "wrong/00_basics/first/lucky.patch: passes, but it is wrong (right by luck)",
             "wrong/00_basics/first/squashed.patch: gives an attempt that is not formatted",
-            "2 problem(s)",
+            "2 problems in the course",
         ],
     );
     // The solution changes where a patch applies: the patch and its hunk are named.
@@ -229,7 +229,7 @@ fn dev_check_finds_changed_tests_in_a_solution() {
         1,
         &[
             "solutions/00_basics/first.rs: the solution's grading tests differ",
-            "1 problem(s)",
+            "1 problem in the course",
         ],
     );
 }
@@ -247,7 +247,7 @@ fn bundled_course_passes_dev_check() {
 fn dev_check_proves_mutants_exercises() {
     let f = mutants_fixture("");
     f.run_in(&f.course, &["dev", "check", "shipping"])
-        .expect(0, &["1 exercises checked"]);
+        .expect(0, &["1 exercise checked: it fails as shipped"]);
     write(
         &f.course.join("mutants/02_testing/shipping.rs"),
         &SHIPPING_MUTANTS.replace("mutant(2)", "false"),

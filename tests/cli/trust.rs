@@ -161,5 +161,5 @@ fn support_modules_are_the_courses_and_cannot_be_edited_into_a_pass() {
         "// wrong: off by one\n// expect: the support module expected 42, got 41\n// TODO: return 42.\nfn answer() -> u32 {\n    41\n}\n\nfn main() {}\n",
     );
     f.run_in(&f.course, &["dev", "check", "helped"])
-        .expect(0, &["1 exercises checked", "its 1 wrong attempts fail"]);
+        .expect(0, &["1 exercise checked", "the 1 wrong attempt fails"]);
 }

@@ -80,3 +80,39 @@ fn a_wrong_attempt_in_dev_check() {
     let out = f.run_in(&f.course, &["dev", "check", "first", "--show-wrong"]);
     insta::assert_snapshot!(normalized(&f, &out.stdout));
 }
+
+/// Issue 18: "1 exercises … 1 wrong attempts". A count of one takes the singular, in the
+/// verdicts, in check-all and in dev check.
+#[test]
+fn a_count_of_one_is_singular() {
+    let single = |body: &str| {
+        format!(
+            "// TODO: return 1.\nfn one() -> u32 {{\n    {body}\n}}\n\nfn main() {{}}\n\n\
+             // ---- grading tests: read them, but do not change them ----\n#[cfg(test)]\n\
+             mod tests {{\n    #[test]\n    fn is_one() {{\n        assert_eq!(super::one(), 1, \"one() should be 1\");\n    }}\n}}\n"
+        )
+    };
+    let info = format!(
+        "{INFO}\n[[exercises]]\nname = \"single\"\ndir = \"01_more\"\nhints = [\"Return 1.\"]\n"
+    );
+    let f = Fixture::with_files(
+        &info,
+        &[
+            ("exercises/01_more/single.rs", single("0")),
+            ("solutions/01_more/single.rs", single("1")),
+        ],
+    );
+    f.run(&["run", "single"])
+        .expect(1, &["single failed: 1 of 1 test failed"]);
+    f.solve("exercises/01_more/single.rs");
+    f.run(&["run", "single"])
+        .expect(0, &["single passed: 1 test passed"]);
+    f.run(&["check-all"])
+        .expect(1, &["1 of 4 exercises passes."]);
+    let out = f.run_in(&f.course, &["dev", "check", "single"]);
+    out.expect(
+        0,
+        &["✓ 1 exercise checked: it fails as shipped, its solution passes, there are no wrong attempts"],
+    );
+    assert!(!out.stdout.contains("1 exercises"), "{}", out.stdout);
+}
