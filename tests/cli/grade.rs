@@ -289,3 +289,35 @@ fn each_exercise_of_the_json_report_is_an_exercism_v3_results_json() {
         "catches: a cart of exactly 50 is charged shipping"
     );
 }
+
+#[test]
+fn the_junit_report_validates_against_jenkins_junit_10_xsd() {
+    let f = every_kind_of_result();
+    let out = grade_in(&f, &["--format", "junit"]);
+    out.expect(1, &["<testsuite name=\"second\""]);
+    assert_junit_10(&out.stdout);
+    // A class, with a test skipped because a check it depends on failed.
+    let class = f.ws.parent().unwrap().join("class");
+    copy_course(&f.ws, &class.join("ada"));
+    copy_course(&f.ws, &class.join("bob"));
+    write(
+        &class.join("bob/exercises/00_basics/second.rs"),
+        &exercise("second", "panic!(\"skipped: answer() needs the server\")"),
+    );
+    let out = Run::from(
+        command(&class)
+            .args(["grade", "--format", "junit", "--class", ".", "--course"])
+            .arg(&f.course)
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    out.expect(
+        0,
+        &[
+            "<testsuite name=\"bob/second\"",
+            "<skipped message=\"skipped:",
+        ],
+    );
+    assert_junit_10(&out.stdout);
+}
