@@ -445,8 +445,9 @@ fn disabled_as_skipped(xml: &str) -> Result<String, Error> {
 
 #[derive(Serialize)]
 struct Gradescope<'a> {
+    /// The points earned; the points available are the sum of the tests' `max_score` (the
+    /// spec has no top-level `max_score`).
     score: f64,
-    max_score: f64,
     output: String,
     tests: Vec<GradescopeTest<'a>>,
 }
@@ -464,7 +465,9 @@ struct GradescopeTest<'a> {
     tags: Option<Vec<&'a str>>,
 }
 
-/// Gradescope's autograder results (results.json): one test per exercise, one point each.
+/// Gradescope's autograder results (results.json), in the fields of its spec
+/// (<https://gradescope-autograders.readthedocs.io/en/latest/specs/>): one test per exercise,
+/// one point each.
 pub fn gradescope(course: &Course, results: &StudentResults) -> String {
     let (passed, total) = counts(results);
     let tests = course
@@ -499,7 +502,6 @@ pub fn gradescope(course: &Course, results: &StudentResults) -> String {
         .collect();
     let report = Gradescope {
         score: passed as f64,
-        max_score: total as f64,
         output: format!("{passed} of {total} exercises pass"),
         tests,
     };
