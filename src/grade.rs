@@ -38,6 +38,9 @@ pub struct Options {
 pub struct Student {
     pub name: String,
     pub root: PathBuf,
+    /// Why this student's folder could not be graded (empty, one level too deep, a link):
+    /// the student is in the reports with this reason, and no exercise.
+    pub not_graded: Option<String>,
 }
 
 /// One exercise of one student, graded.
@@ -74,7 +77,11 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
             let name = root
                 .file_name()
                 .map_or("workspace".into(), |n| n.to_string_lossy().into_owned());
-            vec![Student { name, root }]
+            vec![Student {
+                name,
+                root,
+                not_graded: None,
+            }]
         }
     };
     let build_dir = match &options.build_dir {
@@ -129,18 +136,20 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
         write_report(path, &report::csv(&course, &results))?;
     }
     // One workspace: its exit status says whether everything passed. A class: the report
-    // is the result.
+    // is the result, unless a student's folder could not be graded at all.
     let all_passed = results
         .iter()
         .all(|r| r.exercises.iter().all(|g| g.verdict.passed()));
     Ok(if options.class.is_some() {
-        ExitCode::SUCCESS
+        crate::commands::exit_for(results.iter().all(|r| r.student.not_graded.is_none()))
     } else {
         crate::commands::exit_for(all_passed)
     })
 }
 
-/// Every folder directly below `class` that holds an `exercises/` folder, by name.
+/// Every folder directly below `class`, by name: each one that holds an `exercises/` folder
+/// is a student to grade; the others are students who are not graded, with the reason (named
+/// on standard error too). Hidden folders (`.git`) and files are not students.
 fn class_members(class: &Path) -> Result<Vec<Student>, Error> {
     let entries = std::fs::read_dir(class)
         .map_err(|e| format!("cannot read the class folder {}: {e}", class.display()))?;
@@ -151,39 +160,28 @@ fn class_members(class: &Path) -> Result<Vec<Student>, Error> {
         // The entry itself, not what a link points to: a link to a classmate's folder
         // would grade their work under another name.
         let kind = entry.file_type().ok();
-        if kind.is_some_and(|k| k.is_symlink()) {
-            eprintln!(
-                "warning: {name} is not graded: it is a symbolic link, not a student's folder"
-            );
+        let is_link = kind.is_some_and(|k| k.is_symlink()) && root.is_dir();
+        if name.starts_with('.') || !(is_link || kind.is_some_and(|k| k.is_dir())) {
             continue;
         }
-        if !kind.is_some_and(|k| k.is_dir()) {
-            continue;
+        let not_graded = if is_link {
+            Some("it is a symbolic link, not a student's folder".to_string())
+        } else if root.join("exercises").is_dir() {
+            None
+        } else {
+            Some(why_no_workspace(&root, &name))
+        };
+        if let Some(reason) = &not_graded {
+            eprintln!("warning: {name} is not graded: {reason}");
         }
-        if root.join("exercises").is_dir() {
-            students.push(Student { name, root });
-            continue;
-        }
-        // Say why a folder is skipped, rather than drop a student silently.
-        let nested: Vec<String> = std::fs::read_dir(&root)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().join("exercises").is_dir())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        match nested.first() {
-            Some(inner) => eprintln!(
-                "warning: {name} is not graded: its workspace is one level too deep, in \
-                 {name}/{inner}/ (move its contents up into {name}/)"
-            ),
-            None => eprintln!(
-                "warning: {name} is not graded: it holds no workspace (no exercises/ folder)"
-            ),
-        }
+        students.push(Student {
+            name,
+            root,
+            not_graded,
+        });
     }
     students.sort_by(|a, b| a.name.cmp(&b.name));
-    if students.is_empty() {
+    if students.iter().all(|s| s.not_graded.is_some()) {
         return Err(format!(
             "no workspace below {}\n  fix: --class takes the folder that holds one folder per \
              student, each with its exercises/ folder",
@@ -192,6 +190,27 @@ fn class_members(class: &Path) -> Result<Vec<Student>, Error> {
         .into());
     }
     Ok(students)
+}
+
+/// Why the student folder `root` (named `name`) holds no workspace: empty, a workspace one
+/// level too deep, or something else.
+fn why_no_workspace(root: &Path, name: &str) -> String {
+    let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+    if entries.is_empty() {
+        return "it holds no workspace: the folder is empty (no submission found)".into();
+    }
+    match entries.iter().find(|e| e.path().join("exercises").is_dir()) {
+        Some(inner) => format!(
+            "its workspace is one level too deep, in {name}/{}/ (move its contents up into \
+             {name}/)",
+            inner.file_name().to_string_lossy()
+        ),
+        None => "it holds no workspace (no exercises/ folder)".into(),
+    }
 }
 
 /// A build folder per course, outside every workspace, kept between runs so that a second
@@ -285,6 +304,10 @@ fn grade_students(
     let mut assignment: Vec<Vec<Assigned>> = Vec::new();
     for student in &students {
         let mut row = Vec::new();
+        if student.not_graded.is_some() {
+            assignment.push(row);
+            continue;
+        }
         for (e, ex) in course.exercises.iter().enumerate() {
             let (bytes, refused) = match snapshot_of(&student.root, &ex.path()) {
                 Ok(bytes) => (bytes, None),
@@ -329,7 +352,7 @@ fn grade_students(
     let bar = ui::progress_bar(targets.len(), "");
     bar.set_message(format!(
         "grading {} students: {} distinct exercise files",
-        students.len(),
+        students.iter().filter(|s| s.not_graded.is_none()).count(),
         targets.len()
     ));
     let verdicts = check::check(build_dir, &targets, false, &ui::CheckBar(bar.clone()))?;

@@ -62,7 +62,8 @@ enum Command {
     /// Grade a workspace (or a class of them) without changing it, for an instructor's CI
     ///
     /// Only the exercise files of a workspace are read: the tests, manifest and lock file
-    /// come from the course. Exit status for one workspace: 0 when every exercise passes.
+    /// come from the course. Exit status for one workspace: 0 when every exercise passes;
+    /// for a class: 0 when every student's folder could be graded.
     Grade {
         /// Report format
         #[arg(long, value_enum, default_value = "json")]

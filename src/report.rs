@@ -44,6 +44,11 @@ struct JsonClass<'a> {
 #[derive(Serialize)]
 struct JsonStudent<'a> {
     student: &'a str,
+    /// `graded`, or `not_graded` when the student's folder holds no workspace to grade.
+    status: &'static str,
+    /// Why the student is not graded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
     passed: usize,
     total: usize,
     exercises: Vec<JsonExercise<'a>>,
@@ -322,18 +327,19 @@ fn cut(text: &str, limit: usize, notice: &str) -> String {
     format!("{}\n{notice}", &text[..end])
 }
 
-fn counts(results: &StudentResults) -> (usize, usize) {
+/// How many of the course's exercises a student passes, and how many there are.
+fn counts(course: &Course, results: &StudentResults) -> (usize, usize) {
     let passed = results
         .exercises
         .iter()
         .filter(|g| g.verdict.passed())
         .count();
-    (passed, results.exercises.len())
+    (passed, course.exercises.len())
 }
 
 /// One workspace's report.
 pub fn json(course: &Course, results: &StudentResults) -> String {
-    let (passed, total) = counts(results);
+    let (passed, total) = counts(course, results);
     let report = JsonReport {
         report_version: REPORT_VERSION,
         status: if passed == total { "passed" } else { "failed" },
@@ -361,9 +367,16 @@ pub fn json_class(course: &Course, class: &[StudentResults]) -> String {
         students: class
             .iter()
             .map(|results| {
-                let (passed, total) = counts(results);
+                let (passed, total) = counts(course, results);
+                let reason = results.student.not_graded.as_deref();
                 JsonStudent {
                     student: &results.student.name,
+                    status: if reason.is_some() {
+                        "not_graded"
+                    } else {
+                        "graded"
+                    },
+                    reason,
                     passed,
                     total,
                     exercises: exercises_json(course, results),
@@ -383,6 +396,16 @@ pub fn junit(course: &Course, class: &[StudentResults]) -> Result<String, Error>
     let mut report = Report::new("backendlings");
     let many = class.len() > 1;
     for results in class {
+        if let Some(reason) = &results.student.not_graded {
+            // One case in error: the student is counted, and the reason is shown.
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(format!("not graded: {reason}"));
+            let mut case = TestCase::new("submission", status);
+            case.set_classname(results.student.name.clone());
+            let mut suite = TestSuite::new(results.student.name.clone());
+            suite.add_test_case(case);
+            report.add_test_suite(suite);
+        }
         for (ex, graded) in course.exercises.iter().zip(&results.exercises) {
             let suite_name = if many {
                 format!("{}/{}", results.student.name, ex.name)
@@ -469,7 +492,7 @@ struct GradescopeTest<'a> {
 /// (<https://gradescope-autograders.readthedocs.io/en/latest/specs/>): one test per exercise,
 /// one point each.
 pub fn gradescope(course: &Course, results: &StudentResults) -> String {
-    let (passed, total) = counts(results);
+    let (passed, total) = counts(course, results);
     let tests = course
         .exercises
         .iter()
@@ -508,17 +531,21 @@ pub fn gradescope(course: &Course, results: &StudentResults) -> String {
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
-/// One row per student: each exercise's outcome, then passed and total; an exercise that
-/// needs an instructor's look is marked `*`.
+/// One row per student: each exercise's outcome, then passed, total and whether the student
+/// was graded (`graded`, or `not graded: ` and why, with empty exercise cells); an exercise
+/// that needs an instructor's look is marked `*`.
 pub fn csv(course: &Course, class: &[StudentResults]) -> String {
     let mut out = String::from("student");
     for ex in &course.exercises {
         out.push(',');
         out.push_str(&ex.name);
     }
-    out.push_str(",passed,total\n");
+    out.push_str(",passed,total,status\n");
     for results in class {
         out.push_str(&csv_field(&results.student.name));
+        if results.student.not_graded.is_some() {
+            out.push_str(&",".repeat(course.exercises.len()));
+        }
         for g in &results.exercises {
             out.push(',');
             out.push_str(match g.verdict.outcome {
@@ -532,8 +559,12 @@ pub fn csv(course: &Course, class: &[StudentResults]) -> String {
                 out.push('*');
             }
         }
-        let (passed, total) = counts(results);
-        out.push_str(&format!(",{passed},{total}\n"));
+        let (passed, total) = counts(course, results);
+        let status = match &results.student.not_graded {
+            Some(reason) => csv_field(&format!("not graded: {reason}")),
+            None => "graded".into(),
+        };
+        out.push_str(&format!(",{passed},{total},{status}\n"));
     }
     out
 }

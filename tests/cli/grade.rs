@@ -169,7 +169,7 @@ fn grade_a_class_in_one_build_with_a_csv_summary() {
     assert_eq!(
         fs::read_to_string(&csv).unwrap(),
         // Copies of the reference solution pass, flagged for review (`*`).
-        "student,first,second,printer,passed,total\nada,pass*,pass*,fail,2,3\nbob,pass*,fail,fail,1,3\ncy,fail,fail,fail,0,3\n"
+        "student,first,second,printer,passed,total,status\nada,pass*,pass*,fail,2,3,graded\nbob,pass*,fail,fail,1,3,graded\ncy,fail,fail,fail,0,3,graded\n"
     );
 }
 
@@ -337,4 +337,81 @@ fn the_gradescope_report_has_only_the_fields_of_gradescopes_spec() {
         .map(|t| t["status"].as_str().unwrap())
         .collect();
     assert_eq!(statuses, ["passed", "failed", "failed", "failed"]);
+}
+
+#[test]
+fn a_class_folder_with_no_workspace_to_grade_is_a_student_in_every_report_and_exit_1() {
+    let f = Fixture::new();
+    let class = f.ws.parent().unwrap().join("class");
+    copy_course(&f.ws, &class.join("ada"));
+    // dee handed in an empty folder, eve her workspace one level too deep, fay a folder
+    // without one; the class's own git folder is not a student.
+    fs::create_dir_all(class.join("dee")).unwrap();
+    copy_course(&f.ws, &class.join("eve/backendlings"));
+    write(&class.join("fay/notes.txt"), "my answers\n");
+    fs::create_dir_all(class.join(".git")).unwrap();
+    let grade = |format: &str| {
+        Run::from(
+            command(&class)
+                .args(["grade", "--class", ".", "--format", format, "--course"])
+                .arg(&f.course)
+                .arg("--csv")
+                .arg(class.parent().unwrap().join("class.csv"))
+                .env("BACKENDLINGS_TRUST_COURSE", "1")
+                .output()
+                .unwrap(),
+        )
+    };
+    let out = grade("json");
+    out.expect(1, &[]).stderr_has(&[
+        "warning: dee is not graded: it holds no workspace: the folder is empty (no submission found)",
+        "warning: eve is not graded: its workspace is one level too deep, in eve/backendlings/",
+        "warning: fay is not graded: it holds no workspace (no exercises/ folder)",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let students: Vec<(&str, &str)> = report["students"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["student"].as_str().unwrap(),
+                s["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        students,
+        [
+            ("ada", "graded"),
+            ("dee", "not_graded"),
+            ("eve", "not_graded"),
+            ("fay", "not_graded")
+        ]
+    );
+    let eve = &report["students"][2];
+    assert_eq!(
+        eve["reason"],
+        "its workspace is one level too deep, in eve/backendlings/ (move its contents up into eve/)"
+    );
+    assert_eq!(
+        (eve["passed"].as_u64(), eve["total"].as_u64()),
+        (Some(0), Some(3))
+    );
+    let csv = fs::read_to_string(class.parent().unwrap().join("class.csv")).unwrap();
+    assert_eq!(
+        csv.lines().nth(2),
+        Some(
+            "dee,,,,0,3,not graded: it holds no workspace: the folder is empty (no submission found)"
+        ),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    // JUnit: a suite per student not graded, its one case in error, still valid for Jenkins.
+    let out = grade("junit");
+    out.expect(
+        1,
+        &["<testcase name=\"submission\" classname=\"eve\">\n            <error message=\"not graded: its workspace is one level too deep"],
+    );
+    assert_junit_10(&out.stdout);
 }
