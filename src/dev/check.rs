@@ -143,6 +143,20 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
     let ws = Workspace::open(&root)?;
     let ws = ws.with_build_dir(build.clone());
     ws.write_build_project(&bins)?;
+    // What `dev update` writes must be up to date, or the course pins nothing.
+    let generated = [
+        ("Cargo.toml", super::stale::manifest_problem(&root, &course)),
+        (
+            "course.lock",
+            super::stale::lock_problem(&root, &course, &ws.build_dir),
+        ),
+    ];
+    for (place, message) in generated {
+        problems.extend(message.map(|message| Problem {
+            place: place.into(),
+            message,
+        }));
+    }
     let support = ws.support_files();
     let mut targets = Vec::new();
     let mut sides = Vec::new();

@@ -4,6 +4,7 @@
 mod check;
 mod patch;
 mod scaffold;
+mod stale;
 mod wrong;
 
 use std::path::Path;

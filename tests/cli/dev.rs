@@ -279,17 +279,73 @@ fn dev_check_names_missing_hints_and_missing_solutions() {
         .stderr_has(&["info.toml:11:8: exercise \"second\": the solution file solutions/00_basics/second.rs does not exist"]);
 }
 
+/// `dev new NAME` in `dir`.
+fn dev_new(dir: &Path, name: &str) {
+    Run::from(command(dir).args(["dev", "new", name]).output().unwrap())
+        .expect(0, &["Created the course"]);
+}
+
 #[test]
 fn a_new_course_readme_tells_learners_to_make_a_workspace() {
     let tmp = tempfile::tempdir().unwrap();
-    Run::from(
-        command(tmp.path())
-            .args(["dev", "new", "c"])
-            .output()
-            .unwrap(),
-    )
-    .expect(0, &[]);
+    dev_new(tmp.path(), "c");
     let readme = fs::read_to_string(tmp.path().join("c/README.md")).unwrap();
     assert!(readme.contains("backendlings init --course"), "{readme}");
     assert!(!readme.contains("clone this folder"), "{readme}");
+}
+
+/// Issue 18: `dev check` passed when `dev update` was forgotten, so `course.lock` pinned
+/// nothing. A local crate stands in for a registry dependency (no network in tests).
+#[test]
+fn dev_check_finds_what_dev_update_would_regenerate() {
+    let tmp = tempfile::tempdir().unwrap();
+    dev_new(tmp.path(), "c");
+    let course = tmp.path().join("c");
+    let helper = tmp.path().join("helper");
+    write(
+        &helper.join("Cargo.toml"),
+        "[package]\nname = \"helper\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    );
+    write(&helper.join("src/lib.rs"), "pub const ANSWER: u32 = 42;\n");
+    let info = fs::read_to_string(course.join("info.toml")).unwrap();
+    let with_helper = info.replace(
+        "[dependencies]\n",
+        &format!(
+            "[dependencies]\nhelper = {{ path = {:?} }}\n",
+            helper.display().to_string()
+        ),
+    );
+    write(&course.join("info.toml"), &with_helper);
+    let dev_check = || Run::from(command(&course).args(["dev", "check"]).output().unwrap());
+    dev_check().expect(
+        1,
+        &[
+            "✗ Cargo.toml: is out of date with info.toml",
+            "✗ course.lock: does not match info.toml's [dependencies] (info.toml adds helper): \
+             cargo would have to change it to build the course, so it pins nothing; run \
+             `backendlings dev update`",
+            "2 problems in the course.",
+        ],
+    );
+    Run::from(command(&course).args(["dev", "update"]).output().unwrap()).expect(0, &[]);
+    assert!(
+        fs::read_to_string(course.join("course.lock"))
+            .unwrap()
+            .contains("name = \"helper\"")
+    );
+    dev_check().expect(0, &["1 exercise checked"]);
+    // A dependency removed from info.toml leaves the lock stale too.
+    write(&course.join("info.toml"), &info);
+    dev_check().expect(
+        1,
+        &["✗ course.lock: does not match info.toml's [dependencies] (info.toml no longer has helper)"],
+    );
+    // And a course with dependencies needs a lock at all.
+    write(&course.join("info.toml"), &with_helper);
+    Run::from(command(&course).args(["dev", "update"]).output().unwrap()).expect(0, &[]);
+    fs::remove_file(course.join("course.lock")).unwrap();
+    dev_check().expect(
+        1,
+        &["✗ course.lock: is missing, so the dependencies' versions are not pinned"],
+    );
 }
