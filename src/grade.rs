@@ -61,6 +61,10 @@ pub struct StudentResults {
 pub fn grade(options: &Options) -> Result<ExitCode, Error> {
     console::set_colors_enabled(false);
     check::set_strict(!options.trust_env);
+    let students = match &options.class {
+        Some(class) => class_members(class)?,
+        None => vec![this_workspace()?],
+    };
     let source = match &options.course {
         Some(dir) => {
             crate::session::confirm_trust(dir)?;
@@ -69,21 +73,6 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
         None => Source::Bundled,
     };
     let course = source.course()?;
-    let students = match &options.class {
-        Some(class) => class_members(class)?,
-        None => {
-            let here = std::env::current_dir()?;
-            let root = crate::workspace::find_root(&here).unwrap_or(here);
-            let name = root
-                .file_name()
-                .map_or("workspace".into(), |n| n.to_string_lossy().into_owned());
-            vec![Student {
-                name,
-                root,
-                not_graded: None,
-            }]
-        }
-    };
     let build_dir = match &options.build_dir {
         Some(dir) => std::path::absolute(dir)?,
         None => default_build_dir(&course),
@@ -144,6 +133,30 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
         crate::commands::exit_for(results.iter().all(|r| r.student.not_graded.is_none()))
     } else {
         crate::commands::exit_for(all_passed)
+    })
+}
+
+/// The workspace the current folder is in: the nearest folder, from here upward, with an
+/// `info.toml`.
+fn this_workspace() -> Result<Student, Error> {
+    let here = std::env::current_dir()?;
+    let Some(root) = crate::workspace::find_root(&here) else {
+        return Err(format!(
+            "there is no backendlings workspace here: neither {} nor a folder above it has an \
+             info.toml, so there is nothing to grade\n  fix: run `backendlings grade` in a \
+             learner's workspace (the folder with info.toml and exercises/), or grade a folder \
+             that holds one workspace per student with `backendlings grade --class DIR`",
+            here.display()
+        )
+        .into());
+    };
+    let name = root
+        .file_name()
+        .map_or("workspace".into(), |n| n.to_string_lossy().into_owned());
+    Ok(Student {
+        name,
+        root,
+        not_graded: None,
     })
 }
 

@@ -415,3 +415,22 @@ fn a_class_folder_with_no_workspace_to_grade_is_a_student_in_every_report_and_ex
     );
     assert_junit_10(&out.stdout);
 }
+
+#[test]
+fn grade_where_there_is_no_workspace_says_so_and_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Run::from(command(tmp.path()).arg("grade").output().unwrap());
+    out.expect(2, &[]).stderr_has(&[
+        "there is no backendlings workspace here: neither ",
+        " nor a folder above it has an info.toml, so there is nothing to grade",
+        "fix: run `backendlings grade` in a learner's workspace",
+        "`backendlings grade --class DIR`",
+    ]);
+    assert!(
+        out.stderr.contains(&tmp.path().display().to_string()),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("reset"), "{}", out.stderr);
+    assert_eq!(out.stdout, "", "no report for nothing");
+}
