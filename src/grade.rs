@@ -70,7 +70,10 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
             crate::session::confirm_trust(dir)?;
             Source::Folder(dir)
         }
-        None => Source::Bundled,
+        None => {
+            bundled_course_of(&students, options.class.is_some())?;
+            Source::Bundled
+        }
     };
     let course = source.course()?;
     let build_dir = match &options.build_dir {
@@ -158,6 +161,44 @@ fn this_workspace() -> Result<Student, Error> {
         root,
         not_graded: None,
     })
+}
+
+/// With no `--course`, the workspaces are graded against the bundled course: refused, naming
+/// `--course`, unless they were made from it (its marker, or its very info.toml). A
+/// workspace made from a course folder is never graded against a course it names itself:
+/// the student could name a copy with weakened tests.
+fn bundled_course_of(students: &[Student], class: bool) -> Result<(), Error> {
+    use crate::workspace::{BUNDLED_MARKER, COURSE_MARKER, DATA_DIR};
+    let bundled_info = Source::Bundled.file("info.toml").unwrap_or_default();
+    let is_bundled = |root: &Path| {
+        std::fs::read_to_string(root.join(DATA_DIR).join(COURSE_MARKER))
+            .is_ok_and(|m| m == BUNDLED_MARKER)
+            || std::fs::read_to_string(root.join("info.toml")).is_ok_and(|i| i == bundled_info)
+    };
+    // A class: one workspace of the bundled course is enough to tell which course it is.
+    let mut graded = students.iter().filter(|s| s.not_graded.is_none());
+    let Some(first) = graded.clone().next() else {
+        return Ok(());
+    };
+    if graded.any(|s| is_bundled(&s.root)) {
+        return Ok(());
+    }
+    let (what, folder) = if class {
+        ("no workspace in the class was", "the class's course folder")
+    } else {
+        (
+            "this workspace was not",
+            "the course folder it was made from",
+        )
+    };
+    Err(format!(
+        "{what} made from the course built into backendlings: {} is another course's, as \
+         `backendlings init --course DIR` makes them, and grading against the built-in course \
+         would report every exercise missing\n  fix: grade against its own course: \
+         `backendlings grade --course DIR`, with DIR {folder}",
+        first.root.join("info.toml").display()
+    )
+    .into())
 }
 
 /// Every folder directly below `class`, by name: each one that holds an `exercises/` folder

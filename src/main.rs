@@ -71,7 +71,8 @@ enum Command {
         /// Write the report to this file instead of standard output
         #[arg(long)]
         output: Option<PathBuf>,
-        /// Grade against the course in this folder instead of the bundled one
+        /// Grade against the course in this folder instead of the bundled one (needed for a
+        /// workspace made with `init --course`)
         #[arg(long, value_name = "COURSE_DIR")]
         course: Option<PathBuf>,
         /// Grade every workspace directly below this folder (one per student)

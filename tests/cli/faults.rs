@@ -25,7 +25,16 @@ fn a_report_that_cannot_be_written_leaves_the_previous_one_whole() {
     let report = f.ws.join("report.json");
     let build = f.ws.parent().unwrap().join("build");
     let build = build.to_str().unwrap();
-    let args = ["grade", "--output", "report.json", "--build-dir", build];
+    let course = f.course.to_str().unwrap();
+    let args = [
+        "grade",
+        "--output",
+        "report.json",
+        "--build-dir",
+        build,
+        "--course",
+        course,
+    ];
     command(&f.ws)
         .args(args)
         .env("BACKENDLINGS_TRUST_COURSE", "1")

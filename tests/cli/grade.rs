@@ -434,3 +434,58 @@ fn grade_where_there_is_no_workspace_says_so_and_what_to_do() {
     assert!(!out.stderr.contains("reset"), "{}", out.stderr);
     assert_eq!(out.stdout, "", "no report for nothing");
 }
+
+#[test]
+fn grade_without_course_in_a_workspace_of_another_course_names_course() {
+    let f = Fixture::new();
+    let out = Run::from(command(&f.ws).arg("grade").output().unwrap());
+    out.expect(2, &[]).stderr_has(&[
+        "this workspace was not made from the course built into backendlings: ",
+        "ws/info.toml is another course's, as `backendlings init --course DIR` makes them",
+        "fix: grade against its own course: `backendlings grade --course DIR`, with DIR the \
+         course folder it was made from",
+    ]);
+    assert_eq!(out.stdout, "");
+    // A class of such workspaces, likewise.
+    let class = f.ws.parent().unwrap().join("class");
+    copy_course(&f.ws, &class.join("ada"));
+    let out = Run::from(
+        command(&class)
+            .args(["grade", "--class", "."])
+            .output()
+            .unwrap(),
+    );
+    out.expect(2, &[]).stderr_has(&[
+        "no workspace in the class was made from the course built into backendlings",
+        "with DIR the class's course folder",
+    ]);
+    // With its course, it is graded.
+    grade_in(&f, &[]).expect(1, &["\"total\": 3"]);
+}
+
+#[test]
+fn grade_without_course_in_a_workspace_of_the_bundled_course_grades_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    Run::from(
+        command(tmp.path())
+            .args(["init", "ws", "--no-prebuild"])
+            .output()
+            .unwrap(),
+    )
+    .expect(0, &[]);
+    let ws = tmp.path().join("ws");
+    // The course is chosen before the build folder is checked: a build folder that grade
+    // refuses shows that the course was accepted, without building 85 exercises.
+    let build = tmp.path().join("build");
+    write(&build.join("target/.cargo/config.toml"), "[build]\n");
+    let out = Run::from(
+        command(&ws)
+            .args(["grade", "--build-dir"])
+            .arg(&build)
+            .output()
+            .unwrap(),
+    );
+    out.expect(2, &[])
+        .stderr_has(&["holds cargo configuration that no build of ours writes"]);
+    assert!(!out.stderr.contains("--course"), "{}", out.stderr);
+}

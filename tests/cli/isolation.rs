@@ -311,6 +311,8 @@ fn a_build_folder_that_others_can_write_or_that_holds_cargo_configuration_is_ref
             command(&f.ws)
                 .args(["grade", "--build-dir"])
                 .arg(build)
+                .arg("--course")
+                .arg(&f.course)
                 .env("BACKENDLINGS_TRUST_COURSE", "1")
                 .output()
                 .unwrap(),
