@@ -60,7 +60,13 @@ enum Side<'a> {
     Exercise,
     Solution,
     Wrong(&'a WrongAttempt),
+    /// A `mutants` exercise or solution compiled whole, as the learner reads and builds it
+    /// (grading compiles only its tests, against the course's implementation): its path.
+    AsRead(PathBuf),
 }
+
+/// Where files compiled as read are composed (apart from the same files graded).
+const AS_READ: &str = "as-read";
 
 pub fn check(options: &Options) -> Result<ExitCode, Error> {
     let names = &options.names;
@@ -158,8 +164,37 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
         }));
     }
     let support = ws.support_files();
+    // A `mutants` file is graded by its tests alone; the code above them, which the learner
+    // reads and builds with `cargo test`, is compiled whole as a plain test target too.
+    let whole: Vec<Exercise> = attempts
+        .iter()
+        .filter(|(ex, _)| ex.mode == Mode::Mutants)
+        .map(|(ex, _)| Exercise {
+            mode: Mode::Test,
+            ..(*ex).clone()
+        })
+        .collect();
     let mut targets = Vec::new();
     let mut sides = Vec::new();
+    for ex in &whole {
+        for (path, bin) in [
+            (ex.path(), format!("{}-as-read", ex.name)),
+            (ex.solution_path(), format!("{}-as-read", solution_bin(ex))),
+        ] {
+            sides.push(Side::AsRead(path.clone()));
+            targets.push(Target {
+                exercise: ex,
+                bin,
+                source: root.join(&path),
+                shown_as: Path::new(AS_READ).join(&path),
+                snapshot: None,
+                support: &support,
+                cancel: None,
+                original: None,
+                mutants: None,
+            });
+        }
+    }
     for (ex, found) in &attempts {
         let ex = *ex;
         sides.push(Side::Exercise);
@@ -225,6 +260,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
                 }
                 problems.extend(wrong_problem(attempt, verdict));
             }
+            Side::AsRead(path) => problems.extend(as_read_problem(path, verdict)),
             _ => problems.extend(verdict_problem(target, verdict)),
         }
     }
@@ -292,6 +328,45 @@ fn wrong_problem(attempt: &WrongAttempt, verdict: &Verdict) -> Option<Problem> {
         }
     };
     Some(Problem { place, message })
+}
+
+/// A file compiled whole must compile; what its tests do is graded elsewhere.
+fn as_read_problem(path: &Path, verdict: &Verdict) -> Option<Problem> {
+    (verdict.outcome == Outcome::CompileError).then(|| Problem {
+        place: slash_path(path),
+        message: format!(
+            "does not compile as the learner reads and builds it (grading compiles only its \
+             tests, so this is found nowhere else): {}\n{}",
+            verdict.summary,
+            grade::indent_by("    ", &verdict.details.replace(&format!("{AS_READ}/"), ""))
+        ),
+    })
+}
+
+/// A solution is revealed as it is, but only the exercise's grading section is compiled with
+/// it: its own must be the same text, or what follows the tests (notes, an unclosed item) is
+/// read by the learner and never checked. (Changed tests are the verdict's to report.)
+fn grading_section_problem(root: &Path, ex: &Exercise, exercise: &str) -> Option<Problem> {
+    let solution = std::fs::read_to_string(root.join(ex.solution_path())).ok()?;
+    let wanted = tests_section::grading_section(exercise)?;
+    let found = tests_section::grading_section(&solution)?;
+    if found == wanted || tests_section::find_tampering(exercise, &solution).is_some() {
+        return None;
+    }
+    let above = solution[..solution.len() - found.len()].matches('\n').count();
+    let mut wanted_lines = wanted.lines();
+    let differs = found
+        .lines()
+        .position(|line| wanted_lines.next() != Some(line))
+        .unwrap_or(found.lines().count());
+    Some(Problem {
+        place: format!("{}:{}", slash_path(&ex.solution_path()), above + differs + 1),
+        message: "differs here from the exercise's grading section. Only the exercise's \
+                  grading tests are compiled with a solution, so this text is never checked, \
+                  yet the learner reads it when the solution is revealed: the section must be \
+                  the exercise's, byte for byte (put notes above the marker)"
+            .into(),
+    })
 }
 
 /// What a learner who made this mistake reads.
@@ -379,6 +454,9 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
                 }
                 Some(_) => {}
             }
+        }
+        if ex.mode == Mode::Test {
+            problems.extend(grading_section_problem(root, ex, &text));
         }
         if ex.mode == Mode::Mutants {
             problems.extend(mutants_problems(root, ex, &text));

@@ -349,3 +349,38 @@ fn dev_check_finds_what_dev_update_would_regenerate() {
         &["✗ course.lock: is missing, so the dependencies' versions are not pinned"],
     );
 }
+
+/// Issue 18: dev check accepted a solution whose text below the grading marker does not
+/// compile, and learners read that file. Grading compiles a solution's code with the
+/// exercise's tests, and a `mutants` file's tests with the course's implementation: what a
+/// learner reads must be checked as they read it.
+#[test]
+fn dev_check_checks_solutions_as_the_learner_reads_them() {
+    let f = mutants_fixture("");
+    let c = &f.course;
+    let solution = c.join("solutions/00_basics/first.rs");
+    let text = fs::read_to_string(&solution).unwrap();
+    // Notes after the tests, with an item left open: never compiled by grading.
+    write(
+        &solution,
+        &format!("{text}\n// Learner notes: a second way.\nmod notes {{\n"),
+    );
+    // Code above a mutants solution's tests that does not compile.
+    let shipping = c.join("solutions/02_testing/shipping.rs");
+    let text = fs::read_to_string(&shipping).unwrap();
+    write(
+        &shipping,
+        &text.replace("fn main() {}", "fn main() {\n    let _: u32 = \"0\";\n}"),
+    );
+    f.run_in(c, &["dev", "check", "first", "shipping"]).expect(
+        1,
+        &[
+            "✗ solutions/00_basics/first.rs:28: differs here from the exercise's grading \
+             section. Only the exercise's grading tests are compiled with a solution",
+            "✗ solutions/02_testing/shipping.rs: does not compile as the learner reads and \
+             builds it",
+            "solutions/02_testing/shipping.rs:10:18",
+            "2 problems in the course.",
+        ],
+    );
+}
