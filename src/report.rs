@@ -131,9 +131,8 @@ struct Case {
 fn cases(ex: &Exercise, graded: &Graded) -> Vec<Case> {
     let v = &graded.verdict;
     let details = console::strip_ansi_codes(&v.details).into_owned();
-    if !v.tests.is_empty() {
-        return v
-            .tests
+    let mut cases: Vec<Case> = if !v.tests.is_empty() {
+        v.tests
             .iter()
             .map(|t| {
                 let (status, message, text) = match t.status {
@@ -166,12 +165,10 @@ fn cases(ex: &Exercise, graded: &Graded) -> Vec<Case> {
                     test_code: test_code(graded, t),
                 }
             })
-            .collect();
-    }
-    if !ex.mutants.is_empty() && (v.passed() || !v.survivors.is_empty()) {
+            .collect()
+    } else if !ex.mutants.is_empty() && (v.passed() || !v.survivors.is_empty()) {
         // The learner's tests ran against each planted bug: one case per bug.
-        return ex
-            .mutants
+        ex.mutants
             .iter()
             .map(|m| {
                 let caught = !v.survivors.contains(&m.description);
@@ -193,14 +190,21 @@ fn cases(ex: &Exercise, graded: &Graded) -> Vec<Case> {
                     test_code: None,
                 }
             })
-            .collect();
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // The whole exercise is a case of its own when it has no other, or when it did not pass
+    // though each of its cases did (the run ended badly after its tests).
+    if !cases.is_empty() && (v.passed() || cases.iter().any(|c| c.status != CaseStatus::Passed)) {
+        return cases;
     }
     let status = match v.outcome {
         Outcome::Passed => CaseStatus::Passed,
         Outcome::Failed | Outcome::TimedOut => CaseStatus::Failed,
         Outcome::CompileError | Outcome::Tampered => CaseStatus::Error,
     };
-    vec![Case {
+    cases.push(Case {
         name: ex.name.clone(),
         status,
         message: (status != CaseStatus::Passed).then(|| v.summary.clone()),
@@ -212,7 +216,8 @@ fn cases(ex: &Exercise, graded: &Graded) -> Vec<Case> {
         output: String::new(),
         time: Some(v.duration),
         test_code: None,
-    }]
+    });
+    cases
 }
 
 /// The body of a grading test, from the course's copy of the exercise: what Exercism's
@@ -581,6 +586,48 @@ fn csv_field(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::Mode;
+
+    #[test]
+    fn an_exercise_that_failed_though_each_test_passed_has_a_failing_case_of_its_own() {
+        let ex = Exercise::fixture("first", "00_basics", Mode::Test);
+        let graded = Graded {
+            verdict: Verdict {
+                exercise: "first".into(),
+                outcome: Outcome::Failed,
+                summary: "the test program ended abnormally".into(),
+                details: "killed by signal 9".into(),
+                duration: Duration::from_millis(5),
+                tests: vec![TestResult {
+                    name: "tests::answer_is_42".into(),
+                    status: TestStatus::Passed,
+                    message: None,
+                    location: None,
+                    line: 3,
+                    duration: Duration::ZERO,
+                    output: String::new(),
+                }],
+                survivors: vec![],
+                line: None,
+                diagnostics: vec![],
+            },
+            original: None,
+            needs_review: vec![],
+        };
+        let statuses: Vec<(String, &str)> = exercism(&ex, &graded)
+            .tests
+            .into_iter()
+            .map(|t| (t.name, t.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("answer_is_42".to_string(), "pass"),
+                ("first".to_string(), "fail")
+            ]
+        );
+        assert_eq!(exercism(&ex, &graded).status, "fail");
+    }
 
     #[test]
     fn a_cut_text_fits_its_limit_in_bytes_and_ends_with_the_notice() {
