@@ -575,12 +575,28 @@ mod tests {
     async fn a_repeat_while_the_first_runs_is_409() {
         let (provider, mut started) = provider(false);
         let app = app(provider.clone());
-        let first = tokio::spawn({
+        let mut first = tokio::spawn({
             let app = app.clone();
             async move { send(&app, "alice", Some(K1), FIVE_EUROS).await }
         });
-        started.recv().await.unwrap(); // the first charge is running now
         let what = describe("alice", Some(K1), FIVE_EUROS);
+        // The first charge is running now (the test holds it), unless the first request
+        // answered without charging, or got stuck before its charge.
+        tokio::select! {
+            _ = started.recv() => {}
+            answer = &mut first => {
+                let (status, body) = answer.unwrap();
+                panic!(
+                    "{what} answered {status} {body} without charging the card: the first \
+                     request with a key should run the payment (this test holds the charge \
+                     and sends the same request again while it runs)"
+                );
+            }
+            _ = tokio::time::sleep(Duration::from_secs(5)) => panic!(
+                "{what}: no answer and no charge after 5 s: the first request with a key \
+                 should run the payment (is it waiting for a lock it holds itself?)"
+            ),
+        }
         let second = tokio::time::timeout(
             Duration::from_secs(5),
             send(&app, "alice", Some(K1), FIVE_EUROS),
