@@ -23,13 +23,13 @@
 
 /// The HTTP status code our service answers to `GET /health`.
 fn health_status() -> u16 {
-    // TODO: a healthy service answers 200 ("OK"), not 503 ("Service Unavailable").
+    // A healthy service answers 200 ("OK"), not 503 ("Service Unavailable").
     200
 }
 
 /// The body our service answers to `GET /health`.
 fn health_body() -> String {
-    // TODO: return the text "ok" (lowercase, nothing else).
+    // The text "ok": lowercase, nothing else.
     String::from("ok")
 }
 

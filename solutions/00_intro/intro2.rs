@@ -43,12 +43,12 @@ fn find_user(id: u32) -> Result<&'static str, ApiError> {
 
 /// Parses the id part of `/users/{id}`.
 fn parse_id(segment: &str) -> Result<u32, ApiError> {
-    // TODO: parse the whole `segment`, as it is, as a `u32`. If that fails,
-    // return `ApiError::BadRequest` with the message `invalid user id: {segment}`
+    // The whole `segment`, as it is, parsed as a `u32`. If that fails, the
+    // error is `ApiError::BadRequest` with the message `invalid user id: {segment}`
     // (e.g. "invalid user id: abc"). Nothing is trimmed or cut off first:
     // `/users/1/` and `/users/ 1` are bad requests, not user 1. What `u32`'s
     // own parser accepts counts as a number (`+1` and `007` are ids 1 and 7).
-    // Hint: `.parse::<u32>()` and `.map_err(...)`.
+    // `.map_err(...)` turns the parser's error into ours.
     segment
         .parse::<u32>()
         .map_err(|_| ApiError::BadRequest(format!("invalid user id: {segment}")))
@@ -59,8 +59,8 @@ fn get_user(path: &str) -> Result<String, ApiError> {
     let Some(segment) = path.strip_prefix("/users/") else {
         return Err(ApiError::NotFound(format!("no route for {path}")));
     };
-    // TODO: use `parse_id` and `find_user` with `?`, then return
-    // `Ok(format!("user {id}: {name}"))`, e.g. "user 1: ada".
+    // `?` returns the first error of `parse_id` or `find_user`; else the body is
+    // `user {id}: {name}`, e.g. "user 1: ada".
     let id = parse_id(segment)?;
     let name = find_user(id)?;
     Ok(format!("user {id}: {name}"))
@@ -68,7 +68,7 @@ fn get_user(path: &str) -> Result<String, ApiError> {
 
 /// Turns the handler's result into the response sent to the client.
 fn into_response(result: Result<String, ApiError>) -> Response {
-    // TODO: `Ok(body)` becomes status 200 with that body;
+    // `Ok(body)` becomes status 200 with that body;
     // `BadRequest(message)` becomes 400 and `NotFound(message)` becomes 404,
     // each with the message as the body.
     match result {

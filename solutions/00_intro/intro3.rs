@@ -22,7 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The body a client sends to create a user: `{"name": "ada", "email": "ada@example.com"}`.
-// TODO: derive `Deserialize` so serde_json can build this from JSON.
+// Deriving `Deserialize` lets serde_json build this from JSON.
 #[derive(Debug, PartialEq, Deserialize)]
 struct CreateUser {
     name: String,
@@ -30,7 +30,7 @@ struct CreateUser {
 }
 
 /// What the server answers: `{"id": 1, "name": "ada", "email": "ada@example.com"}`.
-// TODO: derive `Serialize` so serde_json can turn this into JSON.
+// Deriving `Serialize` lets serde_json turn this into JSON.
 #[derive(Debug, PartialEq, Serialize)]
 struct User {
     id: u64,
@@ -46,13 +46,13 @@ struct ErrorBody {
 
 /// Reads the JSON request body.
 fn parse_create_user(body: &str) -> Result<CreateUser, serde_json::Error> {
-    // TODO: deserialize `body` with `serde_json::from_str`.
+    // `serde_json::from_str` deserializes `body`.
     serde_json::from_str(body)
 }
 
 /// Writes the JSON response body.
 fn user_to_json(user: &User) -> String {
-    // TODO: serialize `user` with `serde_json::to_string`. Serializing a
+    // `serde_json::to_string` serializes `user`. Serializing a
     // struct of strings and numbers cannot fail, so `.expect(...)` is fine here.
     serde_json::to_string(user).expect("a User always serializes")
 }

@@ -51,7 +51,7 @@ fn is_tchar(c: char) -> bool {
 
 /// Parses `HTTP/1.1` into `HttpVersion { major: 1, minor: 1 }`.
 fn parse_version(s: &str) -> Result<HttpVersion, ParseError> {
-    // TODO: `s` must be `HTTP/` followed by exactly three characters:
+    // `s` must be `HTTP/` followed by exactly three characters:
     // an ASCII digit, `.`, an ASCII digit. Anything else (`HTTP/1`,
     // `HTTP/1.10`, `http/1.1`) is `ParseError::InvalidVersion`.
     let rest = s.strip_prefix("HTTP/").ok_or(ParseError::InvalidVersion)?;
@@ -65,7 +65,7 @@ fn parse_version(s: &str) -> Result<HttpVersion, ParseError> {
 }
 
 fn parse_request_line(line: &str) -> Result<RequestLine, ParseError> {
-    // TODO: check the line in this order and return the first error found:
+    // The checks, in this order; the first error found is returned:
     // 1. Split it on single spaces (`line.split(' ')`): exactly three parts,
     //    otherwise `Malformed`. (Do not use `split_whitespace`: it would
     //    silently accept two spaces in a row.)

@@ -49,7 +49,7 @@ impl Headers {
 
     /// Every value of the field `name`, in the order received.
     fn get_all(&self, name: &str) -> Vec<&str> {
-        // TODO: return the values of all fields whose name equals `name`
+        // The values of all fields whose name equals `name`,
         // ignoring ASCII case (`str::eq_ignore_ascii_case`). No match: empty Vec.
         self.fields
             .iter()
@@ -60,7 +60,7 @@ impl Headers {
 
     /// The combined value of the field `name`.
     fn get(&self, name: &str) -> Option<String> {
-        // TODO: `None` if the field is absent; otherwise all its values
+        // `None` if the field is absent; otherwise all its values
         // joined with ", " (e.g. "text/html, application/json").
         let values = self.get_all(name);
         if values.is_empty() {
@@ -73,8 +73,8 @@ impl Headers {
 
 /// The body length announced by the request, if any.
 fn content_length(headers: &Headers) -> Result<Option<u64>, HeaderError> {
-    // TODO: look at every `Content-Length` value, and split each on ','
-    // (a client may send `5, 5`). Trim spaces and tabs off each part; then:
+    // Every `Content-Length` value is split on ','
+    // (a client may send `5, 5`), and each part trimmed of spaces and tabs; then:
     // - a part that is empty or has anything but ASCII digits (careful:
     //   `"+5".parse::<u64>()` succeeds!) or does not fit in a u64
     //   is `InvalidContentLength`;

@@ -60,7 +60,7 @@ use rusqlite::OptionalExtension;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-// TODO: find out who is asking, by the rules of the lesson. Without bearer
+// Finds out who is asking, by the rules of the lesson. Without bearer
 // credentials (no `Authorization` header, or another scheme): `unauthorized(false)`.
 // A bearer token that is not an HS256 JWT signed with `app.secret`, or that is
 // not valid now by `app.clock` (expired, not yet valid, issued in the future,
@@ -95,7 +95,7 @@ impl FromRequestParts<App> for User {
     }
 }
 
-// TODO: GET, PUT and DELETE on one note, as the lesson's table says. A note
+// GET, PUT and DELETE on one note, as the lesson's table says. A note
 // that does not exist and a note of another account are the same
 // `no_such_note()`; PUT checks the text like POST.
 

@@ -52,10 +52,10 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-// TODO: one page of `owner`'s notes, by the rules of the lesson: read `limit`
-// and `after` with `number` (it answers the 422s), answer from `app.pages`
-// when it holds this page, else ask the database for exactly this page (and
-// whether a note follows it) with `app.db.call`, and keep the page in
+// One page of `owner`'s notes, by the rules of the lesson: it reads `limit`
+// and `after` with `number` (it answers the 422s), answers from `app.pages`
+// when it holds this page, else asks the database for exactly this page (and
+// whether a note follows it) with `app.db.call`, and keeps the page in
 // `app.pages`. The page is `{"notes": [{"id", "text"}, ...], "next": ...}`.
 async fn page_of(
     app: &App,

@@ -353,20 +353,64 @@ fn grading_section_problem(root: &Path, ex: &Exercise, exercise: &str) -> Option
     if found == wanted || tests_section::find_tampering(exercise, &solution).is_some() {
         return None;
     }
-    let above = solution[..solution.len() - found.len()].matches('\n').count();
+    let above = solution[..solution.len() - found.len()]
+        .matches('\n')
+        .count();
     let mut wanted_lines = wanted.lines();
     let differs = found
         .lines()
         .position(|line| wanted_lines.next() != Some(line))
         .unwrap_or(found.lines().count());
     Some(Problem {
-        place: format!("{}:{}", slash_path(&ex.solution_path()), above + differs + 1),
+        place: format!(
+            "{}:{}",
+            slash_path(&ex.solution_path()),
+            above + differs + 1
+        ),
         message: "differs here from the exercise's grading section. Only the exercise's \
                   grading tests are compiled with a solution, so this text is never checked, \
                   yet the learner reads it when the solution is revealed: the section must be \
                   the exercise's, byte for byte (put notes above the marker)"
             .into(),
     })
+}
+
+/// A solution is read once the exercise is solved: a TODO in it tells the learner of work
+/// that is done. (The grading section is the exercise's, and checked with it.)
+fn solution_todo_problem(root: &Path, ex: &Exercise) -> Option<Problem> {
+    let text = std::fs::read_to_string(root.join(ex.solution_path())).ok()?;
+    let lines = todo_lines(tests_section::learner_part(&text));
+    let first = lines.first()?;
+    let listed: Vec<String> = lines.iter().map(usize::to_string).collect();
+    Some(Problem {
+        place: format!("{}:{first}", slash_path(&ex.solution_path())),
+        message: format!(
+            "has {} ({} {}): the learner reads a solution once the exercise passes, when \
+             nothing is left to do; say what the code does instead, or delete it",
+            count(lines.len(), "TODO comment", "TODO comments"),
+            if lines.len() == 1 { "line" } else { "lines" },
+            listed.join(", ")
+        ),
+    })
+}
+
+/// The lines (from 1) with a comment that starts with `TODO`. Doc comments are not TODO
+/// comments: a lesson may speak of the exercise's TODOs.
+fn todo_lines(text: &str) -> Vec<usize> {
+    let is_todo = |line: &str| {
+        ["//", "/*"].iter().any(|opener| {
+            line.match_indices(opener).any(|(at, _)| {
+                let rest = &line[at + 2..];
+                let doc = rest.starts_with(['/', '!', '*']) || line[..at].ends_with('/');
+                !doc && rest.trim_start().starts_with("TODO")
+            })
+        })
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| is_todo(line))
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 /// What a learner who made this mistake reads.
@@ -458,6 +502,7 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
         if ex.mode == Mode::Test {
             problems.extend(grading_section_problem(root, ex, &text));
         }
+        problems.extend(solution_todo_problem(root, ex));
         if ex.mode == Mode::Mutants {
             problems.extend(mutants_problems(root, ex, &text));
         }
@@ -565,4 +610,18 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn todo_comments_are_found_and_doc_comments_are_not() {
+        let text = "//! The lesson's `TODO` comments show where to work.\n\
+                    /// TODO in a doc comment: lesson text\n\
+                    fn f() {\n    // TODO: return 1.\n    1 // TODO later\n}\n\
+                    /* TODO: a block */\n/** TODO doc */\nlet url = \"http://x\"; // not a todo\n";
+        assert_eq!(todo_lines(text), [4, 5, 7]);
+    }
 }

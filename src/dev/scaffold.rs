@@ -43,10 +43,14 @@ exercise passes and the course's files stay as they are:
 
 /// The exercise a new scaffold starts from; `solved` gives its solution.
 fn exercise_template(name: &str, solved: bool) -> String {
-    let body = if solved {
-        "n * 2"
+    // A solution is read once the exercise passes: it says what the code does, not what to do.
+    let (comment, body) = if solved {
+        ("`double` returns twice its input.", "n * 2")
     } else {
-        "todo!(\"return twice n\")"
+        (
+            "TODO: make `double` return twice its input.",
+            "todo!(\"return twice n\")",
+        )
     };
     format!(
         r#"//! # {name}
@@ -54,7 +58,7 @@ fn exercise_template(name: &str, solved: bool) -> String {
 //! The lesson: what the concept is, why a backend developer cares, and where to read more
 //! (the RFC, the OWASP cheat sheet, the crate's documentation).
 
-// TODO: make `double` return twice its input.
+// {comment}
 fn double(n: u32) -> u32 {{
     {body}
 }}

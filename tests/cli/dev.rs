@@ -39,7 +39,7 @@ fn dev_check_reports_every_kind_of_problem_at_once() {
     );
     write(
         &c.join("solutions/00_basics/second.rs"),
-        &exercise("second", "41"),
+        &solution("second", "41"),
     );
     write(&c.join("exercises/00_basics/stray.rs"), "fn main() {}\n");
     write(
@@ -381,6 +381,26 @@ fn dev_check_checks_solutions_as_the_learner_reads_them() {
              builds it",
             "solutions/02_testing/shipping.rs:10:18",
             "2 problems in the course.",
+        ],
+    );
+}
+
+/// Issue 18: revealed solutions carried TODO comments (worded differently from the
+/// exercise's). A learner reads a solution once the exercise passes: no TODO belongs there.
+#[test]
+fn dev_check_finds_todo_comments_left_in_solutions() {
+    let f = Fixture::new();
+    write(
+        &f.course.join("solutions/00_basics/first.rs"),
+        &exercise("first", "42").replace("    42\n", "    42 // TODO: a constant?\n"),
+    );
+    f.run_in(&f.course, &["dev", "check", "first"]).expect(
+        1,
+        &[
+            "✗ solutions/00_basics/first.rs:4: has 2 TODO comments (lines 4, 6): the learner \
+             reads a solution once the exercise passes, when nothing is left to do; say what \
+             the code does instead, or delete it",
+            "1 problem in the course.",
         ],
     );
 }

@@ -144,7 +144,7 @@ fn links_pipes_and_misplaced_folders_in_a_class_are_named_not_graded_or_dropped(
     let class = f.ws.parent().unwrap().join("class");
     copy_course(&f.ws, &class.join("ada"));
     let ada_first = class.join("ada/exercises/00_basics/first.rs");
-    write(&ada_first, &exercise("first", "42"));
+    write(&ada_first, &solution("first", "42"));
     // bob links to ada's file; cy's is a named pipe that would block a reader forever.
     copy_course(&f.ws, &class.join("bob"));
     let bob_first = class.join("bob/exercises/00_basics/first.rs");

@@ -20,6 +20,12 @@ pub fn exercise(name: &str, body: &str) -> String {
     )
 }
 
+/// The solution of a fixture exercise: `answer()` returns `body`, and a comment says what it
+/// does where the exercise has its TODO (same lines).
+pub fn solution(name: &str, body: &str) -> String {
+    exercise(name, body).replace("// TODO: return the answer.", "// Returns the answer.")
+}
+
 pub const INFO: &str = r#"format_version = 1
 welcome_message = "Welcome to the fixture."
 final_message = "All fixture exercises done!"
@@ -77,11 +83,11 @@ impl Fixture {
         let course = tmp.path().join("course");
         let files = [
             ("exercises/00_basics/first.rs", exercise("first", "0")),
-            ("solutions/00_basics/first.rs", exercise("first", "42")),
+            ("solutions/00_basics/first.rs", solution("first", "42")),
             ("exercises/00_basics/second.rs", exercise("second", "1")),
             (
                 "solutions/00_basics/second.rs",
-                exercise("second", "40 + 2"),
+                solution("second", "40 + 2"),
             ),
             (
                 "exercises/01_more/printer.rs",
@@ -89,7 +95,7 @@ impl Fixture {
             ),
             (
                 "solutions/01_more/printer.rs",
-                "// TODO: print 42.\nfn main() {\n    println!(\"42\");\n}\n".into(),
+                "// Prints 42.\nfn main() {\n    println!(\"42\");\n}\n".into(),
             ),
             ("info.toml", info.to_string()),
         ];
