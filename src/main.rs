@@ -14,7 +14,8 @@ use backendlings::{check, commands, dev, grade, report, sys, ui, watch};
 /// Run `backendlings init`, then `cd backendlings && backendlings` to start watch mode.
 ///
 /// Exit status: 0 success; 1 an exercise did not pass (or a check could not finish);
-/// 2 invalid usage or input (a bad info.toml, not in a workspace, a refused folder).
+/// 2 invalid usage or input (a bad info.toml, not in a workspace, a refused folder), or an
+/// error that stopped the command (a full disk).
 #[derive(Parser)]
 #[command(version, about, long_about)]
 struct Cli {
@@ -188,7 +189,22 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     ui::init_colors();
     check::reaper::install(watch::restore_terminal);
-    let result = match cli.command.unwrap_or(Command::Watch(WatchArgs::default())) {
+    ui::output::install();
+    let command = cli.command.unwrap_or(Command::Watch(WatchArgs::default()));
+    let result = ui::output::guarded(|| dispatch(command));
+    // Quitting (watch mode's q included) ends whatever a check still runs.
+    check::reaper::end_descendants();
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            print_error(&error);
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn dispatch(command: Command) -> Result<ExitCode, backendlings::session::Error> {
+    match command {
         Command::Watch(args) => watch::run(args.into()),
         Command::Init {
             dir,
@@ -237,16 +253,13 @@ fn main() -> ExitCode {
             dev::wrong_file(&patch, solution.as_deref())
         }
         Command::Dev(DevCommand::WrongToPatch { names }) => dev::wrong_to_patch(&names),
-    };
-    // Quitting (watch mode's q included) ends whatever a check still runs.
-    check::reaper::end_descendants();
-    match result {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("{} {error}", console::style("error:").red().bold());
-            ExitCode::from(2)
-        }
     }
+}
+
+/// `error: …` on standard error (if it can be written).
+fn print_error(message: &dyn std::fmt::Display) {
+    let label = console::style("error:").red().bold();
+    ui::output::error_line(&format!("{label} {message}"));
 }
 
 impl From<WatchArgs> for watch::Options {

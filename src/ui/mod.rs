@@ -1,6 +1,8 @@
 //! Terminal output: colours (off with `NO_COLOR` or when not a terminal), verdicts,
 //! progress bars and links to files.
 
+pub mod output;
+
 use std::io::IsTerminal as _;
 use std::path::Path;
 
@@ -23,7 +25,7 @@ pub fn colors() -> bool {
 }
 
 pub fn warn(message: &str) {
-    eprintln!("{} {message}", style("warning:").yellow().bold());
+    output::error_line(&format!("{} {message}", style("warning:").yellow().bold()));
 }
 
 /// A clickable link to a file (OSC 8) where colours are on; plain text otherwise.

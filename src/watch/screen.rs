@@ -98,8 +98,10 @@ impl Screen for JsonLines {
             .to_string(),
             other => serde_json::to_string(other).unwrap_or_default(),
         };
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        // An editor that stopped reading ends watch mode by SIGPIPE; a full disk, here.
+        if let Err(error) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+            ui::output::write_failed("output", &error);
+        }
     }
 }
 

@@ -104,3 +104,61 @@ fn two_checks_of_one_mutants_exercise_at_once_both_get_the_right_verdict() {
     let state = f.state();
     assert!(state.contains("shipping"), "{state}");
 }
+
+/// Issue 18: output to a full device panicked (`run intro1 >/dev/full`). Every command
+/// stops with "the disk is full" and status 2, as for any error; with standard error full
+/// too there is nowhere to say so, and the status alone tells.
+#[test]
+fn output_to_a_full_device_is_an_error_not_a_panic() {
+    let f = Fixture::new();
+    let full = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let course: &[&[&str]] = &[&["dev", "check", "first"]];
+    let workspace: &[&[&str]] = &[
+        &["run", "first"],
+        &["list"],
+        &["progress"],
+        &["hint", "first"],
+        &["check-all"],
+        &["reset", "second"],
+        &["watch", "--json"],
+        &["--help"],
+        &["run", "--help"],
+        &["--version"],
+    ];
+    for (dir, args) in course
+        .iter()
+        .map(|a| (&f.course, a))
+        .chain(workspace.iter().map(|a| (&f.ws, a)))
+    {
+        let out = Run::from(
+            command(dir)
+                .args(*args)
+                .env("BACKENDLINGS_TRUST_COURSE", "1")
+                .stdin(std::process::Stdio::null())
+                .stdout(full())
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        out.stderr_has(&[
+            "error: cannot write to standard output: the disk is full (No space left on device)",
+            "fix: free some space",
+        ]);
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+    }
+    // Both full: an error that cannot be told keeps its status.
+    let out = Run::from(
+        command(&f.ws)
+            .args(["run", "nosuch"])
+            .stdout(full())
+            .stderr(full())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(out.code, 2);
+}
