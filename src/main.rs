@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
 use backendlings::{check, commands, dev, grade, report, sys, ui, watch};
@@ -186,7 +187,10 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return usage(&error),
+    };
     ui::init_colors();
     check::reaper::install(watch::restore_terminal);
     ui::output::install();
@@ -260,6 +264,45 @@ fn dispatch(command: Command) -> Result<ExitCode, backendlings::session::Error> 
 fn print_error(message: &dyn std::fmt::Display) {
     let label = console::style("error:").red().bold();
     ui::output::error_line(&format!("{label} {message}"));
+}
+
+/// clap's help, version and usage errors. Help is given only for a command line that is
+/// valid otherwise: clap stops at `--help` and exits 0 whatever follows it, so that
+/// `run --help a b` would pass where `run a b` is invalid usage (status 2).
+fn usage(error: &clap::Error) -> ExitCode {
+    let asked = matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
+    let invalid = asked.then(invalid_beside_help).flatten();
+    let error = invalid.as_ref().unwrap_or(error);
+    let printed = error.print();
+    if let Err(e) = printed
+        && !error.use_stderr()
+    {
+        print_error(&ui::output::write_error("output", &e.to_string()));
+        return ExitCode::from(2);
+    }
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2))
+}
+
+/// The usage error of the command line without its help and version flags, unless asking
+/// for help excuses it (an argument left out).
+fn invalid_beside_help() -> Option<clap::Error> {
+    let mut flags_end = false;
+    let args = std::env::args_os().filter(|arg| {
+        flags_end |= arg == "--";
+        flags_end || !["--help", "-h", "--version", "-V"].iter().any(|f| arg == f)
+    });
+    let error = Cli::try_parse_from(args).err()?;
+    match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::MissingRequiredArgument
+        | ErrorKind::MissingSubcommand
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => None,
+        _ => Some(error),
+    }
 }
 
 impl From<WatchArgs> for watch::Options {

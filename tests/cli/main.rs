@@ -14,5 +14,6 @@ mod mutants;
 mod report_specs;
 mod run;
 mod trust;
+mod usage;
 mod watch;
 mod wording;
