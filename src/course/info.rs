@@ -145,6 +145,40 @@ pub fn parse(file: &str, text: &str) -> Result<Course, InfoError> {
         );
     }
 
+    for (name, value) in &raw.dependencies {
+        let at = dependency_offset(text, name);
+        let span = at..at;
+        let field = format!("dependencies.{name}");
+        if TOP_LEVEL_KEYS.contains(&name.as_str()) {
+            problem(
+                span,
+                field,
+                format!(
+                    "`{name}` stands below `[dependencies]`, so TOML reads it as a dependency \
+                     named {name:?}"
+                ),
+                "move the line above `[dependencies]`: in TOML, every key after a `[table]` \
+                 line belongs to that table",
+            );
+        } else if !(value.is_str() || value.is_table()) {
+            problem(
+                span,
+                field,
+                format!(
+                    "a dependency is a version or a table, not {} {}",
+                    if value.is_array() || value.is_integer() {
+                        "an"
+                    } else {
+                        "a"
+                    },
+                    value.type_str()
+                ),
+                "write `name = \"1\"` or `name = { version = \"1\", features = [\"...\"] }`, as \
+                 in Cargo.toml",
+            );
+        }
+    }
+
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     let mut exercises = Vec::new();
     for (index, spanned) in raw.exercises.into_iter().enumerate() {
@@ -325,6 +359,42 @@ pub fn locate_exercise_field(text: &str, name: &str, field: &str) -> (usize, usi
     (line, column + column_of_value)
 }
 
+/// The keys of info.toml's top level: written below `[dependencies]`, TOML reads them as
+/// dependencies.
+const TOP_LEVEL_KEYS: [&str; 5] = [
+    "format_version",
+    "welcome_message",
+    "final_message",
+    "optimize_dependencies",
+    "min_wrong_attempts",
+];
+
+/// Where the key `name` of the `[dependencies]` table is written (the table's start if it is
+/// not found as a plain or quoted key).
+fn dependency_offset(text: &str, name: &str) -> usize {
+    let mut offset = 0;
+    let mut in_table = false;
+    let mut table_at = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            in_table = trimmed.starts_with("[dependencies]");
+            if in_table {
+                table_at = offset;
+            }
+        } else if in_table {
+            let key = trimmed
+                .strip_prefix(name)
+                .or_else(|| trimmed.strip_prefix(&format!("\"{name}\"")));
+            if key.is_some_and(|rest| rest.trim_start().starts_with(['=', '.'])) {
+                return offset + line.len() - trimmed.len();
+            }
+        }
+        offset += line.len();
+    }
+    table_at
+}
+
 /// `[a-z0-9_]+`: exercise names double as cargo target names and path segments.
 pub fn is_identifier(s: &str) -> bool {
     !s.is_empty()
@@ -475,6 +545,35 @@ hints = ["a"]
             locate_exercise_field(GOOD, "intro1", "mode"),
             (8, 8),
             "intro1 has no mode: its name"
+        );
+    }
+
+    #[test]
+    fn a_top_level_key_below_dependencies_is_named_with_its_line() {
+        // docs/COURSE_FORMAT.md's example had this mistake: TOML puts every key after
+        // `[dependencies]` into that table, so the list read as a dependency.
+        let text = "format_version = 1\n\n[dependencies]\nserde = \"1\"\n\
+                    optimize_dependencies = [\"argon2\"]\n\"weird\" = 3\n\n\
+                    [[exercises]]\nname = \"a\"\ndir = \"t\"\nhints = [\"h\"]\n";
+        let err = parse("info.toml", text).unwrap_err();
+        assert_eq!(err.problems.len(), 2, "{err}");
+        let [moved, typed] = &err.problems[..] else {
+            unreachable!()
+        };
+        assert_eq!((moved.line, moved.column), (5, 1));
+        assert_eq!(moved.field, "dependencies.optimize_dependencies");
+        assert!(
+            moved
+                .fix
+                .starts_with("move the line above `[dependencies]`")
+        );
+        assert_eq!(
+            (typed.line, typed.field.as_str()),
+            (6, "dependencies.weird")
+        );
+        assert_eq!(
+            typed.message,
+            "a dependency is a version or a table, not an integer"
         );
     }
 

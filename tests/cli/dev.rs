@@ -404,3 +404,42 @@ fn dev_check_finds_todo_comments_left_in_solutions() {
         ],
     );
 }
+
+/// Issue 18: docs/COURSE_FORMAT.md's example wrote `optimize_dependencies` below
+/// `[dependencies]`, where TOML reads it as a dependency (cargo then failed on every build
+/// with "invalid type: sequence"). The example loads as written, and the mistake is named.
+#[test]
+fn the_course_format_example_loads_and_a_key_below_dependencies_is_named() {
+    let doc = include_str!("../../docs/COURSE_FORMAT.md");
+    let example = doc
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap();
+    assert!(example.contains("optimize_dependencies"), "{example}");
+    let tmp = tempfile::tempdir().unwrap();
+    write(
+        &tmp.path().join("exercises/00_intro/intro1.rs"),
+        &exercise("intro1", "0"),
+    );
+    write(&tmp.path().join("info.toml"), example);
+    Run::from(command(tmp.path()).arg("list").output().unwrap()).expect(0, &["intro1"]);
+    // The mistake the example made.
+    let line = "optimize_dependencies = [\"argon2\", \"blake2\"]\n";
+    let mistaken = example.replacen(line, "", 1).replacen(
+        "serde_json = \"1\"\n",
+        &format!("serde_json = \"1\"\n{line}"),
+        1,
+    );
+    write(&tmp.path().join("info.toml"), &mistaken);
+    let at = mistaken[..mistaken.find(line).unwrap()].lines().count() + 1;
+    Run::from(command(tmp.path()).arg("list").output().unwrap())
+        .expect(2, &[])
+        .stderr_has(&[
+            &format!(
+                "info.toml:{at}:1: dependencies.optimize_dependencies: `optimize_dependencies` \
+                 stands below `[dependencies]`, so TOML reads it as a dependency"
+            ),
+            "fix: move the line above `[dependencies]`",
+        ]);
+}
