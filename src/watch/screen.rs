@@ -256,3 +256,137 @@ impl Screen for Terminal {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::libtest::TestStatus;
+    use crate::check::{Outcome, Verdict};
+
+    /// docs/PROTOCOL.md names every event, outcome and test status the stream can send. The
+    /// matches are exhaustive: a new variant does not compile until it is listed here.
+    #[test]
+    fn the_protocol_doc_names_everything_the_stream_sends() {
+        let doc = include_str!("../../docs/PROTOCOL.md");
+        let documented = |name: &str| doc.contains(&format!("`{name}`"));
+        let verdict = Verdict {
+            exercise: "x".into(),
+            outcome: Outcome::Passed,
+            summary: String::new(),
+            details: String::new(),
+            duration: std::time::Duration::ZERO,
+            tests: Vec::new(),
+            survivors: Vec::new(),
+            line: None,
+            diagnostics: Vec::new(),
+        };
+        let events = [
+            Event::Hello {
+                protocol: 1,
+                version: "",
+            },
+            Event::Watching {
+                exercise: "",
+                done: 0,
+                total: 0,
+                polling: false,
+            },
+            Event::CheckStarted { exercise: "" },
+            Event::Verdict(&verdict),
+            Event::VerdictDropped {
+                exercise: "",
+                reason: "",
+            },
+            Event::Solved {
+                exercise: "",
+                solution: None,
+            },
+            Event::Advanced { from: "", to: "" },
+            Event::Current { exercise: "" },
+            Event::Hint {
+                exercise: "",
+                level: 1,
+                of: 1,
+                text: "",
+            },
+            Event::List,
+            Event::CheckAllProgress {
+                checked: 0,
+                total: 0,
+            },
+            Event::CheckAllFinished {
+                passed: 0,
+                total: 0,
+            },
+            Event::CourseFinished { message: "" },
+            Event::Warning { message: "" },
+        ];
+        for event in &events {
+            match event {
+                // The terminal's own list: never sent in JSON mode (watch::run).
+                Event::Browse { .. } => continue,
+                Event::Hello { .. }
+                | Event::Watching { .. }
+                | Event::CheckStarted { .. }
+                | Event::Verdict(_)
+                | Event::VerdictDropped { .. }
+                | Event::Solved { .. }
+                | Event::Advanced { .. }
+                | Event::Current { .. }
+                | Event::Hint { .. }
+                | Event::List
+                | Event::CheckAllProgress { .. }
+                | Event::CheckAllFinished { .. }
+                | Event::CourseFinished { .. }
+                | Event::Warning { .. } => {}
+            }
+            let json = serde_json::to_value(event).unwrap();
+            let name = json["event"].as_str().unwrap();
+            assert!(
+                documented(name),
+                "docs/PROTOCOL.md lacks the event `{name}`"
+            );
+            let fields = json.as_object().unwrap().keys().filter(|k| *k != "event");
+            for field in fields {
+                assert!(
+                    documented(field),
+                    "docs/PROTOCOL.md lacks `{name}`'s `{field}`"
+                );
+            }
+        }
+        let outcomes = [
+            Outcome::Passed,
+            Outcome::Failed,
+            Outcome::CompileError,
+            Outcome::TimedOut,
+            Outcome::Tampered,
+        ];
+        for outcome in outcomes {
+            match outcome {
+                Outcome::Passed
+                | Outcome::Failed
+                | Outcome::CompileError
+                | Outcome::TimedOut
+                | Outcome::Tampered => {}
+            }
+            let name = serde_json::to_value(outcome).unwrap();
+            assert!(documented(name.as_str().unwrap()), "outcome {name}");
+        }
+        let statuses = [
+            TestStatus::Passed,
+            TestStatus::Failed,
+            TestStatus::Skipped,
+            TestStatus::NotRun,
+        ];
+        for status in statuses {
+            match status {
+                TestStatus::Passed
+                | TestStatus::Failed
+                | TestStatus::Skipped
+                | TestStatus::NotRun => {}
+            }
+            let name = serde_json::to_value(status).unwrap();
+            assert!(documented(name.as_str().unwrap()), "status {name}");
+        }
+    }
+}

@@ -321,3 +321,60 @@ fn the_list_in_a_terminal_is_one_to_move_in() {
     assert!(status.success());
     assert!(f.state().contains("current = \"second\""), "{}", f.state());
 }
+
+/// Issue 18: docs/PROTOCOL.md omitted the `skipped` status. A verdict with a failed and a
+/// skipped test goes out as the protocol document says, status by status.
+#[test]
+fn the_protocol_doc_names_the_statuses_a_verdict_sends() {
+    let dependent = |body: &str| {
+        format!(
+            "// TODO: return 42.\nfn answer() -> u32 {{\n    {body}\n}}\n\nfn main() {{}}\n\n\
+             // ---- grading tests: read them, but do not change them ----\n#[cfg(test)]\n\
+             mod tests {{\n    #[test]\n    fn a_answer_is_42() {{\n        assert_eq!(super::answer(), 42, \"answer() should be 42\");\n    }}\n\n\
+             #[test]\n    fn b_then_more() {{\n        if super::answer() != 42 {{\n            panic!(\"skipped: needs answer() to be 42 first\");\n        }}\n    }}\n}}\n"
+        )
+    };
+    let info = INFO.replacen(
+        "[[exercises]]",
+        "[[exercises]]\nname = \"dependent\"\ndir = \"00_basics\"\nhints = [\"Return 42.\"]\n\n[[exercises]]",
+        1,
+    );
+    let f = Fixture::with_files(
+        &info,
+        &[
+            ("exercises/00_basics/dependent.rs", dependent("0")),
+            (
+                "solutions/00_basics/dependent.rs",
+                dependent("42").replace("// TODO: return 42.", "// Returns 42."),
+            ),
+        ],
+    );
+    let mut w = Watcher::start(&f.ws);
+    let verdict = w.next("verdict");
+    w.send("quit");
+    let doc = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/PROTOCOL.md")).unwrap();
+    let statuses: Vec<&str> = verdict["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["failed", "skipped"], "{verdict}");
+    assert_eq!(verdict["summary"], "1 of 2 tests failed, 1 skipped");
+    for name in statuses
+        .iter()
+        .copied()
+        .chain([verdict["outcome"].as_str().unwrap(), "verdict"])
+    {
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "PROTOCOL.md lacks `{name}`"
+        );
+    }
+    for field in verdict.as_object().unwrap().keys() {
+        assert!(
+            doc.contains(&format!("`{field}`")),
+            "PROTOCOL.md lacks `{field}`"
+        );
+    }
+}
