@@ -163,6 +163,9 @@ impl StateFile {
 
     fn save_merged(&mut self) -> io::Result<()> {
         let _lock = crate::workspace::lock_file(&self.path.with_extension("lock"))?;
+        if let Some(dir) = self.path.parent() {
+            remove_unrenamed_copies(dir);
+        }
         let on_disk = std::fs::read_to_string(&self.path)
             .ok()
             .and_then(|text| toml::from_str::<State>(&text).ok());
@@ -249,6 +252,26 @@ fn merge(base: &State, ours: &State, marks: &[(String, bool)], mut disk: State) 
     }
     disk.welcomed |= ours.welcomed;
     disk
+}
+
+/// Removes the temporary copies of the state (`.tmpXXXXXX`, as `write_atomically` names them)
+/// that saves killed before their rename left in the data folder. Called under the state's
+/// lock, so no save is writing one, and nothing else writes temporary files there (`init`
+/// finishes before the workspace is used): whatever their age, they are leftovers.
+fn remove_unrenamed_copies(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let temporary = name.len() == 10
+            && name.starts_with(".tmp")
+            && name[4..].chars().all(|c| c.is_ascii_alphanumeric());
+        if temporary && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Keeps a copy of a progress file that cannot be read, next to it; returns its path.

@@ -162,3 +162,27 @@ fn output_to_a_full_device_is_an_error_not_a_panic() {
     );
     assert_eq!(out.code, 2);
 }
+
+/// Issue 18: `.tmp*` copies of the state stayed after a kill. A save killed between writing
+/// its temporary copy and the rename leaves `.backendlings/.tmpXXXXXX` (seen with strace
+/// holding the rename and kill -9); the next save, under the state's lock, removes it
+/// whatever its age (the workspace's sweep keeps only files older than 10 minutes).
+#[test]
+fn copies_of_the_state_left_by_a_killed_save_are_removed_by_the_next_save() {
+    let f = Fixture::new();
+    let data = f.ws.join(".backendlings");
+    let state = fs::read_to_string(data.join("state.toml")).unwrap();
+    for leftover in [".tmpAb12Cd", ".tmpzzzzzz"] {
+        write(&data.join(leftover), &state);
+    }
+    // Not a temporary copy by its name: kept.
+    write(&data.join(".tmp-notes"), "mine\n");
+    f.run(&["hint", "first"]).expect(0, &["Hint 1 of 3"]);
+    let left: Vec<String> = fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert_eq!(left, [".tmp-notes"]);
+}
