@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use crate::check::{self, Target, Verdict, source};
 use crate::course::{Course, Source, layout, tests_section};
-use crate::report::{self, Format};
+use crate::report::{self, Format, Graded, Student, StudentResults};
 use crate::session::Error;
 use crate::ui;
 use crate::workspace::slash_path;
@@ -32,30 +32,6 @@ pub struct Options {
     pub build_dir: Option<PathBuf>,
     /// Let environment variables (BACKENDLINGS_CARGO, CARGO_TARGET_DIR) change the grading.
     pub trust_env: bool,
-}
-
-/// A student's workspace: a name for the report, and where it is.
-pub struct Student {
-    pub name: String,
-    pub root: PathBuf,
-    /// Why this student's folder could not be graded (empty, one level too deep, a link):
-    /// the student is in the reports with this reason, and no exercise.
-    pub not_graded: Option<String>,
-}
-
-/// One exercise of one student, graded.
-pub struct Graded {
-    pub verdict: Verdict,
-    /// The course's version of the exercise (for the source of its tests in reports).
-    pub original: Option<String>,
-    /// Constructs an instructor should look at: (line, what).
-    pub needs_review: Vec<(usize, String)>,
-}
-
-/// A student's results, in course order.
-pub struct StudentResults {
-    pub student: Student,
-    pub exercises: Vec<Graded>,
 }
 
 pub fn grade(options: &Options) -> Result<ExitCode, Error> {
@@ -108,8 +84,8 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
     // Reports are written whole or not at all: a failed write (a full disk) leaves the
     // previous report in place, never a truncated one.
     let write_report = |path: &Path, contents: &str| {
-        crate::workspace::write_atomically(path, contents.as_bytes()).map_err(|e| {
-            let what = if e.raw_os_error() == Some(libc::ENOSPC) {
+        crate::sys::files::write_atomically(path, contents.as_bytes()).map_err(|e| {
+            let what = if e.kind() == std::io::ErrorKind::StorageFull {
                 "the disk is full".to_string()
             } else {
                 e.to_string()

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
 
-use backendlings::{check, commands, dev, grade, report, sys, ui, watch};
+use backendlings::{commands, dev, grade, report, sys, ui, watch};
 
 /// rustlings for backend development: HTTP, JSON APIs, SQL, auth, testing, caching,
 /// security, observability and resilience, and a service built by stage.
@@ -181,23 +181,18 @@ fn main() -> ExitCode {
     {
         sys::sandbox::enter(&args[2..]);
     }
-    // A closed standard output (`backendlings list | head -1`) ends the process quietly, as
-    // it does any Unix tool, instead of a panic in println!.
-    // SAFETY: resetting a signal's disposition to the default before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    sys::processes::default_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage(&error),
     };
     ui::init_colors();
-    check::reaper::install(watch::restore_terminal);
+    sys::processes::install(watch::restore_terminal);
     ui::output::install();
     let command = cli.command.unwrap_or(Command::Watch(WatchArgs::default()));
     let result = ui::output::guarded(|| dispatch(command));
     // Quitting (watch mode's q included) ends whatever a check still runs.
-    check::reaper::end_descendants();
+    sys::processes::end_descendants();
     match result {
         Ok(code) => code,
         Err(error) => {

@@ -3,6 +3,7 @@
 //! 3), JUnit XML (one suite per exercise, one case per grading test), Gradescope's
 //! results.json, and a CSV summary of a class.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ValueEnum;
@@ -11,8 +12,31 @@ use serde::Serialize;
 use crate::check::libtest::{TestResult, TestStatus};
 use crate::check::{Outcome, Verdict};
 use crate::course::{Course, Exercise, tests_section};
-use crate::grade::{Graded, StudentResults};
 use crate::session::Error;
+
+/// A student's workspace: a name for the report, and where it is.
+pub struct Student {
+    pub name: String,
+    pub root: PathBuf,
+    /// Why this student's folder could not be graded (empty, one level too deep, a link):
+    /// the student is in the reports with this reason, and no exercise.
+    pub not_graded: Option<String>,
+}
+
+/// One exercise of one student, graded.
+pub struct Graded {
+    pub verdict: Verdict,
+    /// The course's version of the exercise (for the source of its tests in reports).
+    pub original: Option<String>,
+    /// Constructs an instructor should look at: (line, what).
+    pub needs_review: Vec<(usize, String)>,
+}
+
+/// A student's results, in course order.
+pub struct StudentResults {
+    pub student: Student,
+    pub exercises: Vec<Graded>,
+}
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {

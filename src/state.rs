@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::course::Course;
-use crate::workspace::write_atomically;
+use crate::sys::files::write_atomically;
 
 pub const STATE_FILE: &str = "state.toml";
 
@@ -162,7 +162,7 @@ impl StateFile {
     }
 
     fn save_merged(&mut self) -> io::Result<()> {
-        let _lock = crate::workspace::lock_file(&self.path.with_extension("lock"))?;
+        let _lock = crate::sys::files::lock_file(&self.path.with_extension("lock"))?;
         if let Some(dir) = self.path.parent() {
             remove_unrenamed_copies(dir);
         }

@@ -50,16 +50,56 @@ pub struct Workspace {
     pub build_dir: PathBuf,
     /// Folder holding the pristine `exercises/` tree (for `reset` and tamper checks).
     originals_root: PathBuf,
-    /// The workspace was made from the course built into this binary: its originals, modes,
-    /// support modules, mutants and solutions are read from there, never from files in the
-    /// workspace that a learner could edit.
-    bundled: bool,
+    /// Where the course as shipped is read from: for a workspace made from the bundled course
+    /// or from a course folder that is still there, its originals, modes, support modules,
+    /// mutants and solutions come from there, never from files a learner could edit here.
+    origin: Origin,
+}
+
+/// Where a workspace's course comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Origin {
+    /// The course built into this binary.
+    Bundled,
+    /// The course folder `init --course` was given, while it is there.
+    Folder(PathBuf),
+    /// The workspace's own copies: a course folder used directly, a workspace whose course
+    /// folder is not on this machine (a class's template repository), or an older workspace.
+    Own,
 }
 
 /// The file in the data folder that says which course a workspace was made from.
 pub const COURSE_MARKER: &str = "course";
 /// Its text for the bundled course.
 pub const BUNDLED_MARKER: &str = "bundled\n";
+/// Its first line for a course folder; the second is the folder's absolute path.
+pub const FOLDER_MARKER: &str = "folder\n";
+
+/// The marker's text for a workspace made from the course folder `course`.
+pub fn folder_marker(course: &Path) -> String {
+    format!("{FOLDER_MARKER}{}\n", course.display())
+}
+
+impl Origin {
+    fn of(root: &Path) -> Origin {
+        if !is_learner_workspace(root) {
+            return Origin::Own;
+        }
+        let Ok(marker) = fs::read_to_string(root.join(DATA_DIR).join(COURSE_MARKER)) else {
+            return Origin::Own;
+        };
+        if marker == BUNDLED_MARKER {
+            return Origin::Bundled;
+        }
+        marker
+            .strip_prefix(FOLDER_MARKER)
+            .and_then(|rest| rest.strip_suffix('\n'))
+            .map(PathBuf::from)
+            .filter(|course| course.is_absolute() && course.as_path() != root)
+            .filter(|course| course.join("info.toml").is_file())
+            .map_or(Origin::Own, Origin::Folder)
+    }
+}
 
 impl Workspace {
     /// Opens the workspace or course folder at `root`.
@@ -67,24 +107,21 @@ impl Workspace {
         if !root.join("info.toml").is_file() {
             return Err(WorkspaceError::NotAWorkspace(root.to_path_buf()));
         }
-        let bundled = is_learner_workspace(root)
-            && fs::read_to_string(root.join(DATA_DIR).join(COURSE_MARKER))
-                .is_ok_and(|m| m == BUNDLED_MARKER);
-        let course = if bundled {
-            crate::course::Source::Bundled.course()
-        } else if is_learner_workspace(root) {
-            Course::load_workspace(root)
-        } else {
-            Course::load_dir(root, false)
+        let origin = Origin::of(root);
+        let course = match &origin {
+            Origin::Bundled => crate::course::Source::Bundled.course(),
+            Origin::Folder(course) => Course::load_dir(course, false),
+            Origin::Own if is_learner_workspace(root) => Course::load_workspace(root),
+            Origin::Own => Course::load_dir(root, false),
         }
         .map_err(WorkspaceError::Info)?;
         // A workspace made by `init` keeps pristine copies; in a course folder the
         // exercise files are the originals.
         let originals = root.join(DATA_DIR).join("originals");
-        let originals_root = if originals.is_dir() {
-            originals
-        } else {
-            root.to_path_buf()
+        let originals_root = match &origin {
+            Origin::Folder(course) => course.clone(),
+            _ if originals.is_dir() => originals,
+            _ => root.to_path_buf(),
         };
         let build_dir = if layout::is_generated(&root.join("Cargo.toml")) {
             root.to_path_buf()
@@ -97,7 +134,7 @@ impl Workspace {
             course,
             build_dir,
             originals_root,
-            bundled,
+            origin,
         };
         if ws.build_dir != ws.root {
             ws.write_build_project(&layout::exercise_bins(&ws.course, "../../"))?;
@@ -174,6 +211,15 @@ impl Workspace {
         self.originals_root == self.root
     }
 
+    /// The course folder this workspace reads its course from, if it is one made from a
+    /// course folder that is still there.
+    pub fn course_folder(&self) -> Option<&Path> {
+        match &self.origin {
+            Origin::Folder(course) => Some(course),
+            _ => None,
+        }
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.root.join(DATA_DIR)
     }
@@ -188,13 +234,16 @@ impl Workspace {
         self.course_file(&ex.path())
     }
 
-    /// A file of the course as shipped: from the binary for the bundled course, else the
+    /// A file of the course as shipped: from the binary or the course folder, else the
     /// pristine copy `init` kept.
     fn course_file(&self, relative: &Path) -> Option<String> {
-        if self.bundled {
-            return crate::course::Source::Bundled.file(&slash_path(relative));
+        match &self.origin {
+            Origin::Bundled => crate::course::Source::Bundled.file(&slash_path(relative)),
+            Origin::Folder(course) => {
+                crate::course::Source::Folder(course).file(&slash_path(relative))
+            }
+            Origin::Own => fs::read_to_string(self.originals_root.join(relative)).ok(),
         }
-        fs::read_to_string(self.originals_root.join(relative)).ok()
     }
 
     /// The course's support modules as shipped: (path relative to the course, text).
@@ -212,8 +261,8 @@ impl Workspace {
         if ex.mode != crate::course::Mode::Mutants {
             return None;
         }
-        if self.bundled {
-            return crate::course::Source::Bundled.file(&slash_path(&ex.mutants_path()));
+        if self.origin != Origin::Own {
+            return self.course_file(&ex.mutants_path());
         }
         fs::read_to_string(self.data_dir().join(ex.mutants_path()))
             .or_else(|_| fs::read_to_string(self.root.join(ex.mutants_path())))
@@ -227,12 +276,11 @@ impl Workspace {
         if path.exists() {
             return Ok(Some(path));
         }
-        // The bundled course's solutions stay in the binary until earned; a workspace made
+        // Solutions stay in the binary or the course folder until earned; a workspace made
         // by an older version keeps them out of sight in its data folder.
-        let text = if self.bundled {
-            crate::course::Source::Bundled.file(&slash_path(&ex.solution_path()))
-        } else {
-            fs::read_to_string(self.data_dir().join(ex.solution_path())).ok()
+        let text = match self.origin {
+            Origin::Own => fs::read_to_string(self.data_dir().join(ex.solution_path())).ok(),
+            _ => self.course_file(&ex.solution_path()),
         };
         let Some(text) = text else {
             return Ok(None);
@@ -269,7 +317,7 @@ impl Workspace {
             }
             _ => None,
         };
-        write_atomically(&path, original.as_bytes())
+        crate::sys::files::write_atomically(&path, original.as_bytes())
             .map_err(io_error(format!("cannot write {}", path.display())))?;
         Ok(backup)
     }
@@ -286,10 +334,7 @@ fn unique_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
     candidate
 }
 
-/// Paths in the embedded course use `/` on every platform.
-pub fn slash_path(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
-}
+pub use crate::course::slash_path;
 
 /// The workspace or course folder that `start` is in: the nearest folder, from `start`
 /// upward, that holds an `info.toml` (as cargo looks for Cargo.toml).
@@ -303,41 +348,4 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 /// Whether `dir` is a learner's workspace made by `init` (not a course folder).
 pub fn is_learner_workspace(dir: &Path) -> bool {
     dir.join("info.toml").is_file() && dir.join(DATA_DIR).join("originals").is_dir()
-}
-
-/// Takes an exclusive lock on the file at `path` (created if missing), released when the
-/// returned file is dropped: two processes on one workspace take turns.
-pub fn lock_file(path: &Path) -> io::Result<fs::File> {
-    use std::os::fd::AsRawFd as _;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
-    // SAFETY: flock(2) on a descriptor we own.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(file)
-}
-
-/// Writes through a temporary file in the same folder and a rename, so that a crash
-/// never leaves half a file.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
-    use std::io::Write as _;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    // Keep the file's permissions; a new file gets the usual rw-r--r-- (temp files are rw-------).
-    let permissions = fs::metadata(path)
-        .map(|m| m.permissions())
-        .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    tmp.as_file().set_permissions(permissions)?;
-    tmp.write_all(contents)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

@@ -215,10 +215,10 @@ pub fn build(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command.spawn().map_err(CheckError::CargoMissing)?;
-    let pid = child.id() as libc::pid_t;
-    super::reaper::register(pid);
+    let pid = child.id() as crate::sys::processes::ProcessId;
+    crate::sys::processes::register(pid);
     let result = read_build(&mut child, on_artifact);
-    super::reaper::unregister(pid);
+    crate::sys::processes::unregister(pid);
     result
 }
 

@@ -5,9 +5,9 @@ pub mod cargo;
 pub mod compose;
 pub mod grade;
 pub mod libtest;
-pub mod mutants;
+pub mod modes;
+pub mod names;
 pub mod process;
-pub mod reaper;
 pub mod rules;
 pub mod source;
 
@@ -21,9 +21,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::course::Exercise;
-use crate::course::Mode;
-use compose::{Composed, Prepared, Rejection};
 use libtest::TestResult;
+use modes::{Composed, Prepared, Rejection};
 
 /// Strict mode (`grade`): the environment cannot change how exercises are built or graded.
 static STRICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -138,7 +137,7 @@ impl fmt::Display for CheckError {
                 "cargo could not be started ({e})\n  fix: install Rust with rustup (https://rustup.rs) \
                  and make sure `cargo` is on your PATH"
             ),
-            CheckError::Io(e) if e.raw_os_error() == Some(libc::ENOSPC) => write!(
+            CheckError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => write!(
                 f,
                 "the disk is full: the build folder could not be written\n  fix: free some \
                  space (or pass --build-dir on another disk) and check again"
@@ -202,7 +201,7 @@ pub fn check(
     let mut verdicts: Vec<Option<Verdict>> = vec![None; targets.len()];
     let project = compose::project_dir(build_dir);
     // One check at a time composes and builds in a build folder (two terminals, one workspace).
-    let _lock = crate::workspace::lock_file(&project.join(".lock")).map_err(CheckError::Io)?;
+    let _lock = crate::sys::files::lock_file(&project.join(".lock")).map_err(CheckError::Io)?;
 
     // Support modules are declared `#[path = "../../support/<name>.rs"]`, relative to the
     // composed file's folder: write them where that path leads for every target (a wrong
@@ -251,7 +250,7 @@ pub fn check(
     let programs: Vec<&str> = ready
         .iter()
         .map(|(i, _)| &targets[*i])
-        .filter(|t| t.exercise.mode == Mode::Run)
+        .filter(|t| modes::of(t.exercise.mode).builds_program())
         .map(|t| t.bin.as_str())
         .collect();
     let selection = match (&ready[..], programs.len()) {
@@ -427,7 +426,7 @@ fn rejected(target: &Target<'_>, rejection: &Rejection) -> Verdict {
             "no tests to grade".to_string(),
             format!(
                 "The line `{} …` is gone. Your tests go below it: put it back.\n{reset}",
-                compose::YOUR_TESTS_PREFIX
+                modes::YOUR_TESTS_PREFIX
             ),
             None,
         ),
@@ -465,7 +464,6 @@ fn rejected(target: &Target<'_>, rejection: &Rejection) -> Verdict {
             summary,
             details,
         },
-        Duration::ZERO,
     );
     verdict.line = line;
     verdict
@@ -495,9 +493,11 @@ fn run_one(
     build: &cargo::Build,
 ) -> Verdict {
     let ex = target.exercise;
-    let executable = match ex.mode {
-        Mode::Run => build.programs.get(&target.bin),
-        Mode::Test | Mode::Mutants => build.tests.get(&target.bin),
+    let mode = modes::of(ex.mode);
+    let executable = if mode.builds_program() {
+        build.programs.get(&target.bin)
+    } else {
+        build.tests.get(&target.bin)
     };
     let diagnostics = build
         .diagnostics
@@ -505,7 +505,7 @@ fn run_one(
         .map(|d| d.items.clone())
         .unwrap_or_default();
     let Some(exe) = executable else {
-        let mut verdict = verdict_of(ex, compile_failure(target, build), Duration::ZERO);
+        let mut verdict = verdict_of(ex, compile_failure(target, build));
         verdict.diagnostics = diagnostics;
         return verdict;
     };
@@ -521,26 +521,11 @@ fn run_one(
                     target.shown_as.display()
                 ),
             },
-            Duration::ZERO,
         );
         verdict.line = Some(line);
         return verdict;
     }
-    let mut verdict = match ex.mode {
-        Mode::Mutants => {
-            let (graded, survivors) = mutants::grade(exe, build_dir, target, composed);
-            let mut verdict = verdict_of(ex, graded, Duration::ZERO);
-            verdict.survivors = survivors;
-            verdict
-        }
-        Mode::Run => verdict_of(ex, run_program(exe, build_dir, target), Duration::ZERO),
-        Mode::Test => {
-            let (graded, tests) = run_tests(exe, build_dir, target, &composed.tests);
-            let mut verdict = verdict_of(ex, graded, Duration::ZERO);
-            verdict.tests = tests;
-            verdict
-        }
-    };
+    let mut verdict = mode.grade(exe, build_dir, target, composed);
     // When the code does not do what it should, the compiler's warnings often say why (an
     // unused future that was never awaited, a value computed and dropped).
     let warnings: Vec<&str> = diagnostics
@@ -559,6 +544,7 @@ fn run_one(
     verdict
 }
 
+/// Runs a learner's program once, under the exercise's limits, and grades what it printed.
 fn run_program(executable: &Path, build_dir: &Path, target: &Target<'_>) -> grade::Graded {
     let ex = target.exercise;
     let run = Scratch::new(build_dir).and_then(|scratch| {
@@ -631,13 +617,13 @@ pub(crate) fn run_harness(
     command
         .env("RUST_BACKTRACE", "0")
         .env(libtest::UNSTABLE_VAR.0, libtest::UNSTABLE_VAR.1)
-        .env_remove(compose::MUTANT_VAR)
+        .env_remove(modes::MUTANT_VAR)
         .args(libtest::args(&log, &names));
     for var in HARNESS_VARS {
         command.env_remove(var);
     }
     if let Some(token) = mutant_token {
-        command.env(compose::MUTANT_VAR, token);
+        command.env(modes::MUTANT_VAR, token);
     }
     let run = process::run_limited(
         command,
@@ -654,28 +640,34 @@ pub(crate) fn run_harness(
     Ok((run, results))
 }
 
-fn run_tests(
+/// Runs the grading tests `tests` and grades them, each test's result kept in the verdict.
+fn judge_tests(
     executable: &Path,
     build_dir: &Path,
     target: &Target<'_>,
     tests: &[(String, usize)],
-) -> (grade::Graded, Vec<TestResult>) {
+) -> Verdict {
     match run_harness(executable, build_dir, target, tests, None) {
-        Ok((run, results)) => (
-            grade::grade_tests(&run, target.exercise.timeout.as_secs(), &results),
-            results,
-        ),
-        Err(e) => (not_started(&e), Vec::new()),
+        Ok((run, results)) => {
+            let graded = grade::grade_tests(&run, target.exercise.timeout.as_secs(), &results);
+            Verdict {
+                tests: results,
+                ..verdict_of(target.exercise, graded)
+            }
+        }
+        Err(e) => verdict_of(target.exercise, not_started(&e)),
     }
 }
 
-fn verdict_of(ex: &Exercise, graded: grade::Graded, duration: Duration) -> Verdict {
+/// A verdict from a grade; the caller adds the tests, survivors, line and diagnostics, and
+/// the duration is set once the check has timed it.
+fn verdict_of(ex: &Exercise, graded: grade::Graded) -> Verdict {
     Verdict {
         exercise: ex.name.clone(),
         outcome: graded.outcome,
         summary: graded.summary,
         details: graded.details,
-        duration,
+        duration: Duration::ZERO,
         tests: Vec::new(),
         survivors: Vec::new(),
         line: None,

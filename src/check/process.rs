@@ -35,17 +35,17 @@ pub fn run_limited(
         .stderr(Stdio::piped())
         .process_group(0);
     let child = command.spawn()?;
-    let group = child.id() as libc::pid_t;
-    super::reaper::register(group);
+    let group = child.id() as crate::sys::processes::ProcessId;
+    crate::sys::processes::register(group);
     let result = supervise(child, group, timeout, cap, cancel);
-    super::reaper::unregister(group);
+    crate::sys::processes::unregister(group);
     result
 }
 
 /// Waits for `child` under the limits; collects its output.
 fn supervise(
     mut child: std::process::Child,
-    group: libc::pid_t,
+    group: crate::sys::processes::ProcessId,
     timeout: Duration,
     cap: usize,
     cancel: Option<&AtomicBool>,
@@ -117,15 +117,15 @@ fn supervise(
     let output_capped = over_cap.load(Ordering::SeqCst);
     if timed_out || output_capped || cancelled {
         // Everything below the leader, in whatever process group, then the group itself.
-        super::reaper::kill_tree(group);
-        kill_group(group);
+        crate::sys::processes::kill_tree(group);
+        crate::sys::processes::kill_group(group);
     }
     let status = waiter
         .join()
         .unwrap_or_else(|_| Err(std::io::Error::other("waiter panicked")))?;
     // The group may live on after its leader exited (a test that spawned a child):
     // kill what is left so that the pipes close and the readers finish.
-    kill_group(group);
+    crate::sys::processes::kill_group(group);
     drop(read_tx);
     // A child that left the group may still hold the pipes: it was adopted by the runner
     // (a subreaper) when its parent died; end it rather than wait for it.
@@ -137,8 +137,8 @@ fn supervise(
             Ok(()) => open_streams -= 1,
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                let own = super::reaper::own_children();
-                super::reaper::kill_adopted(&own);
+                let own = crate::sys::processes::own_children();
+                crate::sys::processes::kill_adopted(&own);
                 break;
             }
         }
@@ -160,13 +160,6 @@ struct Finished(mpsc::Sender<()>);
 impl Drop for Finished {
     fn drop(&mut self) {
         let _ = self.0.send(());
-    }
-}
-
-fn kill_group(group: libc::pid_t) {
-    // SAFETY: kill(2) with a negative pid signals a process group; it has no memory effects.
-    unsafe {
-        libc::kill(-group, libc::SIGKILL);
     }
 }
 

@@ -8,51 +8,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use syn::spanned::Spanned as _;
 use syn::visit::Visit;
 
-/// What an exercise may let its solution use. Anything else is refused in `run` and flagged
-/// in `grade`, with its line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Capability {
-    /// Files and folders: `std::fs`, `tokio::fs`, OS file handles, compile-time includes.
-    FileSystem,
-    /// Starting or ending processes: `std::process`, `tokio::process`.
-    Processes,
-    /// The environment and the program's arguments: `std::env`, `env!`.
-    Environment,
-    /// `unsafe` code and link-level attributes.
-    Unsafe,
-    /// Foreign functions: `extern` blocks, `libc`.
-    Ffi,
-}
-
-impl Capability {
-    pub const ALL: [Capability; 5] = [
-        Capability::FileSystem,
-        Capability::Processes,
-        Capability::Environment,
-        Capability::Unsafe,
-        Capability::Ffi,
-    ];
-
-    /// The name used in info.toml (`allow = ["file_system"]`).
-    pub fn key(self) -> &'static str {
-        match self {
-            Capability::FileSystem => "file_system",
-            Capability::Processes => "processes",
-            Capability::Environment => "environment",
-            Capability::Unsafe => "unsafe",
-            Capability::Ffi => "ffi",
-        }
-    }
-
-    pub fn from_key(key: &str) -> Option<Capability> {
-        Capability::ALL.into_iter().find(|c| c.key() == key)
-    }
-}
+pub use crate::course::Capability;
 
 /// What a rule found: a capability used, or a construct that tampers with the tests.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use crate::check::cargo::{self, Selection};
 use crate::course::{Mode, Source, layout};
 use crate::state::StateFile;
+use crate::sys::files::write_atomically;
 use crate::ui;
-use crate::workspace::{DATA_DIR, slash_path, write_atomically};
+use crate::workspace::{DATA_DIR, slash_path};
 
 use super::CommandResult;
 
@@ -66,7 +67,7 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
             }
             let disk_full = error
                 .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.raw_os_error() == Some(libc::ENOSPC));
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::StorageFull);
             return Err(if disk_full {
                 format!(
                     "the disk is full: {} could not be written, and nothing was left behind\n  \
@@ -162,9 +163,11 @@ fn write_workspace(
             if !hidden_only {
                 write(&path, &text)?;
             }
-            // The bundled course's solutions and mutants stay in the binary: a workspace
-            // holds no solution it has not earned.
-            if hidden_only && matches!(source, Source::Bundled) {
+            // A workspace holds no solution it has not earned: solutions stay in the binary
+            // or the course folder. The bundled course's mutants stay in the binary too; a
+            // course folder's are kept out of sight, for when the workspace leaves its folder.
+            let is_solution = path == slash_path(&ex.solution_path());
+            if hidden_only && (is_solution || matches!(source, Source::Bundled)) {
                 continue;
             }
             // Pristine exercises (for `reset` and to tell whether the grading tests were
@@ -200,10 +203,19 @@ fn write_workspace(
         "Each exercise's solution appears here once your version passes: compare them!\n",
     )?;
     let data_dir = dir.join(DATA_DIR);
-    if matches!(source, Source::Bundled) {
+    let marker = match source {
+        Source::Bundled => Some(crate::workspace::BUNDLED_MARKER.to_string()),
+        // Solutions are revealed from the course folder, and while it is there, the course
+        // is read from it rather than from copies here a learner could edit.
+        Source::Folder(course) => fs::canonicalize(course)
+            .ok()
+            .filter(|course| course.to_str().is_some_and(|p| !p.contains('\n')))
+            .map(|course| crate::workspace::folder_marker(&course)),
+    };
+    if let Some(marker) = marker {
         write(
             &format!("{DATA_DIR}/{}", crate::workspace::COURSE_MARKER),
-            crate::workspace::BUNDLED_MARKER,
+            &marker,
         )?;
     }
     StateFile::new(&data_dir, &course).save()?;

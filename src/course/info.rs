@@ -291,7 +291,7 @@ pub fn parse(file: &str, text: &str) -> Result<Course, InfoError> {
         if let Some(list) = ex.allow {
             let span = list.span();
             for key in list.into_inner() {
-                match crate::check::rules::Capability::from_key(&key) {
+                match super::Capability::from_key(&key) {
                     Some(capability) => allow.push(capability),
                     None => problem(
                         span.clone(),

@@ -92,7 +92,7 @@ pub fn update_vscode_settings(root: &Path, current: &str) -> std::io::Result<()>
     let wanted = vscode_settings(current);
     if text.starts_with(VSCODE_MARKER) && text != wanted {
         // Atomically: a kill mid-write must not leave an empty settings file behind.
-        crate::workspace::write_atomically(&path, wanted.as_bytes())?;
+        crate::sys::files::write_atomically(&path, wanted.as_bytes())?;
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! A course: its exercises in order, read from `info.toml`, and where its files come from
 //! (embedded in the binary, or a folder on disk).
 
+mod capability;
 pub mod embedded;
 pub mod info;
 pub mod layout;
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use capability::Capability;
 pub use info::InfoError;
 
 /// How an exercise is graded.
@@ -45,7 +47,7 @@ pub struct Exercise {
     pub mutants: Vec<Mutant>,
     /// What the solution may use beyond plain computation and loopback networking
     /// (`allow = ["environment"]`); anything else in the learner's code is refused.
-    pub allow: Vec<crate::check::rules::Capability>,
+    pub allow: Vec<Capability>,
 }
 
 impl Exercise {
@@ -258,4 +260,9 @@ impl Course {
             Err(InfoError { file, problems })
         }
     }
+}
+
+/// Paths in the embedded course use `/` on every platform.
+pub fn slash_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
 }

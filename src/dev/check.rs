@@ -10,7 +10,7 @@ use console::style;
 
 use super::wrong::{self, WrongAttempt};
 use crate::check::grade::{self, count};
-use crate::check::{self, Outcome, Target, Verdict, compose};
+use crate::check::{self, Outcome, Target, Verdict};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
 use crate::ui;
@@ -524,12 +524,12 @@ fn mutants_problems(root: &Path, ex: &Exercise, exercise_text: &str) -> Vec<Prob
         (ex.path(), exercise_text),
         (ex.solution_path(), solution.as_str()),
     ] {
-        if compose::learner_tests(text).is_none() {
+        if crate::check::modes::learner_tests(text).is_none() {
             problems.push(Problem {
                 place: slash_path(&path),
                 message: format!(
                     "has no `{}` line above the tests",
-                    compose::YOUR_TESTS_PREFIX
+                    crate::check::modes::YOUR_TESTS_PREFIX
                 ),
             });
         }

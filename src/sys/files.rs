@@ -1,8 +1,9 @@
-//! Reading files that someone else controls: only regular files (never a symlink, a named
-//! pipe that would block forever, or a device that never ends), and never more than a cap.
+//! Files: reading files that someone else controls (only regular files: never a symlink, a
+//! named pipe that would block forever, or a device that never ends; never more than a cap),
+//! private build folders, writes that a crash never leaves half done, and file locks.
 
-use std::fs::File;
-use std::io::Read as _;
+use std::fs::{self, File};
+use std::io::{self, Read as _};
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
@@ -83,8 +84,7 @@ pub fn private_build_dir(dir: &Path) -> Result<(), String> {
     }
     let metadata = std::fs::symlink_metadata(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
-    // SAFETY: geteuid(2) cannot fail.
-    let me = unsafe { libc::geteuid() };
+    let me = rustix::process::geteuid().as_raw();
     let unsafe_reason = if metadata.file_type().is_symlink() {
         Some("it is a symbolic link")
     } else if metadata.uid() != me {
@@ -118,6 +118,40 @@ pub fn private_build_dir(dir: &Path) -> Result<(), String> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Takes an exclusive lock on the file at `path` (created if missing), released when the
+/// returned file is dropped: two processes on one workspace take turns.
+pub fn lock_file(path: &Path) -> io::Result<fs::File> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    // flock(2) on Unix, LockFileEx on Windows.
+    file.lock()?;
+    Ok(file)
+}
+
+/// Writes through a temporary file in the same folder and a rename, so that a crash
+/// never leaves half a file.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // Keep the file's permissions; a new file gets the usual rw-r--r-- (temp files are rw-------).
+    let permissions = fs::metadata(path)
+        .map(|m| m.permissions())
+        .unwrap_or_else(|_| std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    tmp.as_file().set_permissions(permissions)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 

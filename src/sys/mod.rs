@@ -3,4 +3,6 @@
 //! controls (`files`).
 
 pub mod files;
+pub mod processes;
 pub mod sandbox;
+pub mod terminal;

@@ -9,7 +9,9 @@ use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::session::Error;
+/// The commands' error (`session::Error`), named here so that `ui` does not depend on the
+/// session.
+type Error = Box<dyn std::error::Error>;
 
 /// How std's print macros panic when a write fails: `failed printing to stdout: {error}`.
 const PRINT_FAILURE: &str = "failed printing to ";

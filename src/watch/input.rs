@@ -138,55 +138,6 @@ pub fn read_lines(tx: Sender<Input>) {
     let _ = tx.send(Input::Command(Command::Quit));
 }
 
-/// Puts the terminal in a mode where keys arrive one at a time without echo; the previous
-/// mode comes back when this is dropped (on quit, Ctrl-C included, since Ctrl-C is a key here).
-pub struct RawTerminal {
-    saved: libc::termios,
-}
-
-impl RawTerminal {
-    pub fn enable() -> Option<RawTerminal> {
-        // SAFETY: tcgetattr/tcsetattr on fd 0 with a properly sized termios struct.
-        unsafe {
-            let mut saved: libc::termios = std::mem::zeroed();
-            if libc::tcgetattr(libc::STDIN_FILENO, &mut saved) != 0 {
-                return None;
-            }
-            let mut raw = saved;
-            raw.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG);
-            raw.c_cc[libc::VMIN] = 1;
-            raw.c_cc[libc::VTIME] = 0;
-            if libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &raw) != 0 {
-                return None;
-            }
-            *SAVED.lock().unwrap_or_else(|e| e.into_inner()) = Some(saved);
-            Some(RawTerminal { saved })
-        }
-    }
-}
-
-/// The terminal's mode before watch mode changed it, for a signal that ends the process.
-static SAVED: std::sync::Mutex<Option<libc::termios>> = std::sync::Mutex::new(None);
-
-/// Gives the terminal its mode back (after SIGTERM or SIGHUP, which skip destructors).
-pub fn restore_terminal() {
-    if let Some(saved) = *SAVED.lock().unwrap_or_else(|e| e.into_inner()) {
-        // SAFETY: restores settings read by `RawTerminal::enable`.
-        unsafe {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &saved);
-        }
-    }
-}
-
-impl Drop for RawTerminal {
-    fn drop(&mut self) {
-        // SAFETY: restores the settings read in `enable`.
-        unsafe {
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &self.saved);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@ mod filter;
 mod input;
 mod screen;
 
-pub use input::restore_terminal;
+pub use crate::sys::terminal::restore_terminal;
 
 /// The version of the JSON-lines protocol of `watch --json` (docs/PROTOCOL.md).
 pub const PROTOCOL: u32 = 1;
@@ -105,7 +105,7 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
 
     let interactive = !options.json && std::io::stdin().is_terminal();
     let _raw_terminal = if interactive {
-        input::RawTerminal::enable()
+        crate::sys::terminal::RawTerminal::enable()
     } else {
         None
     };

@@ -52,8 +52,9 @@ fn init_with_the_bundled_course() {
 #[test]
 fn a_broken_info_toml_names_file_line_field_and_fix() {
     let f = Fixture::new();
+    // The workspace reads its course from the course folder while that is there.
     let info = INFO.replace("name = \"second\"", "name = \"second\"\nhint = \"typo\"");
-    write(&f.ws.join("info.toml"), &info);
+    write(&f.course.join("info.toml"), &info);
     f.run(&["run"]).expect(2, &[]).stderr_has(&[
         "info.toml:12:1: hint: unknown field `hint`",
         "fix: remove the key",
@@ -61,7 +62,7 @@ fn a_broken_info_toml_names_file_line_field_and_fix() {
     let duplicate = INFO
         .replace("name = \"second\"", "name = \"first\"")
         .replace("dir = \"01_more\"", "dir = \"../up\"");
-    write(&f.ws.join("info.toml"), &duplicate);
+    write(&f.course.join("info.toml"), &duplicate);
     f.run(&["list"]).expect(2, &[]).stderr_has(&[
         "has 2 problems",
         "info.toml:11:8: exercises[1].name: \"first\" is already the name of the exercise on line 6",

@@ -334,3 +334,105 @@ fn a_build_folder_that_others_can_write_or_that_holds_cargo_configuration_is_ref
     assert_eq!(out.code, 2, "{}", out.stdout);
     out.stderr_has(&["other users can write to it"]);
 }
+
+/// The tests open with `use super::*`: a top-level name above the marker wins over the
+/// prelude, the crates and primitive types there, so a learner's own `HashMap` or `mod u64`
+/// would answer for std's in the tests.
+const NAMES_EXERCISE: &str = "//! # first\n//! Count words; add without overflow.\nuse std::collections::HashMap;\n\n\
+// TODO: count each word of `text`.\nfn count_words(text: &str) -> HashMap<String, usize> {\n    let _ = text;\n    HashMap::new()\n}\n\n\
+// TODO: the sum, or `None` when it does not fit in a u64.\nfn checked_total(values: &[u64]) -> Option<u64> {\n    let _ = values;\n    Some(0)\n}\n\n\
+fn main() {}\n\n\
+// ---- grading tests: read them, but do not change them ----\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n\
+    #[test]\n    fn counts_words() {\n        let counts: HashMap<String, usize> = count_words(\"a b a\");\n        \
+assert_eq!(counts.get(\"a\"), Some(&2), \"`a` is there twice\");\n        assert_eq!(counts.len(), 2, \"two words\");\n    }\n\n\
+    #[test]\n    fn overflow_is_none() {\n        assert_eq!(checked_total(&[u64::MAX, 1]), None, \"the sum overflows\");\n        \
+assert_eq!(checked_total(&[2, 3]), Some(5), \"2 + 3\");\n    }\n}\n";
+
+#[test]
+fn a_name_the_tests_use_is_bound_above_the_marker_only_as_the_course_binds_it() {
+    let f = Fixture::with_files(
+        INFO,
+        &[("exercises/00_basics/first.rs", NAMES_EXERCISE.to_string())],
+    );
+    let file = f.ws.join("exercises/00_basics/first.rs");
+    // Neither function does its job; without the rule, both tests pass.
+    let fake_map = "struct HashMap<K, V>(Option<(K, V)>);\n\
+        impl<K, V> HashMap<K, V> {\n    fn get(&self, _: &str) -> Option<&usize> { Some(&2) }\n    fn len(&self) -> usize { 2 }\n}\n\
+        fn count_words(_: &str) -> HashMap<String, usize> { HashMap(None) }\n";
+    let fake_max = "mod u64 { pub const MAX: ::core::primitive::u64 = 7; }\n\
+        fn checked_total(values: &[::core::primitive::u64]) -> Option<::core::primitive::u64> {\n    \
+        if values.contains(&7) { None } else { Some(values.iter().sum()) }\n}\n";
+    let (head, rest) = NAMES_EXERCISE
+        .split_once("use std::collections::HashMap;\n")
+        .unwrap();
+    let (_, tail) = rest.split_once("fn main() {}").unwrap();
+    write(
+        &file,
+        &format!("{head}{fake_map}{fake_max}fn main() {{}}{tail}"),
+    );
+    f.run(&["run", "first"]).expect(
+        1,
+        &[
+            "first.rs:3: `HashMap`, which the grading tests use as the course imports it \
+             (`std::collections::HashMap`)",
+            "first.rs:9: `u64`, a name the grading tests use for something else",
+        ],
+    );
+    // Names the tests do not use are the learner's to take, and helpers are fine.
+    let solved = NAMES_EXERCISE
+        .replace(
+            "    let _ = text;\n    HashMap::new()\n",
+            "    let mut counts = HashMap::new();\n    for word in text.split_whitespace() {\n        \
+             *counts.entry(word.to_string()).or_default() += 1;\n    }\n    counts\n",
+        )
+        .replace("    let _ = values;\n    Some(0)\n", "    total(values)\n")
+        .replace(
+            "fn main() {}",
+            "fn total(values: &[u64]) -> Option<u64> {\n    values.iter().try_fold(0u64, |sum, v| sum.checked_add(*v))\n}\n\nfn main() {}",
+        );
+    write(&file, &solved);
+    f.run(&["run", "first"]).expect(0, &["first"]);
+}
+
+#[test]
+fn a_workspace_from_a_course_folder_earns_its_solutions_and_trusts_the_folder_while_it_is_there() {
+    let f = Fixture::new();
+    let data = f.ws.join(".backendlings");
+    assert!(
+        !data.join("solutions").exists(),
+        "the workspace holds solutions it has not earned"
+    );
+    // The cheap forgeries: the kept original with weaker tests, and the mode changed.
+    let weak = exercise("first", "0").replace("assert_eq!(answer(), 42", "assert_eq!(answer(), 0");
+    write(&data.join("originals/exercises/00_basics/first.rs"), &weak);
+    write(&f.ws.join("exercises/00_basics/first.rs"), &weak);
+    let info = fs::read_to_string(f.ws.join("info.toml")).unwrap();
+    write(
+        &f.ws.join("info.toml"),
+        &info.replacen(
+            "dir = \"00_basics\"",
+            "dir = \"00_basics\"\nmode = \"run\"",
+            1,
+        ),
+    );
+    f.run(&["run", "first"])
+        .expect(1, &["the grading tests were changed"]);
+    // The solution comes from the course folder once the exercise passes.
+    write(
+        &data.join("originals/exercises/00_basics/first.rs"),
+        &exercise("first", "0"),
+    );
+    f.solve("exercises/00_basics/first.rs");
+    f.run(&["run", "first"])
+        .expect(0, &["first passed", "solutions/00_basics/first.rs"]);
+    assert!(f.ws.join("solutions/00_basics/first.rs").is_file());
+    // Away from its course folder (a class's template repository), the workspace works from
+    // its own copies, and has no solution to reveal.
+    fs::remove_dir_all(&f.course).unwrap();
+    write(
+        &f.ws.join("exercises/00_basics/second.rs"),
+        &exercise("second", "40 + 2"),
+    );
+    f.run(&["run", "second"]).expect(0, &["second passed"]);
+    assert!(!f.ws.join("solutions/00_basics/second.rs").exists());
+}

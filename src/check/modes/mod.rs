@@ -1,0 +1,99 @@
+//! One module per grading mode: how a snapshot is composed into what is built, whether cargo
+//! builds a program or a test harness, and how a run is graded. The engine asks `of(mode)`
+//! and never matches on a mode itself: a new mode is a new file here.
+
+mod mutants;
+mod run;
+mod test;
+
+use std::path::{Path, PathBuf};
+
+pub use mutants::{MUTANT_VAR, YOUR_TESTS_PREFIX, learner_tests};
+
+use super::{Target, Verdict};
+use crate::course::Mode;
+
+/// A target ready to build, or the reason it is not worth building.
+pub enum Prepared {
+    Ready(Composed),
+    Rejected(Rejection),
+}
+
+/// A composed source: what to expect of its run.
+pub struct Composed {
+    /// The tests to run by full name, with their line in the learner's file: the grading
+    /// tests (`test` mode) or the learner's own (`mutants` mode).
+    pub tests: Vec<(String, usize)>,
+    /// `mutants` mode: the token that switches each mutant on, in order, and a decoy token
+    /// for the run against the correct code (every run sees a token).
+    pub mutant_tokens: Vec<String>,
+    pub decoy_token: String,
+    /// The composed file (blanked after the build in mutants mode).
+    pub path: PathBuf,
+    /// The line where the rules' parser gave up: if the compiler accepts the file anyway,
+    /// the grader cannot vouch for it.
+    pub unreadable: Option<usize>,
+}
+
+/// Why a snapshot is not built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// The grading marker is gone.
+    MarkerRemoved,
+    /// The grading tests differ from the course's, from this line (of the original file).
+    TestsChanged { line: usize, original: String },
+    /// Code above the marker does not end at an item boundary: something opened at `line`.
+    Unclosed { what: &'static str, line: usize },
+    /// Code above the marker redefines names the tests rely on: (line, name).
+    Redefines(Vec<(usize, String)>),
+    /// Mutants mode: the `// ---- your tests` marker is gone.
+    NoTestsMarker,
+    /// Mutants mode: no `#[test]` below the marker.
+    NoTests,
+    /// Code the exercise does not allow, or that would change what the tests mean (rules).
+    Rules(Vec<super::rules::Finding>),
+    /// The file is not UTF-8 text.
+    NotText,
+    /// The file could not be read (it is not there).
+    Missing,
+}
+
+/// What a grading mode does with an exercise.
+pub trait GradingMode: Sync {
+    /// The files to write into the graded project for `snapshot` (the first is the root of
+    /// the cargo target), or why it is not built. Fills in what to expect of the run.
+    fn compose(
+        &self,
+        target: &Target<'_>,
+        snapshot: &str,
+        composed: &mut Composed,
+    ) -> Result<Vec<(PathBuf, String)>, Rejection>;
+
+    /// Cargo builds this mode's targets as programs, not as test harnesses.
+    fn builds_program(&self) -> bool {
+        false
+    }
+
+    /// Runs what was built and grades it.
+    fn grade(
+        &self,
+        executable: &Path,
+        build_dir: &Path,
+        target: &Target<'_>,
+        composed: &Composed,
+    ) -> Verdict;
+
+    /// The part of a file that is the learner's own work (what a wrong attempt changes).
+    fn learner_part<'a>(&self, text: &'a str) -> &'a str {
+        text
+    }
+}
+
+/// The grading mode of an exercise.
+pub fn of(mode: Mode) -> &'static dyn GradingMode {
+    match mode {
+        Mode::Test => &test::Test,
+        Mode::Run => &run::Run,
+        Mode::Mutants => &mutants::Mutants,
+    }
+}

@@ -1,0 +1,229 @@
+//! Process trees: no process a check started outlives it. The runner adopts orphaned
+//! descendants where the platform allows (a child subreaper on Linux, so a test's child in a
+//! process group of its own still comes back to us), and on SIGINT, SIGTERM or SIGHUP it ends
+//! every descendant (TERM, a short grace, then KILL) before it exits.
+//!
+//! Signals go through rustix (kill) and signal-hook (handlers); the process table is read from
+//! /proc on Linux and from `ps` elsewhere. Windows would use a job object per check, which
+//! ends the whole tree when it is closed (docs/TRUST.md, "Platforms").
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, Once};
+use std::time::Duration;
+
+use rustix::process::{Pid, Signal};
+
+/// A process id, as the OS numbers it.
+pub type ProcessId = i32;
+
+/// How long descendants get to exit after SIGTERM before they are killed.
+const GRACE: Duration = Duration::from_millis(300);
+
+/// Process groups of runs in progress; interrupts signal them even if the process table is
+/// unreadable.
+static GROUPS: Mutex<Vec<ProcessId>> = Mutex::new(Vec::new());
+
+/// Installs the subreaper and the interrupt handling, once per process. `on_interrupt` runs
+/// before the process exits on a signal (to give the terminal back).
+pub fn install(on_interrupt: fn()) {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        #[cfg(target_os = "linux")]
+        let _ = rustix::process::set_child_subreaper(Some(rustix::process::getpid()));
+        // signal-hook's handler only writes to a pipe; this thread reads it and does the work.
+        // (Blocking the signals instead would pass the blocked mask on to every program a
+        // check starts; handlers, unlike masks, are reset by exec.)
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                end_descendants();
+                on_interrupt();
+                std::process::exit(128 + signal);
+            }
+        });
+    });
+}
+
+/// Restores the default action of SIGPIPE (Rust ignores it), so that a closed standard
+/// output (`backendlings list | head -1`) ends the process quietly, as it does any Unix tool.
+/// Call it before any thread starts.
+pub fn default_sigpipe() {
+    // SAFETY: signal(2) resetting one signal's disposition to the default, before any other
+    // thread exists; no handler is installed.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// Records a process group while its run is in progress.
+pub fn register(group: ProcessId) {
+    lock().push(group);
+}
+
+/// The runner's own children (runs and builds in progress), which are not orphans.
+pub fn own_children() -> HashSet<ProcessId> {
+    lock().iter().copied().collect()
+}
+
+pub fn unregister(group: ProcessId) {
+    lock().retain(|g| *g != group);
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Vec<ProcessId>> {
+    GROUPS.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Sends `signal` to one process; one that is gone already is not an error worth telling.
+fn signal_process(pid: ProcessId, signal: Signal) {
+    if let Some(pid) = Pid::from_raw(pid) {
+        let _ = rustix::process::kill_process(pid, signal);
+    }
+}
+
+/// Kills a whole process group.
+pub fn kill_group(group: ProcessId) {
+    if let Some(group) = Pid::from_raw(group) {
+        let _ = rustix::process::kill_process_group(group, Signal::KILL);
+    }
+}
+
+/// Whether a process with this id exists (a zombie counts).
+pub fn exists(pid: ProcessId) -> bool {
+    Pid::from_raw(pid).is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok())
+}
+
+/// TERM to every descendant and registered group, a grace period, then KILL. Returns at once
+/// when there is nothing to end.
+pub fn end_descendants() {
+    let me = std::process::id() as ProcessId;
+    if descendants_of(me).is_empty() && lock().is_empty() {
+        return;
+    }
+    for signal in [Signal::TERM, Signal::KILL] {
+        let mut targets = descendants_of(me);
+        for &group in lock().iter() {
+            if let Some(group) = Pid::from_raw(group) {
+                let _ = rustix::process::kill_process_group(group, signal);
+            }
+        }
+        targets.sort_unstable();
+        for pid in targets {
+            signal_process(pid, signal);
+        }
+        if signal == Signal::TERM {
+            std::thread::sleep(GRACE);
+        }
+    }
+}
+
+/// Kills `root` and every process below it, whatever their process group.
+pub fn kill_tree(root: ProcessId) {
+    let mut all = descendants_of(root);
+    all.push(root);
+    for pid in all {
+        signal_process(pid, Signal::KILL);
+    }
+}
+
+/// Kills the processes the runner adopted (orphans whose parent died) that are not one of
+/// `own`, its direct children, and everything below them.
+pub fn kill_adopted(own: &HashSet<ProcessId>) {
+    let me = std::process::id() as ProcessId;
+    for (&pid, &parent) in &parent_map() {
+        if parent == me && !own.contains(&pid) {
+            kill_tree(pid);
+        }
+    }
+}
+
+/// Every process below `root` (empty where the process table cannot be read).
+pub fn descendants_of(root: ProcessId) -> Vec<ProcessId> {
+    let mut children: HashMap<ProcessId, Vec<ProcessId>> = HashMap::new();
+    for (&pid, &parent) in &parent_map() {
+        children.entry(parent).or_default().push(pid);
+    }
+    let mut found = Vec::new();
+    let mut stack = vec![root];
+    while let Some(pid) = stack.pop() {
+        for &child in children.get(&pid).into_iter().flatten() {
+            found.push(child);
+            stack.push(child);
+        }
+    }
+    found
+}
+
+/// pid → parent pid of every process, read from /proc/<pid>/stat.
+#[cfg(target_os = "linux")]
+fn parent_map() -> HashMap<ProcessId, ProcessId> {
+    let mut map = HashMap::new();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return map;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses; read after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok());
+        if let Some(ppid) = ppid {
+            map.insert(pid, ppid);
+        }
+    }
+    map
+}
+
+/// pid → parent pid of every process, from `ps` (macOS and the BSDs have no /proc).
+#[cfg(not(target_os = "linux"))]
+fn parent_map() -> HashMap<ProcessId, ProcessId> {
+    let Ok(out) = std::process::Command::new("ps")
+        .args(["-A", "-o", "pid=", "-o", "ppid="])
+        .output()
+    else {
+        return HashMap::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split_whitespace().map(str::parse);
+            Some((fields.next()?.ok()?, fields.next()?.ok()?))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descendants_are_found_across_process_groups() {
+        use std::os::unix::process::CommandExt as _;
+        // A shell whose child starts a process group of its own.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "setsid sleep 30 & sleep 30"])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let below = descendants_of(child.id() as ProcessId);
+        assert!(below.len() >= 2, "{below:?}");
+        kill_tree(child.id() as ProcessId);
+        let _ = child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        for pid in below {
+            let alive = exists(pid)
+                && std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|s| !s.contains(") Z "));
+            assert!(!alive, "{pid} survived");
+        }
+    }
+}
