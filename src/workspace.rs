@@ -258,14 +258,12 @@ impl Workspace {
     /// For `mutants` mode: the course's implementation with its mutants, kept out of the
     /// learner's way by `init` (or in the course folder's `mutants/`).
     pub fn mutants_impl(&self, ex: &Exercise) -> Option<String> {
-        if ex.mode != crate::course::Mode::Mutants {
-            return None;
-        }
+        let mutants = ex.mutants_file()?;
         if self.origin != Origin::Own {
-            return self.course_file(&ex.mutants_path());
+            return self.course_file(&mutants);
         }
-        fs::read_to_string(self.data_dir().join(ex.mutants_path()))
-            .or_else(|_| fs::read_to_string(self.root.join(ex.mutants_path())))
+        fs::read_to_string(self.data_dir().join(&mutants))
+            .or_else(|_| fs::read_to_string(self.root.join(&mutants)))
             .ok()
     }
 

@@ -3,7 +3,7 @@
 
 pub mod cargo;
 pub mod compose;
-pub mod grade;
+pub mod judge;
 pub mod libtest;
 pub mod modes;
 pub mod names;
@@ -459,7 +459,7 @@ fn rejected(target: &Target<'_>, rejection: &Rejection) -> Verdict {
     };
     let mut verdict = verdict_of(
         target.exercise,
-        grade::Graded {
+        judge::Judgement {
             outcome,
             summary,
             details,
@@ -512,7 +512,7 @@ fn run_one(
     if let Some(line) = composed.unreadable {
         let mut verdict = verdict_of(
             ex,
-            grade::Graded {
+            judge::Judgement {
                 outcome: Outcome::Tampered,
                 summary: format!("line {line} cannot be checked by the grader"),
                 details: format!(
@@ -545,7 +545,7 @@ fn run_one(
 }
 
 /// Runs a learner's program once, under the exercise's limits, and grades what it printed.
-fn run_program(executable: &Path, build_dir: &Path, target: &Target<'_>) -> grade::Graded {
+fn run_program(executable: &Path, build_dir: &Path, target: &Target<'_>) -> judge::Judgement {
     let ex = target.exercise;
     let run = Scratch::new(build_dir).and_then(|scratch| {
         let mut command = scratch.command(executable, ex);
@@ -553,7 +553,7 @@ fn run_program(executable: &Path, build_dir: &Path, target: &Target<'_>) -> grad
         process::run_limited(command, ex.timeout, OUTPUT_CAP, target.cancel.as_deref())
     });
     match run {
-        Ok(run) => grade::grade_program(&run, ex.timeout.as_secs(), ex.expected_output.as_deref()),
+        Ok(run) => judge::program_run(&run, ex.timeout.as_secs(), ex.expected_output.as_deref()),
         Err(e) => not_started(&e),
     }
 }
@@ -594,8 +594,8 @@ impl Scratch {
     }
 }
 
-fn not_started(e: &std::io::Error) -> grade::Graded {
-    grade::Graded {
+fn not_started(e: &std::io::Error) -> judge::Judgement {
+    judge::Judgement {
         outcome: Outcome::Failed,
         summary: "could not be started".into(),
         details: format!("The compiled exercise could not be started: {e}"),
@@ -649,7 +649,7 @@ fn judge_tests(
 ) -> Verdict {
     match run_harness(executable, build_dir, target, tests, None) {
         Ok((run, results)) => {
-            let graded = grade::grade_tests(&run, target.exercise.timeout.as_secs(), &results);
+            let graded = judge::test_run(&run, target.exercise.timeout.as_secs(), &results);
             Verdict {
                 tests: results,
                 ..verdict_of(target.exercise, graded)
@@ -661,7 +661,7 @@ fn judge_tests(
 
 /// A verdict from a grade; the caller adds the tests, survivors, line and diagnostics, and
 /// the duration is set once the check has timed it.
-fn verdict_of(ex: &Exercise, graded: grade::Graded) -> Verdict {
+fn verdict_of(ex: &Exercise, graded: judge::Judgement) -> Verdict {
     Verdict {
         exercise: ex.name.clone(),
         outcome: graded.outcome,
@@ -679,7 +679,7 @@ fn verdict_of(ex: &Exercise, graded: grade::Graded) -> Verdict {
 /// is the one to fix (later errors often follow from it).
 const SHOWN_ERRORS: usize = 3;
 
-fn compile_failure(target: &Target<'_>, build: &cargo::Build) -> grade::Graded {
+fn compile_failure(target: &Target<'_>, build: &cargo::Build) -> judge::Judgement {
     let diagnostics = build.diagnostics.get(&target.bin);
     match diagnostics {
         Some(d) if !d.errors.is_empty() => {
@@ -703,13 +703,13 @@ fn compile_failure(target: &Target<'_>, build: &cargo::Build) -> grade::Graded {
                     target.exercise.name
                 ));
             }
-            grade::Graded {
+            judge::Judgement {
                 outcome: Outcome::CompileError,
                 summary: format!("{count} compile error{}", if count == 1 { "" } else { "s" }),
                 details: details.join("\n\n"),
             }
         }
-        _ => grade::Graded {
+        _ => judge::Judgement {
             outcome: Outcome::CompileError,
             summary: "the build failed".into(),
             details: format!(

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::check::cargo::{self, Selection};
-use crate::course::{Mode, Source, layout};
+use crate::course::{Source, layout};
 use crate::state::StateFile;
 use crate::sys::files::write_atomically;
 use crate::ui;
@@ -153,8 +153,8 @@ fn write_workspace(
             (slash_path(&ex.path()), false),
             (slash_path(&ex.solution_path()), true),
         ];
-        if ex.mode == Mode::Mutants {
-            files.push((slash_path(&ex.mutants_path()), true));
+        if let Some(mutants) = ex.mutants_file() {
+            files.push((slash_path(&mutants), true));
         }
         for (path, hidden_only) in files {
             let text = source

@@ -87,6 +87,11 @@ impl Exercise {
             .join(format!("{}.rs", self.name))
     }
 
+    /// The course's implementation with its bugs, which only a `mutants` exercise has.
+    pub fn mutants_file(&self) -> Option<PathBuf> {
+        (self.mode == Mode::Mutants).then(|| self.mutants_path())
+    }
+
     /// The topic, as shown to learners.
     pub fn topic(&self) -> &str {
         &self.dir
@@ -219,8 +224,8 @@ impl Course {
             let mut wanted = vec![("name", ex.path(), "exercise")];
             if require_solutions {
                 wanted.push(("name", ex.solution_path(), "solution"));
-                if ex.mode == Mode::Mutants {
-                    wanted.push(("mode", ex.mutants_path(), "mutants"));
+                if let Some(mutants) = ex.mutants_file() {
+                    wanted.push(("mode", mutants, "mutants"));
                 }
             }
             for (field, path, kind) in wanted {

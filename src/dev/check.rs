@@ -9,8 +9,8 @@ use std::process::{Command, ExitCode};
 use console::style;
 
 use super::wrong::{self, WrongAttempt};
-use crate::check::grade::{self, count};
-use crate::check::{self, Outcome, Target, Verdict};
+use crate::check::judge::{self, count};
+use crate::check::{self, Outcome, Target, Verdict, modes};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
 use crate::ui;
@@ -98,7 +98,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
             bad.into_iter()
                 .map(|(place, message)| Problem { place, message }),
         );
-        if ex.mode != Mode::Run && found.len() < course.min_wrong_attempts {
+        if modes::of(ex.mode).has_wrong_attempts() && found.len() < course.min_wrong_attempts {
             problems.push(Problem {
                 place: slash_path(&wrong::folder(ex)),
                 message: format!(
@@ -168,7 +168,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
     // reads and builds with `cargo test`, is compiled whole as a plain test target too.
     let whole: Vec<Exercise> = attempts
         .iter()
-        .filter(|(ex, _)| ex.mode == Mode::Mutants)
+        .filter(|(ex, _)| modes::of(ex.mode).learner_writes_tests())
         .map(|(ex, _)| Exercise {
             mode: Mode::Test,
             ..(*ex).clone()
@@ -305,11 +305,11 @@ fn wrong_problem(attempt: &WrongAttempt, verdict: &Verdict) -> Option<Problem> {
             "does not compile, so it proves nothing about the tests; make it compile \
              ({})\n{}",
             verdict.summary,
-            grade::indent_by("    ", &verdict.details)
+            judge::indent_by("    ", &verdict.details)
         ),
         Outcome::Tampered => format!(
             "changes the grading tests; leave the marker out and the tests are appended for you\n{}",
-            grade::indent_by("    ", &verdict.details)
+            judge::indent_by("    ", &verdict.details)
         ),
         Outcome::Failed | Outcome::TimedOut => {
             let shown = format!("{}\n{}", verdict.summary, verdict.details);
@@ -323,7 +323,7 @@ fn wrong_problem(attempt: &WrongAttempt, verdict: &Verdict) -> Option<Problem> {
             }
             format!(
                 "fails, but the learner is not told {missing:?}; they would read:\n{}",
-                grade::indent_by("    ", shown.trim_end())
+                judge::indent_by("    ", shown.trim_end())
             )
         }
     };
@@ -338,7 +338,7 @@ fn as_read_problem(path: &Path, verdict: &Verdict) -> Option<Problem> {
             "does not compile as the learner reads and builds it (grading compiles only its \
              tests, so this is found nowhere else): {}\n{}",
             verdict.summary,
-            grade::indent_by("    ", &verdict.details.replace(&format!("{AS_READ}/"), ""))
+            judge::indent_by("    ", &verdict.details.replace(&format!("{AS_READ}/"), ""))
         ),
     })
 }
@@ -422,7 +422,7 @@ fn show_wrong(attempt: &WrongAttempt, verdict: &Verdict) {
         attempt.what,
         verdict.outcome.as_str(),
         verdict.summary,
-        grade::indent_by("    ", verdict.details.trim_end())
+        judge::indent_by("    ", verdict.details.trim_end())
     );
 }
 
@@ -447,12 +447,12 @@ fn verdict_problem(target: &Target<'_>, verdict: &Verdict) -> Option<Problem> {
         (true, Outcome::Passed) => return None,
         (true, Outcome::Tampered) => format!(
             "the solution's grading tests differ from the exercise's; they must be identical\n{}",
-            grade::indent_by("    ", &verdict.details)
+            judge::indent_by("    ", &verdict.details)
         ),
         (true, _) => format!(
             "the solution does not pass: {}\n{}",
             verdict.summary,
-            grade::indent_by("    ", &verdict.details)
+            judge::indent_by("    ", &verdict.details)
         ),
     };
     Some(Problem { place, message })
@@ -481,7 +481,7 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
     for ex in selected {
         let text = std::fs::read_to_string(root.join(ex.path())).unwrap_or_default();
         let place = slash_path(&ex.path());
-        if ex.mode == Mode::Test {
+        if modes::of(ex.mode).course_tests() {
             match tests_section::grading_section(&text) {
                 None => problems.push(Problem {
                     place,
@@ -499,11 +499,11 @@ fn structure_problems(root: &Path, course: &Course, selected: &[&Exercise]) -> V
                 Some(_) => {}
             }
         }
-        if ex.mode == Mode::Test {
+        if modes::of(ex.mode).course_tests() {
             problems.extend(grading_section_problem(root, ex, &text));
         }
         problems.extend(solution_todo_problem(root, ex));
-        if ex.mode == Mode::Mutants {
+        if modes::of(ex.mode).learner_writes_tests() {
             problems.extend(mutants_problems(root, ex, &text));
         }
         if !text.contains("TODO") {
@@ -555,9 +555,7 @@ fn format_problems(root: &Path, selected: &[&Exercise], extra: &[PathBuf]) -> Ve
         .iter()
         .flat_map(|ex| {
             let mut files = vec![ex.path(), ex.solution_path()];
-            if ex.mode == Mode::Mutants {
-                files.push(ex.mutants_path());
-            }
+            files.extend(ex.mutants_file());
             files
         })
         .collect();

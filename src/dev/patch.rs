@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::wrong;
-use crate::check::grade::count;
+use crate::check::judge::count;
 use crate::course::info::is_identifier;
-use crate::course::{Course, Exercise, Mode, tests_section};
+use crate::course::{Course, Exercise, tests_section};
 use crate::session::Error;
 use crate::workspace::slash_path;
 
@@ -47,7 +47,7 @@ impl std::fmt::Display for PatchError {
 /// learner's whole file).
 pub fn base(ex: &Exercise, solution: &str) -> String {
     match tests_section::grading_section(solution) {
-        Some(section) if ex.mode == Mode::Test => {
+        Some(section) if crate::check::modes::of(ex.mode).course_tests() => {
             let learner = solution[..solution.len() - section.len()].trim_end();
             format!("{learner}\n")
         }
@@ -110,7 +110,7 @@ pub fn from_full_copy(
         return Err(super::wrong::no_header());
     }
     let mut code = code.to_string();
-    if ex.mode == Mode::Test
+    if crate::check::modes::of(ex.mode).course_tests()
         && let Some(section) = tests_section::grading_section(&code)
     {
         if Some(section) != tests_section::grading_section(exercise_text) {
@@ -302,6 +302,7 @@ fn slug_path(ex: &Exercise, slug: &str, extension: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::Mode;
 
     fn exercise(mode: Mode) -> Exercise {
         Exercise::fixture("first", "00_basics", mode)

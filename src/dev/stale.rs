@@ -73,7 +73,7 @@ pub fn lock_problem(root: &Path, course: &Course, build_dir: &Path) -> Option<St
     if !output.status.success() {
         return Some(format!(
             "could not be checked: cargo could not resolve the course's dependencies:\n{}",
-            crate::check::grade::indent_by(
+            crate::check::judge::indent_by(
                 "    ",
                 String::from_utf8_lossy(&output.stderr).trim_end()
             )

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use super::patch::{self, PatchError};
-use crate::course::{Exercise, Mode, tests_section};
+use crate::course::{Exercise, tests_section};
 use crate::workspace::slash_path;
 
 /// A line of the header that names the mistake: `// wrong: exactly 50.00 pays shipping`.
@@ -197,7 +197,9 @@ fn parse(
         .filter(|e| !e.is_empty())
         .collect();
     let mut source = text.to_string();
-    if ex.mode == Mode::Test && tests_section::grading_section(text).is_none() {
+    if crate::check::modes::of(ex.mode).course_tests()
+        && tests_section::grading_section(text).is_none()
+    {
         let Some(section) = tests_section::grading_section(exercise_text) else {
             return Err("its exercise has no grading tests to append".into());
         };
@@ -225,6 +227,7 @@ pub fn bin(ex: &Exercise, attempt: &WrongAttempt) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::Mode;
 
     fn exercise(mode: Mode) -> Exercise {
         Exercise::fixture("first", "00_basics", mode)

@@ -72,7 +72,7 @@ impl crate::check::Progress for CheckBar {
 pub fn passing(passed: usize, total: usize) -> String {
     format!(
         "{passed} of {} {}",
-        crate::check::grade::count(total, "exercise", "exercises"),
+        crate::check::judge::count(total, "exercise", "exercises"),
         if passed == 1 { "passes" } else { "pass" }
     )
 }

@@ -87,6 +87,21 @@ pub trait GradingMode: Sync {
     fn learner_part<'a>(&self, text: &'a str) -> &'a str {
         text
     }
+
+    /// The grading tests are the course's own, below the marker of the learner's file.
+    fn course_tests(&self) -> bool {
+        false
+    }
+
+    /// The learner writes the tests, below the `// ---- your tests` line.
+    fn learner_writes_tests(&self) -> bool {
+        false
+    }
+
+    /// A course proves its grading with wrong attempts (`wrong/`) for this mode.
+    fn has_wrong_attempts(&self) -> bool {
+        true
+    }
 }
 
 /// The grading mode of an exercise.

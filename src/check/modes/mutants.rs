@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::super::grade::{self, Graded};
+use super::super::judge::{self, Judgement};
 use super::super::libtest::TestStatus;
 use super::super::{Outcome, Target, Verdict, rules, run_harness, source, verdict_of};
 use super::{Composed, GradingMode, Rejection};
@@ -79,6 +79,10 @@ impl GradingMode for Mutants {
         verdict.survivors = survivors;
         verdict
     }
+
+    fn learner_writes_tests(&self) -> bool {
+        true
+    }
 }
 
 /// What one run of the learner's tests gave.
@@ -94,7 +98,7 @@ fn grade(
     build_dir: &Path,
     target: &Target<'_>,
     composed: &Composed,
-) -> (Graded, Vec<String>) {
+) -> (Judgement, Vec<String>) {
     let ex = target.exercise;
     let timeout_secs = ex.timeout.as_secs();
     let tests = &composed.tests;
@@ -143,9 +147,9 @@ fn grade(
             );
         }
     };
-    let baseline = grade::grade_tests(&correct.0, timeout_secs, &correct.1);
+    let baseline = judge::test_run(&correct.0, timeout_secs, &correct.1);
     if baseline.outcome != Outcome::Passed {
-        let graded = Graded {
+        let graded = Judgement {
             outcome: baseline.outcome,
             summary: format!("your tests fail on the correct code: {}", baseline.summary),
             details: format!(
@@ -174,7 +178,7 @@ fn grade(
         .collect();
     let total = ex.mutants.len();
     if survivors.is_empty() {
-        let graded = Graded {
+        let graded = Judgement {
             outcome: Outcome::Passed,
             details: String::new(),
             summary: match total {
@@ -190,20 +194,20 @@ fn grade(
             "Your tests pass on the correct code, but they would not notice {} of the {} \
              the grader planted:\n{}\n\nFor each, write a test that fails when the code has that bug.",
             survivors.len(),
-            grade::count(total, "bug", "bugs"),
+            judge::count(total, "bug", "bugs"),
             list.join("\n")
         ),
         &format!(
             "{} of {} went unnoticed",
             survivors.len(),
-            grade::count(total, "bug", "bugs")
+            judge::count(total, "bug", "bugs")
         ),
     );
     (graded, survivors)
 }
 
-fn failed(details: String, summary: &str) -> Graded {
-    Graded {
+fn failed(details: String, summary: &str) -> Judgement {
+    Judgement {
         outcome: Outcome::Failed,
         details,
         summary: summary.to_string(),

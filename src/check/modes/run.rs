@@ -28,6 +28,10 @@ impl GradingMode for Run {
         true
     }
 
+    fn has_wrong_attempts(&self) -> bool {
+        false
+    }
+
     fn grade(
         &self,
         executable: &Path,

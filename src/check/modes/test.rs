@@ -49,6 +49,10 @@ impl GradingMode for Test {
     fn learner_part<'a>(&self, text: &'a str) -> &'a str {
         tests_section::learner_part(text)
     }
+
+    fn course_tests(&self) -> bool {
+        true
+    }
 }
 
 /// For `test` mode: the learner's code above the marker, then the course's grading tests with

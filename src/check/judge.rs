@@ -6,15 +6,15 @@ use super::libtest::{TestResult, TestStatus};
 use super::process::RunOutput;
 
 /// Outcome, details to show, and a one-line summary.
-pub struct Graded {
+pub struct Judgement {
     pub outcome: Outcome,
     pub details: String,
     pub summary: String,
 }
 
-/// Grades a `test`-mode run from what the harness reported of each grading test: every one
+/// Judges a `test`-mode run from what the harness reported of each grading test: every one
 /// of them passed.
-pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -> Graded {
+pub fn test_run(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -> Judgement {
     if let Some(limit) = limit_exceeded(run, timeout_secs) {
         return limit;
     }
@@ -30,14 +30,14 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
     // status but success, never passes on the strength of its log.
     let ended_normally = run.status.is_some_and(|s| s.success());
     if total > 0 && passed == total && !ended_normally {
-        return Graded {
+        return Judgement {
             outcome: Outcome::Failed,
             details: crashed_text(run),
             summary: "the tests did not end normally".into(),
         };
     }
     if total > 0 && passed == total {
-        return Graded {
+        return Judgement {
             outcome: Outcome::Passed,
             details: String::new(),
             summary: match total {
@@ -51,14 +51,14 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
             0 => format!("{failed} of {tests} failed"),
             _ => format!("{failed} of {tests} failed, {skipped} skipped"),
         };
-        return Graded {
+        return Judgement {
             outcome: Outcome::Failed,
             details: failure_text(results),
             summary,
         };
     }
     if run.status.is_some_and(|s| s.success()) && total > 0 {
-        return Graded {
+        return Judgement {
             outcome: Outcome::Failed,
             details: format!(
                 "Only {passed} of the {} ran to the end. Tests are only counted when the test \
@@ -69,7 +69,7 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
             summary: format!("{passed} of {tests} ran"),
         };
     }
-    Graded {
+    Judgement {
         outcome: Outcome::Failed,
         details: crashed_text(run),
         summary: "the tests did not finish".into(),
@@ -77,19 +77,19 @@ pub fn grade_tests(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -
 }
 
 /// Grades a `run`-mode run: exit status 0, and the expected output if one is given.
-pub fn grade_program(run: &RunOutput, timeout_secs: u64, expected: Option<&str>) -> Graded {
+pub fn program_run(run: &RunOutput, timeout_secs: u64, expected: Option<&str>) -> Judgement {
     if let Some(limit) = limit_exceeded(run, timeout_secs) {
         return limit;
     }
     let Some(status) = run.status else {
-        return Graded {
+        return Judgement {
             outcome: Outcome::Failed,
             details: crashed_text(run),
             summary: "the program did not finish".into(),
         };
     };
     if !status.success() {
-        return Graded {
+        return Judgement {
             outcome: Outcome::Failed,
             details: crashed_text(run),
             summary: match status.code() {
@@ -99,7 +99,7 @@ pub fn grade_program(run: &RunOutput, timeout_secs: u64, expected: Option<&str>)
         };
     }
     match expected {
-        Some(expected) if run.stdout.trim_end() != expected.trim_end() => Graded {
+        Some(expected) if run.stdout.trim_end() != expected.trim_end() => Judgement {
             outcome: Outcome::Failed,
             details: format!(
                 "The program should print:\n{}\n\nbut printed:\n{}",
@@ -108,7 +108,7 @@ pub fn grade_program(run: &RunOutput, timeout_secs: u64, expected: Option<&str>)
             ),
             summary: "the output is not the expected one".into(),
         },
-        _ => Graded {
+        _ => Judgement {
             outcome: Outcome::Passed,
             details: run.stdout.clone(),
             summary: "the program ran successfully".into(),
@@ -116,9 +116,9 @@ pub fn grade_program(run: &RunOutput, timeout_secs: u64, expected: Option<&str>)
     }
 }
 
-fn limit_exceeded(run: &RunOutput, timeout_secs: u64) -> Option<Graded> {
+fn limit_exceeded(run: &RunOutput, timeout_secs: u64) -> Option<Judgement> {
     if run.timed_out {
-        Some(Graded {
+        Some(Judgement {
             outcome: Outcome::TimedOut,
             details: format!(
                 "The tests were stopped after {timeout_secs} s. Look for a loop that never ends, or \
@@ -129,7 +129,7 @@ fn limit_exceeded(run: &RunOutput, timeout_secs: u64) -> Option<Graded> {
             summary: format!("timed out after {timeout_secs} s"),
         })
     } else if run.output_capped {
-        Some(Graded {
+        Some(Judgement {
             outcome: Outcome::Failed,
             details: format!(
                 "The program printed too much and was stopped. Is a `println!` inside a loop that \
@@ -303,7 +303,7 @@ mod tests {
                 ),
             ),
         ];
-        let graded = grade_tests(&run("", 101), 10, &results);
+        let graded = test_run(&run("", 101), 10, &results);
         assert_eq!(graded.outcome, Outcome::Failed);
         assert_eq!(graded.summary, "1 of 2 tests failed");
         assert_eq!(
@@ -326,7 +326,7 @@ mod tests {
                 Some("skipped: the server did not start (see server_starts)"),
             ),
         ];
-        let graded = grade_tests(&run("", 101), 10, &results);
+        let graded = test_run(&run("", 101), 10, &results);
         assert_eq!(graded.summary, "1 of 2 tests failed, 1 skipped");
         assert!(
             graded
@@ -341,7 +341,7 @@ mod tests {
     #[test]
     fn a_reached_todo_says_where_to_work() {
         let results = [result("a", TestStatus::Failed, Some("not yet implemented"))];
-        let graded = grade_tests(&run("", 101), 10, &results);
+        let graded = test_run(&run("", 101), 10, &results);
         assert_eq!(
             graded.details,
             "✗ a\n  not yet implemented (a `todo!()` was reached: that is a place to work)\n  (at exercises/01_http/http6.rs:80:9)\n"
@@ -354,7 +354,7 @@ mod tests {
             .iter()
             .map(|n| result(n, TestStatus::Failed, Some(&format!("boom {n}"))))
             .collect();
-        let details = grade_tests(&run("", 101), 10, &results).details;
+        let details = test_run(&run("", 101), 10, &results).details;
         assert!(details.contains("✗ c\n  boom c"), "{details}");
         assert!(!details.contains("boom d"), "{details}");
         assert!(
@@ -366,11 +366,8 @@ mod tests {
     #[test]
     fn all_passing_is_a_pass_and_no_tests_is_not() {
         let results = [result("a", TestStatus::Passed, None)];
-        assert_eq!(
-            grade_tests(&run("", 0), 10, &results).outcome,
-            Outcome::Passed
-        );
-        assert_eq!(grade_tests(&run("", 0), 10, &[]).outcome, Outcome::Failed);
+        assert_eq!(test_run(&run("", 0), 10, &results).outcome, Outcome::Passed);
+        assert_eq!(test_run(&run("", 0), 10, &[]).outcome, Outcome::Failed);
     }
 
     #[test]
@@ -382,14 +379,14 @@ mod tests {
             result("b", TestStatus::NotRun, None),
         ];
         let printed = "test result: ok. 2 passed; 0 failed\n";
-        let graded = grade_tests(&run(printed, 0), 10, &results);
+        let graded = test_run(&run(printed, 0), 10, &results);
         assert_eq!(graded.outcome, Outcome::Failed);
         assert!(
             graded.details.contains("Only 1 of the 2"),
             "{}",
             graded.details
         );
-        let crashed = grade_tests(&run("", 3), 10, &results);
+        let crashed = test_run(&run("", 3), 10, &results);
         assert!(
             crashed.details.contains("exited with status 3"),
             "{}",
@@ -402,23 +399,20 @@ mod tests {
         let mut r = run("", 0);
         r.status = None;
         r.timed_out = true;
-        let graded = grade_tests(&r, 7, &[]);
+        let graded = test_run(&r, 7, &[]);
         assert_eq!(graded.outcome, Outcome::TimedOut);
         assert_eq!(graded.summary, "timed out after 7 s");
     }
 
     #[test]
     fn program_output_must_match_when_expected() {
-        let graded = grade_program(&run("hello\n", 0), 10, Some("hello world"));
+        let graded = program_run(&run("hello\n", 0), 10, Some("hello world"));
         assert_eq!(graded.outcome, Outcome::Failed);
         assert!(graded.details.contains("but printed:\n  hello"));
         assert_eq!(
-            grade_program(&run("hello\n", 0), 10, Some("hello")).outcome,
+            program_run(&run("hello\n", 0), 10, Some("hello")).outcome,
             Outcome::Passed
         );
-        assert_eq!(
-            grade_program(&run("", 1), 10, None).outcome,
-            Outcome::Failed
-        );
+        assert_eq!(program_run(&run("", 1), 10, None).outcome, Outcome::Failed);
     }
 }
