@@ -85,6 +85,8 @@ fn bindings(items: &[syn::Item]) -> BTreeMap<String, Vec<(Binding, usize)>> {
         })
         .collect();
     let mut imports = Vec::new();
+    // Macros whose items are named by their input, in the order they are defined.
+    let mut generators = BTreeSet::new();
     for item in items {
         let line = item.span().start().line.max(1);
         match item {
@@ -118,8 +120,20 @@ fn bindings(items: &[syn::Item]) -> BTreeMap<String, Vec<(Binding, usize)>> {
                 if let Some(ident) = &m.ident {
                     define(unraw(ident), line);
                 }
-                for (name, line) in defined_by_tokens(m.mac.tokens.clone()) {
+                let (names, from_input) = defined_by_tokens(m.mac.tokens.clone());
+                for (name, line) in names {
                     define(name, line);
+                }
+                // A call of a macro of the file's own that names items after its input
+                // (`mod $name`) may define any identifier it is given.
+                let callee = m.mac.path.segments.last().map(|s| unraw(&s.ident));
+                if m.ident.is_none() && callee.is_some_and(|c| generators.contains(&c)) {
+                    for (name, line) in identifiers(m.mac.tokens.clone()) {
+                        define(name, line);
+                    }
+                }
+                if from_input && let Some(ident) = &m.ident {
+                    generators.insert(unraw(ident));
                 }
             }
             syn::Item::Use(u) => imports.push((&u.tree, line)),
@@ -203,10 +217,10 @@ fn normal_path(path: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The names a macro may define: the identifier after each item keyword in its tokens. A
-/// name taken from the macro's input (`fn $name`) cannot be known: any identifier of a call
-/// could be it, and those calls are read by this same function.
-fn defined_by_tokens(tokens: TokenStream) -> Vec<(String, usize)> {
+/// The names a macro may define: the identifier after each item keyword in its tokens; and
+/// whether an item is named by the macro's input (`fn $name`), in which case any identifier
+/// of a call could be a name it defines.
+fn defined_by_tokens(tokens: TokenStream) -> (Vec<(String, usize)>, bool) {
     const ITEM_KEYWORDS: &[&str] = &[
         "fn",
         "struct",
@@ -222,20 +236,42 @@ fn defined_by_tokens(tokens: TokenStream) -> Vec<(String, usize)> {
         "crate",
     ];
     let mut out = Vec::new();
+    let mut from_input = false;
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     for (k, tree) in trees.iter().enumerate() {
         match tree {
-            TokenTree::Group(g) => out.extend(defined_by_tokens(g.stream())),
+            TokenTree::Group(g) => {
+                let (inner, inner_from_input) = defined_by_tokens(g.stream());
+                out.extend(inner);
+                from_input |= inner_from_input;
+            }
             TokenTree::Ident(keyword) if ITEM_KEYWORDS.contains(&unraw(keyword).as_str()) => {
                 // `macro_rules! name`: skip the `!`.
                 let mut next = trees.get(k + 1);
                 if matches!(next, Some(TokenTree::Punct(p)) if p.as_char() == '!') {
                     next = trees.get(k + 2);
                 }
-                if let Some(TokenTree::Ident(name)) = next {
-                    out.push((unraw(name), name.span().start().line.max(1)));
+                match next {
+                    Some(TokenTree::Ident(name)) => {
+                        out.push((unraw(name), name.span().start().line.max(1)));
+                    }
+                    Some(TokenTree::Punct(p)) if p.as_char() == '$' => from_input = true,
+                    _ => {}
                 }
             }
+            _ => {}
+        }
+    }
+    (out, from_input)
+}
+
+/// Every identifier in `tokens`, with its line.
+fn identifiers(tokens: TokenStream) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for tree in tokens {
+        match tree {
+            TokenTree::Group(g) => out.extend(identifiers(g.stream())),
+            TokenTree::Ident(ident) => out.push((unraw(&ident), ident.span().start().line.max(1))),
             _ => {}
         }
     }
@@ -396,6 +432,16 @@ mod tests {
             ))
             .len(),
             1
+        );
+        // A macro that names its items after its input.
+        assert_eq!(
+            found(&format!(
+                "{ORIGINAL}macro_rules! make {{ ($n:ident) => {{ mod $n {{}} }} }}\nmake!(serde_json);\n"
+            )),
+            [(
+                6,
+                "`serde_json`, a name the grading tests use for something else".to_string()
+            )]
         );
     }
 
