@@ -4,7 +4,7 @@
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 
-use crate::check::{self, Progress, Target, Verdict};
+use crate::check::{self, Events, Target, Verdict};
 use crate::course::{Exercise, layout};
 use crate::state::StateFile;
 use crate::ui;
@@ -133,7 +133,7 @@ impl Session {
     pub fn check(
         &self,
         exercises: &[&Exercise],
-        progress: &dyn Progress,
+        events: &dyn Events,
     ) -> Result<Vec<Verdict>, Error> {
         // Never a prompt here: the caller asks (`ensure_trusted` in a terminal).
         if let Some(question) = self.trust_question() {
@@ -147,7 +147,7 @@ impl Session {
             &self.ws.build_dir,
             &targets,
             ui::colors(),
-            progress,
+            events,
         )?)
     }
 
@@ -177,10 +177,10 @@ impl Session {
 
     /// Checks every exercise and records each verdict. The learner stays on their current
     /// exercise unless it passed; then they move to the next unfinished one.
-    pub fn check_all(&mut self, progress: &dyn Progress) -> Result<Vec<Verdict>, Error> {
+    pub fn check_all(&mut self, events: &dyn Events) -> Result<Vec<Verdict>, Error> {
         let exercises = self.ws.course.exercises.clone();
         let refs: Vec<&Exercise> = exercises.iter().collect();
-        let verdicts = self.check(&refs, progress)?;
+        let verdicts = self.check(&refs, events)?;
         self.record_all(&verdicts)?;
         Ok(verdicts)
     }

@@ -168,13 +168,13 @@ impl Build {
     }
 }
 
-/// Runs cargo in `dir`. `on_artifact` is called for each compiled crate (for progress bars).
+/// Runs cargo in `dir`; each crate compiled is an `Event::Compiled` to `events`.
 pub fn build(
     dir: &Path,
     target_dir: Option<&Path>,
     selection: Selection<'_>,
     color: bool,
-    on_artifact: &mut dyn FnMut(&str),
+    events: &dyn super::Events,
 ) -> Result<Build, CheckError> {
     let format = if color {
         "--message-format=json-diagnostic-rendered-ansi"
@@ -217,7 +217,7 @@ pub fn build(
     let mut child = command.spawn().map_err(CheckError::CargoMissing)?;
     let pid = child.id() as crate::sys::processes::ProcessId;
     crate::sys::processes::register(pid);
-    let result = read_build(&mut child, on_artifact);
+    let result = read_build(&mut child, events);
     crate::sys::processes::unregister(pid);
     result
 }
@@ -225,7 +225,7 @@ pub fn build(
 /// Reads cargo's messages until it exits.
 fn read_build(
     child: &mut std::process::Child,
-    on_artifact: &mut dyn FnMut(&str),
+    events: &dyn super::Events,
 ) -> Result<Build, CheckError> {
     // Drain stderr on its own thread so that a chatty cargo never blocks on a full pipe.
     let mut stderr = child.stderr.take().expect("stderr is piped");
@@ -240,7 +240,7 @@ fn read_build(
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
         if let Some(crate_name) = build.read_message(&line) {
-            on_artifact(&crate_name);
+            events.event(super::Event::Compiled(&crate_name));
         }
     }
     let status = child.wait().map_err(CheckError::CargoMissing)?;

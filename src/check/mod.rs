@@ -177,16 +177,27 @@ pub struct Target<'a> {
     pub mutants: Option<String>,
 }
 
-/// How a check reports progress: each compiled crate while building, then each verdict.
-pub trait Progress: Sync {
-    fn compiled(&self, _crate_name: &str) {}
-    fn built(&self) {}
-    fn verdict(&self, _verdict: &Verdict) {}
+/// What a check reports while it runs, in order: each crate as cargo compiles it, the end
+/// of the build, then each verdict as it comes (a snapshot refused before the build gives
+/// its verdict first). Progress bars, watch mode's loop and the reports read these.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    Compiled(&'a str),
+    Built,
+    Verdict(&'a Verdict),
 }
 
-/// No progress reporting.
+/// Where a check's events go; a check may send them from several threads.
+pub trait Events: Sync {
+    fn event(&self, event: Event<'_>);
+}
+
+/// Events nobody reads.
 pub struct Quiet;
-impl Progress for Quiet {}
+
+impl Events for Quiet {
+    fn event(&self, _event: Event<'_>) {}
+}
 
 /// Checks `targets` in `build_dir`: each file is read once (its snapshot) and composed into
 /// the graded project, built with one cargo invocation, then run in parallel.
@@ -195,7 +206,7 @@ pub fn check(
     build_dir: &Path,
     targets: &[Target<'_>],
     color: bool,
-    progress: &dyn Progress,
+    events: &dyn Events,
 ) -> Result<Vec<Verdict>, CheckError> {
     let start = Instant::now();
     let mut verdicts: Vec<Option<Verdict>> = vec![None; targets.len()];
@@ -238,7 +249,7 @@ pub fn check(
             Prepared::Ready(composed) => ready.push((i, composed)),
             Prepared::Rejected(rejection) => {
                 let verdict = rejected(target, &rejection);
-                progress.verdict(&verdict);
+                events.event(Event::Verdict(&verdict));
                 verdicts[i] = Some(verdict);
             }
         }
@@ -265,9 +276,7 @@ pub fn check(
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .filter(|_| !is_strict())
         .map_or_else(|| build_dir.join("target"), PathBuf::from);
-    let mut build = cargo::build(&project, Some(&target_dir), selection, color, &mut |name| {
-        progress.compiled(name)
-    })?;
+    let mut build = cargo::build(&project, Some(&target_dir), selection, color, events)?;
     // A full disk says nothing about anyone's code: no verdict rather than a false one.
     if build.disk_full() {
         return Err(CheckError::DiskFull(target_dir));
@@ -282,7 +291,7 @@ pub fn check(
     // them meanwhile (two terminals, one exercise) cannot swap a program under this one.
     let _programs = pin_programs(&project, &mut build).map_err(CheckError::Io)?;
     drop(_lock);
-    progress.built();
+    events.event(Event::Built);
     let build_time = start.elapsed();
 
     let next = AtomicUsize::new(0);
@@ -301,7 +310,7 @@ pub fn check(
                     let run_start = Instant::now();
                     let mut verdict = run_one(build_dir, &targets[*i], composed, &build);
                     verdict.duration = build_time + run_start.elapsed();
-                    progress.verdict(&verdict);
+                    events.event(Event::Verdict(&verdict));
                     results
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::check;
 use crate::check::cargo::{self, Selection};
 use crate::course::{Source, layout};
 use crate::state::StateFile;
@@ -98,29 +99,39 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
     Ok(ExitCode::SUCCESS)
 }
 
+/// The dependency build's crates on a bar.
+struct DependencyBar<'a>(&'a indicatif::ProgressBar);
+
+impl check::Events for DependencyBar<'_> {
+    fn event(&self, event: check::Event<'_>) {
+        let check::Event::Compiled(name) = event else {
+            return;
+        };
+        // Build scripts are units of their own, but not crates a learner has heard of.
+        if name == "build-script-build" || name == "build_script_build" {
+            return;
+        }
+        let bar = self.0;
+        if bar.position() + 1 > bar.length().unwrap_or(0) {
+            bar.set_length(bar.position() + 1);
+        }
+        bar.inc(1);
+        bar.set_message(name.to_string());
+    }
+}
+
 /// Builds the dependencies (and the first exercise) with a progress bar over cargo's units.
 fn prebuild_dependencies(dir: &Path, first: &str) -> Result<(), String> {
     // The lock file lists every package; cargo compiles about that many units.
     let total = fs::read_to_string(dir.join("Cargo.lock"))
         .map_or(1, |lock| lock.matches("[[package]]").count().max(1));
     let bar = ui::progress_bar(total, "Building the exercises' dependencies ");
-    let mut on_artifact = |name: &str| {
-        // Build scripts are units of their own, but not crates a learner has heard of.
-        if name == "build-script-build" || name == "build_script_build" {
-            return;
-        }
-        if bar.position() + 1 > bar.length().unwrap_or(0) {
-            bar.set_length(bar.position() + 1);
-        }
-        bar.inc(1);
-        bar.set_message(name.to_string());
-    };
     let build = cargo::build(
         dir,
         None,
         Selection::OneTest(first),
         ui::colors(),
-        &mut on_artifact,
+        &DependencyBar(&bar),
     )
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();

@@ -55,16 +55,17 @@ pub fn progress_bar(len: usize, prefix: &str) -> indicatif::ProgressBar {
 /// A check's progress on a bar: crates while building, then one step per verdict.
 pub struct CheckBar(pub indicatif::ProgressBar);
 
-impl crate::check::Progress for CheckBar {
-    fn compiled(&self, name: &str) {
-        self.0.set_message(format!("building {name}"));
-    }
-    fn built(&self) {
-        self.0.set_message("running tests");
-    }
-    fn verdict(&self, verdict: &Verdict) {
-        self.0.inc(1);
-        self.0.set_message(verdict.exercise.clone());
+impl crate::check::Events for CheckBar {
+    fn event(&self, event: crate::check::Event<'_>) {
+        use crate::check::Event;
+        match event {
+            Event::Compiled(name) => self.0.set_message(format!("building {name}")),
+            Event::Built => self.0.set_message("running tests"),
+            Event::Verdict(verdict) => {
+                self.0.inc(1);
+                self.0.set_message(verdict.exercise.clone());
+            }
+        }
     }
 }
 

@@ -65,8 +65,11 @@ struct ProgressToLoop {
     total: usize,
 }
 
-impl check::Progress for ProgressToLoop {
-    fn verdict(&self, _verdict: &Verdict) {
+impl check::Events for ProgressToLoop {
+    fn event(&self, event: check::Event<'_>) {
+        if !matches!(event, check::Event::Verdict(_)) {
+            return;
+        }
         let checked = self
             .checked
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
