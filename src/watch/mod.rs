@@ -49,6 +49,8 @@ pub enum Input {
     CheckDone {
         verdict: Result<Verdict, String>,
         hash: u64,
+        /// The check was of the current exercise (not of another one saved).
+        of_current: bool,
     },
     /// One more exercise of a check of all of them has its verdict.
     CheckAllProgress {
@@ -132,8 +134,9 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
         screen: screen.as_mut(),
         tx,
         running: false,
-        rerun_queued: false,
-        last_started: None,
+        checking: None,
+        queued: Vec::new(),
+        checked: std::collections::HashMap::new(),
         edit_cmd: options.edit_cmd,
         check_all_queued: false,
         cancel: None,
@@ -202,10 +205,13 @@ struct Watch<'s> {
     tx: Sender<Input>,
     /// A check is running on the worker thread.
     running: bool,
-    /// The file changed while a check was running: check again when it is done.
-    rerun_queued: bool,
-    /// Hash of the content the latest check started from (saves that change nothing are ignored).
-    last_started: Option<u64>,
+    /// The exercise the running check is of (none for a check of every exercise).
+    checking: Option<String>,
+    /// Exercises saved (or asked for) while a check ran: checked, in order, when it is done.
+    queued: Vec<String>,
+    /// Hash of the content each exercise's latest check started from (saves that change
+    /// nothing are ignored).
+    checked: std::collections::HashMap<String, u64>,
     edit_cmd: Option<String>,
     /// `c` was pressed while a check ran: check everything when it is done.
     check_all_queued: bool,
@@ -229,6 +235,8 @@ impl Watch<'_> {
 
     fn run_loop(&mut self, rx: &Receiver<Input>) -> Result<(), Error> {
         let mut deadline: Option<Instant> = None;
+        // Exercises written to, waiting for the writer to finish.
+        let mut soon: Vec<String> = Vec::new();
         loop {
             let received = match deadline {
                 Some(at) => rx.recv_timeout(at.saturating_duration_since(Instant::now())),
@@ -237,24 +245,34 @@ impl Watch<'_> {
             match received {
                 Err(RecvTimeoutError::Timeout) => {
                     deadline = None;
-                    self.file_saved();
+                    for name in std::mem::take(&mut soon) {
+                        self.file_saved(&name);
+                    }
                 }
                 Err(RecvTimeoutError::Disconnected) => return Ok(()),
                 Ok(Input::FileChanged(path, urgency)) => {
-                    if path != self.current_file() {
+                    // A save of any exercise is checked: one already done may have broken.
+                    let Some(name) = self.exercise_at(&path) else {
                         continue;
-                    }
+                    };
                     match urgency {
                         Urgency::Now => {
-                            deadline = None;
-                            self.file_saved();
+                            soon.retain(|n| *n != name);
+                            self.file_saved(&name);
                         }
                         Urgency::Soon => {
+                            if !soon.contains(&name) {
+                                soon.push(name);
+                            }
                             deadline.get_or_insert_with(|| Instant::now() + COALESCE);
                         }
                     }
                 }
-                Ok(Input::CheckDone { verdict, hash }) => self.check_done(verdict, hash)?,
+                Ok(Input::CheckDone {
+                    verdict,
+                    hash,
+                    of_current,
+                }) => self.check_done(verdict, hash, of_current)?,
                 Ok(Input::CheckAllProgress { checked, total }) => {
                     self.show(&Event::CheckAllProgress { checked, total });
                 }
@@ -282,59 +300,89 @@ impl Watch<'_> {
         }
     }
 
-    fn current_file(&self) -> PathBuf {
-        let current = &self.session.state.state.current;
+    /// The exercise whose file is `path`.
+    fn exercise_at(&self, path: &Path) -> Option<String> {
+        let ws = &self.session.ws;
+        ws.course
+            .exercises
+            .iter()
+            .find(|ex| ws.exercise_file(ex) == path)
+            .map(|ex| ex.name.clone())
+    }
+
+    fn file_of(&self, name: &str) -> PathBuf {
         self.session
             .ws
             .course
-            .find(current)
+            .find(name)
             .map(|ex| self.session.ws.exercise_file(ex))
             .unwrap_or_default()
     }
 
-    fn current_hash(&self) -> u64 {
-        hash_of(&std::fs::read(self.current_file()).unwrap_or_default())
+    fn hash_of_file(&self, name: &str) -> u64 {
+        hash_of(&std::fs::read(self.file_of(name)).unwrap_or_default())
     }
 
-    /// A save of the current exercise: check it, unless its content is what we last checked.
-    fn file_saved(&mut self) {
+    /// Checks `name` when it is done, unless it is already waiting.
+    fn queue(&mut self, name: &str) {
+        if !self.queued.iter().any(|n| n == name) {
+            self.queued.push(name.to_string());
+        }
+    }
+
+    /// A save of an exercise: check it, unless its content is what we last checked.
+    fn file_saved(&mut self, name: &str) {
+        let unchanged = self.checked.get(name) == Some(&self.hash_of_file(name));
         if self.running {
-            self.rerun_queued = true;
+            self.queue(name);
             // The file changed under a running check: its verdict will be dropped, so end it
             // now rather than wait for tests that may take seconds.
-            if self.last_started != Some(self.current_hash())
+            if !unchanged
+                && self.checking.as_deref() == Some(name)
                 && let Some(cancel) = &self.cancel
             {
                 cancel.store(true, std::sync::atomic::Ordering::SeqCst);
             }
-        } else if self.last_started != Some(self.current_hash()) {
-            self.start_check();
+        } else if !unchanged {
+            self.start_check_of(name);
         }
     }
 
+    /// Checks the next exercise that waits for a check, if any.
+    fn check_queued(&mut self) {
+        if !self.running && !self.queued.is_empty() {
+            let name = self.queued.remove(0);
+            self.file_saved(&name);
+        }
+    }
+
+    /// Checks the current exercise, whatever was checked before.
     fn start_check(&mut self) {
+        let current = self.session.state.state.current.clone();
+        self.checked.remove(&current);
+        self.start_check_of(&current);
+    }
+
+    fn start_check_of(&mut self, name: &str) {
         if self.running {
-            self.rerun_queued = true;
+            self.queue(name);
             return;
         }
-        let Some(ex) = self
-            .session
-            .ws
-            .course
-            .find(&self.session.state.state.current)
-            .cloned()
-        else {
+        self.queued.retain(|n| n != name);
+        let Some(ex) = self.session.ws.course.find(name).cloned() else {
             return;
         };
         // One snapshot per check: the bytes hashed are the bytes built and graded.
-        let bytes = std::fs::read(self.current_file()).unwrap_or_default();
+        let bytes = std::fs::read(self.file_of(name)).unwrap_or_default();
         if bytes.is_empty() {
             // An editor that truncates, then writes: wait for the write (its own event).
             return;
         }
         let hash = hash_of(&bytes);
         let snapshot = String::from_utf8(bytes).ok();
-        self.last_started = Some(hash);
+        let of_current = *name == self.session.state.state.current;
+        self.checked.insert(name.to_string(), hash);
+        self.checking = Some(name.to_string());
         self.running = true;
         let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         self.cancel = Some(cancel.clone());
@@ -361,36 +409,55 @@ impl Watch<'_> {
             let verdict = check::check(&build_dir, &[target], color, &check::Quiet)
                 .map_err(|e| e.to_string())
                 .and_then(|mut v| v.pop().ok_or_else(|| "no verdict".to_string()));
-            let _ = tx.send(Input::CheckDone { verdict, hash });
+            let _ = tx.send(Input::CheckDone {
+                verdict,
+                hash,
+                of_current,
+            });
         });
     }
 
-    fn check_done(&mut self, verdict: Result<Verdict, String>, hash: u64) -> Result<(), Error> {
+    fn check_done(
+        &mut self,
+        verdict: Result<Verdict, String>,
+        hash: u64,
+        of_current: bool,
+    ) -> Result<(), Error> {
         self.running = false;
+        self.checking = None;
         let verdict = match verdict {
             Ok(verdict) => verdict,
             Err(message) => {
                 self.show(&Event::Warning { message: &message });
+                self.check_queued();
                 return Ok(());
             }
         };
-        let still_current = verdict.exercise == self.session.state.state.current;
-        if !still_current {
+        let name = verdict.exercise.clone();
+        if of_current && name != self.session.state.state.current {
             // The learner moved on while it ran; check the exercise they are on now.
             self.start_check();
             return Ok(());
         }
-        if self.current_hash() != hash {
+        if self.hash_of_file(&name) != hash {
             self.show(&Event::VerdictDropped {
-                exercise: &verdict.exercise,
+                exercise: &name,
                 reason: "the file changed during the check",
             });
-            self.rerun_queued = false;
-            self.start_check();
+            self.start_check_of(&name);
             return Ok(());
         }
         self.show(&Event::Verdict(&verdict));
+        let was_done = self.session.state.is_done(&name);
         let (advance, solution) = self.session.record(&verdict)?;
+        if was_done && !verdict.passed() {
+            let message = format!(
+                "{name} was done, and no longer passes: it counts as not done until it passes \
+                 again ({})",
+                verdict.summary
+            );
+            self.show(&Event::Warning { message: &message });
+        }
         if verdict.passed() {
             self.show(&Event::Solved {
                 exercise: &verdict.exercise,
@@ -407,19 +474,15 @@ impl Watch<'_> {
                     to: &next,
                 });
                 self.open_in_editor();
-                self.rerun_queued = false;
                 self.start_check();
             }
             Advance::Finished => {
                 let message = self.session.ws.course.final_message.clone();
                 self.show(&Event::CourseFinished { message: &message });
             }
-            Advance::Stay if self.rerun_queued => {
-                self.rerun_queued = false;
-                self.file_saved();
-            }
             Advance::Stay => {}
         }
+        self.check_queued();
         Ok(())
     }
 
@@ -446,7 +509,6 @@ impl Watch<'_> {
                 self.browsing = None;
                 let name = self.session.ws.course.exercises[selected].name.clone();
                 let go_on = self.command(Command::SetCurrent(name))?;
-                self.last_started = None;
                 self.start_check();
                 return Ok(go_on);
             }
@@ -484,13 +546,9 @@ impl Watch<'_> {
                 let count = course.exercises.len();
                 let previous = course.exercises[(index + count - 1) % count].name.clone();
                 self.command(Command::SetCurrent(previous))?;
-                self.last_started = None;
                 self.start_check();
             }
-            Command::Rerun => {
-                self.last_started = None;
-                self.start_check();
-            }
+            Command::Rerun => self.start_check(),
             Command::Hint => {
                 let name = self.session.state.state.current.clone();
                 // info.toml validation guarantees every exercise at least one hint.
@@ -519,7 +577,6 @@ impl Watch<'_> {
                 self.session.save_or_warn();
                 self.show(&Event::Current { exercise: &next });
                 self.open_in_editor();
-                self.last_started = None;
                 self.start_check();
             }
             // In a terminal, the list is one to move in; elsewhere, one event with every row.
@@ -604,19 +661,25 @@ impl Watch<'_> {
         self.running = false;
         match verdicts {
             Ok(verdicts) => {
-                self.session.record_all(&verdicts)?;
-                let passed = verdicts.iter().filter(|v| v.passed()).count();
+                let state = &self.session.state;
+                // Named before the verdicts are recorded: which of them were done.
+                let (regressed, failed): (Vec<String>, Vec<String>) = verdicts
+                    .iter()
+                    .filter(|v| !v.passed())
+                    .map(|v| v.exercise.clone())
+                    .partition(|name| state.is_done(name));
+                let passed = verdicts.len() - regressed.len() - failed.len();
                 self.show(&Event::CheckAllFinished {
                     passed,
                     total: verdicts.len(),
+                    regressed: &regressed,
+                    failed: &failed,
                 });
+                self.session.record_all(&verdicts)?;
             }
             Err(message) => self.show(&Event::Warning { message: &message }),
         }
-        if std::mem::take(&mut self.rerun_queued) {
-            self.last_started = None;
-            self.start_check();
-        }
+        self.check_queued();
         Ok(())
     }
 
@@ -627,7 +690,7 @@ impl Watch<'_> {
             .arg("-c")
             .arg(format!("{cmd} \"$1\""))
             .arg("sh")
-            .arg(self.current_file())
+            .arg(self.file_of(&self.session.state.state.current))
             .stdin(std::process::Stdio::null())
             .spawn();
     }

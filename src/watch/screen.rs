@@ -62,9 +62,13 @@ pub enum Event<'a> {
         checked: usize,
         total: usize,
     },
+    /// That check is over. `regressed`: the exercises that were done and now fail;
+    /// `failed`: the others that fail.
     CheckAllFinished {
         passed: usize,
         total: usize,
+        regressed: &'a [String],
+        failed: &'a [String],
     },
     CourseFinished {
         message: &'a str,
@@ -158,6 +162,18 @@ impl Terminal {
     }
 }
 
+/// At most `most` names, and how many more there are.
+fn names(all: &[String], most: usize) -> String {
+    let mut text = all[..all.len().min(most)].join(", ");
+    if all.len() > most {
+        text.push_str(&format!(
+            " and {} more (`backendlings list` shows them)",
+            all.len() - most
+        ));
+    }
+    text
+}
+
 fn footer(session: &Session) -> String {
     let course = &session.ws.course;
     let current = &session.state.state.current;
@@ -242,11 +258,23 @@ impl Screen for Terminal {
                     ),
                 );
             }
-            Event::CheckAllFinished { passed, total } => {
-                self.redraw(
-                    session,
-                    &format!("check all: {}", ui::passing(*passed, *total)),
-                );
+            Event::CheckAllFinished {
+                passed,
+                total,
+                regressed,
+                failed,
+            } => {
+                let mut text = format!("check all: {}", ui::passing(*passed, *total));
+                if !regressed.is_empty() {
+                    text.push_str(&format!(
+                        "\nno longer passing (they were done): {}",
+                        names(regressed, regressed.len())
+                    ));
+                }
+                if !failed.is_empty() {
+                    text.push_str(&format!("\nnot passing yet: {}", names(failed, 8)));
+                }
+                self.redraw(session, &ui::wrap(&text, ui::wrap_width()));
             }
             Event::CourseFinished { message } => {
                 self.last_verdict = None;
@@ -317,6 +345,8 @@ mod tests {
             Event::CheckAllFinished {
                 passed: 0,
                 total: 0,
+                regressed: &[],
+                failed: &[],
             },
             Event::CourseFinished { message: "" },
             Event::Warning { message: "" },

@@ -378,3 +378,53 @@ fn the_protocol_doc_names_the_statuses_a_verdict_sends() {
         );
     }
 }
+
+/// Issue 18, 10: a save of any exercise is checked, the current one or not, done or not; a
+/// done exercise that breaks is named, by the save's check and by `c`.
+#[test]
+fn a_save_of_any_exercise_is_checked_and_a_regression_is_named() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/first.rs");
+    f.run(&["run", "first"]).expect(0, &["first passed"]);
+    // `first` is done; then broken while watch mode was not running.
+    let first = f.ws.join("exercises/00_basics/first.rs");
+    write(&first, &exercise("first", "0"));
+    let mut w = Watcher::start(&f.ws);
+    assert_eq!(w.next("watching")["exercise"], "second");
+    assert_eq!(w.next("verdict")["exercise"], "second");
+    w.send("check-all");
+    let finished = w.next("check_all_finished");
+    assert_eq!(finished["passed"], 0, "{finished}");
+    assert_eq!(finished["regressed"], serde_json::json!(["first"]));
+    assert_eq!(finished["failed"], serde_json::json!(["second", "printer"]));
+
+    // A save of an exercise that is not the current one is checked, and the learner stays.
+    f.solve("exercises/00_basics/first.rs");
+    assert_eq!(w.next("check_started")["exercise"], "first");
+    let verdict = w.next("verdict");
+    assert_eq!(
+        (verdict["exercise"].as_str(), verdict["outcome"].as_str()),
+        (Some("first"), Some("passed"))
+    );
+    assert_eq!(w.next("solved")["exercise"], "first");
+    assert!(f.state().contains("done = [\"first\"]"), "{}", f.state());
+    assert!(f.state().contains("current = \"second\""), "{}", f.state());
+
+    // A save that breaks it again is named as a regression.
+    write(&first, &exercise("first", "1"));
+    let verdict = w.next("verdict");
+    assert_eq!(
+        (verdict["exercise"].as_str(), verdict["outcome"].as_str()),
+        (Some("first"), Some("failed"))
+    );
+    let warning = w.next("warning");
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("first was done, and no longer passes"),
+        "{warning}"
+    );
+    assert!(!f.state().contains("\"first\""), "{}", f.state());
+    w.send("quit");
+}
