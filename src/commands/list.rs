@@ -13,14 +13,22 @@ use super::CommandResult;
 pub fn list() -> CommandResult {
     let mut session = Session::open()?;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        interactive(&mut session)?;
+        if let Some(ex) = interactive(&mut session)? {
+            println!(
+                "{} is now the current exercise: {}",
+                ex.name,
+                ex.path().display()
+            );
+        }
     } else {
         print!("{}", table(&session, None, ""));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The table: `> name  topic  status` with the current exercise marked.
+/// The table: `> name  topic  status`. The `>` marks the selected row where one is (the
+/// cursor, visible without colours too), else the current exercise; "(current)" always
+/// marks the current one.
 pub fn table(session: &Session, selected: Option<usize>, filter: &str) -> String {
     let mut out = format!("  {:<14} {:<16} {}\n", "exercise", "topic", "status");
     for (i, ex) in visible(session, filter) {
@@ -30,9 +38,13 @@ pub fn table(session: &Session, selected: Option<usize>, filter: &str) -> String
         } else {
             style("pending").yellow().to_string()
         };
+        let marked = match selected {
+            Some(row) => row == i,
+            None => current,
+        };
         let line = format!(
             "{} {:<14} {:<16} {}{}",
-            if current { ">" } else { " " },
+            if marked { ">" } else { " " },
             ex.name,
             ex.topic(),
             status,
@@ -61,8 +73,9 @@ fn visible<'a>(
         .filter(move |(_, ex)| ex.name.contains(filter) || ex.topic().contains(filter))
 }
 
-/// Runs the interactive list until the learner leaves it. Also used by watch mode's `l`.
-pub fn interactive(session: &mut Session) -> Result<(), Error> {
+/// Runs the interactive list until the learner leaves it; returns the exercise made current
+/// (Enter), if any.
+fn interactive(session: &mut Session) -> Result<Option<crate::course::Exercise>, Error> {
     let term = Term::stdout();
     let mut filter = String::new();
     let mut filtering = false;
@@ -76,12 +89,19 @@ pub fn interactive(session: &mut Session) -> Result<(), Error> {
     let result = loop {
         let shown: Vec<usize> = visible(session, &filter).map(|(i, _)| i).collect();
         if !shown.contains(&selected) {
-            selected = shown.first().copied().unwrap_or(0);
+            selected = shown.first().copied().unwrap_or(selected);
         }
+        // Enter and `r` act on the selected row only while it is on the screen.
+        let target = shown.contains(&selected).then_some(selected);
         let rows = term.size().0.saturating_sub(6).max(5) as usize;
         let pos = shown.iter().position(|&i| i == selected).unwrap_or(0);
         let skip = pos.saturating_sub(rows - 1);
-        let text = table(session, Some(selected), &filter);
+        let mut text = table(session, target, &filter);
+        if target.is_none() {
+            text.push_str(&format!(
+                "  (no exercise matches {filter:?}; esc clears the filter)\n"
+            ));
+        }
         let mut lines = text.lines();
         let header = lines.next().unwrap_or_default();
         term.clear_screen()?;
@@ -126,24 +146,37 @@ pub fn interactive(session: &mut Session) -> Result<(), Error> {
             (_, Key::ArrowDown) | (false, Key::Char('j')) => selected = step(true),
             (_, Key::ArrowUp) | (false, Key::Char('k')) => selected = step(false),
             (false, Key::Char('/')) => filtering = true,
+            (false, Key::Enter | Key::Char('r')) if target.is_none() => {
+                message = "no exercise is selected: esc clears the filter".to_string();
+            }
             (false, Key::Enter) => {
-                let name = session.ws.course.exercises[selected].name.clone();
-                session.set_current(&name)?;
-                break Ok(());
+                let ex = session.ws.course.exercises[selected].clone();
+                session.set_current(&ex.name)?;
+                break Ok(Some(ex));
             }
             (false, Key::Char('r')) => {
                 let ex = session.ws.course.exercises[selected].clone();
-                message = match session.ws.reset(&ex) {
-                    Ok(Some(backup)) => format!(
-                        "{} restored; your version is in {}",
-                        ex.name,
-                        backup.display()
-                    ),
-                    Ok(None) => format!("{} was unchanged", ex.name),
-                    Err(e) => format!("could not reset {}: {e}", ex.name),
+                println!(
+                    "Reset {} to its original? Your version is kept as a backup. [y/N]",
+                    ex.path().display()
+                );
+                let yes = matches!(term.read_key(), Ok(Key::Char('y' | 'Y')));
+                message = if !yes {
+                    format!("{} was not reset", ex.name)
+                } else {
+                    match session.ws.reset(&ex) {
+                        Ok(Some(backup)) => format!(
+                            "{} restored; your version is in {}",
+                            ex.name,
+                            backup.display()
+                        ),
+                        Ok(None) => format!("{} was unchanged", ex.name),
+                        Err(e) => format!("could not reset {}: {e}", ex.name),
+                    }
                 };
             }
-            (false, Key::Char('q')) | (false, Key::Escape) | (_, Key::CtrlC) => break Ok(()),
+            (false, Key::Escape) if !filter.is_empty() => filter.clear(),
+            (false, Key::Char('q')) | (false, Key::Escape) | (_, Key::CtrlC) => break Ok(None),
             _ => {}
         }
     };

@@ -121,6 +121,59 @@ fn list_and_progress_show_status() {
     );
 }
 
+/// Issue 18, 11: the interactive list's cursor is a `>` that needs no colour; Enter and `r`
+/// act only on a row on the screen, reset asks first, and Enter says what became current.
+#[test]
+fn the_list_cursor_shows_without_colour_and_reset_asks_first() {
+    let f = Fixture::new();
+    let (first, second) = (
+        f.ws.join("exercises/00_basics/first.rs"),
+        f.ws.join("exercises/00_basics/second.rs"),
+    );
+    write(&first, &exercise("first", "7"));
+    write(&second, &exercise("second", "7"));
+    let mut pty = Pty::start(&f.ws, "list", &[]);
+    pty.wait_for("q back");
+    assert!(pty.seen.contains("> first "), "{}", pty.seen);
+    pty.clear();
+    pty.keys(b"j");
+    pty.wait_for("q back");
+    assert!(pty.seen.contains("> second "), "{}", pty.seen);
+    assert!(!pty.seen.contains("> first "), "{}", pty.seen);
+
+    // A filter that matches nothing: no row is selected, so `r` and Enter act on none.
+    pty.keys(b"/zzz\r");
+    pty.wait_for("no exercise matches \"zzz\"");
+    pty.clear();
+    pty.keys(b"r");
+    pty.wait_for("no exercise is selected");
+    pty.clear();
+    pty.keys(b"\r");
+    pty.wait_for("no exercise is selected");
+    assert!(fs::read_to_string(&first).unwrap().contains("    7\n"));
+
+    // Esc clears the filter; the selection is where it was. Reset asks first.
+    pty.keys(b"\x1b");
+    pty.wait_for("> second ");
+    pty.clear();
+    pty.keys(b"r");
+    pty.wait_for("Reset exercises/00_basics/second.rs to its original? Your version is kept as a backup. [y/N]");
+    pty.keys(b"n");
+    pty.wait_for("second was not reset");
+    assert!(fs::read_to_string(&second).unwrap().contains("    7\n"));
+    pty.keys(b"r");
+    pty.wait_for("[y/N]");
+    pty.keys(b"y");
+    pty.wait_for("second restored; your version is in");
+    assert!(fs::read_to_string(&second).unwrap().contains("    1\n"));
+    assert!(fs::read_to_string(&first).unwrap().contains("    7\n"));
+
+    pty.keys(b"\r");
+    pty.wait_for("second is now the current exercise: exercises/00_basics/second.rs");
+    assert!(pty.child.wait().unwrap().success());
+    assert!(f.state().contains("current = \"second\""), "{}", f.state());
+}
+
 #[test]
 fn reset_restores_the_original_and_keeps_a_backup() {
     let f = Fixture::new();

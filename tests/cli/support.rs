@@ -396,3 +396,86 @@ pub fn done_line(state: &str) -> String {
         .unwrap_or("done = []")
         .to_string()
 }
+
+/// The binary in a pseudo-terminal (util-linux's `script`), as a learner's terminal runs it:
+/// keys in, the screen's bytes out.
+pub struct Pty {
+    pub child: Child,
+    pub stdin: ChildStdin,
+    output: Receiver<String>,
+    /// What the screen showed since the last `clear`.
+    pub seen: String,
+}
+
+impl Pty {
+    pub fn start(dir: &Path, args: &str, env: &[(&str, &str)]) -> Pty {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qfec", &format!("{BIN} {args}"), "/dev/null"])
+            .current_dir(dir)
+            .env("NO_COLOR", "1")
+            .env("TERM", "xterm")
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, output) = mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            use std::io::Read as _;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0
+                    || tx
+                        .send(String::from_utf8_lossy(&buf[..n]).into_owned())
+                        .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        Pty {
+            child,
+            stdin,
+            output,
+            seen: String::new(),
+        }
+    }
+
+    /// Waits (60 s at most) until the screen has shown `needle` since the last `clear`.
+    #[track_caller]
+    pub fn wait_for(&mut self, needle: &str) {
+        let start = std::time::Instant::now();
+        while !self.seen.contains(needle) {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no {needle:?} in {}",
+                self.seen
+            );
+            if let Ok(chunk) = self.output.recv_timeout(Duration::from_millis(200)) {
+                self.seen.push_str(&chunk);
+            }
+        }
+    }
+
+    /// Forgets what the screen showed so far.
+    pub fn clear(&mut self) {
+        while let Ok(chunk) = self.output.try_recv() {
+            self.seen.push_str(&chunk);
+        }
+        self.seen.clear();
+    }
+
+    pub fn keys(&mut self, keys: &[u8]) {
+        self.stdin.write_all(keys).unwrap();
+        self.stdin.flush().unwrap();
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -3,9 +3,7 @@
 use super::support::*;
 
 use std::fs;
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::sync::mpsc::{self};
+use std::process::Command;
 use std::time::Duration;
 
 #[test]
@@ -268,57 +266,21 @@ fn the_editor_opens_on_the_current_exercise_when_watch_mode_starts() {
 
 #[test]
 fn the_list_in_a_terminal_is_one_to_move_in() {
-    // A pseudo-terminal through util-linux's `script`, as a learner's terminal would be.
     let f = Fixture::new();
-    let mut child = Command::new("script")
-        .args(["-qfec", &format!("{BIN} watch"), "/dev/null"])
-        .current_dir(&f.ws)
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        use std::io::Read as _;
-        let mut stdout = stdout;
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0
-                || tx
-                    .send(String::from_utf8_lossy(&buf[..n]).into_owned())
-                    .is_err()
-            {
-                break;
-            }
-        }
-    });
-    let mut seen = String::new();
-    let wait_for = |needle: &str, seen: &mut String| {
-        let start = std::time::Instant::now();
-        while !seen.contains(needle) {
-            assert!(
-                start.elapsed() < Duration::from_secs(60),
-                "no {needle:?} in {seen}"
-            );
-            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(200)) {
-                seen.push_str(&chunk);
-            }
-        }
-    };
-    wait_for("first failed", &mut seen);
-    seen.clear();
-    stdin.write_all(b"l").unwrap();
-    wait_for("j/k move", &mut seen);
-    stdin.write_all(b"j\r").unwrap();
-    wait_for("Current exercise: exercises/00_basics/second.rs", &mut seen);
-    stdin.write_all(b"q").unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success());
+    let mut pty = Pty::start(&f.ws, "watch", &[]);
+    pty.wait_for("first failed");
+    pty.clear();
+    pty.keys(b"l");
+    pty.wait_for("j/k move");
+    // The cursor is a `>`, seen without colours (issue 18, 11).
+    assert!(pty.seen.contains("> first "), "{}", pty.seen);
+    pty.clear();
+    pty.keys(b"j");
+    pty.wait_for("> second ");
+    pty.keys(b"\r");
+    pty.wait_for("Current exercise: exercises/00_basics/second.rs");
+    pty.keys(b"q");
+    assert!(pty.child.wait().unwrap().success());
     assert!(f.state().contains("current = \"second\""), "{}", f.state());
 }
 
