@@ -305,15 +305,16 @@ impl From<WatchArgs> for watch::Options {
         let edit_cmd = args.edit_cmd.or_else(|| {
             args.edit
                 .then(|| {
-                    std::env::var("VISUAL")
-                        .or_else(|_| std::env::var("EDITOR"))
-                        .ok()
+                    ["VISUAL", "EDITOR"]
+                        .into_iter()
+                        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
                 })
                 .flatten()
         });
         watch::Options {
             json: args.json,
             poll: args.poll,
+            no_editor: args.edit && edit_cmd.is_none(),
             edit_cmd,
         }
     }

@@ -2,7 +2,7 @@
 //! from, and the one place where a verdict changes progress.
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::check::{self, Events, Target, Verdict};
 use crate::course::{Exercise, layout};
@@ -90,9 +90,14 @@ impl Session {
         confirm_trust(&self.ws.root)
     }
 
-    /// The named exercise, or the current one.
+    /// The named exercise, or the current one. A name may also be the path of an exercise's
+    /// file, as a shell completes it (`exercises/01_http/http1.rs`, `./exercises/…`, or an
+    /// absolute path), from the folder the command runs in.
     pub fn exercise(&self, name: Option<&str>) -> Result<&Exercise, Error> {
         let name = name.unwrap_or(&self.state.state.current);
+        if name.contains('/') || name.ends_with(".rs") {
+            return self.exercise_at(Path::new(name));
+        }
         self.ws.course.find(name).ok_or_else(|| {
             let mut message = format!("there is no exercise named {name:?}");
             if let Some(close) = self.closest_name(name) {
@@ -101,6 +106,29 @@ impl Session {
             message.push_str("\n  fix: `backendlings list` shows every exercise's name");
             message.into()
         })
+    }
+
+    /// The exercise whose file is at `path`.
+    fn exercise_at(&self, path: &Path) -> Result<&Exercise, Error> {
+        let fix = "\n  fix: give an exercise's name or the path of its file (`backendlings list` \
+                   shows them)";
+        let wanted = std::fs::canonicalize(path)
+            .map_err(|e| format!("cannot read {}: {e}{fix}", path.display()))?;
+        self.ws
+            .course
+            .exercises
+            .iter()
+            .find(|ex| {
+                std::fs::canonicalize(self.ws.exercise_file(ex)).is_ok_and(|file| file == wanted)
+            })
+            .ok_or_else(|| {
+                format!(
+                    "{} is not an exercise file of the workspace in {}{fix}",
+                    path.display(),
+                    self.ws.root.display()
+                )
+                .into()
+            })
     }
 
     /// The exercise whose name is closest to `name` (case aside), if any is close.

@@ -37,6 +37,8 @@ pub struct Options {
     pub json: bool,
     pub poll: bool,
     pub edit_cmd: Option<String>,
+    /// `--edit` was given, but neither `$VISUAL` nor `$EDITOR` names an editor.
+    pub no_editor: bool,
 }
 
 /// Everything the loop waits for.
@@ -94,10 +96,16 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
             session.ws.root.display()
         )
     });
+    let no_editor = options.no_editor.then(|| {
+        "--edit: neither $VISUAL nor $EDITOR is set, so no editor opens the exercises. Set \
+         one (export EDITOR=nano), or name the command: backendlings watch --edit-cmd code"
+            .to_string()
+    });
     let welcome = (!session.state.state.welcomed)
         .then(|| session.ws.course.welcome_message.clone())
         .into_iter()
         .chain(course_folder.clone())
+        .chain(no_editor.clone())
         .reduce(|a, b| format!("{}\n\n{b}", a.trim_end()));
     let mut screen: Box<dyn Screen> = if options.json {
         Box::new(JsonLines)
@@ -147,8 +155,10 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
         protocol: PROTOCOL,
         version: env!("CARGO_PKG_VERSION"),
     });
-    if let (true, Some(message)) = (options.json, &course_folder) {
-        watch.show(&Event::Warning { message });
+    if options.json {
+        for message in course_folder.iter().chain(&no_editor) {
+            watch.show(&Event::Warning { message });
+        }
     }
     watch.show(&Event::Watching {
         exercise: &watch.session.state.state.current.clone(),

@@ -141,7 +141,7 @@ fn stale_temporary_files_of_a_killed_write_are_removed() {
 fn the_readme_commands_exist() {
     let readme =
         fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    assert!(readme.contains("cargo install --locked --path ."));
+    assert!(readme.contains("cargo install --locked --path backendlings-src"));
     assert!(
         !readme.contains("example.org"),
         "a placeholder address in the README"
@@ -207,4 +207,52 @@ fn the_readme_commands_exist() {
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} commands found in the README");
+}
+
+/// Issue 18, 15: Quick start gets the code (a clone step), names the Rust it needs (the
+/// `rust-version` of Cargo.toml) and how long setup takes; the key table lists every key
+/// watch mode's footer offers.
+#[test]
+fn the_quick_start_says_what_it_needs_and_the_keys_are_all_listed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = fs::read_to_string(root.join("README.md")).unwrap();
+    let manifest = fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let quick_start = &readme[readme.find("## Quick start").unwrap()..];
+    let quick_start = &quick_start[..quick_start.find("### Watch mode keys").unwrap()];
+    let rust_version = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("rust-version = "))
+        .unwrap()
+        .trim_matches('"');
+    assert!(
+        quick_start.contains(&format!("Rust {rust_version} or newer")),
+        "{quick_start}"
+    );
+    assert!(quick_start.contains("2024 edition"), "{quick_start}");
+    assert!(quick_start.contains("git clone "), "{quick_start}");
+    assert!(quick_start.contains("minutes"), "{quick_start}");
+
+    // The keys the footer offers, as a learner's terminal shows them.
+    let f = Fixture::new();
+    let mut pty = Pty::start(&f.ws, "watch", &[]);
+    pty.wait_for("q quit");
+    let footer = pty
+        .seen
+        .lines()
+        .rev()
+        .find(|l| l.contains("q quit"))
+        .unwrap()
+        .to_string();
+    pty.keys(b"q");
+    let table = &readme[readme.find("### Watch mode keys").unwrap()..];
+    let table = &table[..table.find("A save that").unwrap()];
+    for key in footer
+        .split(" · ")
+        .filter_map(|k| k.trim().split(' ').next())
+    {
+        assert!(
+            table.contains(&format!("| `{key}` |")),
+            "README's key table lacks `{key}` ({footer})"
+        );
+    }
 }

@@ -121,6 +121,36 @@ fn list_and_progress_show_status() {
     );
 }
 
+/// Issue 18, 15: `run` takes the path a shell completes to an exercise file, relative (with
+/// or without `./`, from a subfolder too) or absolute; a path to anything else is named.
+#[test]
+fn run_takes_the_path_of_an_exercise_file() {
+    let f = Fixture::new();
+    f.solve("exercises/00_basics/second.rs");
+    let absolute = f.ws.join("exercises/00_basics/second.rs");
+    for path in [
+        "exercises/00_basics/second.rs",
+        "./exercises/00_basics/second.rs",
+        absolute.to_str().unwrap(),
+    ] {
+        f.run(&["run", path]).expect(0, &["second passed"]);
+    }
+    f.run_in(&f.ws.join("exercises/00_basics"), &["run", "second.rs"])
+        .expect(0, &["second passed"]);
+    f.run(&["hint", "exercises/00_basics/first.rs"])
+        .expect(0, &["Look at answer."]);
+    let outside = f.course.join("exercises/00_basics/second.rs");
+    let out = f.run(&["run", outside.to_str().unwrap()]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    out.stderr_has(&[
+        "is not an exercise file of the workspace in",
+        "fix: give an exercise's name or the path of its file",
+    ]);
+    let out = f.run(&["run", "exercises/00_basics/nope.rs"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    out.stderr_has(&["cannot read exercises/00_basics/nope.rs"]);
+}
+
 /// Issue 18, 11: the interactive list's cursor is a `>` that needs no colour; Enter and `r`
 /// act only on a row on the screen, reset asks first, and Enter says what became current.
 #[test]

@@ -245,9 +245,15 @@ impl Watcher {
     }
 
     pub fn start_with(dir: &Path, args: &[&str]) -> Watcher {
+        Self::start_with_env(dir, args, &[])
+    }
+
+    /// Watch mode with `args`, and `env` set in its environment.
+    pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Watcher {
         let mut child = command(dir)
             .args(["watch", "--json"])
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -390,3 +390,19 @@ fn a_save_of_any_exercise_is_checked_and_a_regression_is_named() {
     assert!(!f.state().contains("\"first\""), "{}", f.state());
     w.send("quit");
 }
+
+/// Issue 18, 15: `--edit` with no editor set says so (it was silently ignored).
+#[test]
+fn watch_edit_without_an_editor_says_so() {
+    let f = Fixture::new();
+    let w = Watcher::start_with_env(&f.ws, &["--edit"], &[("VISUAL", ""), ("EDITOR", "")]);
+    let warning = w.next("warning");
+    assert!(
+        warning["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("--edit: neither $VISUAL nor $EDITOR is set, so no editor opens"),
+        "{warning}"
+    );
+    assert_eq!(w.next("verdict")["exercise"], "first");
+}
