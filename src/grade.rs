@@ -11,6 +11,10 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod shard;
+
+pub use shard::Share;
+
 use crate::check::{self, Target, Verdict, source};
 use crate::course::{Course, Source, layout, tests_section};
 use crate::report::{self, Format, Graded, Student, StudentResults};
@@ -32,15 +36,29 @@ pub struct Options {
     pub build_dir: Option<PathBuf>,
     /// Let environment variables (BACKENDLINGS_CARGO, CARGO_TARGET_DIR) change the grading.
     pub trust_env: bool,
+    /// Grade only this share of the class, and write a shard file for `grade merge`.
+    pub shard: Option<Share>,
+}
+
+/// What `grade merge` was asked for.
+pub struct MergeOptions {
+    pub shards: Vec<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub course: Option<PathBuf>,
+    pub csv: Option<PathBuf>,
 }
 
 pub fn grade(options: &Options) -> Result<ExitCode, Error> {
     console::set_colors_enabled(false);
     check::set_strict(!options.trust_env);
-    let students = match &options.class {
+    let mut students = match &options.class {
         Some(class) => class_members(class)?,
         None => vec![this_workspace()?],
     };
+    if options.shard.is_some() && options.class.is_none() {
+        return Err("--shard takes a share of a class: use it with --class DIR".into());
+    }
     let source = match &options.course {
         Some(dir) => {
             crate::session::confirm_trust(dir)?;
@@ -52,6 +70,11 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
         }
     };
     let course = source.course()?;
+    // A share grades its students only, but names the class by all of them.
+    let class_id = shard::class_id(&students);
+    if let Some(share) = options.shard {
+        students.retain(|s| share.holds(&s.name));
+    }
     let build_dir = match &options.build_dir {
         Some(dir) => std::path::absolute(dir)?,
         None => default_build_dir(&course),
@@ -67,51 +90,106 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
     }
     write_build_project(&build_dir, &course, source)?;
     let results = grade_students(&build_dir, &course, source, students)?;
-
-    let text = match (options.format, options.class.is_some()) {
-        (Format::Json, false) => report::json(&course, &results[0]),
-        (Format::Json, true) => report::json_class(&course, &results),
-        (Format::Junit, _) => report::junit(&course, &results)?,
-        (Format::Gradescope, false) => report::gradescope(&course, &results[0]),
-        (Format::Gradescope, true) => {
-            return Err(
-                "the Gradescope format is per student: grade each submission \
-                        on its own (Gradescope runs one autograder per submission)"
-                    .into(),
-            );
+    if let Some(share) = options.shard {
+        let text = shard::write(share, class_id, shard::course_id(&course, source), &results);
+        match &options.output {
+            Some(path) => write_report(path, &text)?,
+            None => print!("{text}"),
         }
+        return Ok(crate::commands::exit_for(
+            results.iter().all(|r| r.student.not_graded.is_none()),
+        ));
+    }
+    let reports = Reports {
+        format: options.format,
+        output: options.output.as_deref(),
+        csv: options.csv.as_deref(),
+        class: options.class.is_some(),
     };
-    // Reports are written whole or not at all: a failed write (a full disk) leaves the
-    // previous report in place, never a truncated one.
-    let write_report = |path: &Path, contents: &str| {
-        crate::sys::files::write_atomically(path, contents.as_bytes()).map_err(|e| {
-            let what = if e.kind() == std::io::ErrorKind::StorageFull {
-                "the disk is full".to_string()
-            } else {
-                e.to_string()
-            };
-            format!(
-                "could not write the report {}: {what}; nothing was written",
-                path.display()
-            )
+    reports.write(&course, &results)
+}
+
+/// `grade merge`: the shard files of a class's shares joined into one report, equal to an
+/// unsharded run's but for timings.
+pub fn merge(options: &MergeOptions) -> Result<ExitCode, Error> {
+    console::set_colors_enabled(false);
+    let source = match &options.course {
+        Some(dir) => {
+            crate::session::confirm_trust(dir)?;
+            Source::Folder(dir)
+        }
+        None => Source::Bundled,
+    };
+    let course = source.course()?;
+    let results = shard::merge(&options.shards, &course, source)?;
+    let reports = Reports {
+        format: options.format,
+        output: options.output.as_deref(),
+        csv: options.csv.as_deref(),
+        class: true,
+    };
+    reports.write(&course, &results)
+}
+
+/// Which reports to write, and where.
+struct Reports<'a> {
+    format: Format,
+    output: Option<&'a Path>,
+    csv: Option<&'a Path>,
+    class: bool,
+}
+
+impl Reports<'_> {
+    /// Writes the report (and the CSV), and returns the exit status: for one workspace,
+    /// whether everything passed; for a class, whether every student's folder was graded.
+    fn write(&self, course: &Course, results: &[StudentResults]) -> Result<ExitCode, Error> {
+        let text = match (self.format, self.class) {
+            (Format::Json, false) => report::json(course, &results[0]),
+            (Format::Json, true) => report::json_class(course, results),
+            (Format::Junit, _) => report::junit(course, results)?,
+            (Format::Gradescope, false) => report::gradescope(course, &results[0]),
+            (Format::Gradescope, true) => {
+                return Err(
+                    "the Gradescope format is per student: grade each submission \
+                            on its own (Gradescope runs one autograder per submission)"
+                        .into(),
+                );
+            }
+        };
+        match self.output {
+            Some(path) => write_report(path, &text)?,
+            None => print!("{text}"),
+        }
+        if let Some(path) = self.csv {
+            write_report(path, &report::csv(course, results))?;
+        }
+        // One workspace: its exit status says whether everything passed. A class: the report
+        // is the result, unless a student's folder could not be graded at all.
+        let all_passed = results
+            .iter()
+            .all(|r| r.exercises.iter().all(|g| g.verdict.passed()));
+        Ok(if self.class {
+            crate::commands::exit_for(results.iter().all(|r| r.student.not_graded.is_none()))
+        } else {
+            crate::commands::exit_for(all_passed)
         })
-    };
-    match &options.output {
-        Some(path) => write_report(path, &text)?,
-        None => print!("{text}"),
     }
-    if let Some(path) = &options.csv {
-        write_report(path, &report::csv(&course, &results))?;
-    }
-    // One workspace: its exit status says whether everything passed. A class: the report
-    // is the result, unless a student's folder could not be graded at all.
-    let all_passed = results
-        .iter()
-        .all(|r| r.exercises.iter().all(|g| g.verdict.passed()));
-    Ok(if options.class.is_some() {
-        crate::commands::exit_for(results.iter().all(|r| r.student.not_graded.is_none()))
-    } else {
-        crate::commands::exit_for(all_passed)
+}
+
+/// Reports are written whole or not at all: a failed write (a full disk) leaves the previous
+/// report in place, never a truncated one.
+fn write_report(path: &Path, contents: &str) -> Result<(), Error> {
+    crate::sys::files::write_atomically(path, contents.as_bytes()).map_err(|e| {
+        let what = if e.kind() == std::io::ErrorKind::StorageFull {
+            "the disk is full".to_string()
+        } else {
+            e.to_string()
+        };
+        format!(
+            "could not write the report {}: {what}; nothing was written",
+            path.display()
+        )
+        .into()
     })
 }
 

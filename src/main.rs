@@ -66,7 +66,15 @@ enum Command {
     /// Only the exercise files of a workspace are read: the tests, manifest and lock file
     /// come from the course. Exit status for one workspace: 0 when every exercise passes;
     /// for a class: 0 when every student's folder could be graded.
+    #[command(args_conflicts_with_subcommands = true)]
     Grade {
+        #[command(subcommand)]
+        merge: Option<GradeCommand>,
+        /// Grade only share K of N of the class (K from 1 to N), chosen by each student's
+        /// folder name, and write a shard file for `grade merge` (CI matrices, GitLab's
+        /// `parallel:`, Kubernetes Indexed Jobs)
+        #[arg(long, value_name = "K/N")]
+        shard: Option<grade::Share>,
         /// Report format
         #[arg(long, value_enum, default_value = "json")]
         format: report::Format,
@@ -94,6 +102,29 @@ enum Command {
     /// Tools for course authors
     #[command(subcommand)]
     Dev(DevCommand),
+}
+
+#[derive(Subcommand)]
+enum GradeCommand {
+    /// Join the shard files of a class graded in shares (`grade --class DIR --shard K/N`)
+    /// into one report, the one an unsharded run gives but for timings
+    Merge {
+        /// The shard files, one per share
+        #[arg(required = true, value_name = "SHARD_FILE")]
+        shards: Vec<PathBuf>,
+        /// Report format
+        #[arg(long, value_enum, default_value = "json")]
+        format: report::Format,
+        /// Write the report to this file instead of standard output
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// The course the shards were graded with (none for the bundled one)
+        #[arg(long, value_name = "COURSE_DIR")]
+        course: Option<PathBuf>,
+        /// Also write a CSV summary: one row per student, one column per exercise
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args, Default)]
@@ -217,6 +248,25 @@ fn dispatch(command: Command) -> Result<ExitCode, backendlings::session::Error> 
         Command::CheckAll => commands::check_all(),
         Command::Progress => commands::progress(),
         Command::Grade {
+            merge:
+                Some(GradeCommand::Merge {
+                    shards,
+                    format,
+                    output,
+                    course,
+                    csv,
+                }),
+            ..
+        } => grade::merge(&grade::MergeOptions {
+            shards,
+            format,
+            output,
+            course,
+            csv,
+        }),
+        Command::Grade {
+            merge: None,
+            shard,
             format,
             output,
             course,
@@ -232,6 +282,7 @@ fn dispatch(command: Command) -> Result<ExitCode, backendlings::session::Error> 
             csv,
             build_dir,
             trust_env,
+            shard,
         }),
         Command::Dev(DevCommand::New { dir }) => dev::new(&dir),
         Command::Dev(DevCommand::Check {

@@ -43,7 +43,7 @@ pub struct Diagnostics {
 }
 
 /// One compiler diagnostic: what, and where its primary span is.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct Diagnostic {
     /// `error` or `warning` (rustc's level; notes and helps are part of the rendering).
     pub level: String,

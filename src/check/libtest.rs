@@ -7,10 +7,10 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What happened to one grading test.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestResult {
     /// The test's full name, e.g. `tests::unknown_user_is_404`.
     pub name: String,
@@ -21,13 +21,17 @@ pub struct TestResult {
     pub location: Option<String>,
     /// The line of the exercise file where the test is defined.
     pub line: usize,
-    #[serde(serialize_with = "super::as_millis", rename = "duration_ms")]
+    #[serde(
+        serialize_with = "super::as_millis",
+        deserialize_with = "super::from_millis",
+        rename = "duration_ms"
+    )]
     pub duration: Duration,
     /// What the test printed before it failed.
     pub output: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestStatus {
     Passed,

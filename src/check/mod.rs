@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::course::Exercise;
 use libtest::TestResult;
@@ -67,7 +67,7 @@ const HARNESS_VARS: &[&str] = &[
 /// Most bytes kept of a run's stdout or stderr; a run printing more is stopped.
 pub(crate) const OUTPUT_CAP: usize = 512 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Passed,
@@ -90,7 +90,7 @@ impl Outcome {
 }
 
 /// The result of checking one exercise.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Verdict {
     pub exercise: String,
     pub outcome: Outcome,
@@ -98,7 +98,11 @@ pub struct Verdict {
     pub summary: String,
     /// What to show: rustc's errors, the failing tests' messages, or what was tampered with.
     pub details: String,
-    #[serde(serialize_with = "as_millis", rename = "duration_ms")]
+    #[serde(
+        serialize_with = "as_millis",
+        deserialize_with = "from_millis",
+        rename = "duration_ms"
+    )]
     pub duration: Duration,
     /// Each grading test, in the order the tests stand in the file (`test` mode).
     pub tests: Vec<TestResult>,
@@ -118,6 +122,10 @@ impl Verdict {
 
 pub(crate) fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)
+}
+
+pub(crate) fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_millis)
 }
 
 #[derive(Debug)]

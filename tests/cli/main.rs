@@ -13,6 +13,7 @@ mod isolation;
 mod mutants;
 mod report_specs;
 mod run;
+mod shards;
 mod trust;
 mod usage;
 mod watch;
