@@ -500,6 +500,9 @@ fn rule_reason(rule: &rules::Rule) -> &'static str {
         }
         rules::Rule::Uses(Capability::Unsafe) => "unsafe code is out of this exercise's bounds",
         rules::Rule::Uses(Capability::Ffi) => "foreign functions are out of this exercise's bounds",
+        rules::Rule::Uses(Capability::Network) => {
+            "networks beyond loopback are out of this exercise's bounds"
+        }
     }
 }
 
@@ -605,7 +608,7 @@ impl Scratch {
             // CPU seconds count every thread: room for two busy threads for the whole time
             // limit, after which the kernel ends the run even if the runner is gone.
             cpu_secs: 2 * ex.timeout.as_secs() + 5,
-            network: false,
+            network: ex.allow.contains(&crate::course::Capability::Network),
         };
         crate::sys::sandbox::command(executable, &policy)
     }

@@ -17,15 +17,19 @@ pub enum Capability {
     Unsafe,
     /// Foreign functions: `extern` blocks, `libc`.
     Ffi,
+    /// Networks beyond the program's own loopback interface. No rule on source: the
+    /// sandbox gives a run a network namespace with only loopback unless this is allowed.
+    Network,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 5] = [
+    pub const ALL: [Capability; 6] = [
         Capability::FileSystem,
         Capability::Processes,
         Capability::Environment,
         Capability::Unsafe,
         Capability::Ffi,
+        Capability::Network,
     ];
 
     /// The name used in info.toml (`allow = ["file_system"]`).
@@ -36,6 +40,7 @@ impl Capability {
             Capability::Environment => "environment",
             Capability::Unsafe => "unsafe",
             Capability::Ffi => "ffi",
+            Capability::Network => "network",
         }
     }
 

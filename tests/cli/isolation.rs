@@ -436,3 +436,31 @@ fn a_workspace_from_a_course_folder_earns_its_solutions_and_trusts_the_folder_wh
     f.run(&["run", "second"]).expect(0, &["second passed"]);
     assert!(!f.ws.join("solutions/00_basics/second.rs").exists());
 }
+
+#[test]
+fn an_exercise_that_allows_the_network_reaches_beyond_loopback() {
+    // This machine's own non-loopback address, if it has one (as in the loopback test).
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    let lan = probe
+        .connect("10.255.255.255:9")
+        .ok()
+        .and_then(|()| probe.local_addr().ok())
+        .map(|a| a.ip())
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified());
+    let Some(ip) = lan else {
+        eprintln!("skipped: this machine has no address but loopback");
+        return;
+    };
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let body = format!(
+        "{{ let lan = std::net::TcpStream::connect_timeout(&{target:?}.parse().unwrap(), \
+         std::time::Duration::from_secs(2)).is_ok(); if lan {{ 42 }} else {{ 0 }} }}"
+    );
+    let f = fixture_allowing("[\"network\"]");
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &exercise("first", &body),
+    );
+    f.run(&["run", "first"]).expect(0, &["first passed"]);
+}
