@@ -147,6 +147,7 @@ impl Reports<'_> {
             (Format::Json, false) => report::json(course, &results[0]),
             (Format::Json, true) => report::json_class(course, results),
             (Format::Junit, _) => report::junit(course, results)?,
+            (Format::Html, _) => report::html(course, results),
             (Format::Gradescope, false) => report::gradescope(course, &results[0]),
             (Format::Gradescope, true) => {
                 return Err(

@@ -1,7 +1,7 @@
 //! Reports of graded workspaces, written from the verdicts' data: JSON (this runner's own
 //! layout, with each exercise's result also as an Exercism test-runner `results.json`, version
 //! 3), JUnit XML (one suite per exercise, one case per grading test), Gradescope's
-//! results.json, and a CSV summary of a class.
+//! results.json, a CSV summary of a class, and a class's HTML page (html.rs).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -13,6 +13,9 @@ use crate::check::libtest::{TestResult, TestStatus};
 use crate::check::{Outcome, Verdict};
 use crate::course::{Course, Exercise, tests_section};
 use crate::session::Error;
+
+mod html;
+pub use html::html;
 
 /// A student's workspace: a name for the report, and where it is.
 pub struct Student {
@@ -44,6 +47,8 @@ pub enum Format {
     Junit,
     /// Gradescope's autograder results.json
     Gradescope,
+    /// One self-contained HTML page of a class: a grid of students × exercises (`--class`)
+    Html,
 }
 
 /// The layout of the JSON report; raised when a field changes meaning or goes away.
