@@ -60,7 +60,7 @@ pub fn table(session: &Session, selected: Option<usize>, filter: &str) -> String
     out
 }
 
-fn visible<'a>(
+pub(super) fn visible<'a>(
     session: &'a Session,
     filter: &'a str,
 ) -> impl Iterator<Item = (usize, &'a crate::course::Exercise)> + 'a {

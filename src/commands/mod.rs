@@ -19,15 +19,30 @@ pub fn list_table(session: &Session) -> String {
     list::table(session, None, "")
 }
 
-/// At most `rows` rows of the table around `selected`, with the header, and how many more
-/// there are above and below: watch mode's list fits the terminal.
-pub fn list_window(session: &Session, selected: usize, rows: usize) -> String {
-    let text = list::table(session, Some(selected), "");
+/// The exercises (their indices) whose name or topic contains `filter`.
+pub fn list_matching(session: &Session, filter: &str) -> Vec<usize> {
+    list::visible(session, filter).map(|(i, _)| i).collect()
+}
+
+/// At most `rows` rows of the table of the exercises matching `filter` around `selected`
+/// (none: no row is selected), with the header, and how many more there are above and below:
+/// watch mode's list fits the terminal.
+pub fn list_window(
+    session: &Session,
+    selected: Option<usize>,
+    filter: &str,
+    rows: usize,
+) -> String {
+    let text = list::table(session, selected, filter);
     let mut lines = text.lines();
     let header = lines.next().unwrap_or_default();
     let body: Vec<&str> = lines.collect();
     let rows = rows.max(5).min(body.len());
-    let start = selected
+    let position = list_matching(session, filter)
+        .iter()
+        .position(|&i| Some(i) == selected)
+        .unwrap_or(0);
+    let start = position
         .saturating_sub(rows / 2)
         .min(body.len().saturating_sub(rows));
     let mut out = format!("{header}\n");

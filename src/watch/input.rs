@@ -14,6 +14,7 @@ pub enum Key {
     Down,
     Enter,
     Escape,
+    Backspace,
     /// Ctrl-C or Ctrl-D.
     Quit,
 }
@@ -89,6 +90,7 @@ pub fn read_keys(tx: Sender<Input>) {
         let key = match b {
             3 | 4 => Key::Quit,
             b'\r' | b'\n' => Key::Enter,
+            0x7f | 0x08 => Key::Backspace,
             0x1b => match read() {
                 Some(b'[') => match read() {
                     Some(b'A') => Key::Up,

@@ -60,6 +60,8 @@ pub enum Input {
         total: usize,
     },
     CheckAllDone(Result<Vec<Verdict>, String>),
+    /// The terminal changed size.
+    Resized,
 }
 
 /// Sends the progress of a check of every exercise to the loop.
@@ -122,6 +124,10 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
     } else {
         None
     };
+    if interactive {
+        let tx = tx.clone();
+        thread::spawn(move || watch_size(&tx));
+    }
     {
         let tx = tx.clone();
         thread::spawn(move || {
@@ -150,6 +156,8 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
         cancel: None,
         interactive,
         browsing: None,
+        filter: String::new(),
+        typing: false,
     };
     watch.show(&Event::Hello {
         protocol: PROTOCOL,
@@ -231,6 +239,10 @@ struct Watch<'s> {
     interactive: bool,
     /// The list is open with this exercise selected (`l`).
     browsing: Option<usize>,
+    /// The list shows only the exercises whose name or topic contains this (`/`).
+    filter: String,
+    /// Keys typed in the list go to the filter (after `/`, until Enter or Esc).
+    typing: bool,
 }
 
 impl Watch<'_> {
@@ -287,6 +299,8 @@ impl Watch<'_> {
                     self.show(&Event::CheckAllProgress { checked, total });
                 }
                 Ok(Input::CheckAllDone(verdicts)) => self.check_all_done(verdicts)?,
+                Ok(Input::Resized) if self.browsing.is_some() => self.show_browse(),
+                Ok(Input::Resized) => self.show(&Event::Resized),
                 Ok(Input::Unknown(line)) => self.show(&Event::Warning {
                     message: &format!(
                         "unknown command {line:?}; commands: next, hint, list, check-all, run, quit"
@@ -383,7 +397,29 @@ impl Watch<'_> {
             return;
         };
         // One snapshot per check: the bytes hashed are the bytes built and graded.
-        let bytes = std::fs::read(self.file_of(name)).unwrap_or_default();
+        let file = self.file_of(name);
+        let bytes = match std::fs::read(&file) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                let shown = ex.path().display().to_string();
+                let message = if file.is_dir() {
+                    format!(
+                        "{shown} is a folder, not a file, so {name} cannot be checked. Move \
+                         the folder away; `backendlings reset {name}` then restores the \
+                         exercise"
+                    )
+                } else if error.kind() == std::io::ErrorKind::NotFound {
+                    format!(
+                        "{shown} is missing, so {name} cannot be checked. `backendlings \
+                         reset {name}` restores it"
+                    )
+                } else {
+                    format!("cannot read {shown}, so {name} cannot be checked: {error}")
+                };
+                self.show(&Event::Warning { message: &message });
+                return;
+            }
+        };
         if bytes.is_empty() {
             // An editor that truncates, then writes: wait for the write (its own event).
             return;
@@ -510,25 +546,55 @@ impl Watch<'_> {
                 _ => Ok(true),
             };
         };
-        let count = self.session.ws.course.exercises.len();
+        // Typed letters go to the filter, not to commands.
+        if self.typing {
+            match key {
+                Key::Quit => return Ok(false),
+                Key::Enter => self.typing = false,
+                Key::Escape => {
+                    self.filter.clear();
+                    self.typing = false;
+                }
+                Key::Backspace => {
+                    self.filter.pop();
+                }
+                Key::Char(c) if !c.is_control() => self.filter.push(c),
+                Key::Up | Key::Down | Key::Char(_) => {}
+            }
+            self.show_browse();
+            return Ok(true);
+        }
+        let shown = crate::commands::list_matching(&self.session, &self.filter);
+        let position = shown.iter().position(|&i| i == selected);
         match key {
             Key::Quit => return Ok(false),
-            Key::Up | Key::Char('k') => self.browsing = Some(selected.saturating_sub(1)),
-            Key::Down | Key::Char('j') => self.browsing = Some((selected + 1).min(count - 1)),
+            Key::Up | Key::Char('k') => {
+                let up = position.map_or(0, |p| p.saturating_sub(1));
+                self.browsing = shown.get(up).copied().or(Some(selected));
+            }
+            Key::Down | Key::Char('j') => {
+                let down = position.map_or(0, |p| (p + 1).min(shown.len().saturating_sub(1)));
+                self.browsing = shown.get(down).copied().or(Some(selected));
+            }
+            Key::Char('/') => self.typing = true,
+            Key::Enter if position.is_none() => {}
             Key::Enter => {
                 self.browsing = None;
+                self.filter.clear();
                 let name = self.session.ws.course.exercises[selected].name.clone();
                 let go_on = self.command(Command::SetCurrent(name))?;
                 self.start_check();
                 return Ok(go_on);
             }
+            Key::Escape if !self.filter.is_empty() => self.filter.clear(),
             Key::Escape | Key::Char('q' | 'l') => {
                 self.browsing = None;
+                self.filter.clear();
                 let current = self.session.state.state.current.clone();
                 self.show(&Event::Current { exercise: &current });
                 return Ok(true);
             }
-            Key::Char(_) => return Ok(true),
+            Key::Backspace | Key::Char(_) => return Ok(true),
         }
         self.show_browse();
         Ok(true)
@@ -539,9 +605,38 @@ impl Watch<'_> {
         let Some(selected) = self.browsing else {
             return;
         };
+        let shown = crate::commands::list_matching(&self.session, &self.filter);
+        // A filter that hides the selection selects the first exercise it shows.
+        let selected = if shown.contains(&selected) {
+            Some(selected)
+        } else {
+            shown.first().copied()
+        };
+        if let Some(row) = selected {
+            self.browsing = Some(row);
+        }
         let rows = console::Term::stdout().size().0 as usize;
-        let text = crate::commands::list_window(&self.session, selected, rows.saturating_sub(8));
-        self.show(&Event::Browse { text: &text });
+        let mut text = crate::commands::list_window(
+            &self.session,
+            selected,
+            &self.filter,
+            rows.saturating_sub(9),
+        );
+        if selected.is_none() {
+            text.push_str(&format!(
+                "  (no exercise matches {:?}; esc clears the filter)\n",
+                self.filter
+            ));
+        }
+        let keys = if self.typing {
+            format!("filter: {}_   (enter to keep, esc to clear)", self.filter)
+        } else {
+            "↑/↓ or j/k move · enter go there · / filter · q or l back".to_string()
+        };
+        self.show(&Event::Browse {
+            text: &text,
+            keys: &keys,
+        });
     }
 
     /// Handles a command; returns false to quit.
@@ -703,6 +798,23 @@ impl Watch<'_> {
             .arg(self.file_of(&self.session.state.state.current))
             .stdin(std::process::Stdio::null())
             .spawn();
+    }
+}
+
+/// Tells the loop when the terminal changes size (checked 4 times a second), so that the
+/// screen is drawn again for its new width and height.
+fn watch_size(tx: &Sender<Input>) {
+    let term = console::Term::stdout();
+    let mut size = term.size();
+    loop {
+        thread::sleep(Duration::from_millis(250));
+        let now = term.size();
+        if now != size {
+            size = now;
+            if tx.send(Input::Resized).is_err() {
+                return;
+            }
+        }
     }
 }
 

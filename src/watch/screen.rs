@@ -56,6 +56,8 @@ pub enum Event<'a> {
     /// The list to move in (a terminal's `l`): already laid out.
     Browse {
         text: &'a str,
+        /// The keys line under it.
+        keys: &'a str,
     },
     /// A check of every exercise is under way: `checked` of `total` have their verdict.
     CheckAllProgress {
@@ -73,6 +75,8 @@ pub enum Event<'a> {
     CourseFinished {
         message: &'a str,
     },
+    /// The terminal changed size: draw the screen again (never sent in JSON mode).
+    Resized,
     Warning {
         message: &'a str,
     },
@@ -143,6 +147,8 @@ impl Terminal {
             println!("{notice}\n");
         }
         if let Some(verdict) = &self.last_verdict {
+            // Long lines break between words, not where the terminal's edge falls.
+            let verdict = &wrap_long(verdict, usize::from(term.size().1));
             // The verdict's first lines and the footer stay on the screen: a long report is
             // cut, and `backendlings run` shows all of it.
             if self.clear {
@@ -160,6 +166,41 @@ impl Terminal {
         }
         println!("{}", footer(session));
     }
+}
+
+/// `text` with each line wider than `width` columns broken between words, the pieces
+/// indented as the line is; lines that fit, and the spacing inside lines, stay as they are
+/// (compiler output is aligned with spaces). A word wider than the line stays whole.
+fn wrap_long(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        if width < 20 || console::measure_text_width(line) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let rest = line.trim_start_matches(' ');
+        let lead = &line[..line.len() - rest.len()];
+        let indent = if lead.len() > width / 2 { "" } else { lead };
+        out.push_str(lead);
+        let mut column = lead.len();
+        for (k, word) in rest.split(' ').enumerate() {
+            let len = console::measure_text_width(word);
+            if k > 0 && !word.is_empty() && column + 1 + len > width {
+                out.push('\n');
+                out.push_str(indent);
+                column = indent.len();
+            } else if k > 0 {
+                out.push(' ');
+                column += 1;
+            }
+            out.push_str(word);
+            column += len;
+        }
+    }
+    out
 }
 
 /// At most `most` names, and how many more there are.
@@ -240,15 +281,12 @@ impl Screen for Terminal {
             Event::List => {
                 self.redraw(session, &crate::commands::list_table(session));
             }
-            Event::Browse { text } => {
+            Event::Browse { text, keys } => {
                 let term = console::Term::stdout();
                 if self.clear {
                     let _ = term.clear_screen();
                 }
-                println!(
-                    "{text}\n{}",
-                    console::style("↑/↓ or j/k move · enter go there · q or l back").dim()
-                );
+                println!("{text}\n{}", console::style(keys).dim());
             }
             Event::CheckAllProgress { checked, total } => {
                 self.redraw(
@@ -280,6 +318,7 @@ impl Screen for Terminal {
                 self.last_verdict = None;
                 self.redraw(session, message);
             }
+            Event::Resized => self.redraw(session, ""),
             Event::Warning { message } => ui::warn(message),
         }
     }
@@ -288,6 +327,23 @@ impl Screen for Terminal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_lines_break_between_words_and_short_ones_keep_their_spacing() {
+        let aligned = "   |     ^^^ expected `u32`";
+        assert_eq!(wrap_long(aligned, 40), aligned);
+        assert_eq!(
+            wrap_long("  the quick brown fox jumps over the lazy dog", 20),
+            "  the quick brown\n  fox jumps over the\n  lazy dog"
+        );
+        assert_eq!(
+            wrap_long(
+                "see https://example.com/a/very/long/address/that/cannot/break ok",
+                20
+            ),
+            "see\nhttps://example.com/a/very/long/address/that/cannot/break\nok"
+        );
+    }
     use crate::check::libtest::TestStatus;
     use crate::check::{Outcome, Verdict};
 
@@ -353,8 +409,8 @@ mod tests {
         ];
         for event in &events {
             match event {
-                // The terminal's own list: never sent in JSON mode (watch::run).
-                Event::Browse { .. } => continue,
+                // The terminal's own list and size: never sent in JSON mode (watch::run).
+                Event::Browse { .. } | Event::Resized => continue,
                 Event::Hello { .. }
                 | Event::Watching { .. }
                 | Event::CheckStarted { .. }

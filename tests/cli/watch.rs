@@ -406,3 +406,86 @@ fn watch_edit_without_an_editor_says_so() {
     );
     assert_eq!(w.next("verdict")["exercise"], "first");
 }
+
+/// Issue 18, 14: an exercise file that is a folder is said, not checked in silence.
+#[test]
+fn an_exercise_file_that_is_a_folder_is_said() {
+    let f = Fixture::new();
+    let first = f.ws.join("exercises/00_basics/first.rs");
+    fs::remove_file(&first).unwrap();
+    fs::create_dir(&first).unwrap();
+    let w = Watcher::start(&f.ws);
+    let warning = w.next("warning");
+    assert_eq!(
+        warning["message"],
+        "exercises/00_basics/first.rs is a folder, not a file, so first cannot be checked. \
+         Move the folder away; `backendlings reset first` then restores the exercise"
+    );
+}
+
+/// Issue 18, 14: watch mode's list has a `/` filter (typed letters go to it, not to
+/// commands), and the screen is drawn again when the terminal changes size.
+#[test]
+fn the_list_filters_and_the_screen_follows_the_terminal_size() {
+    let f = Fixture::new();
+    let mut pty = Pty::start(&f.ws, "watch", &[]);
+    pty.wait_for("first failed");
+    pty.keys(b"l");
+    pty.wait_for("/ filter");
+    pty.clear();
+    // `h`, `n`, `p`, `c` and `r` are commands outside the filter; here they are letters.
+    pty.keys(b"/hncr");
+    pty.wait_for("filter: hncr_");
+    pty.wait_for("no exercise matches \"hncr\"");
+    for _ in 0..4 {
+        pty.keys(b"\x7f");
+    }
+    pty.keys(b"rint\r");
+    pty.wait_for("filter: rint_");
+    pty.clear();
+    pty.keys(b"j");
+    pty.wait_for("> printer ");
+    // Only `printer` matches: the list shows it alone.
+    assert!(!pty.seen.contains(" first "), "{}", pty.seen);
+    pty.keys(b"\r");
+    pty.wait_for("Current exercise: exercises/01_more/printer.rs");
+    pty.wait_for("printer failed");
+    assert!(f.state().contains("current = \"printer\""), "{}", f.state());
+    assert!(
+        !f.state().contains("first = "),
+        "a typed h asked for a hint: {}",
+        f.state()
+    );
+
+    // The terminal becomes narrower: the screen is drawn again.
+    let tty = terminal_of(&f.ws);
+    pty.clear();
+    let resized = Command::new("stty")
+        .args(["-F", &tty, "cols", "50", "rows", "30"])
+        .status()
+        .unwrap();
+    assert!(resized.success());
+    pty.wait_for("Current exercise: exercises/01_more/printer.rs");
+    pty.keys(b"q");
+    assert!(pty.child.wait().unwrap().success());
+}
+
+/// The terminal (`/dev/pts/N`) of the backendlings process running in `dir`.
+fn terminal_of(dir: &std::path::Path) -> String {
+    let start = std::time::Instant::now();
+    loop {
+        for entry in fs::read_dir("/proc").unwrap().flatten() {
+            let exe = fs::read_link(entry.path().join("exe")).unwrap_or_default();
+            let cwd = fs::read_link(entry.path().join("cwd")).unwrap_or_default();
+            if exe == std::path::Path::new(BIN) && cwd == dir {
+                let tty = fs::read_link(entry.path().join("fd/0")).unwrap();
+                return tty.display().to_string();
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no backendlings in {dir:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
