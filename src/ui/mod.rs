@@ -52,12 +52,51 @@ pub fn progress_bar(len: usize, prefix: &str) -> indicatif::ProgressBar {
     bar
 }
 
-/// A check's progress on a bar: crates while building, then one step per verdict.
+/// A check's progress on a bar: crates while building, then one step per verdict. Where
+/// the bar is not drawn (stderr is not a terminal: CI, an autograder), a line on stderr every
+/// [`PLAIN_PROGRESS_EVERY`] instead, so that a cold build of the dependencies is not minutes
+/// of silence; a check shorter than that prints nothing.
 pub struct CheckBar(pub indicatif::ProgressBar);
+
+/// How often a check shows it is alive where no bar is drawn.
+pub const PLAIN_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl CheckBar {
+    /// The plain line for `event`, if a new period began since the last one (one check runs
+    /// at a time in a process, so the last period shown is the process's).
+    fn plain_line(&self, event: &crate::check::Event<'_>) -> Option<String> {
+        use crate::check::Event;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static SHOWN: AtomicU64 = AtomicU64::new(0);
+        let elapsed = self.0.elapsed();
+        let period = elapsed.as_secs() / PLAIN_PROGRESS_EVERY.as_secs();
+        if period == 0 || SHOWN.fetch_max(period, Ordering::Relaxed) >= period {
+            return None;
+        }
+        let secs = elapsed.as_secs();
+        Some(match event {
+            Event::Compiled(name) => format!(
+                "backendlings: still building after {secs} s (just compiled {name}); a first \
+                 build compiles every dependency, later ones reuse it"
+            ),
+            Event::Built => format!("backendlings: built after {secs} s; running the tests"),
+            Event::Verdict(_) => format!(
+                "backendlings: {} of {} checked after {secs} s",
+                self.0.position(),
+                self.0.length().unwrap_or(0)
+            ),
+        })
+    }
+}
 
 impl crate::check::Events for CheckBar {
     fn event(&self, event: crate::check::Event<'_>) {
         use crate::check::Event;
+        if self.0.is_hidden()
+            && let Some(line) = self.plain_line(&event)
+        {
+            output::error_line(&line);
+        }
         match event {
             Event::Compiled(name) => self.0.set_message(format!("building {name}")),
             Event::Built => self.0.set_message("running tests"),
