@@ -11,6 +11,7 @@ mod grade;
 mod init;
 mod isolation;
 mod mutants;
+mod report_html;
 mod report_specs;
 mod run;
 mod shards;
