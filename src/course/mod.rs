@@ -5,6 +5,7 @@ mod capability;
 pub mod embedded;
 pub mod info;
 pub mod layout;
+pub mod stubs;
 pub mod tests_section;
 
 use std::path::{Path, PathBuf};

@@ -121,6 +121,43 @@ fn list_and_progress_show_status() {
     );
 }
 
+/// Issue 18, 12: the warnings that unfinished `todo!()` stubs alone cause (their unused
+/// parameters, unused imports, items never used) are not listed as ones that explain a
+/// failure; a warning from finished code still is.
+#[test]
+fn warnings_of_unfinished_stubs_are_not_presented_as_important() {
+    let f = Fixture::new();
+    let first = f.ws.join("exercises/00_basics/first.rs");
+    let stub = "todo!()\n}\n\nuse std::collections::HashMap;\n\nstruct Request;\n\n\
+                fn helper(line: &str, strict: bool) -> u32 {\n    todo!()";
+    write(&first, &exercise("first", stub));
+    let out = f.run(&["run", "first"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for noise in [
+        "The compiler also warned",
+        "unused variable",
+        "unused import",
+        "never constructed",
+    ] {
+        assert!(!out.stdout.contains(noise), "{noise:?} in:\n{}", out.stdout);
+    }
+
+    // `answer` is finished (no `todo!()`), and its unused variable may explain its failure.
+    let finished = stub.replacen("todo!()", "let doubled = 21 * 2;\n    0", 1);
+    write(&first, &exercise("first", &finished));
+    let out = f.run(&["run", "first"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let warned = out
+        .stdout
+        .split("The compiler also warned (a warning often explains a failure):")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no warnings shown:\n{}", out.stdout));
+    assert!(warned.contains("unused variable: `doubled`"), "{warned}");
+    for noise in ["`line`", "`strict`", "HashMap", "Request"] {
+        assert!(!warned.contains(noise), "{noise} in:\n{warned}");
+    }
+}
+
 /// Issue 18, 15: `run` takes the path a shell completes to an exercise file, relative (with
 /// or without `./`, from a subfolder too) or absolute; a path to anything else is named.
 #[test]
