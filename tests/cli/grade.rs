@@ -132,23 +132,7 @@ fn grade_trusts_nothing_in_the_workspace_but_its_exercise_files() {
 #[test]
 fn grade_a_class_in_one_build_with_a_csv_summary() {
     let f = Fixture::new();
-    let class = f.ws.parent().unwrap().join("class");
-    for (student, solved) in [("ada", 2), ("bob", 1), ("cy", 0)] {
-        let ws = class.join(student);
-        copy_course(&f.ws, &ws);
-        for path in [
-            "exercises/00_basics/first.rs",
-            "exercises/00_basics/second.rs",
-        ]
-        .iter()
-        .take(solved)
-        {
-            let solution =
-                fs::read_to_string(f.course.join(path.replacen("exercises", "solutions", 1)))
-                    .unwrap();
-            write(&ws.join(path), &solution);
-        }
-    }
+    let class = class_of(&f, &[("ada", 2), ("bob", 1), ("cy", 0)]);
     let csv = class.join("summary.csv");
     let out = Run::from(
         command(&class)

@@ -48,8 +48,8 @@ macro_rules! chromium_or_skip {
 }
 
 /// Runs headless Chromium on `page` (with `fragment` after `#`) with every network
-/// connection refused, with `what` as its task (`--dump-dom`, `--screenshot=…`); returns what
-/// it printed and how long it took.
+/// connection refused, with `what` as its task (`--dump-dom`, `--screenshot=…`); checks that
+/// the page's console stayed empty; returns what Chromium printed and how long it took.
 fn chromium_on(browser: &Path, page: &Path, fragment: &str, what: &[&str]) -> (String, Duration) {
     let profile = tempfile::tempdir().unwrap();
     let url = format!("file://{}#{fragment}", page.display());
@@ -67,6 +67,9 @@ fn chromium_on(browser: &Path, page: &Path, fragment: &str, what: &[&str]) -> (S
             // The network off: no name resolves, and every connection goes to a closed port.
             "--host-resolver-rules=MAP * ~NOTFOUND",
             "--proxy-server=127.0.0.1:9",
+            // The page's console (and a failed load's "Failed to load resource") on stderr.
+            "--enable-logging=stderr",
+            "--v=0",
         ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(what)
@@ -78,6 +81,15 @@ fn chromium_on(browser: &Path, page: &Path, fragment: &str, what: &[&str]) -> (S
         out.status.success(),
         "chromium failed on {url}: {}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    // The page writes nothing to its console: any line there is an error, a warning, or a
+    // request that was refused.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let console: Vec<&str> = stderr.lines().filter(|l| l.contains(":CONSOLE")).collect();
+    assert!(
+        console.is_empty(),
+        "the page's console on {url}:\n{}",
+        console.join("\n")
     );
     (String::from_utf8_lossy(&out.stdout).into_owned(), took)
 }
@@ -130,23 +142,7 @@ fn assert_no_network_address(page: &str) {
 #[test]
 fn the_html_class_report_shows_the_json_reports_grid_and_opens_a_cell_in_a_browser() {
     let f = Fixture::new();
-    let class = f.ws.parent().unwrap().join("class");
-    for (student, solved) in [("ada", 2), ("bob", 1), ("cy", 0)] {
-        let ws = class.join(student);
-        copy_course(&f.ws, &ws);
-        for path in [
-            "exercises/00_basics/first.rs",
-            "exercises/00_basics/second.rs",
-        ]
-        .iter()
-        .take(solved)
-        {
-            let solution =
-                fs::read_to_string(f.course.join(path.replacen("exercises", "solutions", 1)))
-                    .unwrap();
-            write(&ws.join(path), &solution);
-        }
-    }
+    let class = class_of(&f, &[("ada", 2), ("bob", 1), ("cy", 0)]);
     write(
         &class.join("cy/exercises/01_more/printer.rs"),
         "fn main() {\n    println!(\"42\")\n    let\n}\n",

@@ -7,26 +7,14 @@ use super::support::*;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// A class of `names`, each with some exercises solved, graded against the fixture course.
-fn class_of(f: &Fixture, names: &[&str]) -> PathBuf {
-    let class = f.ws.parent().unwrap().join("class");
-    for (k, student) in names.iter().enumerate() {
-        let ws = class.join(student);
-        copy_course(&f.ws, &ws);
-        for path in [
-            "exercises/00_basics/first.rs",
-            "exercises/00_basics/second.rs",
-        ]
+/// A class of `names`, the k-th with its first k % 3 exercises solved.
+fn class_solving(f: &Fixture, names: &[&str]) -> PathBuf {
+    let students: Vec<(&str, usize)> = names
         .iter()
-        .take(k % 3)
-        {
-            let solution =
-                fs::read_to_string(f.course.join(path.replacen("exercises", "solutions", 1)))
-                    .unwrap();
-            write(&ws.join(path), &solution);
-        }
-    }
-    class
+        .enumerate()
+        .map(|(k, name)| (*name, k % 3))
+        .collect();
+    class_of(f, &students)
 }
 
 fn grade(class: &Path, course: &Path, args: &[&str]) -> Run {
@@ -114,7 +102,7 @@ fn students_in(shard: &Path) -> Vec<String> {
 fn shards_merge_into_the_unsharded_report_in_every_format() {
     let f = Fixture::new();
     let names = ["ada", "bob", "cy", "dee", "eve", "fay", "gus"];
-    let class = class_of(&f, &names);
+    let class = class_solving(&f, &names);
     let top = class.parent().unwrap();
     let whole_json = grade(&class, &f.course, &[]);
     let whole_csv = top.join("whole.csv");
@@ -160,7 +148,7 @@ fn shards_merge_into_the_unsharded_report_in_every_format() {
 #[test]
 fn a_new_student_moves_no_one_else_and_mismatched_shards_are_refused() {
     let f = Fixture::new();
-    let class = class_of(&f, &["ada", "bob", "cy", "dee"]);
+    let class = class_solving(&f, &["ada", "bob", "cy", "dee"]);
     let top = class.parent().unwrap().to_path_buf();
     let before: Vec<Vec<String>> = (1..=2)
         .map(|k| students_in(&shard(&class, &f.course, k, 2)))

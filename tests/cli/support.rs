@@ -392,6 +392,29 @@ pub fn copy_course(from: &Path, to: &Path) {
     }
 }
 
+/// A class folder beside the fixture's workspace: one copy of the workspace per student, each
+/// with its first `solved` exercises replaced by the course's solutions.
+pub fn class_of(f: &Fixture, students: &[(&str, usize)]) -> PathBuf {
+    let class = f.ws.parent().unwrap().join("class");
+    for (student, solved) in students {
+        let ws = class.join(student);
+        copy_course(&f.ws, &ws);
+        for path in [
+            "exercises/00_basics/first.rs",
+            "exercises/00_basics/second.rs",
+        ]
+        .iter()
+        .take(*solved)
+        {
+            let solution =
+                fs::read_to_string(f.course.join(path.replacen("exercises", "solutions", 1)))
+                    .unwrap();
+            write(&ws.join(path), &solution);
+        }
+    }
+    class
+}
+
 // ---- the first hour: what a new learner runs into ----
 
 /// The `done = [...]` line of a state file.
