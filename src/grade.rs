@@ -459,10 +459,15 @@ fn grade_students(
         })
         .collect();
     let bar = ui::progress_bar(targets.len(), "");
+    let graded = students.iter().filter(|s| s.not_graded.is_none()).count();
     bar.set_message(format!(
-        "grading {} students: {} distinct exercise files",
-        students.iter().filter(|s| s.not_graded.is_none()).count(),
-        targets.len()
+        "grading {}: {}",
+        check::judge::count(graded, "student", "students"),
+        check::judge::count(
+            targets.len(),
+            "distinct exercise file",
+            "distinct exercise files"
+        )
     ));
     let verdicts = check::check(build_dir, &targets, false, &ui::CheckBar(bar.clone()))?;
     bar.finish_and_clear();

@@ -559,7 +559,7 @@ pub fn gradescope(course: &Course, results: &StudentResults) -> String {
         .collect();
     let report = Gradescope {
         score: passed as f64,
-        output: format!("{passed} of {total} exercises pass"),
+        output: crate::ui::passing(passed, total),
         tests,
     };
     serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"

@@ -83,9 +83,9 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
     };
 
     println!(
-        "Created {} with {} exercises.",
+        "Created {} with {}.",
         dir.display(),
-        course.exercises.len()
+        crate::check::judge::count(course.exercises.len(), "exercise", "exercises")
     );
     if prebuild {
         prebuild_dependencies(dir, &course.exercises[0].name)?;

@@ -133,7 +133,10 @@ pub fn html(course: &Course, class: &[StudentResults]) -> String {
     TEMPLATE
         .replace(
             "{{title}}",
-            &format!("Class report: {} students", class.len()),
+            &format!(
+                "Class report: {}",
+                crate::check::judge::count(class.len(), "student", "students")
+            ),
         )
         .replace("{{data}}", &script_safe(&data))
 }
