@@ -197,6 +197,22 @@ fn the_html_class_report_shows_the_json_reports_grid_and_opens_a_cell_in_a_brows
     );
     assert!(dom.contains("⊘ not graded: it holds no workspace"), "{dom}");
 
+    // Clicks, as a user's: on ada's second cell, then on the review filter. A copy of the
+    // page with a script that clicks, and writes down the address it ends at.
+    let clicked = f.ws.parent().unwrap().join("clicked.html");
+    let clicks = "<script>document.querySelector('#rows [data-i=\"0\"] .c:nth-child(4)').click();\
+        document.getElementById('only-review').click();\
+        document.getElementById('counts').setAttribute('data-hash', location.hash);</script></body>";
+    fs::write(&clicked, text.replace("</body>", clicks)).unwrap();
+    let (dom, _) = chromium_on(&browser, &clicked, "", &["--dump-dom"]);
+    rendered(&dom);
+    assert!(dom.contains("<h2>ada / second (00_basics)</h2>"), "{dom}");
+    assert_eq!(element_text(&dom, "shown"), "showing 2 of 4 students");
+    assert!(
+        dom.contains("data-hash=\"#review&amp;open=ada/second\""),
+        "{dom}"
+    );
+
     // A screenshot, kept as an artefact of the test run.
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("class-report.png");
     let _ = fs::remove_file(&shot);
