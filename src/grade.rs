@@ -497,6 +497,7 @@ fn grade_students(
                 }
                 Graded {
                     verdict,
+                    started: !learner.is_empty() && learner != original,
                     original: originals[e].clone(),
                     needs_review,
                 }

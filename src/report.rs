@@ -33,6 +33,9 @@ pub struct Graded {
     pub original: Option<String>,
     /// Constructs an instructor should look at: (line, what).
     pub needs_review: Vec<(usize, String)>,
+    /// Whether the student changed the exercise file: false when it is the course's
+    /// original, or missing.
+    pub started: bool,
 }
 
 /// A student's results, in course order.
@@ -88,6 +91,8 @@ struct JsonExercise<'a> {
     name: &'a str,
     topic: &'a str,
     status: Outcome,
+    /// false when the exercise file is the course's original (or missing): not started.
+    started: bool,
     summary: &'a str,
     duration_ms: u128,
     /// What a learner would see.
@@ -114,6 +119,7 @@ fn exercise_json<'a>(ex: &'a Exercise, graded: &'a Graded) -> JsonExercise<'a> {
         name: &ex.name,
         topic: ex.topic(),
         status: v.outcome,
+        started: graded.started,
         summary: &v.summary,
         duration_ms: v.duration.as_millis(),
         details: console::strip_ansi_codes(&v.details).into_owned(),
@@ -642,6 +648,7 @@ mod tests {
             },
             original: None,
             needs_review: vec![],
+            started: true,
         };
         let statuses: Vec<(String, &str)> = exercism(&ex, &graded)
             .tests

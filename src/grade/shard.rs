@@ -83,6 +83,7 @@ struct ShardStudent {
 struct ShardExercise {
     verdict: Verdict,
     needs_review: Vec<(usize, String)>,
+    started: bool,
 }
 
 /// The class's identity: every student's name, whichever share grades them.
@@ -126,6 +127,7 @@ pub fn write(share: Share, class: String, course: String, results: &[StudentResu
                     .map(|g| ShardExercise {
                         verdict: g.verdict.clone(),
                         needs_review: g.needs_review.clone(),
+                        started: g.started,
                     })
                     .collect(),
             })
@@ -216,6 +218,7 @@ pub fn merge(
                     verdict: e.verdict,
                     original: source.file(&crate::course::slash_path(&ex.path())),
                     needs_review: e.needs_review,
+                    started: e.started,
                 })
                 .collect();
             results.push(StudentResults {

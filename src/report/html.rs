@@ -38,9 +38,9 @@ struct PageStudent<'a> {
     cells: Vec<Cell<'a>>,
 }
 
-/// An exercise's cell: its status, the index of its result in `results`, and what needs
-/// review, as (line, construct).
-type Cell<'a> = (Outcome, usize, Vec<(usize, &'a str)>);
+/// An exercise's cell: its status, the index of its result in `results`, what needs
+/// review, as (line, construct), and whether the student started it.
+type Cell<'a> = (Outcome, usize, Vec<(usize, &'a str)>, bool);
 
 #[derive(Serialize)]
 struct PageResult<'a> {
@@ -104,7 +104,7 @@ pub fn html(course: &Course, class: &[StudentResults]) -> String {
                         .iter()
                         .map(|(line, what)| (*line, what.as_str()))
                         .collect();
-                    (v.outcome, index, reviews)
+                    (v.outcome, index, reviews, g.started)
                 })
                 .collect();
             let (passed, total) = super::counts(course, r);
@@ -184,6 +184,7 @@ mod tests {
             },
             original: None,
             needs_review: vec![(4, "unsafe block".into())],
+            started: true,
         }
     }
 

@@ -115,13 +115,16 @@ fn counts_of(report: &serde_json::Value) -> serde_json::Value {
     let mut counts = serde_json::json!({
         "students": students.len(),
         "not_graded": students.iter().filter(|s| s["status"] == "not_graded").count(),
-        "review": 0, "passed": 0, "failed": 0, "compile_error": 0, "timed_out": 0, "tampered": 0,
+        "review": 0, "not_started": 0, "passed": 0, "failed": 0, "compile_error": 0, "timed_out": 0, "tampered": 0,
     });
     for ex in students
         .iter()
         .flat_map(|s| s["exercises"].as_array().unwrap())
     {
-        let status = ex["status"].as_str().unwrap();
+        let status = match ex["started"].as_bool().unwrap() {
+            true => ex["status"].as_str().unwrap(),
+            false => "not_started",
+        };
         counts[status] = (counts[status].as_u64().unwrap() + 1).into();
         if !ex["needs_review"].as_array().unwrap().is_empty() {
             counts["review"] = (counts["review"].as_u64().unwrap() + 1).into();
@@ -178,6 +181,9 @@ fn the_html_class_report_shows_the_json_reports_grid_and_opens_a_cell_in_a_brows
     let (dom, took) = chromium_on(&browser, &page, "review&open=bob/second", &["--dump-dom"]);
     eprintln!("the fixture class's page loaded and rendered in {took:?} (Chromium's whole run)");
     assert_eq!(rendered(&dom), counts_of(&report), "{dom}");
+    // The exercises whose files are the course's own: ada's printer, bob's second and
+    // printer, cy's first and second.
+    assert_eq!(counts_of(&report)["not_started"], 5);
     // The opened cell: bob's second exercise, its failing test and message.
     let details = &dom[dom.find("id=\"details\"").unwrap()..];
     for needle in [
@@ -303,6 +309,7 @@ fn generated_class(course: &backendlings::course::Course, students: usize) -> Ve
                             diagnostics: vec![],
                         },
                         original: None,
+                        started: next() % 10 != 0,
                         needs_review: if next() % 40 == 0 {
                             vec![(7, "`unsafe` block".into())]
                         } else {
