@@ -33,11 +33,12 @@ fn main() {
             .to_str()
             .expect("course paths are UTF-8")
             .replace('\\', "/");
-        let absolute = root.join(file);
+        // Relative to the package at compile time, not an absolute path: a build folder
+        // shared by two copies of the source (a worktree, a moved checkout) must not embed
+        // the other copy's files.
         writeln!(
             out,
-            "    ({relative:?}, include_str!({:?})),",
-            absolute.display().to_string()
+            "    ({relative:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/\", {relative:?}))),"
         )
         .unwrap();
     }

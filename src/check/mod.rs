@@ -221,6 +221,7 @@ pub fn check(
     let project = compose::project_dir(build_dir);
     // One check at a time composes and builds in a build folder (two terminals, one workspace).
     let _lock = crate::sys::files::lock_file(&project.join(".lock")).map_err(CheckError::Io)?;
+    sweep_runs(&project);
 
     // Support modules are declared `#[path = "../../support/<name>.rs"]`, relative to the
     // composed file's folder: write them where that path leads for every target (a wrong
@@ -333,13 +334,40 @@ pub fn check(
     Ok(verdicts.into_iter().flatten().collect())
 }
 
+/// The start of the name of a folder under `runs/` that this process owns: `run-<pid>-`.
+fn owned_prefix(kind: &str) -> String {
+    format!("{kind}-{}-", std::process::id())
+}
+
+/// Removes the folders under `runs/` whose process is gone: a check killed outright (kill -9,
+/// a power cut) leaves its programs' links and its scratch folders behind. A folder of a
+/// process still running (a second terminal's check) is kept.
+fn sweep_runs(project: &Path) {
+    let Ok(entries) = std::fs::read_dir(project.join("runs")) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let owner = name
+            .to_str()
+            .and_then(|n| n.split('-').nth(1))
+            .and_then(|pid| pid.parse::<crate::sys::processes::ProcessId>().ok());
+        // Folders of older versions (`run-XXXXXX`) have no owner in their name: keep them.
+        if owner.is_some_and(|pid| !crate::sys::processes::exists(pid)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Links every program of `build` into a folder of this check's own (under the build lock),
 /// and points `build` at the links. The linker writes a new file for each build, so a link
 /// keeps the program as this check built it. Removed when the returned folder is dropped.
 fn pin_programs(project: &Path, build: &mut cargo::Build) -> std::io::Result<tempfile::TempDir> {
     let runs = project.join("runs");
     std::fs::create_dir_all(&runs)?;
-    let dir = tempfile::Builder::new().prefix("bin-").tempdir_in(&runs)?;
+    let dir = tempfile::Builder::new()
+        .prefix(&owned_prefix("bin"))
+        .tempdir_in(&runs)?;
     for (kind, map) in [("test", &mut build.tests), ("run", &mut build.programs)] {
         for (name, path) in map.iter_mut() {
             let pinned = dir.path().join(format!("{name}.{kind}"));
@@ -601,7 +629,9 @@ impl Scratch {
         std::fs::create_dir_all(&runs)?;
         // tempfile makes the folder with mode 0700 and a name nobody can predict.
         Ok(Scratch(
-            tempfile::Builder::new().prefix("run-").tempdir_in(runs)?,
+            tempfile::Builder::new()
+                .prefix(&owned_prefix("run"))
+                .tempdir_in(runs)?,
         ))
     }
 

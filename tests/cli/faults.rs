@@ -186,3 +186,35 @@ fn copies_of_the_state_left_by_a_killed_save_are_removed_by_the_next_save() {
         .collect();
     assert_eq!(left, [".tmp-notes"]);
 }
+
+#[test]
+fn folders_a_killed_check_left_under_runs_are_swept_by_the_next_check() {
+    let f = Fixture::new();
+    f.run(&["run", "first"]).expect(1, &[]);
+    let runs = f.ws.join("target/backendlings-graded/runs");
+    // A process that is gone, as a check killed with kill -9 is.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    gone.wait().unwrap();
+    let dead = gone.id();
+    let left = [
+        runs.join(format!("run-{dead}-a1b2c3")),
+        runs.join(format!("bin-{dead}-d4e5f6")),
+    ];
+    // A check still running in another terminal (this test's own process stands in).
+    let alive = runs.join(format!("run-{}-g7h8i9", std::process::id()));
+    for dir in left.iter().chain([&alive]) {
+        write(&dir.join("results.log"), "ok tests::x\n");
+    }
+    f.run(&["run", "first"]).expect(1, &[]);
+    for dir in &left {
+        assert!(!dir.exists(), "{} was left", dir.display());
+    }
+    assert!(alive.exists(), "a running check's folder was removed");
+    // What checks leave behind themselves is gone too: nothing but the live folder stays.
+    let rest: Vec<_> = std::fs::read_dir(&runs)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(rest.len(), 1, "{rest:?}");
+}
