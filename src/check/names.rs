@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use syn::spanned::Spanned as _;
 
-use super::rules::{Finding, Rule};
+use super::rules::{Finding, Rule, unraw};
 
 /// How the top level of the code above the marker binds a name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -356,11 +356,6 @@ impl Names {
             }
         }
     }
-}
-
-fn unraw(ident: &proc_macro2::Ident) -> String {
-    let name = ident.to_string();
-    name.strip_prefix("r#").map_or(name.clone(), str::to_string)
 }
 
 #[cfg(test)]

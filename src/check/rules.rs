@@ -616,7 +616,7 @@ fn path_segments(path: &syn::Path) -> Vec<String> {
 }
 
 /// The identifier as Rust sees it: `r#std` is `std`.
-fn unraw(ident: &proc_macro2::Ident) -> String {
+pub(super) fn unraw(ident: &proc_macro2::Ident) -> String {
     let text = ident.to_string();
     text.strip_prefix("r#").map(str::to_string).unwrap_or(text)
 }
