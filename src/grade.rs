@@ -16,6 +16,7 @@ mod shard;
 pub use shard::Share;
 
 use crate::check::{self, Target, Verdict, source};
+use crate::course::layers::Layers;
 use crate::course::{Course, Source, layout, tests_section};
 use crate::report::{self, Format, Graded, Student, StudentResults};
 use crate::session::Error;
@@ -469,7 +470,24 @@ fn grade_students(
             "distinct exercise files"
         )
     ));
-    let verdicts = check::check(build_dir, &targets, false, &ui::CheckBar(bar.clone()))?;
+    let layers = Layers::of(
+        course,
+        |ex| {
+            let e = course.index_of(&ex.name).unwrap_or(0);
+            [originals[e].clone(), solutions[e].clone()]
+                .into_iter()
+                .flatten()
+                .collect()
+        },
+        &support,
+    );
+    let verdicts = check::check(
+        build_dir,
+        &layers,
+        &targets,
+        false,
+        &ui::CheckBar(bar.clone()),
+    )?;
     bar.finish_and_clear();
 
     let mut results = Vec::new();

@@ -27,5 +27,6 @@ pub mod session;
 pub mod state;
 pub mod sys;
 pub mod ui;
+pub mod warm_up;
 pub mod watch;
 pub mod workspace;

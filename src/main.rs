@@ -28,14 +28,16 @@ struct Cli {
 enum Command {
     /// Check the current exercise, re-check on every save, move on when it passes (the default)
     Watch(WatchArgs),
-    /// Create a learner workspace with the bundled course and pre-build its dependencies
+    /// Create a learner workspace with the bundled course, and build its dependencies in the
+    /// background
     Init {
         /// Folder to create; must not exist or be empty
         #[arg(default_value = "backendlings")]
         dir: PathBuf,
-        /// Do not download and build the exercises' dependencies now
-        #[arg(long)]
-        no_prebuild: bool,
+        /// Do not start building the course in the background (CI: run `backendlings warm`
+        /// when you want it, or let checks build what they need)
+        #[arg(long, alias = "no-prebuild")]
+        no_warm: bool,
         /// Use the course in this folder instead of the bundled one
         #[arg(long, value_name = "COURSE_DIR")]
         course: Option<PathBuf>,
@@ -61,6 +63,9 @@ enum Command {
     CheckAll,
     /// Show progress per topic
     Progress,
+    /// Build the course ahead of time: every layer's dependencies, then the exercises'
+    /// programs (watch mode does this in the background; exit 0 when all is built)
+    Warm,
     /// Grade a workspace (or a class of them) without changing it, for an instructor's CI
     ///
     /// Only the exercise files of a workspace are read: the tests, manifest and lock file
@@ -238,15 +243,16 @@ fn dispatch(command: Command) -> Result<ExitCode, backendlings::session::Error> 
         Command::Watch(args) => watch::run(args.into()),
         Command::Init {
             dir,
-            no_prebuild,
+            no_warm,
             course,
-        } => commands::init(&dir, course.as_deref(), !no_prebuild),
+        } => commands::init(&dir, course.as_deref(), !no_warm),
         Command::Run { name } => commands::run(name.as_deref()),
         Command::Hint { name } => commands::hint(name.as_deref()),
         Command::List => commands::list(),
         Command::Reset { name } => commands::reset(&name),
         Command::CheckAll => commands::check_all(),
         Command::Progress => commands::progress(),
+        Command::Warm => commands::warm(),
         Command::Grade {
             merge:
                 Some(GradeCommand::Merge {

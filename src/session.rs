@@ -173,6 +173,7 @@ impl Session {
         let targets: Vec<Target> = exercises.iter().map(|ex| self.target(ex)).collect();
         Ok(check::check(
             &self.ws.build_dir,
+            &self.ws.layers,
             &targets,
             ui::colors(),
             events,

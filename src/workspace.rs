@@ -7,6 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::course::layers::Layers;
 use crate::course::{Course, Exercise, InfoError, layout};
 
 /// The runner's own folder inside a workspace: state, originals, backups.
@@ -54,6 +55,8 @@ pub struct Workspace {
     /// or from a course folder that is still there, its originals, modes, support modules,
     /// mutants and solutions come from there, never from files a learner could edit here.
     origin: Origin,
+    /// The build layers of the course: which dependencies each exercise is built with.
+    pub layers: Layers,
 }
 
 /// Where a workspace's course comes from.
@@ -129,13 +132,24 @@ impl Workspace {
             // Cargo.toml is someone else's (this repository's, say): build beside it.
             root.join("target").join("backendlings")
         };
-        let ws = Workspace {
+        let mut ws = Workspace {
             root: root.to_path_buf(),
+            layers: Layers::of(&course, |_| vec![], &[]),
             course,
             build_dir,
             originals_root,
             origin,
         };
+        ws.layers = Layers::of(
+            &ws.course,
+            |ex| {
+                [ws.original(ex), ws.solution_text(ex)]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            },
+            &ws.support_files(),
+        );
         if ws.build_dir != ws.root {
             ws.write_build_project(&layout::exercise_bins(&ws.course, "../../"))?;
         }
@@ -274,13 +288,7 @@ impl Workspace {
         if path.exists() {
             return Ok(Some(path));
         }
-        // Solutions stay in the binary or the course folder until earned; a workspace made
-        // by an older version keeps them out of sight in its data folder.
-        let text = match self.origin {
-            Origin::Own => fs::read_to_string(self.data_dir().join(ex.solution_path())).ok(),
-            _ => self.course_file(&ex.solution_path()),
-        };
-        let Some(text) = text else {
+        let Some(text) = self.solution_text(ex) else {
             return Ok(None);
         };
         if let Some(parent) = path.parent() {
@@ -288,6 +296,17 @@ impl Workspace {
         }
         fs::write(&path, text).map_err(io_error(format!("cannot write {}", path.display())))?;
         Ok(Some(path))
+    }
+
+    /// The course's solution to `ex`. Solutions stay in the binary or the course folder until
+    /// earned; a workspace made by an older version keeps them out of sight in its data folder.
+    fn solution_text(&self, ex: &Exercise) -> Option<String> {
+        match self.origin {
+            Origin::Own => fs::read_to_string(self.data_dir().join(ex.solution_path()))
+                .or_else(|_| fs::read_to_string(self.originals_root.join(ex.solution_path())))
+                .ok(),
+            _ => self.course_file(&ex.solution_path()),
+        }
     }
 
     /// Restores the original exercise, first copying the learner's version to a backup.

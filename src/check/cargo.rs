@@ -18,6 +18,8 @@ pub enum Selection<'a> {
     OneProgram(&'a str),
     /// Every bin's test harness, and the listed programs, continuing past errors.
     All { programs: &'a [&'a str] },
+    /// The package's library: in the graded project, what builds a layer's dependencies.
+    Library,
 }
 
 #[derive(Debug, Default)]
@@ -31,6 +33,8 @@ pub struct Build {
     /// What cargo itself printed on stderr (shown when the build failed without diagnostics).
     pub cargo_stderr: String,
     pub success: bool,
+    /// The build was stopped before it ended (`build_until`).
+    pub stopped: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -101,6 +105,16 @@ struct Span {
 }
 
 impl Build {
+    /// Adds what another cargo invocation built.
+    pub fn merge(&mut self, other: Build) {
+        self.tests.extend(other.tests);
+        self.programs.extend(other.programs);
+        self.diagnostics.extend(other.diagnostics);
+        self.cargo_stderr.push_str(&other.cargo_stderr);
+        self.success &= other.success;
+        self.stopped |= other.stopped;
+    }
+
     /// Did the build stop because the disk is full (cargo's or rustc's own words)?
     pub fn disk_full(&self) -> bool {
         const NO_SPACE: &str = "No space left on device";
@@ -172,9 +186,27 @@ impl Build {
 pub fn build(
     dir: &Path,
     target_dir: Option<&Path>,
+    package: Option<&str>,
     selection: Selection<'_>,
     color: bool,
     events: &dyn super::Events,
+) -> Result<Build, CheckError> {
+    build_until(dir, target_dir, package, selection, color, events, &|| {
+        false
+    })
+}
+
+/// `build`, stopped (cargo and every compiler it started killed) as soon as `stop` says so:
+/// the warm-up gives way to a check that way. A stopped build has `stopped` set; what cargo
+/// finished before is kept, and the next build starts from there.
+pub fn build_until(
+    dir: &Path,
+    target_dir: Option<&Path>,
+    package: Option<&str>,
+    selection: Selection<'_>,
+    color: bool,
+    events: &dyn super::Events,
+    stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<Build, CheckError> {
     let format = if color {
         "--message-format=json-diagnostic-rendered-ansi"
@@ -195,6 +227,12 @@ pub fn build(
                 command.args(["--bin", bin]);
             }
         }
+        Selection::Library => {
+            command.args(["build", format, "--lib"]);
+        }
+    }
+    if let Some(package) = package {
+        command.args(["--package", package]);
     }
     if super::is_strict() {
         for var in super::UNTRUSTED_VARS {
@@ -217,9 +255,29 @@ pub fn build(
     let mut child = command.spawn().map_err(CheckError::CargoMissing)?;
     let pid = child.id() as crate::sys::processes::ProcessId;
     crate::sys::processes::register(pid);
-    let result = read_build(&mut child, events);
+    let stopped = std::sync::atomic::AtomicBool::new(false);
+    let result = std::thread::scope(|scope| {
+        // Watches `stop` while cargo runs; hears at once when cargo is done (the sender drops).
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let stopped = &stopped;
+        scope.spawn(move || {
+            use std::sync::mpsc::RecvTimeoutError::Timeout;
+            while let Err(Timeout) = finished.recv_timeout(std::time::Duration::from_millis(50)) {
+                if stop() {
+                    stopped.store(true, std::sync::atomic::Ordering::SeqCst);
+                    crate::sys::processes::kill_tree(pid);
+                    break;
+                }
+            }
+        });
+        let result = read_build(&mut child, events);
+        drop(done);
+        result
+    });
     crate::sys::processes::unregister(pid);
-    result
+    let mut build = result?;
+    build.stopped = stopped.into_inner();
+    Ok(build)
 }
 
 /// Reads cargo's messages until it exits.
@@ -247,6 +305,17 @@ fn read_build(
     build.cargo_stderr = stderr_reader.join().unwrap_or_default();
     build.success &= status.success();
     Ok(build)
+}
+
+/// Whether cargo can be started at all (`cargo --version`).
+pub fn available() -> Result<(), CheckError> {
+    Command::new(cargo_program())
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|_| ())
+        .map_err(CheckError::CargoMissing)
 }
 
 /// The cargo to run: `$BACKENDLINGS_CARGO` if set (a wrapper, a toolchain), else from PATH.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use super::Target;
 use super::modes::{Composed, Prepared};
 use super::source;
+use crate::course::layers::Layers;
 
 /// Where graded sources are composed and built. Its target folder is the build project's, so
 /// the dependencies are compiled once for both.
@@ -17,12 +18,13 @@ pub fn project_dir(build_dir: &Path) -> PathBuf {
 
 /// Composes `target` from `snapshot` into the graded project, as its grading mode says;
 /// returns what to expect, or why it is not built. `bins` collects the `[[bin]]` entries of
-/// the project's manifest.
+/// each layer's manifest (see `course::layers`), in the layer its composed file needs.
 pub fn prepare(
     project: &Path,
     target: &Target<'_>,
     snapshot: &str,
-    bins: &mut String,
+    layers: &Layers,
+    bins: &mut Bins,
 ) -> std::io::Result<Prepared> {
     let mut composed = Composed {
         tests: Vec::new(),
@@ -30,6 +32,7 @@ pub fn prepare(
         decoy_token: String::new(),
         path: PathBuf::new(),
         unreadable: None,
+        layer: 0,
     };
     let mode = super::modes::of(target.exercise.mode);
     let files = match mode.compose(target, snapshot, &mut composed) {
@@ -39,16 +42,33 @@ pub fn prepare(
     for (path, text) in &files {
         write_if_changed(&project.join(path), text)?;
     }
-    if let Some((root, _)) = files.first() {
+    if let Some((root, text)) = files.first() {
         composed.path = project.join(root);
-        bins.push_str(&bin_entry(&target.bin, &crate::course::slash_path(root)));
+        let layer = files
+            .iter()
+            .map(|(_, text)| layers.layer_of(text))
+            .max()
+            .unwrap_or_else(|| layers.layer_of(text));
+        composed.layer = layer;
+        // By absolute path: cargo then names the file to rustc relative to the project, as
+        // `exercises/01_http/http1.rs`, in its messages and in panics' locations.
+        let absolute = std::path::absolute(project.join(root))?;
+        bins.entry(layer)
+            .or_default()
+            .push_str(&bin_entry(&target.bin, &absolute.to_string_lossy()));
     }
     Ok(Prepared::Ready(composed))
 }
 
+/// The `[[bin]]` entries of each layer's package, by layer.
+pub type Bins = std::collections::BTreeMap<usize, String>;
+
 fn bin_entry(name: &str, path: &str) -> String {
+    let quoted = |text: &str| toml::Value::String(text.to_string()).to_string();
     format!(
-        "\n[[bin]]\nname = {name:?}\npath = {path:?}\ntest = true\ndoctest = false\nbench = false\n"
+        "\n[[bin]]\nname = {}\npath = {}\ntest = true\ndoctest = false\nbench = false\n",
+        quoted(name),
+        quoted(path)
     )
 }
 
@@ -61,31 +81,90 @@ pub fn write_support(project: &Path, support: &[(String, String)]) -> std::io::R
     Ok(())
 }
 
-/// The package of a build project (see `layout::cargo_toml`), and of the graded project.
-const WORKSPACE_PACKAGE: &str = "name = \"backendlings-exercises\"";
-const GRADED_PACKAGE: &str = "name = \"backendlings-graded\"";
+/// The cargo package of layer `index` in the graded project.
+pub fn layer_package(index: usize) -> String {
+    format!("graded-{index}")
+}
 
-/// Writes the graded project's manifest: the build project's package, dependencies and
-/// profiles, with `bins`; and its lock file.
-pub fn write_manifest(build_dir: &Path, bins: &str) -> std::io::Result<()> {
+/// Writes the graded project's manifests: a cargo workspace with one package per layer, each
+/// with that layer's dependencies (as the build project's manifest declares them) and its
+/// `bins`; the build project's profiles; and the lock file the course pins.
+pub fn write_manifest(build_dir: &Path, layers: &Layers, bins: &Bins) -> std::io::Result<()> {
     let project = project_dir(build_dir);
     fs::create_dir_all(&project)?;
     let manifest = fs::read_to_string(build_dir.join("Cargo.toml"))?;
-    // A package of its own name: cargo tells units apart by package, so the graded builds and
-    // a `cargo test` in the workspace never take each other's fingerprints or binaries.
-    let mut text = manifest
-        .split("\n[[bin]]")
-        .next()
-        .unwrap_or(&manifest)
-        .replacen(WORKSPACE_PACKAGE, GRADED_PACKAGE, 1);
-    text.push_str(bins);
-    write_if_changed(&project.join("Cargo.toml"), &text)?;
+    let manifest: toml::Table = manifest
+        .parse()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+    let dependencies = manifest
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .cloned()
+        .unwrap_or_default();
+    let members: Vec<String> = (0..layers.len()).map(|i| format!("layer-{i}")).collect();
+    let mut root = toml::Table::new();
+    let mut workspace = toml::Table::new();
+    workspace.insert("resolver".into(), "3".into());
+    workspace.insert("members".into(), members.clone().into());
+    root.insert("workspace".into(), workspace.into());
+    if let Some(profile) = manifest.get("profile") {
+        root.insert("profile".into(), profile.clone());
+    }
+    write_if_changed(
+        &project.join("Cargo.toml"),
+        &format!(
+            "{GENERATED}\n{}",
+            toml::to_string(&root).unwrap_or_default()
+        ),
+    )?;
+    // Each layer's library is empty: building it builds the layer's dependencies (the
+    // warm-up does that first), and it gives a layer with no exercise a target.
+    write_if_changed(
+        &project.join("layer.rs"),
+        "//! Empty: a layer's library stands for its dependencies.\n",
+    )?;
+    for (index, member) in members.iter().enumerate() {
+        let mut package = toml::Table::new();
+        package.insert("name".into(), layer_package(index).into());
+        package.insert("version".into(), "0.0.0".into());
+        package.insert("edition".into(), "2024".into());
+        package.insert("publish".into(), false.into());
+        for auto in ["autobins", "autoexamples", "autotests", "autobenches"] {
+            package.insert(auto.into(), false.into());
+        }
+        let mut lib = toml::Table::new();
+        lib.insert("path".into(), "../layer.rs".into());
+        lib.insert("test".into(), false.into());
+        lib.insert("doctest".into(), false.into());
+        let mut table = toml::Table::new();
+        table.insert("package".into(), package.into());
+        table.insert("lib".into(), lib.into());
+        let deps: toml::Table = layers
+            .dependencies(index)
+            .iter()
+            .filter_map(|name| Some((name.clone(), dependencies.get(name)?.clone())))
+            .collect();
+        table.insert("dependencies".into(), deps.into());
+        let text = format!(
+            "{GENERATED}\n{}{}",
+            toml::to_string(&table).unwrap_or_default(),
+            bins.get(&index).map_or("", String::as_str)
+        );
+        write_if_changed(&project.join(member).join("Cargo.toml"), &text)?;
+    }
+    // The course's lock file pins the versions. Cargo adds the layers' packages to the
+    // project's copy; it is replaced only when the course's own changes.
     if let Ok(lock) = fs::read_to_string(build_dir.join("Cargo.lock")) {
-        let lock = lock.replacen(WORKSPACE_PACKAGE, GRADED_PACKAGE, 1);
-        write_if_changed(&project.join("Cargo.lock"), &lock)?;
+        let pinned = project.join("course.lock");
+        if fs::read_to_string(&pinned).ok().as_deref() != Some(lock.as_str()) {
+            fs::write(project.join("Cargo.lock"), &lock)?;
+            fs::write(&pinned, &lock)?;
+        }
     }
     Ok(())
 }
+
+const GENERATED: &str = "# Generated by backendlings for each check: edits are lost.";
 
 /// Cargo decides what to rebuild by modification time: rewrite only what changed.
 pub fn write_if_changed(path: &Path, text: &str) -> std::io::Result<()> {

@@ -10,6 +10,7 @@ pub mod names;
 pub mod process;
 pub mod rules;
 pub mod source;
+pub mod warm;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::course::Exercise;
+use crate::course::layers::Layers;
 use libtest::TestResult;
 use modes::{Composed, Prepared, Rejection};
 
@@ -192,6 +194,8 @@ pub struct Target<'a> {
 pub enum Event<'a> {
     Compiled(&'a str),
     Built,
+    /// The warm-up began a step (`warm`).
+    Warming(warm::Step),
     Verdict(&'a Verdict),
 }
 
@@ -212,6 +216,7 @@ impl Events for Quiet {
 /// Verdicts come back in the order of `targets`.
 pub fn check(
     build_dir: &Path,
+    layers: &Layers,
     targets: &[Target<'_>],
     color: bool,
     events: &dyn Events,
@@ -220,7 +225,10 @@ pub fn check(
     let mut verdicts: Vec<Option<Verdict>> = vec![None; targets.len()];
     let project = compose::project_dir(build_dir);
     // One check at a time composes and builds in a build folder (two terminals, one workspace).
-    let _lock = crate::sys::files::lock_file(&project.join(".lock")).map_err(CheckError::Io)?;
+    // A warm-up in progress gives way to this check (`warm`).
+    let claim = warm::claim(&project).map_err(CheckError::Io)?;
+    let _lock =
+        crate::sys::files::lock_file(&project.join(warm::BUILDING)).map_err(CheckError::Io)?;
     sweep_runs(&project);
 
     // Support modules are declared `#[path = "../../support/<name>.rs"]`, relative to the
@@ -238,7 +246,7 @@ pub fn check(
             compose::write_support(&project.join(base), target.support).map_err(CheckError::Io)?;
         }
     }
-    let mut bins = String::new();
+    let mut bins = compose::Bins::new();
     let mut ready: Vec<(usize, Composed)> = Vec::new();
     for (i, target) in targets.iter().enumerate() {
         let snapshot = match &target.snapshot {
@@ -249,9 +257,8 @@ pub fn check(
             },
         };
         let prepared = match snapshot {
-            Ok(text) => {
-                compose::prepare(&project, target, &text, &mut bins).map_err(CheckError::Io)?
-            }
+            Ok(text) => compose::prepare(&project, target, &text, layers, &mut bins)
+                .map_err(CheckError::Io)?,
             Err(rejection) => Prepared::Rejected(rejection),
         };
         match prepared {
@@ -266,26 +273,50 @@ pub fn check(
     if ready.is_empty() {
         return Ok(verdicts.into_iter().flatten().collect());
     }
-    compose::write_manifest(build_dir, &bins).map_err(CheckError::Io)?;
-    let programs: Vec<&str> = ready
-        .iter()
-        .map(|(i, _)| &targets[*i])
-        .filter(|t| modes::of(t.exercise.mode).builds_program())
-        .map(|t| t.bin.as_str())
-        .collect();
-    let selection = match (&ready[..], programs.len()) {
-        ([(only, _)], 1) => cargo::Selection::OneProgram(&targets[*only].bin),
-        ([(only, _)], _) => cargo::Selection::OneTest(&targets[*only].bin),
-        _ => cargo::Selection::All {
-            programs: &programs,
-        },
+    compose::write_manifest(build_dir, layers, &bins).map_err(CheckError::Io)?;
+    let target_dir = target_dir(build_dir);
+    let mut build = cargo::Build {
+        success: true,
+        ..Default::default()
     };
-    // The build project's target folder, so that dependencies are compiled once for both;
-    // a CARGO_TARGET_DIR the user set applies to both, as it does to cargo itself.
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .filter(|_| !is_strict())
-        .map_or_else(|| build_dir.join("target"), PathBuf::from);
-    let mut build = cargo::build(&project, Some(&target_dir), selection, color, events)?;
+    // One cargo per layer, smallest first: cargo picks a crate's features from the packages
+    // it builds together, and a layer built alone is what a learner's next check builds too.
+    // Grading builds once and is not checked again: one cargo for every layer, each crate
+    // compiled once with every feature, and both cores busy to the end.
+    let groups: Vec<Option<usize>> = if is_strict() && bins.len() > 1 {
+        vec![None]
+    } else {
+        bins.keys().copied().map(Some).collect()
+    };
+    for layer in groups {
+        let here: Vec<&Target<'_>> = ready
+            .iter()
+            .filter(|(_, composed)| layer.is_none_or(|layer| composed.layer == layer))
+            .map(|(i, _)| &targets[*i])
+            .collect();
+        let programs: Vec<&str> = here
+            .iter()
+            .filter(|t| modes::of(t.exercise.mode).builds_program())
+            .map(|t| t.bin.as_str())
+            .collect();
+        let selection = match (&here[..], programs.len()) {
+            ([only], 1) => cargo::Selection::OneProgram(&only.bin),
+            ([only], _) => cargo::Selection::OneTest(&only.bin),
+            _ => cargo::Selection::All {
+                programs: &programs,
+            },
+        };
+        let package = layer.map(compose::layer_package);
+        let layer_build = cargo::build(
+            &project,
+            Some(&target_dir),
+            package.as_deref(),
+            selection,
+            color,
+            events,
+        )?;
+        build.merge(layer_build);
+    }
     // A full disk says nothing about anyone's code: no verdict rather than a false one.
     if build.disk_full() {
         return Err(CheckError::DiskFull(target_dir));
@@ -300,6 +331,7 @@ pub fn check(
     // them meanwhile (two terminals, one exercise) cannot swap a program under this one.
     let _programs = pin_programs(&project, &mut build).map_err(CheckError::Io)?;
     drop(_lock);
+    drop(claim);
     events.event(Event::Built);
     let build_time = start.elapsed();
 
@@ -332,6 +364,15 @@ pub fn check(
         verdicts[i] = Some(verdict);
     }
     Ok(verdicts.into_iter().flatten().collect())
+}
+
+/// The target folder of a build folder's projects: the build project's, so that dependencies
+/// are compiled once for both; a CARGO_TARGET_DIR the user set applies to both, as it does to
+/// cargo itself.
+pub fn target_dir(build_dir: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|_| !is_strict())
+        .map_or_else(|| build_dir.join("target"), PathBuf::from)
 }
 
 /// The start of the name of a folder under `runs/` that this process owns: `run-<pid>-`.

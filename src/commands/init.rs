@@ -1,12 +1,10 @@
-//! `init`: writes the bundled course into a new learner workspace, then builds the
-//! exercises' dependencies once so that the first check is warm.
+//! `init`: writes the bundled course into a new learner workspace, and starts the warm-up
+//! (`backendlings warm`) in the background.
 
 use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::check;
-use crate::check::cargo::{self, Selection};
 use crate::course::{Source, layout};
 use crate::state::StateFile;
 use crate::sys::files::write_atomically;
@@ -15,7 +13,7 @@ use crate::workspace::{DATA_DIR, slash_path};
 
 use super::CommandResult;
 
-pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandResult {
+pub fn init(dir: &Path, course_dir: Option<&Path>, warm: bool) -> CommandResult {
     if dir.exists() && fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
         return Err(format!(
             "{} already exists and is not empty; init only writes into a new or empty folder\n  \
@@ -87,8 +85,21 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
         dir.display(),
         crate::check::judge::count(course.exercises.len(), "exercise", "exercises")
     );
-    if prebuild {
-        prebuild_dependencies(dir, &course.exercises[0].name)?;
+    if warm {
+        // Without cargo nothing can be checked: say so now, not in the background's log.
+        crate::check::cargo::available()?;
+        // The first exercises need only std; the rest of the course is built while the
+        // learner reads the first lesson (`backendlings warm`).
+        match super::warm::start_in_background(dir) {
+            Ok(()) => println!(
+                "The course's dependencies are being built in the background; your first \
+                 check does not wait for them."
+            ),
+            Err(e) => ui::warn(&format!(
+                "the background build could not be started ({e}); checks build what they \
+                 need as they go"
+            )),
+        }
     }
     let first = &course.exercises[0];
     println!(
@@ -97,57 +108,6 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, prebuild: bool) -> CommandRes
         slash_path(&first.path())
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// The dependency build's crates on a bar.
-struct DependencyBar<'a>(&'a indicatif::ProgressBar);
-
-impl check::Events for DependencyBar<'_> {
-    fn event(&self, event: check::Event<'_>) {
-        let check::Event::Compiled(name) = event else {
-            return;
-        };
-        // Build scripts are units of their own, but not crates a learner has heard of.
-        if name == "build-script-build" || name == "build_script_build" {
-            return;
-        }
-        let bar = self.0;
-        if bar.position() + 1 > bar.length().unwrap_or(0) {
-            bar.set_length(bar.position() + 1);
-        }
-        bar.inc(1);
-        bar.set_message(name.to_string());
-    }
-}
-
-/// Builds the dependencies (and the first exercise) with a progress bar over cargo's units.
-fn prebuild_dependencies(dir: &Path, first: &str) -> Result<(), String> {
-    // The lock file lists every package; cargo compiles about that many units.
-    let total = fs::read_to_string(dir.join("Cargo.lock"))
-        .map_or(1, |lock| lock.matches("[[package]]").count().max(1));
-    let bar = ui::progress_bar(total, "Building the exercises' dependencies ");
-    let build = cargo::build(
-        dir,
-        None,
-        Selection::OneTest(first),
-        ui::colors(),
-        &DependencyBar(&bar),
-    )
-    .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
-    // The first exercise may not compile as shipped; only a failure before it matters.
-    let reached_first = build.tests.contains_key(first) || build.diagnostics.contains_key(first);
-    if !reached_first {
-        return Err(format!(
-            "the workspace was created, but its dependencies could not be built:\n{}\n  \
-             fix: check your network connection (cargo downloads from crates.io), then run \
-             `backendlings run` in {}: it builds what is missing",
-            build.cargo_stderr.trim_end(),
-            dir.display()
-        ));
-    }
-    println!("Dependencies built: the first check will be fast.");
-    Ok(())
 }
 
 /// Writes every file of a new workspace; the caller removes them all if one fails.

@@ -2,6 +2,7 @@
 
 mod init;
 mod list;
+mod warm;
 
 use std::process::ExitCode;
 
@@ -13,6 +14,7 @@ use crate::ui;
 
 pub use init::init;
 pub use list::list;
+pub use warm::warm;
 
 /// The plain exercise table (for watch mode's `l` when not in a terminal).
 pub fn list_table(session: &Session) -> String {

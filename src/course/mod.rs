@@ -4,6 +4,7 @@
 mod capability;
 pub mod embedded;
 pub mod info;
+pub mod layers;
 pub mod layout;
 pub mod stubs;
 pub mod tests_section;

@@ -245,6 +245,7 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
     bar.set_message("building");
     let verdicts = check::check(
         &ws.build_dir,
+        &ws.layers,
         &targets,
         ui::colors(),
         &ui::CheckBar(bar.clone()),

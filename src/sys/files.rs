@@ -124,17 +124,35 @@ pub fn private_build_dir(dir: &Path) -> Result<(), String> {
 /// Takes an exclusive lock on the file at `path` (created if missing), released when the
 /// returned file is dropped: two processes on one workspace take turns.
 pub fn lock_file(path: &Path) -> io::Result<fs::File> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir)?;
-    }
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)?;
+    let file = open_lock(path)?;
     // flock(2) on Unix, LockFileEx on Windows.
     file.lock()?;
     Ok(file)
+}
+
+/// Takes a shared lock on the file at `path` (created if missing): any number of holders at
+/// once, but none while someone holds it exclusively.
+pub fn lock_file_shared(path: &Path) -> io::Result<fs::File> {
+    let file = open_lock(path)?;
+    file.lock_shared()?;
+    Ok(file)
+}
+
+/// Whether someone holds a lock on the file at `path` (taking it exclusively, for an instant,
+/// fails).
+pub fn is_locked(path: &Path) -> bool {
+    open_lock(path).is_ok_and(|file| matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock)))
+}
+
+fn open_lock(path: &Path) -> io::Result<fs::File> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
 }
 
 /// Writes through a temporary file in the same folder and a rename, so that a crash

@@ -83,6 +83,19 @@ fn signal_process(pid: ProcessId, signal: Signal) {
     }
 }
 
+/// Starts `command` in a process group of its own: the terminal's Ctrl-C, which goes to the
+/// foreground group, does not reach it. (Windows would pass CREATE_NEW_PROCESS_GROUP.)
+pub fn spawn_detached(command: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    command.spawn()
+}
+
+/// Asks another process to end (SIGTERM), as `kill` does.
+pub fn terminate(pid: ProcessId) {
+    signal_process(pid, Signal::TERM);
+}
+
 /// Kills a whole process group.
 pub fn kill_group(group: ProcessId) {
     if let Some(group) = Pid::from_raw(group) {

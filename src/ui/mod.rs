@@ -80,6 +80,7 @@ impl CheckBar {
                  build compiles every dependency, later ones reuse it"
             ),
             Event::Built => format!("backendlings: built after {secs} s; running the tests"),
+            Event::Warming(_) => return None,
             Event::Verdict(_) => format!(
                 "backendlings: {} of {} checked after {secs} s",
                 self.0.position(),
@@ -100,12 +101,26 @@ impl crate::check::Events for CheckBar {
         match event {
             Event::Compiled(name) => self.0.set_message(format!("building {name}")),
             Event::Built => self.0.set_message("running tests"),
+            Event::Warming(step) => self.0.set_message(warm_step(&step)),
             Event::Verdict(verdict) => {
                 self.0.inc(1);
                 self.0.set_message(verdict.exercise.clone());
             }
         }
     }
+}
+
+/// What a step of the warm-up builds, e.g. "warming up (3 of 20): crates for the next
+/// exercises".
+pub fn warm_step(step: &crate::check::warm::Step) -> String {
+    let what = if step.programs {
+        "the exercises' programs"
+    } else if step.layer == 0 {
+        "crates for the first exercises"
+    } else {
+        "crates for the next exercises"
+    };
+    format!("warming up ({} of {}): {what}", step.number, step.of)
 }
 
 /// "2 of 5 exercises pass", "1 of 5 exercises passes", "1 of 1 exercise passes".

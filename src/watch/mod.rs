@@ -15,6 +15,8 @@ use std::hash::{Hash, Hasher};
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -22,6 +24,7 @@ use std::time::{Duration, Instant};
 use notify::Watcher as _;
 
 use crate::check::{self, Target, Verdict};
+use crate::course::Exercise;
 use crate::session::{Advance, Error, Session};
 use crate::ui;
 use filter::Urgency;
@@ -60,6 +63,10 @@ pub enum Input {
         total: usize,
     },
     CheckAllDone(Result<Vec<Verdict>, String>),
+    /// The warm-up began a step.
+    Warming(check::warm::Step),
+    /// The warm-up ended: everything is built, or it stopped, or it failed.
+    Warmed(Result<check::warm::Warmed, String>),
     /// The terminal changed size.
     Resized,
 }
@@ -158,6 +165,7 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
         browsing: None,
         filter: String::new(),
         typing: false,
+        warm_up: None,
     };
     watch.show(&Event::Hello {
         protocol: PROTOCOL,
@@ -177,7 +185,10 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
     // The learner's editor opens on the exercise they are on, not only on the next one.
     watch.open_in_editor();
     watch.start_check();
-    watch.run_loop(&rx)?;
+    watch.start_warm_up();
+    let ended = watch.run_loop(&rx);
+    watch.stop_warm_up();
+    ended?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -243,6 +254,51 @@ struct Watch<'s> {
     filter: String,
     /// Keys typed in the list go to the filter (after `/`, until Enter or Esc).
     typing: bool,
+    /// The warm-up this watch runs: set `stop` to end it.
+    warm_up: Option<(Arc<AtomicBool>, thread::JoinHandle<()>)>,
+}
+
+/// Sends the warm-up's steps to the loop.
+struct WarmToLoop(Sender<Input>);
+
+impl check::Events for WarmToLoop {
+    fn event(&self, event: check::Event<'_>) {
+        if let check::Event::Warming(step) = event {
+            let _ = self.0.send(Input::Warming(step));
+        }
+    }
+}
+
+/// What a check of some exercises needs from the session, to be made into `Target`s on
+/// another thread: each exercise with its file, original and mutants.
+type Parts = Vec<(Exercise, PathBuf, Option<String>, Option<String>)>;
+
+fn parts(session: &Session, exercises: &[Exercise]) -> Parts {
+    let ws = &session.ws;
+    exercises
+        .iter()
+        .map(|ex| {
+            let (original, mutants) = (ws.original(ex), ws.mutants_impl(ex));
+            (ex.clone(), ws.exercise_file(ex), original, mutants)
+        })
+        .collect()
+}
+
+fn targets<'a>(parts: &'a Parts, support: &'a [(String, String)]) -> Vec<Target<'a>> {
+    parts
+        .iter()
+        .map(|(ex, source, original, mutants)| Target {
+            exercise: ex,
+            bin: ex.name.clone(),
+            source: source.clone(),
+            shown_as: ex.path(),
+            snapshot: None,
+            support,
+            cancel: None,
+            original: original.clone(),
+            mutants: mutants.clone(),
+        })
+        .collect()
 }
 
 impl Watch<'_> {
@@ -299,6 +355,17 @@ impl Watch<'_> {
                     self.show(&Event::CheckAllProgress { checked, total });
                 }
                 Ok(Input::CheckAllDone(verdicts)) => self.check_all_done(verdicts)?,
+                Ok(Input::Warming(step)) => self.show(&Event::WarmingUp {
+                    step: step.number,
+                    of: step.of,
+                }),
+                Ok(Input::Warmed(Ok(check::warm::Warmed::Done))) => self.show(&Event::WarmedUp),
+                Ok(Input::Warmed(Ok(check::warm::Warmed::Stopped))) => {}
+                Ok(Input::Warmed(Err(error))) => self.show(&Event::Warning {
+                    message: &format!(
+                        "the warm-up stopped: {error}; checks build what they need as they go"
+                    ),
+                }),
                 Ok(Input::Resized) if self.browsing.is_some() => self.show_browse(),
                 Ok(Input::Resized) => self.show(&Event::Resized),
                 Ok(Input::Unknown(line)) => self.show(&Event::Warning {
@@ -438,6 +505,7 @@ impl Watch<'_> {
         let mutants = self.session.ws.mutants_impl(&ex);
         let support = self.session.support.clone();
         let build_dir = self.session.ws.build_dir.clone();
+        let layers = self.session.ws.layers.clone();
         let tx = self.tx.clone();
         let color = ui::colors();
         thread::spawn(move || {
@@ -452,7 +520,7 @@ impl Watch<'_> {
                 original,
                 mutants,
             };
-            let verdict = check::check(&build_dir, &[target], color, &check::Quiet)
+            let verdict = check::check(&build_dir, &layers, &[target], color, &check::Quiet)
                 .map_err(|e| e.to_string())
                 .and_then(|mut v| v.pop().ok_or_else(|| "no verdict".to_string()));
             let _ = tx.send(Input::CheckDone {
@@ -722,44 +790,70 @@ impl Watch<'_> {
         let total = self.session.ws.course.exercises.len();
         self.show(&Event::CheckAllProgress { checked: 0, total });
         let ws = &self.session.ws;
-        let parts: Vec<_> = ws
-            .course
-            .exercises
-            .iter()
-            .map(|ex| {
-                let (original, mutants) = (ws.original(ex), ws.mutants_impl(ex));
-                (ex.clone(), ws.exercise_file(ex), original, mutants)
-            })
-            .collect();
+        let parts = parts(&self.session, &ws.course.exercises);
         let build_dir = ws.build_dir.clone();
+        let layers = ws.layers.clone();
         let support = self.session.support.clone();
         let tx = self.tx.clone();
         let color = ui::colors();
         thread::spawn(move || {
-            let targets: Vec<Target> = parts
-                .iter()
-                .map(|(ex, source, original, mutants)| Target {
-                    exercise: ex,
-                    bin: ex.name.clone(),
-                    source: source.clone(),
-                    shown_as: ex.path(),
-                    snapshot: None,
-                    support: &support,
-                    cancel: None,
-                    original: original.clone(),
-                    mutants: mutants.clone(),
-                })
-                .collect();
+            let targets = targets(&parts, &support);
             let progress = ProgressToLoop {
                 tx: tx.clone(),
                 checked: 0.into(),
                 total: targets.len(),
             };
-            let verdicts =
-                check::check(&build_dir, &targets, color, &progress).map_err(|e| e.to_string());
+            let verdicts = check::check(&build_dir, &layers, &targets, color, &progress)
+                .map_err(|e| e.to_string());
             let _ = tx.send(Input::CheckAllDone(verdicts));
         });
         Ok(())
+    }
+
+    /// Builds the rest of the course on a thread of its own, in the order the course needs
+    /// it (`check::warm`); checks go first. A warm-up `init` started is taken over; one that
+    /// another terminal's watch runs is left to it.
+    fn start_warm_up(&mut self) {
+        let data_dir = self.session.ws.data_dir();
+        crate::warm_up::stop_background(&data_dir);
+        let Some(owner) = crate::warm_up::take(&data_dir, false, false) else {
+            return;
+        };
+        let parts = parts(&self.session, &self.session.ws.course.exercises);
+        let (build_dir, layers) = (
+            self.session.ws.build_dir.clone(),
+            self.session.ws.layers.clone(),
+        );
+        let support = self.session.support.clone();
+        let tx = self.tx.clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = thread::spawn(move || {
+            let _owner = owner;
+            let targets = targets(&parts, &support);
+            let ended = check::warm::warm(
+                &build_dir,
+                &layers,
+                &targets,
+                &WarmToLoop(tx.clone()),
+                &stopped,
+            )
+            .map_err(|e| e.to_string());
+            let _ = tx.send(Input::Warmed(ended));
+        });
+        self.warm_up = Some((stop, thread));
+    }
+
+    /// Stops the warm-up (the next start resumes it), waiting a moment for its cargo to end.
+    fn stop_warm_up(&mut self) {
+        let Some((stop, thread)) = self.warm_up.take() else {
+            return;
+        };
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let start = Instant::now();
+        while !thread.is_finished() && start.elapsed() < Duration::from_secs(2) {
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn check_all_done(&mut self, verdicts: Result<Vec<Verdict>, String>) -> Result<(), Error> {

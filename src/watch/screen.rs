@@ -75,6 +75,13 @@ pub enum Event<'a> {
     CourseFinished {
         message: &'a str,
     },
+    /// The warm-up (building the rest of the course ahead) began step `step` of `of`.
+    WarmingUp {
+        step: usize,
+        of: usize,
+    },
+    /// The warm-up is over: every exercise's dependencies and program are built.
+    WarmedUp,
     /// The terminal changed size: draw the screen again (never sent in JSON mode).
     Resized,
     Warning {
@@ -122,6 +129,8 @@ pub struct Terminal {
     checks_since_notice: usize,
     /// The last verdict shown, redrawn under hints and lists.
     last_verdict: Option<String>,
+    /// The warm-up's step, shown quietly above the footer while it runs.
+    warming: Option<(usize, usize)>,
 }
 
 impl Terminal {
@@ -131,6 +140,7 @@ impl Terminal {
             notice: welcome.map(|w| w.trim().to_string()),
             checks_since_notice: 0,
             last_verdict: None,
+            warming: None,
         }
     }
 
@@ -163,6 +173,13 @@ impl Terminal {
         }
         if !below.is_empty() {
             println!("{below}");
+        }
+        if let Some((step, of)) = self.warming {
+            let line = format!(
+                "warming up the rest of the course in the background ({step} of {of}); your \
+                 checks go first"
+            );
+            println!("{}", console::style(line).dim());
         }
         println!("{}", footer(session));
     }
@@ -288,6 +305,18 @@ impl Screen for Terminal {
                 }
                 println!("{text}\n{}", console::style(keys).dim());
             }
+            Event::WarmingUp { step, of } => {
+                self.warming = Some((*step, *of));
+                if self.last_verdict.is_some() {
+                    self.redraw(session, "");
+                }
+            }
+            Event::WarmedUp => {
+                self.warming = None;
+                if self.last_verdict.is_some() {
+                    self.redraw(session, "");
+                }
+            }
             Event::CheckAllProgress { checked, total } => {
                 self.redraw(
                     session,
@@ -405,6 +434,8 @@ mod tests {
                 failed: &[],
             },
             Event::CourseFinished { message: "" },
+            Event::WarmingUp { step: 1, of: 2 },
+            Event::WarmedUp,
             Event::Warning { message: "" },
         ];
         for event in &events {
@@ -424,6 +455,8 @@ mod tests {
                 | Event::CheckAllProgress { .. }
                 | Event::CheckAllFinished { .. }
                 | Event::CourseFinished { .. }
+                | Event::WarmingUp { .. }
+                | Event::WarmedUp
                 | Event::Warning { .. } => {}
             }
             let json = serde_json::to_value(event).unwrap();

@@ -33,6 +33,8 @@ pub struct Composed {
     /// The line where the rules' parser gave up: if the compiler accepts the file anyway,
     /// the grader cannot vouch for it.
     pub unreadable: Option<usize>,
+    /// The build layer it is built in (see `course::layers`).
+    pub layer: usize,
 }
 
 /// Why a snapshot is not built.

@@ -1,0 +1,197 @@
+//! The warm-up: builds, before anyone asks, what checks will need, in the order the course
+//! needs it. First each layer's dependencies, smallest layer first (the next topics' crates
+//! before the last topics'), then the exercises' programs, layer by layer.
+//!
+//! A check always goes first. It holds the project's `WANTED` lock (shared) from before it
+//! waits for the build lock until its build is over; the warm-up looks at that lock while
+//! cargo runs, stops its cargo at once when a check wants the project, and waits until the
+//! check's build is done. Cargo keeps every crate it finished, so a stopped step resumes
+//! where it stopped: in the next step, the next warm-up, or the check itself.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::modes::Prepared;
+use super::{CheckError, Event, Events, Rejection, Target, cargo, compose};
+use crate::course::layers::Layers;
+use crate::sys::files::{is_locked, lock_file, lock_file_shared};
+
+/// Held (shared) by every check from before it waits for the build lock until its build is
+/// done; the warm-up gives way while anyone holds it.
+pub const WANTED: &str = ".wanted";
+/// Held by the build in progress, check or warm-up: one build at a time per project.
+pub const BUILDING: &str = ".lock";
+
+/// One step of the warm-up, for a progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// From 1.
+    pub number: usize,
+    pub of: usize,
+    pub layer: usize,
+    /// `false`: the layer's dependencies; `true`: its exercises' programs.
+    pub programs: bool,
+}
+
+/// How a warm-up ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Warmed {
+    /// Everything is built (what does not compile is left for its check to show).
+    Done,
+    /// `stop` was set.
+    Stopped,
+}
+
+/// A check's claim on the project: the warm-up gives way until it is dropped.
+pub struct Claim(#[allow(dead_code)] std::fs::File);
+
+/// Claims `project` for a check (see the module's comment).
+pub fn claim(project: &Path) -> std::io::Result<Claim> {
+    lock_file_shared(&project.join(WANTED)).map(Claim)
+}
+
+/// Builds the dependencies of every layer, then the programs of `targets` (read now from
+/// their files), unless `stop` is set first. Each step is an `Event::Warming`, and each crate
+/// an `Event::Compiled`.
+pub fn warm(
+    build_dir: &Path,
+    layers: &Layers,
+    targets: &[Target<'_>],
+    events: &dyn Events,
+    stop: &AtomicBool,
+) -> Result<Warmed, CheckError> {
+    let project = compose::project_dir(build_dir);
+    let target_dir = super::target_dir(build_dir);
+    let placed = place(layers, targets, &project)?;
+    let mut with_programs: Vec<usize> = placed.iter().map(|&(_, layer)| layer).collect();
+    with_programs.sort_unstable();
+    with_programs.dedup();
+    let steps: Vec<Step> = (0..layers.len())
+        .map(|layer| (layer, false))
+        .chain(with_programs.iter().map(|&layer| (layer, true)))
+        .enumerate()
+        .map(|(i, (layer, programs))| Step {
+            number: i + 1,
+            of: layers.len() + with_programs.len(),
+            layer,
+            programs,
+        })
+        .collect();
+    for step in steps {
+        events.event(Event::Warming(step));
+        loop {
+            if stop.load(Ordering::SeqCst) {
+                return Ok(Warmed::Stopped);
+            }
+            // Wait while a check has the project, then build with the lock held.
+            drop(lock_file(&project.join(WANTED)).map_err(CheckError::Io)?);
+            let _building = lock_file(&project.join(BUILDING)).map_err(CheckError::Io)?;
+            let give_way = || stop.load(Ordering::SeqCst) || is_locked(&project.join(WANTED));
+            let build = if step.programs {
+                let here: Vec<&Target<'_>> = placed
+                    .iter()
+                    .filter(|&&(_, layer)| layer == step.layer)
+                    .map(|&(i, _)| &targets[i])
+                    .collect();
+                build_programs(build_dir, layers, &here, step.layer, events, &give_way)?
+            } else {
+                // Each layer's package must exist: the manifests are written as a check would.
+                compose::write_manifest(build_dir, layers, &compose::Bins::new())
+                    .map_err(CheckError::Io)?;
+                cargo::build_until(
+                    &project,
+                    Some(&target_dir),
+                    Some(&compose::layer_package(step.layer)),
+                    cargo::Selection::Library,
+                    false,
+                    events,
+                    &give_way,
+                )?
+            };
+            if build.disk_full() {
+                return Err(CheckError::DiskFull(target_dir));
+            }
+            if !build.stopped {
+                break;
+            }
+        }
+    }
+    Ok(Warmed::Done)
+}
+
+/// The targets a warm-up builds (by index), each with the layer it is built in.
+fn place(
+    layers: &Layers,
+    targets: &[Target<'_>],
+    project: &Path,
+) -> Result<Vec<(usize, usize)>, CheckError> {
+    let mut placed = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        if let Some((layer, _)) = compose_one(project, layers, target)? {
+            placed.push((i, layer));
+        }
+    }
+    Ok(placed)
+}
+
+/// Composes one target from its file as it is now; its layer and `[[bin]]` entries, or
+/// `None` when its check would refuse it before building.
+fn compose_one(
+    project: &Path,
+    layers: &Layers,
+    target: &Target<'_>,
+) -> Result<Option<(usize, compose::Bins)>, CheckError> {
+    let text = match std::fs::read(&target.source) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| Rejection::NotText),
+        Err(_) => Err(Rejection::Missing),
+    };
+    let Ok(text) = text else {
+        return Ok(None);
+    };
+    let mut bins = compose::Bins::new();
+    match compose::prepare(project, target, &text, layers, &mut bins).map_err(CheckError::Io)? {
+        Prepared::Ready(composed) if composed.mutant_tokens.is_empty() => {
+            Ok(Some((composed.layer, bins)))
+        }
+        // A mutants exercise's program is composed afresh by every check; building it now
+        // would only be thrown away.
+        _ => Ok(None),
+    }
+}
+
+/// Builds the test programs of `targets`, which were placed in `layer` (one the learner
+/// changed since is built where it now belongs, by its own check).
+fn build_programs(
+    build_dir: &Path,
+    layers: &Layers,
+    targets: &[&Target<'_>],
+    layer: usize,
+    events: &dyn Events,
+    give_way: &(dyn Fn() -> bool + Sync),
+) -> Result<cargo::Build, CheckError> {
+    let project = compose::project_dir(build_dir);
+    let mut bins = compose::Bins::new();
+    let mut programs = Vec::new();
+    for target in targets {
+        if let Some((at, entries)) = compose_one(&project, layers, target)?
+            && at == layer
+        {
+            bins.entry(layer).or_default().push_str(&entries[&layer]);
+            if super::modes::of(target.exercise.mode).builds_program() {
+                programs.push(target.bin.as_str());
+            }
+        }
+    }
+    compose::write_manifest(build_dir, layers, &bins).map_err(CheckError::Io)?;
+    cargo::build_until(
+        &project,
+        Some(&super::target_dir(build_dir)),
+        Some(&compose::layer_package(layer)),
+        cargo::Selection::All {
+            programs: &programs,
+        },
+        false,
+        events,
+        give_way,
+    )
+}

@@ -1,0 +1,208 @@
+//! Build layers: which of the course's dependencies each exercise needs, so that an exercise
+//! is built with those and no more. The first exercises need only std, and a learner's first
+//! verdict must not wait for axum, tokio and rusqlite, which only later topics use.
+//!
+//! Walking the course in order, each exercise's dependencies are added to the ones before
+//! it; every distinct set is a layer, and each layer holds the previous one. A file is built
+//! in the first layer that holds every dependency it names. Layers nest rather than split by
+//! topic because cargo chooses a crate's features from the other crates beside it: nested
+//! sets keep almost every crate built once, with one set of features, for all the layers.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{TokenStream, TokenTree};
+
+use super::Course;
+
+/// The course's layers, smallest first; the last holds every dependency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layers {
+    layers: Vec<BTreeSet<String>>,
+    /// Each dependency's name as code names it (`tower_http` for `tower-http`), with the
+    /// name it has in the manifest.
+    names: Vec<(String, String)>,
+    /// The file name of each support module, with the dependencies it names.
+    support: Vec<(String, BTreeSet<String>)>,
+}
+
+impl Layers {
+    /// The layers of `course`, from the text of each exercise (what the learner starts from
+    /// and, where the course has one, its solution) in course order, and its support modules
+    /// (path and text).
+    pub fn of(
+        course: &Course,
+        texts: impl Fn(&super::Exercise) -> Vec<String>,
+        support: &[(String, String)],
+    ) -> Layers {
+        let every: BTreeSet<String> = course.dependencies.keys().cloned().collect();
+        let mut layers = Layers {
+            layers: vec![],
+            names: every
+                .iter()
+                .map(|name| (name.replace('-', "_"), name.clone()))
+                .collect(),
+            support: vec![],
+        };
+        layers.support = support
+            .iter()
+            .map(|(path, text)| {
+                let file = path.rsplit('/').next().unwrap_or(path).to_string();
+                (file, layers.named_in(text).unwrap_or_else(|| every.clone()))
+            })
+            .collect();
+        let mut so_far = BTreeSet::new();
+        for ex in &course.exercises {
+            for text in texts(ex) {
+                so_far.extend(layers.needs(&text));
+            }
+            if layers.layers.last() != Some(&so_far) {
+                layers.layers.push(so_far.clone());
+            }
+        }
+        if layers.layers.last() != Some(&every) {
+            layers.layers.push(every);
+        }
+        layers
+    }
+
+    /// How many layers there are: at least one.
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// The dependencies (manifest names) of layer `index`.
+    pub fn dependencies(&self, index: usize) -> &BTreeSet<String> {
+        &self.layers[index]
+    }
+
+    /// The first layer that can build `text`: one holding every dependency it names.
+    pub fn layer_of(&self, text: &str) -> usize {
+        let needs = self.needs(text);
+        self.layers
+            .iter()
+            .position(|layer| needs.is_subset(layer))
+            .unwrap_or(self.layers.len() - 1)
+    }
+
+    /// The dependencies (manifest names) `text` names, with those of the support modules it
+    /// includes. A file that does not lex (the learner is mid-edit) may name anything: it
+    /// needs them all, and builds in the last layer, where its error shows.
+    fn needs(&self, text: &str) -> BTreeSet<String> {
+        let Some(mut needs) = self.named_in(text) else {
+            return self.names.iter().map(|(_, name)| name.clone()).collect();
+        };
+        for (file, named) in &self.support {
+            if text.contains(file.as_str()) {
+                needs.extend(named.iter().cloned());
+            }
+        }
+        needs
+    }
+
+    /// The dependencies whose name starts a path (`serde_json::to_string`, `use tokio::…`,
+    /// `extern crate rand`) anywhere in `text`, macro bodies included. Comments and string
+    /// literals name nothing: the text is lexed, not searched. A module of the same name
+    /// (`a::serde_json::x`) counts too: building with one crate too many is only slower.
+    fn named_in(&self, text: &str) -> Option<BTreeSet<String>> {
+        let tokens: TokenStream = text.parse().ok()?;
+        let mut found = BTreeSet::new();
+        self.scan(tokens, &mut found);
+        Some(found)
+    }
+
+    fn scan(&self, tokens: TokenStream, found: &mut BTreeSet<String>) {
+        let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+        let is_colon = |token: Option<&TokenTree>| matches!(token, Some(TokenTree::Punct(p)) if p.as_char() == ':');
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                TokenTree::Group(group) => self.scan(group.stream(), found),
+                TokenTree::Ident(ident) => {
+                    let name = ident.to_string();
+                    let name = name.strip_prefix("r#").unwrap_or(&name);
+                    let Some((_, manifest)) = self.names.iter().find(|(code, _)| code == name)
+                    else {
+                        continue;
+                    };
+                    let starts_path = is_colon(tokens.get(i + 1)) && is_colon(tokens.get(i + 2));
+                    let after = i.checked_sub(1).map(|j| tokens[j].to_string());
+                    let imported = matches!(after.as_deref(), Some("use" | "crate"));
+                    if starts_path || imported {
+                        found.insert(manifest.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::course::Source;
+
+    fn bundled() -> (Course, Layers) {
+        let source = Source::Bundled;
+        let course = source.course().unwrap();
+        let text = |path: std::path::PathBuf| source.file(&crate::course::slash_path(&path));
+        let support: Vec<(String, String)> = course
+            .support
+            .iter()
+            .map(|path| (path.clone(), source.file(path).unwrap_or_default()))
+            .collect();
+        let layers = Layers::of(
+            &course,
+            |ex| {
+                [text(ex.path()), text(ex.solution_path())]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            },
+            &support,
+        );
+        (course, layers)
+    }
+
+    #[test]
+    fn the_first_exercise_needs_no_crate_and_later_ones_build_in_bigger_layers() {
+        let (course, layers) = bundled();
+        assert!(layers.dependencies(0).is_empty());
+        let every: BTreeSet<String> = course.dependencies.keys().cloned().collect();
+        assert_eq!(layers.dependencies(layers.len() - 1), &every);
+        for pair in layers.layers.windows(2) {
+            assert!(pair[0].is_subset(&pair[1]) && pair[0] != pair[1]);
+        }
+        let layer_of = |name: &str| {
+            let ex = course.find(name).unwrap();
+            let text = Source::Bundled
+                .file(&crate::course::slash_path(&ex.path()))
+                .unwrap();
+            layers.layer_of(&text)
+        };
+        assert_eq!(layer_of("intro1"), 0);
+        assert!(layer_of("intro3") < layer_of("axum1"));
+        assert!(layer_of("axum1") < layer_of("res1"));
+    }
+
+    #[test]
+    fn crates_are_named_by_paths_and_imports_not_by_comments_or_strings() {
+        let (_, layers) = bundled();
+        let named = |text: &str| layers.named_in(text).unwrap();
+        assert!(named("// serde_json::to_string\nfn f() { let s = \"tokio::spawn\"; }").is_empty());
+        assert_eq!(
+            named("fn f() { let v = serde_json::json!({}); }"),
+            BTreeSet::from(["serde_json".to_string()])
+        );
+        assert_eq!(
+            named("use tower_http::cors; extern crate rand;"),
+            BTreeSet::from(["tower-http".to_string(), "rand".to_string()])
+        );
+        assert_eq!(
+            named("proptest! { fn t(x in 0..3) { tokio::spawn(async {}); } }"),
+            BTreeSet::from(["tokio".to_string()])
+        );
+        // A file mid-edit that does not lex may need anything: the last layer.
+        assert_eq!(layers.layer_of("fn f() { \"unclosed"), layers.len() - 1);
+    }
+}
