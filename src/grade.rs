@@ -11,7 +11,10 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod progress;
 mod shard;
+
+use progress::Progress;
 
 pub use shard::Share;
 
@@ -19,7 +22,6 @@ use crate::check::{self, Target, Verdict, source};
 use crate::course::{Course, Source, layout, tests_section};
 use crate::report::{self, Format, Graded, Student, StudentResults};
 use crate::session::Error;
-use crate::ui;
 use crate::workspace::slash_path;
 
 /// What `grade` was asked for.
@@ -458,19 +460,16 @@ fn grade_students(
             }
         })
         .collect();
-    let bar = ui::progress_bar(targets.len(), "");
-    let graded = students.iter().filter(|s| s.not_graded.is_none()).count();
-    bar.set_message(format!(
-        "grading {}: {}",
-        check::judge::count(graded, "student", "students"),
-        check::judge::count(
-            targets.len(),
-            "distinct exercise file",
-            "distinct exercise files"
-        )
-    ));
-    let verdicts = check::check(build_dir, &targets, false, &ui::CheckBar(bar.clone()))?;
-    bar.finish_and_clear();
+    let mut owners: Vec<Vec<usize>> = vec![Vec::new(); unique.len()];
+    for (student, row) in assignment.iter().enumerate() {
+        for (u, _, _) in row {
+            owners[*u].push(student);
+        }
+    }
+    let names = students.iter().map(|s| s.name.clone()).collect();
+    let progress = Progress::new(targets.len(), owners, names, course.exercises.len());
+    let verdicts = check::check(build_dir, &targets, false, &progress)?;
+    progress.finish();
 
     let mut results = Vec::new();
     for (student, row) in students.into_iter().zip(assignment) {

@@ -192,7 +192,11 @@ pub struct Target<'a> {
 pub enum Event<'a> {
     Compiled(&'a str),
     Built,
-    Verdict(&'a Verdict),
+    /// The verdict of `targets[target]`.
+    Verdict {
+        target: usize,
+        verdict: &'a Verdict,
+    },
 }
 
 /// Where a check's events go; a check may send them from several threads.
@@ -258,7 +262,10 @@ pub fn check(
             Prepared::Ready(composed) => ready.push((i, composed)),
             Prepared::Rejected(rejection) => {
                 let verdict = rejected(target, &rejection);
-                events.event(Event::Verdict(&verdict));
+                events.event(Event::Verdict {
+                    target: i,
+                    verdict: &verdict,
+                });
                 verdicts[i] = Some(verdict);
             }
         }
@@ -319,7 +326,10 @@ pub fn check(
                     let run_start = Instant::now();
                     let mut verdict = run_one(build_dir, &targets[*i], composed, &build);
                     verdict.duration = build_time + run_start.elapsed();
-                    events.event(Event::Verdict(&verdict));
+                    events.event(Event::Verdict {
+                        target: *i,
+                        verdict: &verdict,
+                    });
                     results
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())

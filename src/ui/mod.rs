@@ -80,7 +80,7 @@ impl CheckBar {
                  build compiles every dependency, later ones reuse it"
             ),
             Event::Built => format!("backendlings: built after {secs} s; running the tests"),
-            Event::Verdict(_) => format!(
+            Event::Verdict { .. } => format!(
                 "backendlings: {} of {} checked after {secs} s",
                 self.0.position(),
                 self.0.length().unwrap_or(0)
@@ -100,7 +100,7 @@ impl crate::check::Events for CheckBar {
         match event {
             Event::Compiled(name) => self.0.set_message(format!("building {name}")),
             Event::Built => self.0.set_message("running tests"),
-            Event::Verdict(verdict) => {
+            Event::Verdict { verdict, .. } => {
                 self.0.inc(1);
                 self.0.set_message(verdict.exercise.clone());
             }

@@ -73,7 +73,7 @@ struct ProgressToLoop {
 
 impl check::Events for ProgressToLoop {
     fn event(&self, event: check::Event<'_>) {
-        if !matches!(event, check::Event::Verdict(_)) {
+        if !matches!(event, check::Event::Verdict { .. }) {
             return;
         }
         let checked = self
