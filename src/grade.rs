@@ -511,10 +511,13 @@ fn grade_students(
 /// names the learner's own file (`exercises/01_http/http1.rs`).
 fn without_prefix(verdict: &Verdict, prefix: &str) -> Verdict {
     let mut v = verdict.clone();
-    v.details = v.details.replace(prefix, "");
+    for text in v.finding.texts_mut().into_iter().chain(&mut v.warnings) {
+        *text = text.replace(prefix, "");
+    }
     for test in &mut v.tests {
         test.location = test.location.as_ref().map(|l| l.replace(prefix, ""));
         test.message = test.message.as_ref().map(|m| m.replace(prefix, ""));
+        test.output = test.output.replace(prefix, "");
     }
     for d in &mut v.diagnostics {
         d.span = d.span.as_ref().map(|s| s.replace(prefix, ""));

@@ -2,6 +2,7 @@
 //! progress bars and links to files.
 
 pub mod output;
+pub mod verdict;
 
 use std::io::IsTerminal as _;
 use std::path::Path;
@@ -146,16 +147,17 @@ pub fn headline(verdict: &Verdict) -> String {
     format!(
         "{mark} {} {word}: {}",
         style(&verdict.exercise).bold(),
-        verdict.summary
+        verdict::summary(verdict)
     )
 }
 
 /// Headline and details, ready to print.
 pub fn verdict_text(verdict: &Verdict) -> String {
     let mut text = headline(verdict);
-    if !verdict.passed() && !verdict.details.is_empty() {
+    let details = verdict::details(verdict);
+    if !verdict.passed() && !details.is_empty() {
         text.push_str("\n\n");
-        text.push_str(&verdict.details);
+        text.push_str(&details);
     }
     text
 }
