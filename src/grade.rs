@@ -11,7 +11,10 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod progress;
 mod shard;
+
+use progress::Progress;
 
 pub use shard::Share;
 
@@ -20,7 +23,6 @@ use crate::course::layers::Layers;
 use crate::course::{Course, Source, layout, tests_section};
 use crate::report::{self, Format, Graded, Student, StudentResults};
 use crate::session::Error;
-use crate::ui;
 use crate::workspace::slash_path;
 
 /// What `grade` was asked for.
@@ -459,17 +461,14 @@ fn grade_students(
             }
         })
         .collect();
-    let bar = ui::progress_bar(targets.len(), "");
-    let graded = students.iter().filter(|s| s.not_graded.is_none()).count();
-    bar.set_message(format!(
-        "grading {}: {}",
-        check::judge::count(graded, "student", "students"),
-        check::judge::count(
-            targets.len(),
-            "distinct exercise file",
-            "distinct exercise files"
-        )
-    ));
+    let mut owners: Vec<Vec<usize>> = vec![Vec::new(); unique.len()];
+    for (student, row) in assignment.iter().enumerate() {
+        for (u, _, _) in row {
+            owners[*u].push(student);
+        }
+    }
+    let names = students.iter().map(|s| s.name.clone()).collect();
+    let progress = Progress::new(targets.len(), owners, names, course.exercises.len());
     let layers = Layers::of(
         course,
         |ex| {
@@ -481,14 +480,8 @@ fn grade_students(
         },
         &support,
     );
-    let verdicts = check::check(
-        build_dir,
-        &layers,
-        &targets,
-        false,
-        &ui::CheckBar(bar.clone()),
-    )?;
-    bar.finish_and_clear();
+    let verdicts = check::check(build_dir, &layers, &targets, false, &progress)?;
+    progress.finish();
 
     let mut results = Vec::new();
     for (student, row) in students.into_iter().zip(assignment) {
@@ -530,10 +523,13 @@ fn grade_students(
 /// names the learner's own file (`exercises/01_http/http1.rs`).
 fn without_prefix(verdict: &Verdict, prefix: &str) -> Verdict {
     let mut v = verdict.clone();
-    v.details = v.details.replace(prefix, "");
+    for text in v.finding.texts_mut().into_iter().chain(&mut v.warnings) {
+        *text = text.replace(prefix, "");
+    }
     for test in &mut v.tests {
         test.location = test.location.as_ref().map(|l| l.replace(prefix, ""));
         test.message = test.message.as_ref().map(|m| m.replace(prefix, ""));
+        test.output = test.output.replace(prefix, "");
     }
     for d in &mut v.diagnostics {
         d.span = d.span.as_ref().map(|s| s.replace(prefix, ""));

@@ -10,7 +10,9 @@
 //! }
 //! let ex = session.exercise(Some("http1"))?;
 //! let verdicts = session.check(&[ex], &backendlings::check::Quiet)?;
-//! println!("{:?} {}", verdicts[0].outcome, verdicts[0].summary);
+//! // What was found, as data; and in the words a learner reads.
+//! println!("{:?} {:?}", verdicts[0].outcome, verdicts[0].finding);
+//! println!("{}", backendlings::ui::verdict::summary(&verdicts[0]));
 //! # Ok::<(), backendlings::session::Error>(())
 //! ```
 //!

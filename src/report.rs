@@ -13,6 +13,7 @@ use crate::check::libtest::{TestResult, TestStatus};
 use crate::check::{Outcome, Verdict};
 use crate::course::{Course, Exercise, tests_section};
 use crate::session::Error;
+use crate::ui::verdict as verdict_words;
 
 mod html;
 pub use html::html;
@@ -93,7 +94,7 @@ struct JsonExercise<'a> {
     status: Outcome,
     /// false when the exercise file is the course's original (or missing): not started.
     started: bool,
-    summary: &'a str,
+    summary: String,
     duration_ms: u128,
     /// What a learner would see.
     details: String,
@@ -120,9 +121,9 @@ fn exercise_json<'a>(ex: &'a Exercise, graded: &'a Graded) -> JsonExercise<'a> {
         topic: ex.topic(),
         status: v.outcome,
         started: graded.started,
-        summary: &v.summary,
+        summary: verdict_words::summary(v),
         duration_ms: v.duration.as_millis(),
-        details: console::strip_ansi_codes(&v.details).into_owned(),
+        details: console::strip_ansi_codes(&verdict_words::details(v)).into_owned(),
         tests: &v.tests,
         survivors: &v.survivors,
         needs_review: graded
@@ -165,7 +166,7 @@ struct Case {
 
 fn cases(ex: &Exercise, graded: &Graded) -> Vec<Case> {
     let v = &graded.verdict;
-    let details = console::strip_ansi_codes(&v.details).into_owned();
+    let details = console::strip_ansi_codes(&verdict_words::details(v)).into_owned();
     let mut cases: Vec<Case> = if !v.tests.is_empty() {
         v.tests
             .iter()
@@ -186,7 +187,10 @@ fn cases(ex: &Exercise, graded: &Graded) -> Vec<Case> {
                     }
                     TestStatus::NotRun => (
                         CaseStatus::Error,
-                        Some(format!("did not run to the end: {}", v.summary)),
+                        Some(format!(
+                            "did not run to the end: {}",
+                            verdict_words::summary(v)
+                        )),
                         details.clone(),
                     ),
                 };
@@ -242,7 +246,7 @@ fn cases(ex: &Exercise, graded: &Graded) -> Vec<Case> {
     cases.push(Case {
         name: ex.name.clone(),
         status,
-        message: (status != CaseStatus::Passed).then(|| v.summary.clone()),
+        message: (status != CaseStatus::Passed).then(|| verdict_words::summary(v)),
         details: if status == CaseStatus::Passed {
             String::new()
         } else {
@@ -310,10 +314,11 @@ fn exercism(ex: &Exercise, graded: &Graded) -> Exercism {
     let none_ran = matches!(v.outcome, Outcome::CompileError | Outcome::Tampered)
         || cases.iter().all(|c| c.status == CaseStatus::Error);
     if none_ran && !v.passed() {
-        let details = console::strip_ansi_codes(&v.details);
-        let message = match details.trim() {
-            "" => v.summary.clone(),
-            text => format!("{}\n\n{text}", v.summary),
+        let details = verdict_words::details(v);
+        let summary = verdict_words::summary(v);
+        let message = match console::strip_ansi_codes(&details).trim() {
+            "" => summary,
+            text => format!("{summary}\n\n{text}"),
         };
         return Exercism {
             version: 3,
@@ -540,10 +545,11 @@ pub fn gradescope(course: &Course, results: &StudentResults) -> String {
         .enumerate()
         .map(|(i, (ex, g))| {
             let v: &Verdict = &g.verdict;
-            let mut output = format!("{}: {}", v.outcome.as_str(), v.summary);
-            if !v.passed() && !v.details.is_empty() {
+            let mut output = format!("{}: {}", v.outcome.as_str(), verdict_words::summary(v));
+            let details = verdict_words::details(v);
+            if !v.passed() && !details.is_empty() {
                 output.push_str("\n\n");
-                output.push_str(&console::strip_ansi_codes(&v.details));
+                output.push_str(&console::strip_ansi_codes(&details));
             }
             for (line, what) in &g.needs_review {
                 match line {
@@ -626,12 +632,15 @@ mod tests {
     #[test]
     fn an_exercise_that_failed_though_each_test_passed_has_a_failing_case_of_its_own() {
         let ex = Exercise::fixture("first", "00_basics", Mode::Test);
+        let killed = crate::check::Finding::TestsEndedAbnormally {
+            ending: crate::check::finding::Ending {
+                exit: Some(crate::check::finding::Exit::Signal(9)),
+                stdout_tail: String::new(),
+                stderr_tail: String::new(),
+            },
+        };
         let graded = Graded {
             verdict: Verdict {
-                exercise: "first".into(),
-                outcome: Outcome::Failed,
-                summary: "the test program ended abnormally".into(),
-                details: "killed by signal 9".into(),
                 duration: Duration::from_millis(5),
                 tests: vec![TestResult {
                     name: "tests::answer_is_42".into(),
@@ -642,9 +651,7 @@ mod tests {
                     duration: Duration::ZERO,
                     output: String::new(),
                 }],
-                survivors: vec![],
-                line: None,
-                diagnostics: vec![],
+                ..Verdict::new("first", Outcome::Failed, killed)
             },
             original: None,
             needs_review: vec![],

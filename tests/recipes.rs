@@ -27,40 +27,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const README: &str = include_str!("../README.md");
-
-/// The fenced block that follows the first line of the README containing `after`.
-fn block_after(after: &str) -> String {
-    let start = README
-        .find(after)
-        .unwrap_or_else(|| panic!("the README no longer says {after:?}"));
-    let rest = &README[start..];
-    let open = rest.find("```").expect("a fenced block follows");
-    let body = &rest[open..];
-    let body = &body[body.find('\n').unwrap() + 1..];
-    body[..body.find("```").expect("the block is closed")].to_string()
-}
-
-/// The commands of a YAML list at `key:` in `yaml` (`- run: X` items, or `- X` under
-/// `key:`), each for the course `course` (see [`with_course`]).
-fn yaml_commands(yaml: &str, key: &str, course: &Path) -> Vec<String> {
-    let commands: Vec<String> = if key == "run" {
-        yaml.lines()
-            .filter_map(|l| l.trim().strip_prefix("- run: "))
-            .map(str::to_string)
-            .collect()
-    } else {
-        let mut lines = yaml.lines().skip_while(|l| l.trim() != format!("{key}:"));
-        let header = lines.next().expect("the key is there");
-        let indent = header.len() - header.trim_start().len();
-        lines
-            .take_while(|l| l.len() - l.trim_start().len() > indent)
-            .filter_map(|l| l.trim().strip_prefix("- "))
-            .map(str::to_string)
-            .collect()
-    };
-    commands.iter().map(|c| with_course(c, course)).collect()
-}
+use support::{README, block_after, with_course, yaml_commands};
 
 /// The `sh` block of the README whose first line is `first` (`# setup.sh`).
 fn sh_block(first: &str) -> String {
@@ -81,21 +48,6 @@ fn yaml_variables(yaml: &str) -> Vec<(String, String)> {
         .filter_map(|l| l.trim().split_once(": "))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
-}
-
-/// A command of a recipe, for a course of one's own: `--course DIR` added to each `grade`
-/// and `init`, as the README says.
-fn with_course(command: &str, course: &Path) -> String {
-    let course = course.display();
-    command
-        .replace(
-            "backendlings grade",
-            &format!("backendlings grade --course {course}"),
-        )
-        .replace(
-            "backendlings init",
-            &format!("backendlings init --course {course}"),
-        )
 }
 
 /// The folder cargo builds test binaries below (`target/`, or `$CARGO_TARGET_DIR`).

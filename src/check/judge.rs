@@ -1,15 +1,24 @@
-//! Turns a finished run into a verdict: every grading test passed or not, and the failing
-//! tests' messages the way a learner needs them (without the harness's noise).
+//! Turns a finished run into a verdict: whether every grading test passed, and what was
+//! found (`Finding`), from which `ui::verdict` writes the words.
 
 use super::Outcome;
+use super::finding::{Ending, Finding, TIMED_OUT_LINES, TOO_MUCH_OUTPUT_LINES, last_lines};
 use super::libtest::{TestResult, TestStatus};
 use super::process::RunOutput;
 
-/// Outcome, details to show, and a one-line summary.
+/// The outcome, and what was found.
 pub struct Judgement {
     pub outcome: Outcome,
-    pub details: String,
-    pub summary: String,
+    pub finding: Finding,
+}
+
+impl Judgement {
+    pub fn failed(finding: Finding) -> Judgement {
+        Judgement {
+            outcome: Outcome::Failed,
+            finding,
+        }
+    }
 }
 
 /// Judges a `test`-mode run from what the harness reported of each grading test: every one
@@ -25,55 +34,29 @@ pub fn test_run(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -> J
         with(TestStatus::Failed),
         with(TestStatus::Skipped),
     );
-    let tests = count(total, "test", "tests");
     // A pass needs the harness's own ending too: a run that then died, or ended with any
     // status but success, never passes on the strength of its log.
     let ended_normally = run.status.is_some_and(|s| s.success());
     if total > 0 && passed == total && !ended_normally {
-        return Judgement {
-            outcome: Outcome::Failed,
-            details: crashed_text(run),
-            summary: "the tests did not end normally".into(),
-        };
+        return Judgement::failed(Finding::TestsEndedAbnormally {
+            ending: Ending::of(run),
+        });
     }
     if total > 0 && passed == total {
         return Judgement {
             outcome: Outcome::Passed,
-            details: String::new(),
-            summary: match total {
-                1 => "1 test passed".to_string(),
-                _ => format!("all {total} tests passed"),
-            },
+            finding: Finding::TestsPassed,
         };
     }
     if failed + skipped > 0 {
-        let summary = match skipped {
-            0 => format!("{failed} of {tests} failed"),
-            _ => format!("{failed} of {tests} failed, {skipped} skipped"),
-        };
-        return Judgement {
-            outcome: Outcome::Failed,
-            details: failure_text(results),
-            summary,
-        };
+        return Judgement::failed(Finding::TestsFailed);
     }
-    if run.status.is_some_and(|s| s.success()) && total > 0 {
-        return Judgement {
-            outcome: Outcome::Failed,
-            details: format!(
-                "Only {passed} of the {} ran to the end. Tests are only counted when the test \
-                 harness reports them: do not end the program from your code (for example with \
-                 `std::process::exit`).",
-                count(total, "grading test", "grading tests")
-            ),
-            summary: format!("{passed} of {tests} ran"),
-        };
+    if ended_normally && total > 0 {
+        return Judgement::failed(Finding::TestsNotAllRan);
     }
-    Judgement {
-        outcome: Outcome::Failed,
-        details: crashed_text(run),
-        summary: "the tests did not finish".into(),
-    }
+    Judgement::failed(Finding::TestsDidNotFinish {
+        ending: Ending::of(run),
+    })
 }
 
 /// Grades a `run`-mode run: exit status 0, and the expected output if one is given.
@@ -81,37 +64,23 @@ pub fn program_run(run: &RunOutput, timeout_secs: u64, expected: Option<&str>) -
     if let Some(limit) = limit_exceeded(run, timeout_secs) {
         return limit;
     }
-    let Some(status) = run.status else {
-        return Judgement {
-            outcome: Outcome::Failed,
-            details: crashed_text(run),
-            summary: "the program did not finish".into(),
-        };
-    };
-    if !status.success() {
-        return Judgement {
-            outcome: Outcome::Failed,
-            details: crashed_text(run),
-            summary: match status.code() {
-                Some(code) => format!("the program exited with status {code}"),
-                None => "the program was killed by a signal".into(),
-            },
-        };
+    if !run.status.is_some_and(|s| s.success()) {
+        return Judgement::failed(Finding::ProgramFailed {
+            ending: Ending::of(run),
+        });
     }
     match expected {
-        Some(expected) if run.stdout.trim_end() != expected.trim_end() => Judgement {
-            outcome: Outcome::Failed,
-            details: format!(
-                "The program should print:\n{}\n\nbut printed:\n{}",
-                indent(expected.trim_end()),
-                indent(run.stdout.trim_end())
-            ),
-            summary: "the output is not the expected one".into(),
-        },
+        Some(expected) if run.stdout.trim_end() != expected.trim_end() => {
+            Judgement::failed(Finding::OutputMismatch {
+                expected: expected.to_string(),
+                printed: run.stdout.clone(),
+            })
+        }
         _ => Judgement {
             outcome: Outcome::Passed,
-            details: run.stdout.clone(),
-            summary: "the program ran successfully".into(),
+            finding: Finding::ProgramPassed {
+                stdout: run.stdout.clone(),
+            },
         },
     }
 }
@@ -120,124 +89,18 @@ fn limit_exceeded(run: &RunOutput, timeout_secs: u64) -> Option<Judgement> {
     if run.timed_out {
         Some(Judgement {
             outcome: Outcome::TimedOut,
-            details: format!(
-                "The tests were stopped after {timeout_secs} s. Look for a loop that never ends, or \
-                 code that waits for something that never comes (a read on a socket nobody writes to, \
-                 a lock that is never released).\n\nOutput before it was stopped:\n{}",
-                indent(&last_lines(&run.stdout, 20))
-            ),
-            summary: format!("timed out after {timeout_secs} s"),
+            finding: Finding::TimedOut {
+                after_secs: timeout_secs,
+                stdout_tail: last_lines(&run.stdout, TIMED_OUT_LINES),
+            },
         })
     } else if run.output_capped {
-        Some(Judgement {
-            outcome: Outcome::Failed,
-            details: format!(
-                "The program printed too much and was stopped. Is a `println!` inside a loop that \
-                 never ends?\n\nLast lines:\n{}",
-                indent(&last_lines(&run.stdout, 10))
-            ),
-            summary: "stopped: too much output".into(),
-        })
+        Some(Judgement::failed(Finding::TooMuchOutput {
+            stdout_tail: last_lines(&run.stdout, TOO_MUCH_OUTPUT_LINES),
+        }))
     } else {
         None
     }
-}
-
-fn crashed_text(run: &RunOutput) -> String {
-    let mut text = String::from("The program ended before it could report its results.");
-    if let Some(status) = run.status {
-        use std::os::unix::process::ExitStatusExt as _;
-        if let Some(signal) = status.signal() {
-            text.push_str(&format!(
-                " It was killed by signal {signal}{}.",
-                match signal {
-                    libc::SIGSEGV | libc::SIGABRT => " (a stack overflow, or an abort)",
-                    libc::SIGXCPU => " (it used up its CPU time: a loop that never ends?)",
-                    libc::SIGXFSZ => " (it wrote a file larger than the limit)",
-                    libc::SIGKILL => " (a limit was exceeded, or it was killed)",
-                    _ => "",
-                }
-            ));
-        } else if let Some(code) = status.code() {
-            text.push_str(&format!(" It exited with status {code}."));
-        }
-    }
-    for stream in [&run.stdout, &run.stderr] {
-        if !stream.trim().is_empty() {
-            text.push_str("\n\n");
-            text.push_str(&last_lines(stream, 30));
-        }
-    }
-    text
-}
-
-/// How many failing tests are shown in full.
-const SHOWN_FAILURES: usize = 3;
-
-/// The first failures in full (in the order the tests stand in the file), then the names of
-/// the others: the screen shows what to fix first, and a learner fixes one thing at a time.
-fn failure_text(results: &[TestResult]) -> String {
-    let failures: Vec<&TestResult> = results
-        .iter()
-        .filter(|r| r.status == TestStatus::Failed)
-        .collect();
-    let mut out = String::new();
-    for result in failures.iter().take(SHOWN_FAILURES) {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        let mut lines = Vec::new();
-        if !result.output.is_empty() {
-            lines.push(result.output.clone());
-        }
-        match result.message.as_deref() {
-            Some(m) if m == "not yet implemented" || m.starts_with("not yet implemented: ") => {
-                lines.push(format!(
-                    "{m} (a `todo!()` was reached: that is a place to work)"
-                ));
-            }
-            Some(m) => lines.push(m.to_string()),
-            None => lines.push("(the test failed without a message)".into()),
-        }
-        if let Some(at) = &result.location {
-            lines.push(format!("(at {at})"));
-        }
-        out.push_str(&format!(
-            "✗ {}\n{}\n",
-            pretty_test_name(&result.name),
-            indent(&lines.join("\n"))
-        ));
-    }
-    let rest: Vec<String> = failures
-        .iter()
-        .skip(SHOWN_FAILURES)
-        .map(|r| pretty_test_name(&r.name))
-        .collect();
-    if !rest.is_empty() {
-        out.push_str(&format!(
-            "\n… and {} more failing: {}\n",
-            rest.len(),
-            rest.join(", ")
-        ));
-    }
-    // Tests that only failed because one they depend on did: named, not repeated.
-    for result in results.iter().filter(|r| r.status == TestStatus::Skipped) {
-        let why = result.message.as_deref().unwrap_or_default();
-        let why = why
-            .trim_start_matches(super::libtest::SKIPPED_PREFIX)
-            .trim();
-        out.push_str(&format!(
-            "\n⊘ {} — skipped: {}\n",
-            pretty_test_name(&result.name),
-            why.lines().next().unwrap_or_default()
-        ));
-    }
-    out
-}
-
-/// `tests::unknown_user_is_404` → `unknown user is 404`.
-fn pretty_test_name(name: &str) -> String {
-    name.rsplit("::").next().unwrap_or(name).replace('_', " ")
 }
 
 /// `n` with its noun, singular or plural: "1 test", "2 tests", "0 tests".
@@ -253,21 +116,39 @@ pub fn indent_by(prefix: &str, text: &str) -> String {
         .join("\n")
 }
 
-fn indent(text: &str) -> String {
-    indent_by("  ", text)
-}
-
-fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(n)..].join("\n")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::os::unix::process::ExitStatusExt as _;
     use std::process::ExitStatus;
     use std::time::Duration;
+
+    /// A judgement in the words a learner reads.
+    struct Words {
+        outcome: Outcome,
+        summary: String,
+        details: String,
+    }
+
+    fn words(graded: Judgement, tests: &[TestResult]) -> Words {
+        let verdict = crate::check::Verdict {
+            tests: tests.to_vec(),
+            ..crate::check::Verdict::new("x", graded.outcome, graded.finding)
+        };
+        Words {
+            outcome: verdict.outcome,
+            summary: crate::ui::verdict::summary(&verdict),
+            details: crate::ui::verdict::details(&verdict),
+        }
+    }
+
+    fn test_run(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -> Words {
+        words(super::test_run(run, timeout_secs, results), results)
+    }
+
+    fn program_run(run: &RunOutput, timeout_secs: u64, expected: Option<&str>) -> Words {
+        words(super::program_run(run, timeout_secs, expected), &[])
+    }
 
     fn run(stdout: &str, code: i32) -> RunOutput {
         RunOutput {

@@ -3,6 +3,7 @@
 
 pub mod cargo;
 pub mod compose;
+pub mod finding;
 pub mod judge;
 pub mod libtest;
 pub mod modes;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::course::Exercise;
 use crate::course::layers::Layers;
+pub use finding::Finding;
 use libtest::TestResult;
 use modes::{Composed, Prepared, Rejection};
 
@@ -96,10 +98,6 @@ impl Outcome {
 pub struct Verdict {
     pub exercise: String,
     pub outcome: Outcome,
-    /// One line: "3 of 5 tests failed".
-    pub summary: String,
-    /// What to show: rustc's errors, the failing tests' messages, or what was tampered with.
-    pub details: String,
     #[serde(
         serialize_with = "as_millis",
         deserialize_with = "from_millis",
@@ -114,9 +112,31 @@ pub struct Verdict {
     pub line: Option<usize>,
     /// The compiler's errors and warnings, with their spans.
     pub diagnostics: Vec<cargo::Diagnostic>,
+    /// What the check found, as data: `ui::verdict` writes the words a learner reads.
+    pub finding: Finding,
+    /// When the exercise did not pass: the compiler's warnings as it renders them, but those
+    /// the unfinished `todo!()` stubs alone cause (a warning often explains a failure).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl Verdict {
+    /// A verdict on `exercise` with nothing but its outcome and finding; the caller adds the
+    /// tests, survivors, line and diagnostics, and the check sets the duration once timed.
+    pub fn new(exercise: &str, outcome: Outcome, finding: Finding) -> Verdict {
+        Verdict {
+            exercise: exercise.to_string(),
+            outcome,
+            duration: Duration::ZERO,
+            tests: Vec::new(),
+            survivors: Vec::new(),
+            line: None,
+            diagnostics: Vec::new(),
+            finding,
+            warnings: Vec::new(),
+        }
+    }
+
     pub fn passed(&self) -> bool {
         self.outcome == Outcome::Passed
     }
@@ -196,7 +216,11 @@ pub enum Event<'a> {
     Built,
     /// The warm-up began a step (`warm`).
     Warming(warm::Step),
-    Verdict(&'a Verdict),
+    /// The verdict of `targets[target]`.
+    Verdict {
+        target: usize,
+        verdict: &'a Verdict,
+    },
 }
 
 /// Where a check's events go; a check may send them from several threads.
@@ -265,7 +289,10 @@ pub fn check(
             Prepared::Ready(composed) => ready.push((i, composed)),
             Prepared::Rejected(rejection) => {
                 let verdict = rejected(target, &rejection);
-                events.event(Event::Verdict(&verdict));
+                events.event(Event::Verdict {
+                    target: i,
+                    verdict: &verdict,
+                });
                 verdicts[i] = Some(verdict);
             }
         }
@@ -351,7 +378,10 @@ pub fn check(
                     let run_start = Instant::now();
                     let mut verdict = run_one(build_dir, &targets[*i], composed, &build);
                     verdict.duration = build_time + run_start.elapsed();
-                    events.event(Event::Verdict(&verdict));
+                    events.event(Event::Verdict {
+                        target: *i,
+                        verdict: &verdict,
+                    });
                     results
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -421,157 +451,30 @@ fn pin_programs(project: &Path, build: &mut cargo::Build) -> std::io::Result<tem
     Ok(dir)
 }
 
-/// The verdict on a snapshot that was not built, with words for the learner.
+/// The verdict on a snapshot that was not built.
 fn rejected(target: &Target<'_>, rejection: &Rejection) -> Verdict {
-    let name = &target.exercise.name;
-    let shown = target.shown_as.display();
-    let reset = format!(
-        "(`backendlings reset {name}` restores the file and keeps your version as a backup.)"
-    );
-    let (outcome, summary, details, line) = match rejection {
-        Rejection::MarkerRemoved => (
-            Outcome::Tampered,
-            "the grading tests were changed".to_string(),
-            format!(
-                "The line `// ---- grading tests …` and the tests below it are gone. The grader only \
-                 runs the course's own tests: put them back.\n{reset}"
-            ),
-            None,
+    let (outcome, line) = match rejection {
+        Rejection::MarkerRemoved => (Outcome::Tampered, None),
+        Rejection::TestsChanged { line, .. } => (Outcome::Tampered, Some(*line)),
+        Rejection::Unclosed { line, .. } => (Outcome::CompileError, Some(*line)),
+        Rejection::Redefines { found } => (Outcome::Tampered, found.first().map(|(line, _)| *line)),
+        Rejection::Rules { findings } => (
+            match findings.iter().any(|f| f.rule == rules::Rule::Tampers) {
+                true => Outcome::Tampered,
+                false => Outcome::Failed,
+            },
+            findings.first().map(|f| f.line),
         ),
-        Rejection::TestsChanged { line, original } => (
-            Outcome::Tampered,
-            "the grading tests were changed".to_string(),
-            format!(
-                "The grader runs the course's own tests, so changes below the \
-                 `// ---- grading tests` line have no effect: undo them. The first difference is \
-                 at line {line}, which should read:\n  {original}\n{reset}"
-            ),
-            Some(*line),
-        ),
-        Rejection::Unclosed { what, line } => (
-            Outcome::CompileError,
-            format!("{what} at line {line} is never closed"),
-            format!(
-                "{shown}:{line}: {what} is opened here and never closed before the grading tests, \
-                 so it would swallow or change them. Close it (or delete it) above the \
-                 `// ---- grading tests` line."
-            ),
-            Some(*line),
-        ),
-        Rejection::Redefines(found) => {
-            let list: Vec<String> = found
-                .iter()
-                .map(|(line, what)| format!("  {shown}:{line}: `{what}`"))
-                .collect();
-            (
-                Outcome::Tampered,
-                "your code redefines what the tests rely on".to_string(),
-                format!(
-                    "The grading tests use these from Rust's standard library, and your code defines \
-                     its own, which would change what the tests check:\n{}\nRename or remove them; \
-                     solutions never need to.",
-                    list.join("\n")
-                ),
-                found.first().map(|(line, _)| *line),
-            )
-        }
-        Rejection::Rules(findings) => {
-            let list: Vec<String> = findings
-                .iter()
-                .map(|f| {
-                    format!(
-                        "  {shown}:{}: {} ({})",
-                        f.line,
-                        f.what,
-                        rule_reason(&f.rule)
-                    )
-                })
-                .collect();
-            let tampers = findings.iter().any(|f| f.rule == rules::Rule::Tampers);
-            (
-                if tampers {
-                    Outcome::Tampered
-                } else {
-                    Outcome::Failed
-                },
-                if tampers {
-                    "your code changes what the tests mean".to_string()
-                } else {
-                    "your code uses what this exercise does not allow".to_string()
-                },
-                format!(
-                    "The grader refuses these lines:\n{}\nA solution to this exercise needs none of \
-                     them: remove them and solve it with what the lesson shows.",
-                    list.join("\n")
-                ),
-                findings.first().map(|f| f.line),
-            )
-        }
-        Rejection::NoTestsMarker => (
-            Outcome::Failed,
-            "no tests to grade".to_string(),
-            format!(
-                "The line `{} …` is gone. Your tests go below it: put it back.\n{reset}",
-                modes::YOUR_TESTS_PREFIX
-            ),
-            None,
-        ),
-        Rejection::NoTests => (
-            Outcome::Failed,
-            "no tests to grade".to_string(),
-            "There are no tests yet. Write at least one `#[test]` function below the \
-             `// ---- your tests` line."
-                .to_string(),
-            None,
-        ),
-        Rejection::Missing => (
-            Outcome::CompileError,
-            "the file is missing".to_string(),
-            format!(
-                "{shown} does not exist (deleted or renamed?). `backendlings reset {name}` brings \
-                 back the course's version."
-            ),
-            None,
-        ),
-        Rejection::NotText => (
-            Outcome::CompileError,
-            "the file is not UTF-8 text".to_string(),
-            format!(
-                "{shown} could not be read as UTF-8 text (Rust source must be UTF-8). Save it \
-                 with UTF-8 encoding in your editor."
-            ),
-            None,
-        ),
+        Rejection::NoTestsMarker | Rejection::NoTests => (Outcome::Failed, None),
+        Rejection::Missing | Rejection::NotText => (Outcome::CompileError, None),
     };
-    let mut verdict = verdict_of(
-        target.exercise,
-        judge::Judgement {
-            outcome,
-            summary,
-            details,
-        },
-    );
-    verdict.line = line;
-    verdict
-}
-
-/// Why a rule refuses a line, in words.
-fn rule_reason(rule: &rules::Rule) -> &'static str {
-    use rules::Capability;
-    match rule {
-        rules::Rule::Tampers => "it would change what the course's tests mean",
-        rules::Rule::Uses(Capability::FileSystem) => "files are out of this exercise's bounds",
-        rules::Rule::Uses(Capability::Processes) => {
-            "starting or ending processes is out of this exercise's bounds"
-        }
-        rules::Rule::Uses(Capability::Environment) => {
-            "the environment and the program's arguments are out of this exercise's bounds"
-        }
-        rules::Rule::Uses(Capability::Unsafe) => "unsafe code is out of this exercise's bounds",
-        rules::Rule::Uses(Capability::Ffi) => "foreign functions are out of this exercise's bounds",
-        rules::Rule::Uses(Capability::Network) => {
-            "networks beyond loopback are out of this exercise's bounds"
-        }
+    let finding = Finding::Rejected {
+        file: target.shown_as.display().to_string(),
+        rejection: rejection.clone(),
+    };
+    Verdict {
+        line,
+        ..Verdict::new(&target.exercise.name, outcome, finding)
     }
 }
 
@@ -599,20 +502,14 @@ fn run_one(
         return verdict;
     };
     if let Some(line) = composed.unreadable {
-        let mut verdict = verdict_of(
-            ex,
-            judge::Judgement {
-                outcome: Outcome::Tampered,
-                summary: format!("line {line} cannot be checked by the grader"),
-                details: format!(
-                    "{}:{line}: the compiler accepts this code, but the grader's parser cannot \
-                     read it, so it cannot vouch for it. Write it in plainer Rust.",
-                    target.shown_as.display()
-                ),
-            },
-        );
-        verdict.line = Some(line);
-        return verdict;
+        let finding = Finding::Unreadable {
+            file: target.shown_as.display().to_string(),
+            line,
+        };
+        return Verdict {
+            line: Some(line),
+            ..Verdict::new(&ex.name, Outcome::Tampered, finding)
+        };
     }
     let mut verdict = mode.grade(exe, build_dir, target, composed);
     // When the code does not do what it should, the compiler's warnings often say why (an
@@ -627,20 +524,19 @@ fn run_one(
             .map(|source| crate::course::stubs::Stubs::of(&source))
             .unwrap_or_default(),
     };
-    let warnings: Vec<&str> = diagnostics
-        .iter()
-        .filter(|d| {
-            d.level == "warning"
-                && !stubs.explain_warning(d.code.as_deref(), d.span.as_deref(), &target.shown_as)
-        })
-        .map(|d| d.rendered.trim_end())
-        .collect();
-    if !verdict.passed() && !warnings.is_empty() {
-        verdict.details = format!(
-            "{}\n\nThe compiler also warned (a warning often explains a failure):\n{}",
-            verdict.details.trim_end(),
-            warnings.join("\n")
-        );
+    if !verdict.passed() {
+        verdict.warnings = diagnostics
+            .iter()
+            .filter(|d| {
+                d.level == "warning"
+                    && !stubs.explain_warning(
+                        d.code.as_deref(),
+                        d.span.as_deref(),
+                        &target.shown_as,
+                    )
+            })
+            .map(|d| d.rendered.trim_end().to_string())
+            .collect();
     }
     verdict.diagnostics = diagnostics;
     verdict
@@ -699,11 +595,9 @@ impl Scratch {
 }
 
 fn not_started(e: &std::io::Error) -> judge::Judgement {
-    judge::Judgement {
-        outcome: Outcome::Failed,
-        summary: "could not be started".into(),
-        details: format!("The compiled exercise could not be started: {e}"),
-    }
+    judge::Judgement::failed(Finding::NotStarted {
+        error: e.to_string(),
+    })
 }
 
 /// Runs a test harness on exactly `tests` and reads back what happened to each of them.
@@ -766,60 +660,25 @@ fn judge_tests(
 /// A verdict from a grade; the caller adds the tests, survivors, line and diagnostics, and
 /// the duration is set once the check has timed it.
 fn verdict_of(ex: &Exercise, graded: judge::Judgement) -> Verdict {
-    Verdict {
-        exercise: ex.name.clone(),
-        outcome: graded.outcome,
-        summary: graded.summary,
-        details: graded.details,
-        duration: Duration::ZERO,
-        tests: Vec::new(),
-        survivors: Vec::new(),
-        line: None,
-        diagnostics: Vec::new(),
-    }
+    Verdict::new(&ex.name, graded.outcome, graded.finding)
 }
 
-/// How many compiler errors are shown in full: a screen of errors hides the first one, which
-/// is the one to fix (later errors often follow from it).
-const SHOWN_ERRORS: usize = 3;
-
 fn compile_failure(target: &Target<'_>, build: &cargo::Build) -> judge::Judgement {
-    let diagnostics = build.diagnostics.get(&target.bin);
-    match diagnostics {
-        Some(d) if !d.errors.is_empty() => {
-            let errors: Vec<&String> = d
+    let finding = match build.diagnostics.get(&target.bin) {
+        Some(d) if !d.errors.is_empty() => Finding::DidNotCompile {
+            errors: d
                 .errors
                 .iter()
                 .filter(|e| !e.contains("aborting due to"))
-                .collect();
-            let count = errors.len();
-            let mut details: Vec<String> = errors
-                .iter()
-                .take(SHOWN_ERRORS)
-                .map(|e| e.trim_end().to_string())
-                .collect();
-            if count > SHOWN_ERRORS {
-                details.push(format!(
-                    "… and {} more error{} (fix the first ones first: later errors often \
-                     follow from them; `cargo build --bin {}` shows them all)",
-                    count - SHOWN_ERRORS,
-                    if count - SHOWN_ERRORS == 1 { "" } else { "s" },
-                    target.exercise.name
-                ));
-            }
-            judge::Judgement {
-                outcome: Outcome::CompileError,
-                summary: format!("{count} compile error{}", if count == 1 { "" } else { "s" }),
-                details: details.join("\n\n"),
-            }
-        }
-        _ => judge::Judgement {
-            outcome: Outcome::CompileError,
-            summary: "the build failed".into(),
-            details: format!(
-                "cargo could not build the exercise:\n{}",
-                build.cargo_stderr.trim_end()
-            ),
+                .cloned()
+                .collect(),
         },
+        _ => Finding::BuildFailed {
+            cargo_stderr: build.cargo_stderr.clone(),
+        },
+    };
+    judge::Judgement {
+        outcome: Outcome::CompileError,
+        finding,
     }
 }

@@ -8,14 +8,14 @@
 use std::collections::{BTreeSet, HashMap};
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned as _;
 use syn::visit::Visit;
 
 pub use crate::course::Capability;
 
 /// What a rule found: a capability used, or a construct that tampers with the tests.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "capability")]
 pub enum Rule {
     Uses(Capability),
@@ -23,7 +23,7 @@ pub enum Rule {
 }
 
 /// One finding, with the 1-based line of the learner's file where it stands.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Finding {
     pub line: usize,
     pub rule: Rule,

@@ -14,6 +14,7 @@ use crate::check::{self, Outcome, Target, Verdict, modes};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
 use crate::session::Error;
 use crate::ui;
+use crate::ui::verdict as verdict_words;
 use crate::workspace::{Workspace, slash_path};
 
 /// One thing wrong with the course.
@@ -305,15 +306,15 @@ fn wrong_problem(attempt: &WrongAttempt, verdict: &Verdict) -> Option<Problem> {
         Outcome::CompileError => format!(
             "does not compile, so it proves nothing about the tests; make it compile \
              ({})\n{}",
-            verdict.summary,
-            judge::indent_by("    ", &verdict.details)
+            verdict_words::summary(verdict),
+            judge::indent_by("    ", &verdict_words::details(verdict))
         ),
         Outcome::Tampered => format!(
             "changes the grading tests; leave the marker out and the tests are appended for you\n{}",
-            judge::indent_by("    ", &verdict.details)
+            judge::indent_by("    ", &verdict_words::details(verdict))
         ),
         Outcome::Failed | Outcome::TimedOut => {
-            let shown = format!("{}\n{}", verdict.summary, verdict.details);
+            let shown = verdict_words::shown(verdict);
             let missing: Vec<&String> = attempt
                 .expect
                 .iter()
@@ -338,8 +339,11 @@ fn as_read_problem(path: &Path, verdict: &Verdict) -> Option<Problem> {
         message: format!(
             "does not compile as the learner reads and builds it (grading compiles only its \
              tests, so this is found nowhere else): {}\n{}",
-            verdict.summary,
-            judge::indent_by("    ", &verdict.details.replace(&format!("{AS_READ}/"), ""))
+            verdict_words::summary(verdict),
+            judge::indent_by(
+                "    ",
+                &verdict_words::details(verdict).replace(&format!("{AS_READ}/"), "")
+            )
         ),
     })
 }
@@ -422,8 +426,8 @@ fn show_wrong(attempt: &WrongAttempt, verdict: &Verdict) {
         slash_path(&attempt.path),
         attempt.what,
         verdict.outcome.as_str(),
-        verdict.summary,
-        judge::indent_by("    ", verdict.details.trim_end())
+        verdict_words::summary(verdict),
+        judge::indent_by("    ", verdict_words::details(verdict).trim_end())
     );
 }
 
@@ -442,18 +446,18 @@ fn verdict_problem(target: &Target<'_>, verdict: &Verdict) -> Option<Problem> {
         }
         (false, Outcome::TimedOut) => format!(
             "times out as shipped ({}); it should fail quickly so the learner sees why",
-            verdict.summary
+            verdict_words::summary(verdict)
         ),
         (false, _) => return None,
         (true, Outcome::Passed) => return None,
         (true, Outcome::Tampered) => format!(
             "the solution's grading tests differ from the exercise's; they must be identical\n{}",
-            judge::indent_by("    ", &verdict.details)
+            judge::indent_by("    ", &verdict_words::details(verdict))
         ),
         (true, _) => format!(
             "the solution does not pass: {}\n{}",
-            verdict.summary,
-            judge::indent_by("    ", &verdict.details)
+            verdict_words::summary(verdict),
+            judge::indent_by("    ", &verdict_words::details(verdict))
         ),
     };
     Some(Problem { place, message })

@@ -44,7 +44,7 @@ type Cell<'a> = (Outcome, usize, Vec<(usize, &'a str)>, bool);
 
 #[derive(Serialize)]
 struct PageResult<'a> {
-    summary: &'a str,
+    summary: String,
     details: String,
     duration_ms: u128,
     tests: Vec<PageTest<'a>>,
@@ -78,8 +78,9 @@ pub fn html(course: &Course, class: &[StudentResults]) -> String {
                 .map(|g| {
                     let v = &g.verdict;
                     let result = PageResult {
-                        summary: &v.summary,
-                        details: console::strip_ansi_codes(&v.details).into_owned(),
+                        summary: crate::ui::verdict::summary(v),
+                        details: console::strip_ansi_codes(&crate::ui::verdict::details(v))
+                            .into_owned(),
                         duration_ms: v.duration.as_millis(),
                         tests: v
                             .tests
@@ -152,7 +153,7 @@ const TEMPLATE: &str = include_str!("class_report.html");
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::Verdict;
+    use crate::check::{Finding, Verdict};
     use crate::course::{Exercise, Mode};
     use crate::report::{Graded, Student};
     use std::time::Duration;
@@ -169,18 +170,11 @@ mod tests {
         }
     }
 
-    fn graded(outcome: Outcome, summary: &str) -> Graded {
+    fn graded(outcome: Outcome, finding: Finding) -> Graded {
         Graded {
             verdict: Verdict {
-                exercise: "first".into(),
-                outcome,
-                summary: summary.into(),
-                details: String::new(),
                 duration: Duration::from_millis(3),
-                tests: vec![],
-                survivors: vec![],
-                line: None,
-                diagnostics: vec![],
+                ..Verdict::new("first", outcome, finding)
             },
             original: None,
             needs_review: vec![(4, "unsafe block".into())],
@@ -188,14 +182,14 @@ mod tests {
         }
     }
 
-    fn student(name: &str, outcome: Outcome, summary: &str) -> StudentResults {
+    fn student(name: &str, outcome: Outcome, finding: Finding) -> StudentResults {
         StudentResults {
             student: Student {
                 name: name.into(),
                 root: "x".into(),
                 not_graded: None,
             },
-            exercises: vec![graded(outcome, summary)],
+            exercises: vec![graded(outcome, finding)],
         }
     }
 
@@ -208,23 +202,31 @@ mod tests {
     #[test]
     fn the_embedded_data_cannot_end_its_script_element_and_reads_back_unchanged() {
         let evil = "</script><script>alert(1)</script><!--";
-        let class = [student(evil, Outcome::Failed, evil)];
+        let unreadable = Finding::Unreadable {
+            file: evil.into(),
+            line: 1,
+        };
+        let class = [student(evil, Outcome::Failed, unreadable)];
         let page = html(&course(), &class);
         let json = embedded(&page);
         assert!(!json.contains('<'), "{json}");
         let data: serde_json::Value = serde_json::from_str(json).unwrap();
         assert_eq!(data["students"][0]["name"], evil);
-        assert_eq!(data["results"][0]["summary"], evil);
+        let details = data["results"][0]["details"].as_str().unwrap();
+        assert!(details.starts_with(&format!("{evil}:1: ")), "{details}");
         assert_eq!(data["students"][0]["cells"][0][0], "failed");
         assert_eq!(data["students"][0]["cells"][0][2][0][1], "unsafe block");
     }
 
     #[test]
     fn students_with_the_same_result_share_one_copy_of_it() {
+        let compile_error = Finding::DidNotCompile {
+            errors: vec!["error[E0308]: mismatched types".into()],
+        };
         let class = [
-            student("ada", Outcome::Passed, "1 test passed"),
-            student("bob", Outcome::Passed, "1 test passed"),
-            student("cy", Outcome::CompileError, "does not compile"),
+            student("ada", Outcome::Passed, Finding::TestsPassed),
+            student("bob", Outcome::Passed, Finding::TestsPassed),
+            student("cy", Outcome::CompileError, compile_error),
         ];
         let page = html(&course(), &class);
         let data: serde_json::Value = serde_json::from_str(embedded(&page)).unwrap();
@@ -235,7 +237,10 @@ mod tests {
 
     #[test]
     fn the_page_loads_nothing_from_a_network() {
-        let page = html(&course(), &[student("ada", Outcome::Passed, "ok")]);
+        let page = html(
+            &course(),
+            &[student("ada", Outcome::Passed, Finding::TestsPassed)],
+        );
         for needle in [
             "http://", "https://", "//cdn", "src=", "<link", "@import", "url(",
         ] {

@@ -2,6 +2,7 @@
 //! progress bars and links to files.
 
 pub mod output;
+pub mod verdict;
 
 use std::io::IsTerminal as _;
 use std::path::Path;
@@ -81,7 +82,7 @@ impl CheckBar {
             ),
             Event::Built => format!("backendlings: built after {secs} s; running the tests"),
             Event::Warming(_) => return None,
-            Event::Verdict(_) => format!(
+            Event::Verdict { .. } => format!(
                 "backendlings: {} of {} checked after {secs} s",
                 self.0.position(),
                 self.0.length().unwrap_or(0)
@@ -102,7 +103,7 @@ impl crate::check::Events for CheckBar {
             Event::Compiled(name) => self.0.set_message(format!("building {name}")),
             Event::Built => self.0.set_message("running tests"),
             Event::Warming(step) => self.0.set_message(warm_step(&step)),
-            Event::Verdict(verdict) => {
+            Event::Verdict { verdict, .. } => {
                 self.0.inc(1);
                 self.0.set_message(verdict.exercise.clone());
             }
@@ -161,16 +162,17 @@ pub fn headline(verdict: &Verdict) -> String {
     format!(
         "{mark} {} {word}: {}",
         style(&verdict.exercise).bold(),
-        verdict.summary
+        verdict::summary(verdict)
     )
 }
 
 /// Headline and details, ready to print.
 pub fn verdict_text(verdict: &Verdict) -> String {
     let mut text = headline(verdict);
-    if !verdict.passed() && !verdict.details.is_empty() {
+    let details = verdict::details(verdict);
+    if !verdict.passed() && !details.is_empty() {
         text.push_str("\n\n");
-        text.push_str(&verdict.details);
+        text.push_str(&details);
     }
     text
 }

@@ -52,7 +52,7 @@ pub enum Input {
     Key(input::Key),
     Unknown(String),
     CheckDone {
-        verdict: Result<Verdict, String>,
+        verdict: Result<Box<Verdict>, String>,
         hash: u64,
         /// The check was of the current exercise (not of another one saved).
         of_current: bool,
@@ -80,7 +80,7 @@ struct ProgressToLoop {
 
 impl check::Events for ProgressToLoop {
     fn event(&self, event: check::Event<'_>) {
-        if !matches!(event, check::Event::Verdict(_)) {
+        if !matches!(event, check::Event::Verdict { .. }) {
             return;
         }
         let checked = self
@@ -350,7 +350,7 @@ impl Watch<'_> {
                     verdict,
                     hash,
                     of_current,
-                }) => self.check_done(verdict, hash, of_current)?,
+                }) => self.check_done(verdict.map(|v| *v), hash, of_current)?,
                 Ok(Input::CheckAllProgress { checked, total }) => {
                     self.show(&Event::CheckAllProgress { checked, total });
                 }
@@ -522,7 +522,11 @@ impl Watch<'_> {
             };
             let verdict = check::check(&build_dir, &layers, &[target], color, &check::Quiet)
                 .map_err(|e| e.to_string())
-                .and_then(|mut v| v.pop().ok_or_else(|| "no verdict".to_string()));
+                .and_then(|mut v| {
+                    v.pop()
+                        .map(Box::new)
+                        .ok_or_else(|| "no verdict".to_string())
+                });
             let _ = tx.send(Input::CheckDone {
                 verdict,
                 hash,
@@ -568,7 +572,7 @@ impl Watch<'_> {
             let message = format!(
                 "{name} was done, and no longer passes: it counts as not done until it passes \
                  again ({})",
-                verdict.summary
+                ui::verdict::summary(&verdict)
             );
             self.show(&Event::Warning { message: &message });
         }

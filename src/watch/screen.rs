@@ -27,7 +27,8 @@ pub enum Event<'a> {
     CheckStarted {
         exercise: &'a str,
     },
-    Verdict(&'a Verdict),
+    /// A verdict, with its words (protocol 1's `summary` and `details`) and its finding.
+    Verdict(#[serde(serialize_with = "with_words")] &'a Verdict),
     /// A verdict thrown away because the file changed while it was being checked.
     VerdictDropped {
         exercise: &'a str,
@@ -87,6 +88,10 @@ pub enum Event<'a> {
     Warning {
         message: &'a str,
     },
+}
+
+fn with_words<S: serde::Serializer>(verdict: &&Verdict, s: S) -> Result<S::Ok, S::Error> {
+    ui::verdict::WithWords(verdict).serialize(s)
 }
 
 pub trait Screen {
@@ -385,13 +390,13 @@ mod tests {
         let verdict = Verdict {
             exercise: "x".into(),
             outcome: Outcome::Passed,
-            summary: String::new(),
-            details: String::new(),
             duration: std::time::Duration::ZERO,
             tests: Vec::new(),
             survivors: Vec::new(),
             line: None,
             diagnostics: Vec::new(),
+            finding: crate::check::Finding::TestsPassed,
+            warnings: Vec::new(),
         };
         let events = [
             Event::Hello {

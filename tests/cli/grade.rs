@@ -473,3 +473,82 @@ fn grade_without_course_in_a_workspace_of_the_bundled_course_grades_it() {
         .stderr_has(&["holds cargo configuration that no build of ours writes"]);
     assert!(!out.stderr.contains("--course"), "{}", out.stderr);
 }
+
+/// What a CI log shows of a class's grading (standard error, not a terminal), in the order it
+/// comes: timings taken out, the check's 30 s line left out (it depends on the machine's
+/// speed), and the students' lines, which come as their grading completes, in name order with
+/// their count checked to rise one by one.
+fn progress_lines(stderr: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut students: Vec<String> = Vec::new();
+    for line in stderr.lines() {
+        if line.contains("students' tests run here without")
+            || line.contains("still building after")
+            || line.contains(" checked after ")
+        {
+            continue;
+        }
+        let counted = line
+            .strip_prefix("backendlings: graded ")
+            .and_then(|rest| rest.split_once(" of "))
+            .filter(|(k, _)| k.parse::<usize>().is_ok());
+        if let Some((k, rest)) = counted {
+            assert_eq!(k, (students.len() + 1).to_string(), "{stderr}");
+            students.push(format!("backendlings: graded [K] of {rest}"));
+            continue;
+        }
+        let timeless = line
+            .split(' ')
+            .map(|w| {
+                if w.parse::<u64>().is_ok() && line.contains(&format!("in {w} s")) {
+                    "[N]"
+                } else {
+                    w
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        lines.push(timeless);
+    }
+    students.sort();
+    lines.extend(students);
+    lines.join("\n")
+}
+
+#[test]
+fn a_ci_log_shows_the_build_and_each_student_as_graded() {
+    let f = Fixture::new();
+    let class = class_of(&f, &[("ada", 2), ("bob", 1), ("cy", 0)]);
+    // dee handed in nothing: named once, not counted among the students graded.
+    fs::create_dir_all(class.join("dee")).unwrap();
+    let out = Run::from(
+        command(&class)
+            .args(["grade", "--class", ".", "--course"])
+            .arg(&f.course)
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    out.expect(1, &[]);
+    // Standard output is the report alone.
+    serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap();
+    insta::assert_snapshot!(progress_lines(&out.stderr), @r"
+    warning: dee is not graded: it holds no workspace: the folder is empty (no submission found)
+    backendlings: grading 3 students: building 5 distinct exercise files
+    backendlings: built in [N] s; running the tests
+    backendlings: graded [K] of 3 students: ada, 2 of 3 exercises pass
+    backendlings: graded [K] of 3 students: bob, 1 of 3 exercises passes
+    backendlings: graded [K] of 3 students: cy, 0 of 3 exercises pass
+    ");
+
+    // One workspace is a class of one.
+    let out = grade_in(&f, &["--output", "report.json"]);
+    out.expect(1, &[]);
+    assert_eq!(out.stdout, "");
+    insta::assert_snapshot!(progress_lines(&out.stderr), @r"
+    backendlings: grading ws: building 3 exercise files
+    backendlings: built in [N] s; running the tests
+    backendlings: graded ws: 0 of 3 exercises pass
+    ");
+    fs::remove_file(f.ws.join("report.json")).unwrap();
+}

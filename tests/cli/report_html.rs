@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use backendlings::check::libtest::{TestResult, TestStatus};
-use backendlings::check::{Outcome, Verdict};
+use backendlings::check::modes::Rejection;
+use backendlings::check::{Finding, Outcome, Verdict};
 use backendlings::report::{Graded, Student, StudentResults};
 
 /// The Chromium to test with: `BACKENDLINGS_CHROMIUM`, or the first of Debian's and other
@@ -292,21 +293,26 @@ fn generated_class(course: &backendlings::course::Course, students: usize) -> Ve
                             }
                         })
                         .collect();
+                    let finding = match outcome {
+                        Outcome::Passed => Finding::TestsPassed,
+                        Outcome::Failed => Finding::TestsFailed,
+                        Outcome::CompileError => Finding::DidNotCompile {
+                            errors: vec![format!("error[E0308]: mismatched types\n --> exercises/{}/{}.rs:12:5\n   |\n12 |     total\n   |     ^^^^^ expected `u32`, found `&str`\n", ex.dir, ex.name)],
+                        },
+                        Outcome::TimedOut => Finding::TimedOut {
+                            after_secs: 10,
+                            stdout_tail: String::new(),
+                        },
+                        Outcome::Tampered => Finding::Rejected {
+                            file: format!("exercises/{}/{}.rs", ex.dir, ex.name),
+                            rejection: Rejection::MarkerRemoved,
+                        },
+                    };
                     Graded {
                         verdict: Verdict {
-                            exercise: ex.name.clone(),
-                            outcome,
-                            summary: format!("{} of 3 tests passed", 3 - failing),
-                            details: if outcome == Outcome::CompileError {
-                                format!("error[E0308]: mismatched types\n --> exercises/{}/{}.rs:12:5\n   |\n12 |     total\n   |     ^^^^^ expected `u32`, found `&str`\n", ex.dir, ex.name)
-                            } else {
-                                String::new()
-                            },
                             duration: Duration::from_millis((next() % 900) as u64),
                             tests,
-                            survivors: vec![],
-                            line: None,
-                            diagnostics: vec![],
+                            ..Verdict::new(&ex.name, outcome, finding)
                         },
                         original: None,
                         started: next() % 10 != 0,

@@ -508,3 +508,74 @@ impl Drop for Pty {
         let _ = self.child.wait();
     }
 }
+
+// ---- the README's recipes, read from the README itself ----
+
+pub const README: &str = include_str!("../../README.md");
+
+/// The fenced block that follows the first line of the README containing `after`.
+pub fn block_after(after: &str) -> String {
+    let start = README
+        .find(after)
+        .unwrap_or_else(|| panic!("the README no longer says {after:?}"));
+    let rest = &README[start..];
+    let open = rest.find("```").expect("a fenced block follows");
+    let body = &rest[open..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").expect("the block is closed")].to_string()
+}
+
+/// The lines of `yaml` from the one that is `key:` to the next one indented no deeper
+/// (a job of a CI file: `grade:`, `report:`).
+pub fn yaml_section(yaml: &str, key: &str) -> String {
+    let mut lines = yaml.lines().skip_while(|l| l.trim() != key);
+    let header = lines
+        .next()
+        .unwrap_or_else(|| panic!("no {key:?} in\n{yaml}"));
+    let indent = header.len() - header.trim_start().len();
+    let body: Vec<&str> = lines
+        .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+        .collect();
+    format!("{header}\n{}\n", body.join("\n"))
+}
+
+/// The commands of a YAML list at `key:` in `yaml` (`- run: X` items, or `- X` under
+/// `key:`), each for the course `course` (see [`with_course`]).
+pub fn yaml_commands(yaml: &str, key: &str, course: &Path) -> Vec<String> {
+    let commands: Vec<String> = if key == "run" {
+        yaml.lines()
+            .filter_map(|l| l.trim().strip_prefix("- run: "))
+            .map(str::to_string)
+            .collect()
+    } else {
+        let mut lines = yaml.lines().skip_while(|l| l.trim() != format!("{key}:"));
+        let header = lines.next().expect("the key is there");
+        let indent = header.len() - header.trim_start().len();
+        lines
+            .take_while(|l| l.len() - l.trim_start().len() > indent)
+            .filter_map(|l| l.trim().strip_prefix("- "))
+            .map(str::to_string)
+            .collect()
+    };
+    commands.iter().map(|c| with_course(c, course)).collect()
+}
+
+/// A command of a recipe, for a course of one's own: `--course DIR` added to each `grade`
+/// (after `merge` for `grade merge`) and `init`, as the README says.
+pub fn with_course(command: &str, course: &Path) -> String {
+    let course = course.display();
+    command
+        .replace("backendlings grade merge", "\u{0}")
+        .replace(
+            "backendlings grade",
+            &format!("backendlings grade --course {course}"),
+        )
+        .replace(
+            '\u{0}',
+            &format!("backendlings grade merge --course {course}"),
+        )
+        .replace(
+            "backendlings init",
+            &format!("backendlings init --course {course}"),
+        )
+}

@@ -323,11 +323,16 @@ fn the_protocol_doc_names_the_statuses_a_verdict_sends() {
         .collect();
     assert_eq!(statuses, ["failed", "skipped"], "{verdict}");
     assert_eq!(verdict["summary"], "1 of 2 tests failed, 1 skipped");
-    for name in statuses
-        .iter()
-        .copied()
-        .chain([verdict["outcome"].as_str().unwrap(), "verdict"])
-    {
+    // What was found, as data beside the words (the tests it speaks of are `tests`).
+    assert_eq!(
+        verdict["finding"],
+        serde_json::json!({"kind": "tests_failed"})
+    );
+    for name in statuses.iter().copied().chain([
+        verdict["outcome"].as_str().unwrap(),
+        verdict["finding"]["kind"].as_str().unwrap(),
+        "verdict",
+    ]) {
         assert!(
             doc.contains(&format!("`{name}`")),
             "PROTOCOL.md lacks `{name}`"

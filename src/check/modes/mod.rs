@@ -38,22 +38,25 @@ pub struct Composed {
 }
 
 /// Why a snapshot is not built.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Rejection {
     /// The grading marker is gone.
     MarkerRemoved,
     /// The grading tests differ from the course's, from this line (of the original file).
     TestsChanged { line: usize, original: String },
     /// Code above the marker does not end at an item boundary: something opened at `line`.
-    Unclosed { what: &'static str, line: usize },
+    Unclosed { what: String, line: usize },
     /// Code above the marker redefines names the tests rely on: (line, name).
-    Redefines(Vec<(usize, String)>),
+    Redefines { found: Vec<(usize, String)> },
     /// Mutants mode: the `// ---- your tests` marker is gone.
     NoTestsMarker,
     /// Mutants mode: no `#[test]` below the marker.
     NoTests,
     /// Code the exercise does not allow, or that would change what the tests mean (rules).
-    Rules(Vec<super::rules::Finding>),
+    Rules {
+        findings: Vec<super::rules::Finding>,
+    },
     /// The file is not UTF-8 text.
     NotText,
     /// The file could not be read (it is not there).

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::super::finding::Finding;
 use super::super::judge::{self, Judgement};
 use super::super::libtest::TestStatus;
 use super::super::{Outcome, Target, Verdict, rules, run_harness, source, verdict_of};
@@ -42,11 +43,13 @@ impl GradingMode for Mutants {
         // Nor may they name the switch or the decoy the runner compiles in beside them.
         let internals = rules::names_starting_with(&tests, "__backendlings");
         if !internals.is_empty() {
-            return Err(Rejection::Rules(internals));
+            return Err(Rejection::Rules {
+                findings: internals,
+            });
         }
         match rules::check(&tests, &scaffold, &[]) {
             Ok(findings) if findings.is_empty() => {}
-            Ok(findings) => return Err(Rejection::Rules(findings)),
+            Ok(findings) => return Err(Rejection::Rules { findings }),
             Err(unreadable) => composed.unreadable = Some(unreadable.line),
         }
         let implementation = target.mutants.as_deref().unwrap_or_default();
@@ -138,25 +141,20 @@ fn grade(
     let correct = match runs.remove(0) {
         Ok(run) => run,
         Err(e) => {
-            return (
-                failed(
-                    format!("The tests could not be started: {e}"),
-                    "could not run",
-                ),
-                Vec::new(),
-            );
+            let finding = Finding::MutantRunsNotStarted {
+                error: e.to_string(),
+            };
+            return (Judgement::failed(finding), Vec::new());
         }
     };
     let baseline = judge::test_run(&correct.0, timeout_secs, &correct.1);
     if baseline.outcome != Outcome::Passed {
         let graded = Judgement {
             outcome: baseline.outcome,
-            summary: format!("your tests fail on the correct code: {}", baseline.summary),
-            details: format!(
-                "Your tests must pass when the code is right. These fail on the correct implementation, \
-                 so they expect something the code is not meant to do:\n\n{}",
-                baseline.details
-            ),
+            finding: Finding::FailOnCorrectCode {
+                run: Box::new(baseline.finding),
+                tests: correct.1,
+            },
         };
         return (graded, Vec::new());
     }
@@ -177,41 +175,14 @@ fn grade(
         .map(|(m, _)| m.description.clone())
         .collect();
     let total = ex.mutants.len();
-    if survivors.is_empty() {
-        let graded = Judgement {
+    let graded = match survivors.is_empty() {
+        true => Judgement {
             outcome: Outcome::Passed,
-            details: String::new(),
-            summary: match total {
-                1 => "your tests caught the bug".to_string(),
-                _ => format!("your tests caught all {total} bugs"),
-            },
-        };
-        return (graded, survivors);
-    }
-    let list: Vec<String> = survivors.iter().map(|d| format!("  - {d}")).collect();
-    let graded = failed(
-        format!(
-            "Your tests pass on the correct code, but they would not notice {} of the {} \
-             the grader planted:\n{}\n\nFor each, write a test that fails when the code has that bug.",
-            survivors.len(),
-            judge::count(total, "bug", "bugs"),
-            list.join("\n")
-        ),
-        &format!(
-            "{} of {} went unnoticed",
-            survivors.len(),
-            judge::count(total, "bug", "bugs")
-        ),
-    );
+            finding: Finding::MutantsCaught { total },
+        },
+        false => Judgement::failed(Finding::MutantsSurvived { total }),
+    };
     (graded, survivors)
-}
-
-fn failed(details: String, summary: &str) -> Judgement {
-    Judgement {
-        outcome: Outcome::Failed,
-        details,
-        summary: summary.to_string(),
-    }
 }
 
 /// The learner's tests (mutants mode): from the marker line to the end of their file, with the

@@ -18,7 +18,7 @@ impl GradingMode for Run {
         let original = target.original.as_deref().unwrap_or(snapshot);
         match rules::check(snapshot, original, &target.exercise.allow) {
             Ok(findings) if findings.is_empty() => {}
-            Ok(findings) => return Err(Rejection::Rules(findings)),
+            Ok(findings) => return Err(Rejection::Rules { findings }),
             Err(unreadable) => composed.unreadable = Some(unreadable.line),
         }
         Ok(vec![(target.shown_as.clone(), snapshot.to_string())])

@@ -28,7 +28,7 @@ impl GradingMode for Test {
                 findings.extend(super::super::names::shadowed(learner, ours, tests));
                 if !findings.is_empty() {
                     findings.sort();
-                    return Err(Rejection::Rules(findings));
+                    return Err(Rejection::Rules { findings });
                 }
             }
             Err(unreadable) => composed.unreadable = Some(unreadable.line),
@@ -80,7 +80,7 @@ fn graded_test_source(
     }
     let learner = tests_section::learner_part(snapshot);
     source::ends_cleanly(learner).map_err(|u| Rejection::Unclosed {
-        what: u.what,
+        what: u.what.to_string(),
         line: u.line,
     })?;
     let allowed: Vec<String> = source::redefinitions(tests_section::learner_part(original), &[])
@@ -89,7 +89,7 @@ fn graded_test_source(
         .collect();
     let redefined = source::redefinitions(learner, &allowed);
     if !redefined.is_empty() {
-        return Err(Rejection::Redefines(redefined));
+        return Err(Rejection::Redefines { found: redefined });
     }
     let offset = learner.matches('\n').count();
     let tests = source::test_names(section)
@@ -126,7 +126,9 @@ mod tests {
         let shadow = format!("macro_rules! assert_eq {{ ($($t:tt)*) => {{}}; }}\n{ORIGINAL}");
         assert_eq!(
             graded_test_source(ORIGINAL, &shadow).unwrap_err(),
-            Rejection::Redefines(vec![(1, "assert_eq!".into())])
+            Rejection::Redefines {
+                found: vec![(1, "assert_eq!".into())]
+            }
         );
         let comment = ORIGINAL.replace("}\n\n// ---- grading", "}\n/*\n// ---- grading");
         assert!(matches!(
@@ -137,7 +139,7 @@ mod tests {
         assert_eq!(
             graded_test_source(ORIGINAL, &cfg).unwrap_err(),
             Rejection::Unclosed {
-                what: "an attribute `#[…]` with no item after it",
+                what: "an attribute `#[…]` with no item after it".into(),
                 line: 4
             }
         );
