@@ -83,12 +83,34 @@ fn signal_process(pid: ProcessId, signal: Signal) {
     }
 }
 
-/// Starts `command` in a process group of its own: the terminal's Ctrl-C, which goes to the
-/// foreground group, does not reach it. (Windows would pass CREATE_NEW_PROCESS_GROUP.)
+/// Processes started to outlive the runner (`spawn_detached`).
+static DETACHED: Mutex<Vec<ProcessId>> = Mutex::new(Vec::new());
+
+/// Starts `command` to outlive this process: in a process group of its own (the terminal's
+/// Ctrl-C, which goes to the foreground group, does not reach it), and left alone when this
+/// process ends its descendants. (Windows would pass CREATE_NEW_PROCESS_GROUP.)
 pub fn spawn_detached(command: &mut std::process::Command) -> std::io::Result<std::process::Child> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(command, 0);
-    command.spawn()
+    let child = command.spawn()?;
+    DETACHED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(child.id() as ProcessId);
+    Ok(child)
+}
+
+/// The descendants of `me` that are not, or are not below, a detached process.
+fn ours(me: ProcessId) -> Vec<ProcessId> {
+    let detached = DETACHED.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut spared: HashSet<ProcessId> = detached.iter().copied().collect();
+    for &pid in &detached {
+        spared.extend(descendants_of(pid));
+    }
+    descendants_of(me)
+        .into_iter()
+        .filter(|pid| !spared.contains(pid))
+        .collect()
 }
 
 /// Asks another process to end (SIGTERM), as `kill` does.
@@ -108,15 +130,16 @@ pub fn exists(pid: ProcessId) -> bool {
     Pid::from_raw(pid).is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok())
 }
 
-/// TERM to every descendant and registered group, a grace period, then KILL. Returns at once
-/// when there is nothing to end.
+/// TERM to every descendant and registered group, a grace period, then KILL; a process
+/// started detached (`spawn_detached`) and its own descendants are left alone. Returns at
+/// once when there is nothing to end.
 pub fn end_descendants() {
     let me = std::process::id() as ProcessId;
-    if descendants_of(me).is_empty() && lock().is_empty() {
+    if ours(me).is_empty() && lock().is_empty() {
         return;
     }
     for signal in [Signal::TERM, Signal::KILL] {
-        let mut targets = descendants_of(me);
+        let mut targets = ours(me);
         for &group in lock().iter() {
             if let Some(group) = Pid::from_raw(group) {
                 let _ = rustix::process::kill_process_group(group, signal);

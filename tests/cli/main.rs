@@ -17,5 +17,6 @@ mod run;
 mod shards;
 mod trust;
 mod usage;
+mod warm;
 mod watch;
 mod wording;

@@ -1,0 +1,189 @@
+//! End-to-end: starting without waiting. `init` starts the warm-up in the background; a
+//! check never waits for it; watch mode takes it over and stops it on quit; the next start
+//! resumes it; `warm` waits for it and says when everything is built.
+//!
+//! The course has one dependency, a local crate whose build script takes a while (and
+//! leaves a file when it is done): the warm-up is still building it when the first check
+//! comes, without any timing in the test.
+
+use super::support::*;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long the dependency's build script sleeps: far longer than a check of a std-only
+/// exercise, even on a loaded machine.
+const SLOW_BUILD_SECS: u64 = 20;
+
+struct Course {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    /// Written by the dependency's build script when it finishes.
+    built: PathBuf,
+}
+
+impl Course {
+    /// `first` needs only std; `second` uses the slow dependency.
+    fn new() -> Course {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().to_path_buf();
+        let built = root.join("slowdep-built");
+        let slowdep = root.join("slowdep");
+        write(
+            &slowdep.join("Cargo.toml"),
+            "[package]\nname = \"slowdep\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+        );
+        write(
+            &slowdep.join("src/lib.rs"),
+            "pub fn forty() -> u32 { 40 }\n",
+        );
+        write(
+            &slowdep.join("build.rs"),
+            &format!(
+                "fn main() {{\n    std::thread::sleep(std::time::Duration::from_secs({SLOW_BUILD_SECS}));\n    \
+                 std::fs::write({:?}, \"\").unwrap();\n}}\n",
+                built.display().to_string()
+            ),
+        );
+        let info = format!(
+            "{INFO}\n[dependencies]\nslowdep = {{ path = {:?} }}\n",
+            slowdep.display().to_string()
+        );
+        let course = root.join("course");
+        let second = |body: &str| {
+            exercise("second", body).replacen("fn answer", "use slowdep::forty;\n\nfn answer", 1)
+        };
+        for (path, text) in [
+            ("info.toml", info),
+            ("exercises/00_basics/first.rs", exercise("first", "0")),
+            ("solutions/00_basics/first.rs", solution("first", "42")),
+            ("exercises/00_basics/second.rs", second("forty()")),
+            (
+                "solutions/00_basics/second.rs",
+                second("forty() + 2")
+                    .replace("// TODO: return the answer.", "// Returns the answer."),
+            ),
+            (
+                "exercises/01_more/printer.rs",
+                "// TODO: print 42.\nfn main() {\n    println!(\"41\");\n}\n".into(),
+            ),
+            (
+                "solutions/01_more/printer.rs",
+                "// Prints 42.\nfn main() {\n    println!(\"42\");\n}\n".into(),
+            ),
+        ] {
+            write(&course.join(path), &text);
+        }
+        Course {
+            _tmp: tmp,
+            root,
+            built,
+        }
+    }
+
+    /// `init` as a learner runs it: the warm-up starts in the background.
+    fn init(&self) -> PathBuf {
+        let out = Run::from(
+            command(&self.root)
+                .args(["init", "ws", "--course", "course"])
+                .env("BACKENDLINGS_TRUST_COURSE", "1")
+                .output()
+                .unwrap(),
+        );
+        out.expect(0, &["Created ws", "being built in the background"]);
+        self.root.join("ws")
+    }
+}
+
+fn run(ws: &Path, args: &[&str]) -> Run {
+    Run::from(command(ws).args(args).output().unwrap())
+}
+
+/// Waits until `done` holds, for at most two minutes.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "still not {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_check_after_init_does_not_wait_for_the_warm_up_and_warm_waits_for_it() {
+    let course = Course::new();
+    let ws = course.init();
+    // The std-only exercise is checked while the dependency is still being built.
+    run(&ws, &["run", "first"]).expect(1, &["answer() should be 42"]);
+    assert!(
+        !course.built.exists(),
+        "the check waited for the warm-up's dependency build"
+    );
+    // `warm` waits for the warm-up init started, then finds everything built.
+    run(&ws, &["warm"]).expect(0, &["The course is built"]);
+    assert!(course.built.exists());
+    let log = fs::read_to_string(ws.join(".backendlings/warm.log")).unwrap();
+    assert!(log.contains("warming up (1 of"), "{log}");
+    // The exercise that uses the dependency is checked in its own layer, already warm.
+    fs::write(
+        ws.join("exercises/00_basics/second.rs"),
+        fs::read_to_string(course.root.join("course/solutions/00_basics/second.rs")).unwrap(),
+    )
+    .unwrap();
+    run(&ws, &["run", "second"]).expect(0, &["passed"]);
+    let needle = course.root.display().to_string();
+    let left = processes_with(&needle);
+    assert!(left.is_empty(), "a warm-up outlived its work: {left:?}");
+}
+
+#[test]
+fn watch_takes_the_warm_up_over_stops_it_on_quit_and_the_next_start_resumes_it() {
+    let course = Course::new();
+    let ws = course.init();
+    let mut first = Watcher::start(&ws);
+    assert_eq!(first.next("verdict")["exercise"], "first");
+    first.next("warming_up");
+    assert!(
+        !course.built.exists(),
+        "the first verdict waited for the dependency build"
+    );
+    // A second terminal on the same workspace checks too, and leaves the warm-up to the first.
+    let second = Watcher::start(&ws);
+    assert_eq!(second.next("verdict")["outcome"], "failed");
+    let seen = second.events_for(Duration::from_secs(2));
+    assert!(
+        !seen.iter().any(|e| e["event"] == "warming_up"),
+        "two warm-ups at once: {seen:?}"
+    );
+    drop(second);
+
+    // Quitting stops the warm-up: no build of it is left running.
+    first.send("quit");
+    let _ = first.child.wait();
+    let needle = course.root.display().to_string();
+    wait_until("stopped", || {
+        processes_with(&needle)
+            .iter()
+            .all(|p| !p.contains("build-script") && !p.contains("rustc"))
+    });
+    assert!(!course.built.exists(), "the warm-up was not stopped");
+
+    // The next start resumes it, to the end.
+    let again = Watcher::start(&ws);
+    again.next("warming_up");
+    let start = Instant::now();
+    loop {
+        let event = again
+            .lines
+            .recv_timeout(Duration::from_secs(120))
+            .expect("no warmed_up event");
+        if event["event"] == "warmed_up" {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120));
+    }
+    assert!(course.built.exists());
+}
