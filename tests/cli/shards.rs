@@ -197,6 +197,15 @@ fn a_new_student_moves_no_one_else_and_mismatched_shards_are_refused() {
     merge(&top, &f.course, &[kept[0].clone(), kept[0].clone()], &[])
         .expect(2, &[])
         .stderr_has(&["the same share"]);
+    // A share written by another version, whose verdicts read otherwise: named as such.
+    let older = top.join("shard-older.json");
+    let text = fs::read_to_string(&kept[0]).unwrap();
+    assert!(text.contains("\"version\": 2,"), "{text}");
+    let text = text.replace("\"version\": 2,", "\"version\": 1,");
+    write(&older, &text.replace("\"finding\":", "\"summary\":"));
+    merge(&top, &f.course, &[older, kept[1].clone()], &[])
+        .expect(2, &[])
+        .stderr_has(&["is not a shard file of this version of backendlings (kind \"backendlings-shard\", version 1)"]);
     // Graded with another course.
     let other = top.join("other-course");
     copy_course(&f.course, &other);
