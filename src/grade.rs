@@ -479,6 +479,7 @@ fn grade_students(
                 .collect()
         },
         &support,
+        source.file("course.lock").as_deref(),
     );
     let verdicts = check::check(build_dir, &layers, &targets, false, &progress)?;
     progress.finish();

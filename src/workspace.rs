@@ -134,7 +134,8 @@ impl Workspace {
         };
         let mut ws = Workspace {
             root: root.to_path_buf(),
-            layers: Layers::of(&course, |_| vec![], &[]),
+            // Computed below, from the course as shipped.
+            layers: Layers::of(&course, |_| vec![], &[], None),
             course,
             build_dir,
             originals_root,
@@ -149,6 +150,9 @@ impl Workspace {
                     .collect()
             },
             &ws.support_files(),
+            ws.course_file(Path::new("course.lock"))
+                .or_else(|| fs::read_to_string(ws.root.join("Cargo.lock")).ok())
+                .as_deref(),
         );
         if ws.build_dir != ws.root {
             ws.write_build_project(&layout::exercise_bins(&ws.course, "../../"))?;

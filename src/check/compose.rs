@@ -72,6 +72,26 @@ fn bin_entry(name: &str, path: &str) -> String {
     )
 }
 
+/// Writes the support modules `targets` use. They are declared
+/// `#[path = "../../support/<name>.rs"]`, relative to the composed file's folder: they are
+/// written where that path leads for every target (a wrong attempt or a class's file sits
+/// deeper than an exercise).
+pub fn write_support_of(project: &Path, targets: &[Target<'_>]) -> std::io::Result<()> {
+    let mut roots = std::collections::BTreeSet::new();
+    for target in targets.iter().filter(|t| !t.support.is_empty()) {
+        let base = target
+            .shown_as
+            .parent()
+            .and_then(Path::parent)
+            .and_then(Path::parent)
+            .unwrap_or(Path::new(""));
+        if roots.insert(base.to_path_buf()) {
+            write_support(&project.join(base), target.support)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes the course's support modules into the graded project, their std macros pinned like
 /// the grading tests' (a module declared after the learner's code is in reach of its macros).
 pub fn write_support(project: &Path, support: &[(String, String)]) -> std::io::Result<()> {

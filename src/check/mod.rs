@@ -255,21 +255,7 @@ pub fn check(
         crate::sys::files::lock_file(&project.join(warm::BUILDING)).map_err(CheckError::Io)?;
     sweep_runs(&project);
 
-    // Support modules are declared `#[path = "../../support/<name>.rs"]`, relative to the
-    // composed file's folder: write them where that path leads for every target (a wrong
-    // attempt or a class's file sits deeper than an exercise).
-    let mut support_roots = std::collections::BTreeSet::new();
-    for target in targets.iter().filter(|t| !t.support.is_empty()) {
-        let base = target
-            .shown_as
-            .parent()
-            .and_then(Path::parent)
-            .and_then(Path::parent)
-            .unwrap_or(Path::new(""));
-        if support_roots.insert(base.to_path_buf()) {
-            compose::write_support(&project.join(base), target.support).map_err(CheckError::Io)?;
-        }
-    }
+    compose::write_support_of(&project, targets).map_err(CheckError::Io)?;
     let mut bins = compose::Bins::new();
     let mut ready: Vec<(usize, Composed)> = Vec::new();
     for (i, target) in targets.iter().enumerate() {

@@ -173,6 +173,10 @@ fn build_programs(
     let mut bins = compose::Bins::new();
     let mut programs = Vec::new();
     for target in targets {
+        if !target.support.is_empty() {
+            compose::write_support_of(&project, std::slice::from_ref(*target))
+                .map_err(CheckError::Io)?;
+        }
         if let Some((at, entries)) = compose_one(&project, layers, target)?
             && at == layer
         {

@@ -7,6 +7,11 @@
 //! in the first layer that holds every dependency it names. Layers nest rather than split by
 //! topic because cargo chooses a crate's features from the other crates beside it: nested
 //! sets keep almost every crate built once, with one set of features, for all the layers.
+//!
+//! Each layer is a cargo build of its own, and cargo builds crates in parallel only within
+//! one: a layer little smaller than the next costs more than it saves. So a layer is kept
+//! only if its dependencies (with theirs, from the lock file) are at most half as many as
+//! the next kept layer's: the first (std only) always, then a few steps that double.
 
 use std::collections::BTreeSet;
 
@@ -33,6 +38,7 @@ impl Layers {
         course: &Course,
         texts: impl Fn(&super::Exercise) -> Vec<String>,
         support: &[(String, String)],
+        lock: Option<&str>,
     ) -> Layers {
         let every: BTreeSet<String> = course.dependencies.keys().cloned().collect();
         let mut layers = Layers {
@@ -62,7 +68,23 @@ impl Layers {
         if layers.layers.last() != Some(&every) {
             layers.layers.push(every);
         }
+        layers.keep_doubling(lock);
         layers
+    }
+
+    /// Merges each layer that is more than half the size of the next kept one into it.
+    fn keep_doubling(&mut self, lock: Option<&str>) {
+        let graph = lock.map(dependency_graph).unwrap_or_default();
+        let size = |layer: &BTreeSet<String>| closure(layer, &graph).len();
+        let mut kept: Vec<BTreeSet<String>> = Vec::new();
+        for layer in self.layers.iter().rev() {
+            let next = kept.last().map_or(usize::MAX, &size);
+            if kept.is_empty() || size(layer).saturating_mul(2) <= next {
+                kept.push(layer.clone());
+            }
+        }
+        kept.reverse();
+        self.layers = kept;
     }
 
     /// How many layers there are: at least one.
@@ -137,6 +159,45 @@ impl Layers {
     }
 }
 
+/// Each package of a Cargo.lock with the names of the packages it depends on.
+fn dependency_graph(lock: &str) -> std::collections::HashMap<String, Vec<String>> {
+    let Ok(lock) = lock.parse::<toml::Table>() else {
+        return Default::default();
+    };
+    let packages = lock.get("package").and_then(toml::Value::as_array);
+    packages
+        .into_iter()
+        .flatten()
+        .filter_map(|package| {
+            let name = package.get("name")?.as_str()?.to_string();
+            let dependencies = package
+                .get("dependencies")
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str()?.split(' ').next().map(str::to_string))
+                .collect();
+            Some((name, dependencies))
+        })
+        .collect()
+}
+
+/// `roots` and every package they depend on, directly or not (by name; without a lock
+/// file, the roots alone).
+fn closure(
+    roots: &BTreeSet<String>,
+    graph: &std::collections::HashMap<String, Vec<String>>,
+) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut next: Vec<&str> = roots.iter().map(String::as_str).collect();
+    while let Some(name) = next.pop() {
+        if found.insert(name.to_string()) {
+            next.extend(graph.get(name).into_iter().flatten().map(String::as_str));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -160,6 +221,7 @@ mod tests {
                     .collect()
             },
             &support,
+            source.file("course.lock").as_deref(),
         );
         (course, layers)
     }
@@ -182,7 +244,13 @@ mod tests {
         };
         assert_eq!(layer_of("intro1"), 0);
         assert!(layer_of("intro3") < layer_of("axum1"));
-        assert!(layer_of("axum1") < layer_of("res1"));
+        assert!(layer_of("axum1") <= layer_of("res1"));
+        // Each layer has at most half the packages of the next.
+        let lock = Source::Bundled.file("course.lock").unwrap();
+        let graph = dependency_graph(&lock);
+        let sizes: Vec<usize> = layers.layers.iter().map(|l| closure(l, &graph).len()).collect();
+        assert!(sizes.windows(2).all(|w| w[0] * 2 <= w[1]), "{sizes:?}");
+        assert!(layers.len() >= 3, "{sizes:?}");
     }
 
     #[test]
