@@ -106,6 +106,11 @@ pub fn layer_package(index: usize) -> String {
     format!("graded-{index}")
 }
 
+/// The empty program of layer `index`, whose build builds the layer's dependencies.
+pub fn layer_program(index: usize) -> String {
+    format!("layer-{index}")
+}
+
 /// Writes the graded project's manifests: a cargo workspace with one package per layer, each
 /// with that layer's dependencies (as the build project's manifest declares them) and its
 /// `bins`; the build project's profiles; and the lock file the course pins.
@@ -137,11 +142,13 @@ pub fn write_manifest(build_dir: &Path, layers: &Layers, bins: &Bins) -> std::io
             toml::to_string(&root).unwrap_or_default()
         ),
     )?;
-    // Each layer's library is empty: building it builds the layer's dependencies (the
-    // warm-up does that first), and it gives a layer with no exercise a target.
+    // Each layer has an empty program: building it builds the layer's dependencies (the
+    // warm-up does that first), and it gives a layer with no exercise a target. A program,
+    // not a library, because every program of a package depends on its library: one
+    // rebuilt would rebuild them all.
     write_if_changed(
         &project.join("layer.rs"),
-        "//! Empty: a layer's library stands for its dependencies.\n",
+        "//! Empty: building it builds a layer's dependencies.\nfn main() {}\n",
     )?;
     for (index, member) in members.iter().enumerate() {
         let mut package = toml::Table::new();
@@ -152,13 +159,8 @@ pub fn write_manifest(build_dir: &Path, layers: &Layers, bins: &Bins) -> std::io
         for auto in ["autobins", "autoexamples", "autotests", "autobenches"] {
             package.insert(auto.into(), false.into());
         }
-        let mut lib = toml::Table::new();
-        lib.insert("path".into(), "../layer.rs".into());
-        lib.insert("test".into(), false.into());
-        lib.insert("doctest".into(), false.into());
         let mut table = toml::Table::new();
         table.insert("package".into(), package.into());
-        table.insert("lib".into(), lib.into());
         let deps: toml::Table = layers
             .dependencies(index)
             .iter()
@@ -166,8 +168,9 @@ pub fn write_manifest(build_dir: &Path, layers: &Layers, bins: &Bins) -> std::io
             .collect();
         table.insert("dependencies".into(), deps.into());
         let text = format!(
-            "{GENERATED}\n{}{}",
+            "{GENERATED}\n{}\n[[bin]]\nname = \"{}\"\npath = \"../layer.rs\"\ntest = false\n{}",
             toml::to_string(&table).unwrap_or_default(),
+            layer_program(index),
             bins.get(&index).map_or("", String::as_str)
         );
         write_if_changed(&project.join(member).join("Cargo.toml"), &text)?;

@@ -312,9 +312,11 @@ pub fn check(
             .filter(|t| modes::of(t.exercise.mode).builds_program())
             .map(|t| t.bin.as_str())
             .collect();
-        let selection = match (&here[..], programs.len()) {
-            ([only], 1) => cargo::Selection::OneProgram(&only.bin),
-            ([only], _) => cargo::Selection::OneTest(&only.bin),
+        // A check of one file builds it alone; a check of many builds them all as the
+        // warm-up does, whichever layer has only one of them.
+        let selection = match (&here[..], programs.len(), ready.len()) {
+            ([only], 1, 1) => cargo::Selection::OneProgram(&only.bin),
+            ([only], _, 1) => cargo::Selection::OneTest(&only.bin),
             _ => cargo::Selection::All {
                 programs: &programs,
             },

@@ -102,7 +102,7 @@ pub fn warm(
                     &project,
                     Some(&target_dir),
                     Some(&compose::layer_package(step.layer)),
-                    cargo::Selection::Library,
+                    cargo::Selection::DependenciesOf(&compose::layer_program(step.layer)),
                     false,
                     events,
                     &give_way,

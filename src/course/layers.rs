@@ -248,7 +248,11 @@ mod tests {
         // Each layer has at most half the packages of the next.
         let lock = Source::Bundled.file("course.lock").unwrap();
         let graph = dependency_graph(&lock);
-        let sizes: Vec<usize> = layers.layers.iter().map(|l| closure(l, &graph).len()).collect();
+        let sizes: Vec<usize> = layers
+            .layers
+            .iter()
+            .map(|l| closure(l, &graph).len())
+            .collect();
         assert!(sizes.windows(2).all(|w| w[0] * 2 <= w[1]), "{sizes:?}");
         assert!(layers.len() >= 3, "{sizes:?}");
     }

@@ -54,12 +54,12 @@ fn a_failed_init_leaves_nothing_behind() {
     let parent = f.ws.parent().unwrap();
     let out = with_tiny_file_limit(
         parent,
-        &["init", "second", "--no-prebuild", "--course", "course"],
+        &["init", "second", "--no-warm", "--course", "course"],
     );
     assert_eq!(out.code, 2, "{}", out.stderr);
     out.stderr_has(&["nothing was left behind"]);
     assert!(!parent.join("second").exists());
-    // And the folder is free for the next try.
+    // And the folder is free for the next try (`--no-prebuild`, the flag's old name, still works).
     let out = Run::from(
         command(parent)
             .args(["init", "second", "--no-prebuild", "--course", "course"])

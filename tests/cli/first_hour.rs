@@ -13,7 +13,7 @@ fn commands_work_from_a_subfolder_and_init_refuses_a_workspace_inside_one() {
     f.run_in(&topic, &["list"]).expect(0, &["first", "second"]);
     f.run_in(&topic, &["hint"])
         .expect(0, &["Hint 1 of 3 for first"]);
-    f.run_in(&topic, &["init", "nested", "--no-prebuild"])
+    f.run_in(&topic, &["init", "nested", "--no-warm"])
         .expect(2, &[])
         .stderr_has(&["is inside the workspace", "cd "]);
     assert!(!topic.join("nested").exists());

@@ -452,7 +452,7 @@ fn grade_without_course_in_a_workspace_of_the_bundled_course_grades_it() {
     let tmp = tempfile::tempdir().unwrap();
     Run::from(
         command(tmp.path())
-            .args(["init", "ws", "--no-prebuild"])
+            .args(["init", "ws", "--no-warm"])
             .output()
             .unwrap(),
     )

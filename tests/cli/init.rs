@@ -23,7 +23,7 @@ fn init_writes_a_workspace_and_refuses_a_non_empty_folder() {
     assert!(f.state().contains("current = \"first\""));
     f.run_in(
         f.ws.parent().unwrap(),
-        &["init", "ws", "--no-prebuild", "--course", "course"],
+        &["init", "ws", "--no-warm", "--course", "course"],
     )
     .expect(2, &[])
     .stderr_has(&["already exists and is not empty", "fix:"]);
@@ -34,7 +34,7 @@ fn init_with_the_bundled_course() {
     let tmp = tempfile::tempdir().unwrap();
     let out = Run::from(
         command(tmp.path())
-            .args(["init", "--no-prebuild"])
+            .args(["init", "--no-warm"])
             .output()
             .unwrap(),
     );

@@ -192,7 +192,7 @@ fn a_bundled_workspace_holds_no_solution_and_run_trusts_only_the_binary() {
     let tmp = tempfile::tempdir().unwrap();
     let out = Run::from(
         command(tmp.path())
-            .args(["init", "ws", "--no-prebuild"])
+            .args(["init", "ws", "--no-warm"])
             .output()
             .unwrap(),
     );
@@ -283,7 +283,7 @@ fn a_course_file_that_is_a_link_is_refused_by_init_and_dev_check() {
     let parent = f.course.parent().unwrap();
     let out = Run::from(
         command(parent)
-            .args(["init", "again", "--no-prebuild", "--course", "course"])
+            .args(["init", "again", "--no-warm", "--course", "course"])
             .env("BACKENDLINGS_TRUST_COURSE", "1")
             .output()
             .unwrap(),

@@ -111,7 +111,7 @@ impl Fixture {
         // The fixture's author trusts it (asking is tested on its own).
         let out = Run::from(
             command(fixture.ws.parent().unwrap())
-                .args(["init", "ws", "--no-prebuild", "--course", "course"])
+                .args(["init", "ws", "--no-warm", "--course", "course"])
                 .env("BACKENDLINGS_TRUST_COURSE", "1")
                 .output()
                 .unwrap(),
