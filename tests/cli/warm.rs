@@ -187,3 +187,38 @@ fn watch_takes_the_warm_up_over_stops_it_on_quit_and_the_next_start_resumes_it()
     }
     assert!(course.built.exists());
 }
+
+#[test]
+fn a_check_that_needs_a_crate_not_built_yet_shows_it_being_built() {
+    let course = Course::new();
+    let out = Run::from(
+        command(&course.root)
+            .args(["init", "ws", "--no-warm", "--course", "course"])
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    );
+    out.expect(0, &["Created ws"]);
+    let mut w = Watcher::start(&course.root.join("ws"));
+    assert_eq!(w.next("verdict")["exercise"], "first");
+    w.send(r#"{"cmd":"check","exercise":"second"}"#);
+    let building = w.next("building");
+    assert_eq!(building["exercise"], "second", "{building}");
+    let mut crates = vec![building["crate"].as_str().unwrap().to_string()];
+    let verdict = loop {
+        let event = w
+            .lines
+            .recv_timeout(Duration::from_secs(120))
+            .expect("no verdict");
+        match event["event"].as_str() {
+            Some("building") => crates.push(event["crate"].as_str().unwrap().to_string()),
+            Some("verdict") => break event,
+            _ => {}
+        }
+    };
+    assert!(crates.iter().any(|c| c == "slowdep"), "{crates:?}");
+    assert_eq!(
+        (verdict["exercise"].as_str(), verdict["outcome"].as_str()),
+        (Some("second"), Some("failed"))
+    );
+}
