@@ -63,6 +63,12 @@ pub enum Input {
         total: usize,
     },
     CheckAllDone(Result<Vec<Verdict>, String>),
+    /// A check of one exercise compiled a crate it needs (`compiled` so far).
+    Building {
+        exercise: String,
+        compiled: usize,
+        latest: String,
+    },
     /// The warm-up began a step.
     Warming(check::warm::Step),
     /// The warm-up ended: everything is built, or it stopped, or it failed.
@@ -90,6 +96,34 @@ impl check::Events for ProgressToLoop {
         let _ = self.tx.send(Input::CheckAllProgress {
             checked,
             total: self.total,
+        });
+    }
+}
+
+/// Sends the crates a check of one exercise compiles to the loop: a check that needs
+/// dependencies the warm-up has not built yet shows them being built.
+struct BuildToLoop {
+    tx: Sender<Input>,
+    exercise: String,
+    compiled: std::sync::atomic::AtomicUsize,
+}
+
+impl check::Events for BuildToLoop {
+    fn event(&self, event: check::Event<'_>) {
+        let check::Event::Compiled(name) = event else {
+            return;
+        };
+        if name == self.exercise {
+            return;
+        }
+        let compiled = self
+            .compiled
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        let _ = self.tx.send(Input::Building {
+            exercise: self.exercise.clone(),
+            compiled,
+            latest: name.to_string(),
         });
     }
 }
@@ -355,6 +389,15 @@ impl Watch<'_> {
                     self.show(&Event::CheckAllProgress { checked, total });
                 }
                 Ok(Input::CheckAllDone(verdicts)) => self.check_all_done(verdicts)?,
+                Ok(Input::Building {
+                    exercise,
+                    compiled,
+                    latest,
+                }) => self.show(&Event::Building {
+                    exercise: &exercise,
+                    compiled,
+                    latest: &latest,
+                }),
                 Ok(Input::Warming(step)) => self.show(&Event::WarmingUp {
                     step: step.number,
                     of: step.of,
@@ -520,7 +563,12 @@ impl Watch<'_> {
                 original,
                 mutants,
             };
-            let verdict = check::check(&build_dir, &layers, &[target], color, &check::Quiet)
+            let building = BuildToLoop {
+                tx: tx.clone(),
+                exercise: ex.name.clone(),
+                compiled: 0.into(),
+            };
+            let verdict = check::check(&build_dir, &layers, &[target], color, &building)
                 .map_err(|e| e.to_string())
                 .and_then(|mut v| {
                     v.pop()

@@ -76,6 +76,14 @@ pub enum Event<'a> {
     CourseFinished {
         message: &'a str,
     },
+    /// A check of `exercise` is building the crates it needs (the warm-up has not built them
+    /// yet): `compiled` so far, the last one `latest`.
+    Building {
+        exercise: &'a str,
+        compiled: usize,
+        #[serde(rename = "crate")]
+        latest: &'a str,
+    },
     /// The warm-up (building the rest of the course ahead) began step `step` of `of`.
     WarmingUp {
         step: usize,
@@ -310,6 +318,21 @@ impl Screen for Terminal {
                 }
                 println!("{text}\n{}", console::style(keys).dim());
             }
+            Event::Building {
+                exercise,
+                compiled,
+                latest,
+            } => {
+                // One line, rewritten in place; the verdict's redraw replaces it.
+                if self.clear {
+                    let term = console::Term::stdout();
+                    let _ = term.clear_line();
+                    let line = format!(
+                        "building the crates {exercise} needs: {compiled} compiled ({latest})"
+                    );
+                    let _ = term.write_str(&console::style(line).dim().to_string());
+                }
+            }
             Event::WarmingUp { step, of } => {
                 self.warming = Some((*step, *of));
                 if self.last_verdict.is_some() {
@@ -439,6 +462,11 @@ mod tests {
                 failed: &[],
             },
             Event::CourseFinished { message: "" },
+            Event::Building {
+                exercise: "",
+                compiled: 1,
+                latest: "",
+            },
             Event::WarmingUp { step: 1, of: 2 },
             Event::WarmedUp,
             Event::Warning { message: "" },
@@ -460,6 +488,7 @@ mod tests {
                 | Event::CheckAllProgress { .. }
                 | Event::CheckAllFinished { .. }
                 | Event::CourseFinished { .. }
+                | Event::Building { .. }
                 | Event::WarmingUp { .. }
                 | Event::WarmedUp
                 | Event::Warning { .. } => {}
