@@ -54,7 +54,6 @@ pub struct MergeOptions {
 
 pub fn grade(options: &Options) -> Result<ExitCode, Error> {
     console::set_colors_enabled(false);
-    check::set_strict(!options.trust_env);
     let mut students = match &options.class {
         Some(class) => class_members(class)?,
         None => vec![this_workspace()?],
@@ -92,7 +91,12 @@ pub fn grade(options: &Options) -> Result<ExitCode, Error> {
         );
     }
     write_build_project(&build_dir, &course, source)?;
-    let results = grade_students(&build_dir, &course, source, students)?;
+    // Strict unless trusted: the environment cannot change how students are built or graded.
+    let check_options = check::Options {
+        strict: !options.trust_env,
+        color: false,
+    };
+    let results = grade_students(&build_dir, &course, source, &check_options, students)?;
     if let Some(share) = options.shard {
         let text = shard::write(share, class_id, shard::course_id(&course, source), &results);
         match &options.output {
@@ -378,6 +382,7 @@ fn grade_students(
     build_dir: &Path,
     course: &Course,
     source: Source,
+    options: &check::Options,
     students: Vec<Student>,
 ) -> Result<Vec<StudentResults>, Error> {
     let originals: Vec<Option<String>> = course
@@ -481,7 +486,7 @@ fn grade_students(
         &support,
         source.file("course.lock").as_deref(),
     );
-    let verdicts = check::check(build_dir, &layers, &targets, false, &progress)?;
+    let verdicts = check::check(build_dir, &layers, &targets, options, &progress)?;
     progress.finish();
 
     let mut results = Vec::new();

@@ -175,7 +175,10 @@ impl Session {
             &self.ws.build_dir,
             &self.ws.layers,
             &targets,
-            ui::colors(),
+            &check::Options {
+                strict: false,
+                color: ui::colors(),
+            },
             events,
         )?)
     }

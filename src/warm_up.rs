@@ -80,6 +80,7 @@ pub fn run(session: &Session, events: &dyn Events, stop: &AtomicBool) -> Result<
         &session.ws.build_dir,
         &session.ws.layers,
         &targets,
+        &crate::check::Options::default(),
         events,
         stop,
     )?)

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde::Deserialize;
 
-use super::CheckError;
+use super::{CheckError, Options};
 
 /// What to build.
 pub enum Selection<'a> {
@@ -189,12 +189,18 @@ pub fn build(
     target_dir: Option<&Path>,
     package: Option<&str>,
     selection: Selection<'_>,
-    color: bool,
+    options: &Options,
     events: &dyn super::Events,
 ) -> Result<Build, CheckError> {
-    build_until(dir, target_dir, package, selection, color, events, &|| {
-        false
-    })
+    build_until(
+        dir,
+        target_dir,
+        package,
+        selection,
+        options,
+        events,
+        &|| false,
+    )
 }
 
 /// `build`, stopped (cargo and every compiler it started killed) as soon as `stop` says so:
@@ -205,16 +211,16 @@ pub fn build_until(
     target_dir: Option<&Path>,
     package: Option<&str>,
     selection: Selection<'_>,
-    color: bool,
+    options: &Options,
     events: &dyn super::Events,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<Build, CheckError> {
-    let format = if color {
+    let format = if options.color {
         "--message-format=json-diagnostic-rendered-ansi"
     } else {
         "--message-format=json"
     };
-    let mut command = Command::new(cargo_program());
+    let mut command = Command::new(cargo_program(options));
     match selection {
         Selection::OneTest(bin) => {
             command.args(["test", "--no-run", format, "--bin", bin]);
@@ -235,7 +241,7 @@ pub fn build_until(
     if let Some(package) = package {
         command.args(["--package", package]);
     }
-    if super::is_strict() {
+    if options.strict {
         for var in super::UNTRUSTED_VARS {
             command.env_remove(var);
         }
@@ -244,7 +250,7 @@ pub fn build_until(
     // and costs 70% more time on its first build: grading, and builds of many programs at once
     // (the warm-up, check-all, dev check) do without. Cargo rebuilds a program when this
     // changes, so the warm-up and check-all build alike, and a save rebuilds one program.
-    if super::is_strict() || matches!(selection, Selection::All { .. }) {
+    if options.strict || matches!(selection, Selection::All { .. }) {
         command.env("CARGO_INCREMENTAL", "0");
     }
     if let Some(target_dir) = target_dir {
@@ -252,7 +258,10 @@ pub fn build_until(
     }
     command
         .current_dir(dir)
-        .env("CARGO_TERM_COLOR", if color { "always" } else { "never" })
+        .env(
+            "CARGO_TERM_COLOR",
+            if options.color { "always" } else { "never" },
+        )
         .env("CARGO_TERM_PROGRESS_WHEN", "never")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -313,8 +322,8 @@ fn read_build(
 }
 
 /// Whether cargo can be started at all (`cargo --version`).
-pub fn available() -> Result<(), CheckError> {
-    Command::new(cargo_program())
+pub fn available(options: &Options) -> Result<(), CheckError> {
+    Command::new(cargo_program(options))
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -323,11 +332,12 @@ pub fn available() -> Result<(), CheckError> {
         .map_err(CheckError::CargoMissing)
 }
 
-/// The cargo to run: `$BACKENDLINGS_CARGO` if set (a wrapper, a toolchain), else from PATH.
-pub fn cargo_program() -> String {
+/// The cargo to run: `$BACKENDLINGS_CARGO` if set (a wrapper, a toolchain) but in strict
+/// mode, else from PATH.
+pub fn cargo_program(options: &Options) -> String {
     std::env::var("BACKENDLINGS_CARGO")
         .ok()
-        .filter(|_| !super::is_strict())
+        .filter(|_| !options.strict)
         .unwrap_or_else(|| "cargo".into())
 }
 

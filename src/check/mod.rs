@@ -28,17 +28,15 @@ pub use finding::Finding;
 use libtest::TestResult;
 use modes::{Composed, Prepared, Rejection};
 
-/// Strict mode (`grade`): the environment cannot change how exercises are built or graded.
-static STRICT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// In strict mode, variables that would change the build or the harness (another cargo, a
-/// target folder, compiler flags, a wrapper) are ignored: a student's CI cannot set them.
-pub fn set_strict(strict: bool) {
-    STRICT.store(strict, Ordering::SeqCst);
-}
-
-pub fn is_strict() -> bool {
-    STRICT.load(Ordering::SeqCst)
+/// How a command checks exercises: given to every check, warm-up and build it starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Strict mode (`grade`): the environment cannot change how exercises are built or graded.
+    /// Variables that would (another cargo, a target folder, compiler flags, a wrapper) are
+    /// ignored: a student's CI cannot set them.
+    pub strict: bool,
+    /// Compiler errors as rustc renders them in a terminal, with ANSI colours.
+    pub color: bool,
 }
 
 /// What strict mode removes from the environment of cargo and of the runs.
@@ -242,7 +240,7 @@ pub fn check(
     build_dir: &Path,
     layers: &Layers,
     targets: &[Target<'_>],
-    color: bool,
+    options: &Options,
     events: &dyn Events,
 ) -> Result<Vec<Verdict>, CheckError> {
     let start = Instant::now();
@@ -287,7 +285,7 @@ pub fn check(
         return Ok(verdicts.into_iter().flatten().collect());
     }
     compose::write_manifest(build_dir, layers, &bins).map_err(CheckError::Io)?;
-    let target_dir = target_dir(build_dir);
+    let target_dir = target_dir(build_dir, options);
     let mut build = cargo::Build {
         success: true,
         ..Default::default()
@@ -296,7 +294,7 @@ pub fn check(
     // it builds together, and a layer built alone is what a learner's next check builds too.
     // Grading builds once and is not checked again: one cargo for every layer, each crate
     // compiled once with every feature, and both cores busy to the end.
-    let groups: Vec<Option<usize>> = if is_strict() && bins.len() > 1 {
+    let groups: Vec<Option<usize>> = if options.strict && bins.len() > 1 {
         vec![None]
     } else {
         bins.keys().copied().map(Some).collect()
@@ -327,7 +325,7 @@ pub fn check(
             Some(&target_dir),
             package.as_deref(),
             selection,
-            color,
+            options,
             events,
         )?;
         build.merge(layer_build);
@@ -386,10 +384,10 @@ pub fn check(
 
 /// The target folder of a build folder's projects: the build project's, so that dependencies
 /// are compiled once for both; a CARGO_TARGET_DIR the user set applies to both, as it does to
-/// cargo itself.
-pub fn target_dir(build_dir: &Path) -> PathBuf {
+/// cargo itself (but in strict mode).
+pub fn target_dir(build_dir: &Path, options: &Options) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
-        .filter(|_| !is_strict())
+        .filter(|_| !options.strict)
         .map_or_else(|| build_dir.join("target"), PathBuf::from)
 }
 

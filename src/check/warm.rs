@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::modes::Prepared;
-use super::{CheckError, Event, Events, Rejection, Target, cargo, compose};
+use super::{CheckError, Event, Events, Options, Rejection, Target, cargo, compose};
 use crate::course::layers::Layers;
 use crate::sys::files::{is_locked, lock_file, lock_file_shared};
 
@@ -57,11 +57,12 @@ pub fn warm(
     build_dir: &Path,
     layers: &Layers,
     targets: &[Target<'_>],
+    options: &Options,
     events: &dyn Events,
     stop: &AtomicBool,
 ) -> Result<Warmed, CheckError> {
     let project = compose::project_dir(build_dir);
-    let target_dir = super::target_dir(build_dir);
+    let target_dir = super::target_dir(build_dir, options);
     let placed = place(layers, targets, &project)?;
     let mut with_programs: Vec<usize> = placed.iter().map(|&(_, layer)| layer).collect();
     with_programs.sort_unstable();
@@ -93,7 +94,9 @@ pub fn warm(
                     .filter(|&&(_, layer)| layer == step.layer)
                     .map(|&(i, _)| &targets[i])
                     .collect();
-                build_programs(build_dir, layers, &here, step.layer, events, &give_way)?
+                build_programs(
+                    build_dir, layers, &here, step.layer, options, events, &give_way,
+                )?
             } else {
                 // Each layer's package must exist: the manifests are written as a check would.
                 compose::write_manifest(build_dir, layers, &compose::Bins::new())
@@ -103,7 +106,7 @@ pub fn warm(
                     Some(&target_dir),
                     Some(&compose::layer_package(step.layer)),
                     cargo::Selection::DependenciesOf(&compose::layer_program(step.layer)),
-                    false,
+                    options,
                     events,
                     &give_way,
                 )?
@@ -166,6 +169,7 @@ fn build_programs(
     layers: &Layers,
     targets: &[&Target<'_>],
     layer: usize,
+    options: &Options,
     events: &dyn Events,
     give_way: &(dyn Fn() -> bool + Sync),
 ) -> Result<cargo::Build, CheckError> {
@@ -189,12 +193,12 @@ fn build_programs(
     compose::write_manifest(build_dir, layers, &bins).map_err(CheckError::Io)?;
     cargo::build_until(
         &project,
-        Some(&super::target_dir(build_dir)),
+        Some(&super::target_dir(build_dir, options)),
         Some(&compose::layer_package(layer)),
         cargo::Selection::All {
             programs: &programs,
         },
-        false,
+        options,
         events,
         give_way,
     )

@@ -87,7 +87,7 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, warm: bool) -> CommandResult 
     );
     if warm {
         // Without cargo nothing can be checked: say so now, not in the background's log.
-        crate::check::cargo::available()?;
+        crate::check::cargo::available(&crate::check::Options::default())?;
         // The first exercises need only std; the rest of the course is built while the
         // learner reads the first lesson (`backendlings warm`).
         match super::warm::start_in_background(dir) {

@@ -248,7 +248,10 @@ pub fn check(options: &Options) -> Result<ExitCode, Error> {
         &ws.build_dir,
         &ws.layers,
         &targets,
-        ui::colors(),
+        &check::Options {
+            strict: false,
+            color: ui::colors(),
+        },
         &ui::CheckBar(bar.clone()),
     )?;
     bar.finish_and_clear();

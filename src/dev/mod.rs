@@ -39,7 +39,8 @@ pub fn update_in(root: &Path) -> Result<(), Error> {
         )?;
     }
     // `cargo metadata` resolves what the lock file lacks and keeps what it pins.
-    let status = Command::new(crate::check::cargo::cargo_program())
+    let cargo = crate::check::cargo::cargo_program(&crate::check::Options::default());
+    let status = Command::new(cargo)
         .args(["metadata", "--format-version", "1"])
         .current_dir(&ws.build_dir)
         .stdout(Stdio::null())

@@ -50,8 +50,9 @@ pub fn lock_problem(root: &Path, course: &Course, build_dir: &Path) -> Option<St
             )
         });
     };
+    let cargo = crate::check::cargo::cargo_program(&crate::check::Options::default());
     let resolve = |offline: bool| {
-        let mut command = Command::new(crate::check::cargo::cargo_program());
+        let mut command = Command::new(&cargo);
         command
             .args(["tree", "--depth", "0", "--edges", "normal"])
             .current_dir(build_dir)

@@ -550,7 +550,10 @@ impl Watch<'_> {
         let build_dir = self.session.ws.build_dir.clone();
         let layers = self.session.ws.layers.clone();
         let tx = self.tx.clone();
-        let color = ui::colors();
+        let options = check::Options {
+            strict: false,
+            color: ui::colors(),
+        };
         thread::spawn(move || {
             let target = Target {
                 exercise: &ex,
@@ -568,7 +571,7 @@ impl Watch<'_> {
                 exercise: ex.name.clone(),
                 compiled: 0.into(),
             };
-            let verdict = check::check(&build_dir, &layers, &[target], color, &building)
+            let verdict = check::check(&build_dir, &layers, &[target], &options, &building)
                 .map_err(|e| e.to_string())
                 .and_then(|mut v| {
                     v.pop()
@@ -847,7 +850,10 @@ impl Watch<'_> {
         let layers = ws.layers.clone();
         let support = self.session.support.clone();
         let tx = self.tx.clone();
-        let color = ui::colors();
+        let options = check::Options {
+            strict: false,
+            color: ui::colors(),
+        };
         thread::spawn(move || {
             let targets = targets(&parts, &support);
             let progress = ProgressToLoop {
@@ -855,7 +861,7 @@ impl Watch<'_> {
                 checked: 0.into(),
                 total: targets.len(),
             };
-            let verdicts = check::check(&build_dir, &layers, &targets, color, &progress)
+            let verdicts = check::check(&build_dir, &layers, &targets, &options, &progress)
                 .map_err(|e| e.to_string());
             let _ = tx.send(Input::CheckAllDone(verdicts));
         });
@@ -887,6 +893,7 @@ impl Watch<'_> {
                 &build_dir,
                 &layers,
                 &targets,
+                &check::Options::default(),
                 &WarmToLoop(tx.clone()),
                 &stopped,
             )
