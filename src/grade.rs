@@ -18,11 +18,11 @@ use progress::Progress;
 
 pub use shard::Share;
 
+use crate::Error;
 use crate::check::{self, Target, Verdict, source};
 use crate::course::layers::Layers;
 use crate::course::{Course, Source, layout, tests_section};
 use crate::report::{self, Format, Graded, Student, StudentResults};
-use crate::session::Error;
 use crate::workspace::slash_path;
 
 /// What `grade` was asked for.
@@ -206,14 +206,16 @@ fn write_report(path: &Path, contents: &str) -> Result<(), Error> {
 fn this_workspace() -> Result<Student, Error> {
     let here = std::env::current_dir()?;
     let Some(root) = crate::workspace::find_root(&here) else {
-        return Err(format!(
-            "there is no backendlings workspace here: neither {} nor a folder above it has an \
-             info.toml, so there is nothing to grade\n  fix: run `backendlings grade` in a \
-             learner's workspace (the folder with info.toml and exercises/), or grade a folder \
-             that holds one workspace per student with `backendlings grade --class DIR`",
-            here.display()
-        )
-        .into());
+        return Err(Error::usage(
+            format!(
+                "there is no backendlings workspace here: neither {} nor a folder above it has \
+                 an info.toml, so there is nothing to grade",
+                here.display()
+            ),
+            "run `backendlings grade` in a learner's workspace (the folder with info.toml and \
+             exercises/), or grade a folder that holds one workspace per student with \
+             `backendlings grade --class DIR`",
+        ));
     };
     let name = root
         .file_name()
@@ -253,22 +255,28 @@ fn bundled_course_of(students: &[Student], class: bool) -> Result<(), Error> {
             "the course folder it was made from",
         )
     };
-    Err(format!(
-        "{what} made from the course built into backendlings: {} is another course's, as \
-         `backendlings init --course DIR` makes them, and grading against the built-in course \
-         would report every exercise missing\n  fix: grade against its own course: \
-         `backendlings grade --course DIR`, with DIR {folder}",
-        first.root.join("info.toml").display()
-    )
-    .into())
+    Err(Error::usage(
+        format!(
+            "{what} made from the course built into backendlings: {} is another course's, as \
+             `backendlings init --course DIR` makes them, and grading against the built-in \
+             course would report every exercise missing",
+            first.root.join("info.toml").display()
+        ),
+        format!(
+            "grade against its own course: `backendlings grade --course DIR`, with DIR {folder}"
+        ),
+    ))
 }
 
 /// Every folder directly below `class`, by name: each one that holds an `exercises/` folder
 /// is a student to grade; the others are students who are not graded, with the reason (named
 /// on standard error too). Hidden folders (`.git`) and files are not students.
 fn class_members(class: &Path) -> Result<Vec<Student>, Error> {
-    let entries = std::fs::read_dir(class)
-        .map_err(|e| format!("cannot read the class folder {}: {e}", class.display()))?;
+    let entries = std::fs::read_dir(class).map_err(|error| Error::File {
+        doing: "cannot read the class folder",
+        path: class.to_path_buf(),
+        error,
+    })?;
     let mut students: Vec<Student> = Vec::new();
     for entry in entries.flatten() {
         let root = entry.path();
@@ -298,12 +306,11 @@ fn class_members(class: &Path) -> Result<Vec<Student>, Error> {
     }
     students.sort_by(|a, b| a.name.cmp(&b.name));
     if students.iter().all(|s| s.not_graded.is_some()) {
-        return Err(format!(
-            "no workspace below {}\n  fix: --class takes the folder that holds one folder per \
-             student, each with its exercises/ folder",
-            class.display()
-        )
-        .into());
+        return Err(Error::usage(
+            format!("no workspace below {}", class.display()),
+            "--class takes the folder that holds one folder per student, each with its \
+             exercises/ folder",
+        ));
     }
     Ok(students)
 }

@@ -13,7 +13,7 @@
 //! // What was found, as data; and in the words a learner reads.
 //! println!("{:?} {:?}", verdicts[0].outcome, verdicts[0].finding);
 //! println!("{}", backendlings::ui::verdict::summary(&verdicts[0]));
-//! # Ok::<(), backendlings::session::Error>(())
+//! # Ok::<(), backendlings::Error>(())
 //! ```
 //!
 //! Nothing here reads standard input: consent to run a course folder's code is a question
@@ -23,6 +23,7 @@ pub mod check;
 pub mod commands;
 pub mod course;
 pub mod dev;
+pub mod error;
 pub mod grade;
 pub mod report;
 pub mod session;
@@ -32,3 +33,5 @@ pub mod ui;
 pub mod warm_up;
 pub mod watch;
 pub mod workspace;
+
+pub use error::Error;

@@ -238,7 +238,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn dispatch(command: Command) -> Result<ExitCode, backendlings::session::Error> {
+fn dispatch(command: Command) -> Result<ExitCode, backendlings::Error> {
     match command {
         Command::Watch(args) => watch::run(args.into()),
         Command::Init {

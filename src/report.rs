@@ -9,10 +9,10 @@ use std::time::Duration;
 use clap::ValueEnum;
 use serde::Serialize;
 
+use crate::Error;
 use crate::check::libtest::{TestResult, TestStatus};
 use crate::check::{Outcome, Verdict};
 use crate::course::{Course, Exercise, tests_section};
-use crate::session::Error;
 use crate::ui::verdict as verdict_words;
 
 mod html;
@@ -482,7 +482,7 @@ pub fn junit(course: &Course, class: &[StudentResults]) -> Result<String, Error>
             report.add_test_suite(suite);
         }
     }
-    disabled_as_skipped(&report.to_string()?)
+    disabled_as_skipped(&report.to_string().map_err(xml_error)?)
 }
 
 /// quick-junit gives each `<testsuite>` a `disabled` attribute (its count of skipped cases),
@@ -492,23 +492,29 @@ fn disabled_as_skipped(xml: &str) -> Result<String, Error> {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut writer = quick_xml::Writer::new(Vec::new());
     loop {
-        match reader.read_event()? {
+        match reader.read_event().map_err(xml_error)? {
             Event::Eof => break,
             Event::Start(tag) if tag.name().as_ref() == b"testsuite" => {
                 let mut renamed = BytesStart::new("testsuite");
                 for attribute in tag.attributes() {
-                    let mut attribute = attribute?;
+                    let mut attribute = attribute.map_err(xml_error)?;
                     if attribute.key.as_ref() == b"disabled" {
                         attribute.key = quick_xml::name::QName(b"skipped");
                     }
                     renamed.push_attribute(attribute);
                 }
-                writer.write_event(Event::Start(renamed))?;
+                writer
+                    .write_event(Event::Start(renamed))
+                    .map_err(xml_error)?;
             }
-            event => writer.write_event(event)?,
+            event => writer.write_event(event).map_err(xml_error)?,
         }
     }
-    Ok(String::from_utf8(writer.into_inner())?)
+    String::from_utf8(writer.into_inner()).map_err(xml_error)
+}
+
+fn xml_error(error: impl std::fmt::Display) -> Error {
+    Error::Report(error.to_string())
 }
 
 #[derive(Serialize)]

@@ -4,13 +4,12 @@
 use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
+use crate::Error;
 use crate::check::{self, Events, Target, Verdict};
 use crate::course::{Exercise, layout};
 use crate::state::StateFile;
 use crate::ui;
 use crate::workspace::{Workspace, WorkspaceError};
-
-pub type Error = Box<dyn std::error::Error>;
 
 /// The file in `.backendlings/` that records a learner's go-ahead for a course folder.
 pub const TRUST_MARKER: &str = "trusted";
@@ -103,17 +102,16 @@ impl Session {
             if let Some(close) = self.closest_name(name) {
                 message.push_str(&format!("; did you mean {close:?}?"));
             }
-            message.push_str("\n  fix: `backendlings list` shows every exercise's name");
-            message.into()
+            Error::usage(message, "`backendlings list` shows every exercise's name")
         })
     }
 
     /// The exercise whose file is at `path`.
     fn exercise_at(&self, path: &Path) -> Result<&Exercise, Error> {
-        let fix = "\n  fix: give an exercise's name or the path of its file (`backendlings list` \
-                   shows them)";
+        let fix =
+            "give an exercise's name or the path of its file (`backendlings list` shows them)";
         let wanted = std::fs::canonicalize(path)
-            .map_err(|e| format!("cannot read {}: {e}{fix}", path.display()))?;
+            .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display()), fix))?;
         self.ws
             .course
             .exercises
@@ -122,12 +120,12 @@ impl Session {
                 std::fs::canonicalize(self.ws.exercise_file(ex)).is_ok_and(|file| file == wanted)
             })
             .ok_or_else(|| {
-                format!(
-                    "{} is not an exercise file of the workspace in {}{fix}",
+                let message = format!(
+                    "{} is not an exercise file of the workspace in {}",
                     path.display(),
                     self.ws.root.display()
-                )
-                .into()
+                );
+                Error::usage(message, fix)
             })
     }
 
@@ -165,10 +163,7 @@ impl Session {
     ) -> Result<Vec<Verdict>, Error> {
         // Never a prompt here: the caller asks (`ensure_trusted` in a terminal).
         if let Some(question) = self.trust_question() {
-            return Err(format!(
-                "{question}\n  fix: run backendlings once in a terminal to answer, or set {TRUST_VAR}=1"
-            )
-            .into());
+            return Err(not_asked(question));
         }
         let targets: Vec<Target> = exercises.iter().map(|ex| self.target(ex)).collect();
         Ok(check::check(
@@ -240,12 +235,13 @@ impl Session {
     /// Saves the progress, and points the editor's checks at the current exercise.
     pub fn save(&mut self) -> Result<(), Error> {
         self.state.save()?;
-        layout::update_vscode_settings(&self.ws.root, &self.state.state.current).map_err(|e| {
-            format!(
-                "cannot update the editor settings in {}: {e}",
-                self.ws.root.join(".vscode").display()
-            )
-        })?;
+        layout::update_vscode_settings(&self.ws.root, &self.state.state.current).map_err(
+            |error| Error::File {
+                doing: "cannot update the editor settings in",
+                path: self.ws.root.join(".vscode"),
+                error,
+            },
+        )?;
         Ok(())
     }
 
@@ -275,10 +271,7 @@ pub fn confirm_trust(course_root: &std::path::Path) -> Result<(), Error> {
     }
     let question = trust_question_for(course_root);
     if !std::io::stdin().is_terminal() {
-        return Err(format!(
-            "{question}\n  fix: run backendlings once in a terminal to answer, or set {TRUST_VAR}=1"
-        )
-        .into());
+        return Err(not_asked(question));
     }
     eprint!("{question}\nContinue? [y/N] ");
     let mut answer = String::new();
@@ -290,6 +283,14 @@ pub fn confirm_trust(course_root: &std::path::Path) -> Result<(), Error> {
     let _ = std::fs::create_dir_all(marker.parent().unwrap_or(course_root));
     let _ = std::fs::write(marker, "This course folder was trusted to run its code.\n");
     Ok(())
+}
+
+/// The error when the trust question cannot be asked (no terminal).
+fn not_asked(question: String) -> Error {
+    Error::usage(
+        question,
+        format!("run backendlings once in a terminal to answer, or set {TRUST_VAR}=1"),
+    )
 }
 
 /// What is asked before a course folder's code runs for the first time.

@@ -9,8 +9,9 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use crate::Error;
 use crate::check::{Events, warm::Warmed};
-use crate::session::{Error, Session};
+use crate::session::Session;
 use crate::sys::files::is_locked;
 use crate::sys::processes::{self, ProcessId};
 

@@ -5,6 +5,7 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::Error;
 use crate::course::{Source, layout};
 use crate::state::StateFile;
 use crate::sys::files::write_atomically;
@@ -15,12 +16,14 @@ use super::CommandResult;
 
 pub fn init(dir: &Path, course_dir: Option<&Path>, warm: bool) -> CommandResult {
     if dir.exists() && fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
-        return Err(format!(
-            "{} already exists and is not empty; init only writes into a new or empty folder\n  \
-             fix: choose another folder (`backendlings init OTHER_DIR`), or cd into it if it is your workspace",
-            dir.display()
-        )
-        .into());
+        return Err(Error::usage(
+            format!(
+                "{} already exists and is not empty; init only writes into a new or empty folder",
+                dir.display()
+            ),
+            "choose another folder (`backendlings init OTHER_DIR`), or cd into it if it is your \
+             workspace",
+        ));
     }
     // A workspace inside a workspace would be a second copy of the course (and its build):
     // almost always a learner who meant to go on with the one they are in.
@@ -30,15 +33,19 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, warm: bool) -> CommandResult 
         .skip(1)
         .find(|a| crate::workspace::is_learner_workspace(a))
     {
-        return Err(format!(
-            "{} is inside the workspace {}; init makes a new workspace, not one inside another\n  \
-             fix: to go on with that one, `cd {}` and run `backendlings`; to start over, run \
-             init in a folder outside it",
-            dir.display(),
-            outer.display(),
-            outer.display()
-        )
-        .into());
+        return Err(Error::usage(
+            format!(
+                "{} is inside the workspace {}; init makes a new workspace, not one inside \
+                 another",
+                dir.display(),
+                outer.display()
+            ),
+            format!(
+                "to go on with that one, `cd {}` and run `backendlings`; to start over, run init \
+                 in a folder outside it",
+                outer.display()
+            ),
+        ));
     }
     let source = course_dir.map_or(Source::Bundled, Source::Folder);
     if let Source::Folder(root) = source {
@@ -64,9 +71,10 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, warm: bool) -> CommandResult 
             } else {
                 let _ = fs::remove_dir_all(dir);
             }
-            let disk_full = error
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|e| e.kind() == std::io::ErrorKind::StorageFull);
+            let disk_full = matches!(
+                &error,
+                Error::Io(e) if e.kind() == std::io::ErrorKind::StorageFull
+            );
             return Err(if disk_full {
                 format!(
                     "the disk is full: {} could not be written, and nothing was left behind\n  \
@@ -111,10 +119,7 @@ pub fn init(dir: &Path, course_dir: Option<&Path>, warm: bool) -> CommandResult 
 }
 
 /// Writes every file of a new workspace; the caller removes them all if one fails.
-fn write_workspace(
-    dir: &Path,
-    source: Source<'_>,
-) -> Result<crate::course::Course, Box<dyn std::error::Error>> {
+fn write_workspace(dir: &Path, source: Source<'_>) -> Result<crate::course::Course, Error> {
     let course = source.course()?;
     let write = |relative: &str, contents: &str| -> Result<(), std::io::Error> {
         write_atomically(&dir.join(relative), contents.as_bytes())

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use console::{Key, Term, style};
 
-use crate::session::{Error, Session};
+use crate::Error;
+use crate::session::Session;
 
 use super::CommandResult;
 

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 
 use console::style;
 
+use crate::Error;
 use crate::check::Verdict;
-use crate::session::{Advance, Error, Session};
+use crate::session::{Advance, Session};
 use crate::ui;
 
 pub use init::init;
@@ -117,14 +118,17 @@ pub fn hints_text(name: &str, hints: &[String], seen: usize) -> String {
 pub fn reset(name: &str) -> CommandResult {
     let mut session = Session::open()?;
     if session.ws.is_course_folder() {
-        return Err(format!(
-            "{} is a course folder: its exercise files are the course's originals, so there is \
-             nothing to restore them from\n  fix: try the course as a learner in a workspace of \
-             its own: `backendlings init --course {} ../try-it`",
-            session.ws.root.display(),
-            session.ws.root.display()
-        )
-        .into());
+        let root = session.ws.root.display();
+        return Err(Error::usage(
+            format!(
+                "{root} is a course folder: its exercise files are the course's originals, so \
+                 there is nothing to restore them from"
+            ),
+            format!(
+                "try the course as a learner in a workspace of its own: `backendlings init \
+                 --course {root} ../try-it`"
+            ),
+        ));
     }
     let ex = session.exercise(Some(name))?.clone();
     let backup = session.ws.reset(&ex)?;

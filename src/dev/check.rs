@@ -9,10 +9,10 @@ use std::process::{Command, ExitCode};
 use console::style;
 
 use super::wrong::{self, WrongAttempt};
+use crate::Error;
 use crate::check::judge::{self, count};
 use crate::check::{self, Outcome, Target, Verdict, modes};
 use crate::course::{Course, Exercise, Mode, layout, tests_section};
-use crate::session::Error;
 use crate::ui;
 use crate::ui::verdict as verdict_words;
 use crate::workspace::{Workspace, slash_path};

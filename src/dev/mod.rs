@@ -10,8 +10,8 @@ mod wrong;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
 
+use crate::Error;
 use crate::course::layout;
-use crate::session::Error;
 use crate::workspace::Workspace;
 
 pub use check::{Options as CheckOptions, check};

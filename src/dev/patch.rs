@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::wrong;
+use crate::Error;
 use crate::check::judge::count;
 use crate::course::info::is_identifier;
 use crate::course::{Course, Exercise, tests_section};
-use crate::session::Error;
 use crate::workspace::slash_path;
 
 /// Why a patch gives no attempt.
@@ -160,11 +160,11 @@ pub fn add_wrong(name: &str, file: &Path, slug: Option<&str>) -> Result<ExitCode
             .to_string(),
     };
     if !is_identifier(&slug) {
-        return Err(format!(
-            "{slug:?} is not a valid slug for a wrong attempt\n  fix: name the file \
-             `<slug>.rs` with only lowercase ASCII letters, digits and `_`, or pass --slug"
-        )
-        .into());
+        return Err(Error::usage(
+            format!("{slug:?} is not a valid slug for a wrong attempt"),
+            "name the file `<slug>.rs` with only lowercase ASCII letters, digits and `_`, or \
+             pass --slug",
+        ));
     }
     let text = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;

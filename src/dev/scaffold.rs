@@ -5,9 +5,9 @@ use std::fs;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::Error;
 use crate::course::info::is_identifier;
 use crate::course::layout;
-use crate::session::Error;
 use crate::workspace::slash_path;
 
 const INFO_TOML: &str = r#"# The course: exercises in order, their hints and grading, and their dependencies.
@@ -105,11 +105,10 @@ hints = [
 
 pub fn new(dir: &Path) -> Result<ExitCode, Error> {
     if dir.exists() && fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
-        return Err(format!(
-            "{} already exists and is not empty\n  fix: choose a new folder name",
-            dir.display()
-        )
-        .into());
+        return Err(Error::usage(
+            format!("{} already exists and is not empty", dir.display()),
+            "choose a new folder name",
+        ));
     }
     fs::create_dir_all(dir)?;
     fs::write(dir.join("info.toml"), INFO_TOML)?;
@@ -149,10 +148,10 @@ pub fn add(topic: &str, name: &str) -> Result<ExitCode, Error> {
 fn add_in(root: &Path, topic: &str, name: &str) -> Result<(String, String), Error> {
     for (what, value) in [("topic", topic), ("name", name)] {
         if !is_identifier(value) {
-            return Err(format!(
-                "{value:?} is not a valid {what}\n  fix: use only lowercase ASCII letters, digits and `_`"
-            )
-            .into());
+            return Err(Error::usage(
+                format!("{value:?} is not a valid {what}"),
+                "use only lowercase ASCII letters, digits and `_`",
+            ));
         }
     }
     let info_path = root.join("info.toml");

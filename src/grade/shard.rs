@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::Error;
 use crate::check::Verdict;
 use crate::course::{Course, Source};
 use crate::report::{Graded, Student, StudentResults};
-use crate::session::Error;
 
 /// What a shard file says it is.
 const KIND: &str = "backendlings-shard";
@@ -150,12 +150,14 @@ pub fn merge(
     for path in paths {
         let shard = read(path)?;
         if shard.course != wanted_course {
-            return Err(format!(
-                "{} was graded with another course than this one\n  fix: merge with the same \
-                 course the shards were graded with (--course DIR, or none for the bundled one)",
-                path.display()
-            )
-            .into());
+            return Err(Error::usage(
+                format!(
+                    "{} was graded with another course than this one",
+                    path.display()
+                ),
+                "merge with the same course the shards were graded with (--course DIR, or none \
+                 for the bundled one)",
+            ));
         }
         if let Some((first, other)) = shards.first() {
             let differs = if other.class != shard.class {
@@ -201,12 +203,13 @@ pub fn merge(
         .map(|k| format!("{k}/{total}"))
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "share {} is missing: the merged report would leave students out\n  fix: pass \
-             every share's file",
-            missing.join(", ")
-        )
-        .into());
+        return Err(Error::usage(
+            format!(
+                "share {} is missing: the merged report would leave students out",
+                missing.join(", ")
+            ),
+            "pass every share's file",
+        ));
     }
     let mut results: Vec<StudentResults> = Vec::new();
     for (_, shard) in shards {
@@ -237,13 +240,15 @@ pub fn merge(
 }
 
 fn read(path: &Path) -> Result<ShardFile, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the shard file {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|error| Error::File {
+        doing: "cannot read the shard file",
+        path: path.to_path_buf(),
+        error,
+    })?;
     let not_a_shard = |e: serde_json::Error| {
-        format!(
-            "{} is not a shard file ({e})\n  fix: pass the files that `grade --class DIR \
-             --shard K/N --output FILE` wrote",
-            path.display()
+        Error::usage(
+            format!("{} is not a shard file ({e})", path.display()),
+            "pass the files that `grade --class DIR --shard K/N --output FILE` wrote",
         )
     };
     // Kind and version first: another version's verdicts may not read as this one's.
@@ -257,7 +262,7 @@ fn read(path: &Path) -> Result<ShardFile, Error> {
         )
         .into());
     }
-    Ok(serde_json::from_value(value).map_err(not_a_shard)?)
+    serde_json::from_value(value).map_err(not_a_shard)
 }
 
 /// FNV-1a, 64 bits: stable across runs, machines and versions (std's hasher is not).

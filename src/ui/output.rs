@@ -9,10 +9,6 @@ use std::io::Write as _;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// The commands' error (`session::Error`), named here so that `ui` does not depend on the
-/// session.
-type Error = Box<dyn std::error::Error>;
-
 /// How std's print macros panic when a write fails: `failed printing to stdout: {error}`.
 const PRINT_FAILURE: &str = "failed printing to ";
 
@@ -37,14 +33,15 @@ pub fn install() {
 
 /// Runs a command; a print that failed in it ends it with an error instead of a panic (what
 /// it already did, saving progress included, stays done).
-pub fn guarded<T>(command: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+/// `E` is the commands' error (`crate::Error`), left open so that `ui` does not depend on it.
+pub fn guarded<T, E: From<String>>(command: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
     match panic::catch_unwind(AssertUnwindSafe(command)) {
         Ok(result) => result,
         Err(payload) => match print_failure(&*payload) {
             Some(message) => Err(message.into()),
             // A thread's print failed, and the thread that waited for it passed it on.
             None if FAILED.load(Ordering::SeqCst) => {
-                Err("cannot write to standard output or error".into())
+                Err(String::from("cannot write to standard output or error").into())
             }
             None => panic::resume_unwind(payload),
         },

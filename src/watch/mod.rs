@@ -23,9 +23,10 @@ use std::time::{Duration, Instant};
 
 use notify::Watcher as _;
 
+use crate::Error;
 use crate::check::{self, Target, Verdict};
 use crate::course::Exercise;
-use crate::session::{Advance, Error, Session};
+use crate::session::{Advance, Session};
 use crate::ui;
 use filter::Urgency;
 use input::Command;
