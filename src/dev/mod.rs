@@ -1,6 +1,7 @@
 //! Instructor tools: `dev new` scaffolds a course, `dev check` proves one sound, `dev update`
 //! regenerates the generated files, `dev add-wrong` stores a wrong attempt as a patch.
 
+mod add_wrong;
 mod check;
 mod patch;
 mod scaffold;
@@ -14,8 +15,8 @@ use crate::Error;
 use crate::course::layout;
 use crate::workspace::Workspace;
 
+pub use add_wrong::{add_wrong, wrong_file, wrong_to_patch};
 pub use check::{Options as CheckOptions, check};
-pub use patch::{add_wrong, wrong_file, wrong_to_patch};
 pub use scaffold::{add, new};
 
 /// Regenerates the build projects' Cargo.toml from info.toml, resolves new dependencies

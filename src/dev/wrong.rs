@@ -176,6 +176,54 @@ pub fn full_file(text: &str, base: &str, ex: &Exercise) -> Result<String, String
     }
 }
 
+/// Turns a full-copy attempt (header, then code) into the text of its `.patch` file, which
+/// `dev check` turns back into exactly `attempt`. A `test` attempt that carries the exercise's
+/// grading tests is stored without them (they are appended again); one that changes them is
+/// refused.
+pub fn from_full_copy(
+    ex: &Exercise,
+    solution: &str,
+    exercise_text: &str,
+    attempt: &str,
+    attempt_path: &Path,
+) -> Result<String, String> {
+    let (header, code) = split_header(attempt);
+    if header.is_empty() {
+        return Err(no_header());
+    }
+    let mut code = code.to_string();
+    if crate::check::modes::of(ex.mode).course_tests()
+        && let Some(section) = tests_section::grading_section(&code)
+    {
+        if Some(section) != tests_section::grading_section(exercise_text) {
+            return Err(
+                "changes the grading tests; leave the marker and the tests out, they are \
+                 appended for you"
+                    .into(),
+            );
+        }
+        let above = code[..code.len() - section.len()].trim_end();
+        // Stored without the tests only when appending them gives back the same file.
+        if format!("{above}\n\n{section}") == code {
+            code = format!("{above}\n");
+        }
+    }
+    let base = patch::base(ex, solution);
+    let mut shown = attempt_path.to_path_buf();
+    shown.set_extension("rs");
+    let diff = patch::diff(
+        &base,
+        &code,
+        &slash_path(&ex.solution_path()),
+        &slash_path(&shown),
+    );
+    // What is stored must give back the attempt, byte for byte.
+    match patch::apply(&base, &diff) {
+        Ok(back) if back == code => Ok(format!("{header}{diff}")),
+        _ => Err("could not be written as a patch that gives it back exactly".into()),
+    }
+}
+
 /// Reads the header (`// wrong:` first, then any `// expect:` lines) and composes the file the
 /// learner would have: a test-mode attempt without the grading marker gets the exercise's
 /// grading tests appended, so that authors write only the code that is wrong.
@@ -235,6 +283,8 @@ mod tests {
 
     const EXERCISE: &str =
         "fn answer() -> u32 { 0 }\n\n// ---- grading tests\n#[test]\nfn t() {}\n";
+    const SOLUTION: &str = "//! lesson\n\nfn answer() -> u32 {\n    42\n}\n\nfn main() {\n    println!(\"{}\", answer());\n}\n\n// ---- grading tests\n#[test]\nfn t() {}\n";
+    const CODE: &str = "//! lesson\n\nfn answer() -> u32 {\n    42\n}\n\nfn main() {\n    println!(\"{}\", answer());\n}\n";
 
     #[test]
     fn the_grading_tests_are_appended_when_left_out() {
@@ -271,5 +321,52 @@ mod tests {
             let error = parse(text, &exercise(Mode::Test), EXERCISE).unwrap_err();
             assert!(error.contains("// wrong:"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_full_copy_becomes_a_patch_that_gives_it_back() {
+        let ex = exercise(Mode::Test);
+        let attempt = format!(
+            "// wrong: off by one\n// expect: 42\n{}",
+            CODE.replace("42", "41")
+        );
+        let path = Path::new("wrong/00_basics/first/off_by_one.patch");
+        let stored = from_full_copy(&ex, SOLUTION, SOLUTION, &attempt, path).unwrap();
+        assert!(
+            stored.starts_with(
+                "// wrong: off by one\n// expect: 42\n--- solutions/00_basics/first.rs\n\
+                 +++ wrong/00_basics/first/off_by_one.rs\n@@ "
+            ),
+            "{stored}"
+        );
+        let (header, diff) = split_header(&stored);
+        assert_eq!(
+            format!(
+                "{header}{}",
+                patch::apply(&patch::base(&ex, SOLUTION), diff).unwrap()
+            ),
+            attempt
+        );
+        // The same attempt with the grading tests copied in is stored the same way.
+        let with_tests = format!("{attempt}\n// ---- grading tests\n#[test]\nfn t() {{}}\n");
+        assert_eq!(
+            from_full_copy(&ex, SOLUTION, SOLUTION, &with_tests, path).unwrap(),
+            stored
+        );
+        // Changed tests or a missing header are refused.
+        let changed = with_tests.replace("fn t()", "fn u()");
+        let error = from_full_copy(&ex, SOLUTION, SOLUTION, &changed, path).unwrap_err();
+        assert!(error.contains("grading tests"), "{error}");
+        let error = from_full_copy(&ex, SOLUTION, SOLUTION, CODE, path).unwrap_err();
+        assert!(error.contains("// wrong:"), "{error}");
+    }
+
+    #[test]
+    fn a_file_without_a_final_newline_survives() {
+        let ex = exercise(Mode::Mutants);
+        let attempt = "// wrong: x\nfn main() {}";
+        let path = Path::new("wrong/00_basics/first/x.patch");
+        let stored = from_full_copy(&ex, SOLUTION, SOLUTION, attempt, path).unwrap();
+        assert!(stored.contains("\\ No newline at end of file"), "{stored}");
     }
 }
