@@ -63,7 +63,12 @@ pub fn warm(
 ) -> Result<Warmed, CheckError> {
     let project = compose::project_dir(build_dir);
     let target_dir = super::target_dir(build_dir, options);
-    let placed = place(layers, targets, &project)?;
+    // Composing writes the files a check builds: only under the build lock, after any check.
+    let placed = {
+        drop(lock_file(&project.join(WANTED)).map_err(CheckError::Io)?);
+        let _building = lock_file(&project.join(BUILDING)).map_err(CheckError::Io)?;
+        place(layers, targets, &project)?
+    };
     let mut with_programs: Vec<usize> = placed.iter().map(|&(_, layer)| layer).collect();
     with_programs.sort_unstable();
     with_programs.dedup();
