@@ -402,6 +402,9 @@ fn indent(text: &str) -> String {
 }
 
 #[cfg(test)]
+mod judged;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::check::Outcome;
