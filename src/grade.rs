@@ -492,6 +492,7 @@ fn grade_students(
         },
         &support,
         source.file("course.lock").as_deref(),
+        None,
     );
     let verdicts = check::check(build_dir, &layers, &targets, options, &progress)?;
     progress.finish();

@@ -71,6 +71,9 @@ enum Origin {
     Own,
 }
 
+/// The file in the data folder that keeps the course's build layers (`Layers::of`).
+const LAYERS_CACHE: &str = "layers";
+
 /// The file in the data folder that says which course a workspace was made from.
 pub const COURSE_MARKER: &str = "course";
 /// Its text for the bundled course.
@@ -135,7 +138,7 @@ impl Workspace {
         let mut ws = Workspace {
             root: root.to_path_buf(),
             // Computed below, from the course as shipped.
-            layers: Layers::of(&course, |_| vec![], &[], None),
+            layers: Layers::of(&course, |_| vec![], &[], None, None),
             course,
             build_dir,
             originals_root,
@@ -153,6 +156,7 @@ impl Workspace {
             ws.course_file(Path::new("course.lock"))
                 .or_else(|| fs::read_to_string(ws.root.join("Cargo.lock")).ok())
                 .as_deref(),
+            Some(&ws.data_dir().join(LAYERS_CACHE)),
         );
         if ws.build_dir != ws.root {
             ws.write_build_project(&layout::exercise_bins(&ws.course, "../../"))?;

@@ -34,11 +34,14 @@ impl Layers {
     /// The layers of `course`, from the text of each exercise (what the learner starts from
     /// and, where the course has one, its solution) in course order, and its support modules
     /// (path and text).
+    /// Lexing every file of a course takes a while: with `cache`, the layers are kept in that
+    /// file, with a fingerprint of everything they were computed from.
     pub fn of(
         course: &Course,
         texts: impl Fn(&super::Exercise) -> Vec<String>,
         support: &[(String, String)],
         lock: Option<&str>,
+        cache: Option<&std::path::Path>,
     ) -> Layers {
         let every: BTreeSet<String> = course.dependencies.keys().cloned().collect();
         let mut layers = Layers {
@@ -56,10 +59,21 @@ impl Layers {
                 (file, layers.named_in(text).unwrap_or_else(|| every.clone()))
             })
             .collect();
+        let texts: Vec<Vec<String>> = course.exercises.iter().map(texts).collect();
+        let fingerprint = {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::hash::DefaultHasher::new();
+            (CACHE_VERSION, &every, &texts, support, lock).hash(&mut hasher);
+            format!("{CACHE_VERSION} {:016x}", hasher.finish())
+        };
+        if let Some(cached) = cache.and_then(|path| read_cache(path, &fingerprint)) {
+            layers.layers = cached;
+            return layers;
+        }
         let mut so_far = BTreeSet::new();
-        for ex in &course.exercises {
-            for text in texts(ex) {
-                so_far.extend(layers.needs(&text));
+        for texts in &texts {
+            for text in texts {
+                so_far.extend(layers.needs(text));
             }
             if layers.layers.last() != Some(&so_far) {
                 layers.layers.push(so_far.clone());
@@ -69,6 +83,18 @@ impl Layers {
             layers.layers.push(every);
         }
         layers.keep_doubling(lock);
+        if let Some(path) = cache {
+            let lines: Vec<String> = layers
+                .layers
+                .iter()
+                .map(|layer| layer.iter().cloned().collect::<Vec<_>>().join(" "))
+                .collect();
+            // A cache that cannot be written is computed again next time.
+            let _ = crate::sys::files::write_atomically(
+                path,
+                format!("{fingerprint}\n{}\n", lines.join("\n")).as_bytes(),
+            );
+        }
         layers
     }
 
@@ -159,6 +185,22 @@ impl Layers {
     }
 }
 
+/// Changes when the way layers are computed changes: a cache of another version is not read.
+const CACHE_VERSION: &str = "layers-1";
+
+/// The layers kept in `path`, if they were computed from what `fingerprint` says.
+fn read_cache(path: &std::path::Path, fingerprint: &str) -> Option<Vec<BTreeSet<String>>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut lines = text.lines();
+    if lines.next()? != fingerprint {
+        return None;
+    }
+    let layers: Vec<BTreeSet<String>> = lines
+        .map(|line| line.split_whitespace().map(str::to_string).collect())
+        .collect();
+    (!layers.is_empty()).then_some(layers)
+}
+
 /// Each package of a Cargo.lock with the names of the packages it depends on.
 fn dependency_graph(lock: &str) -> std::collections::HashMap<String, Vec<String>> {
     let Ok(lock) = lock.parse::<toml::Table>() else {
@@ -222,6 +264,7 @@ mod tests {
             },
             &support,
             source.file("course.lock").as_deref(),
+            None,
         );
         (course, layers)
     }
@@ -255,6 +298,28 @@ mod tests {
             .collect();
         assert!(sizes.windows(2).all(|w| w[0] * 2 <= w[1]), "{sizes:?}");
         assert!(layers.len() >= 3, "{sizes:?}");
+    }
+
+    #[test]
+    fn the_cache_is_read_only_for_the_same_course() {
+        let (course, layers) = bundled();
+        let dir = tempfile::tempdir().unwrap();
+        let cache = dir.path().join("layers");
+        let texts = |ex: &super::super::Exercise| vec![format!("use {}::x;", ex.name)];
+        let of = |texts: &dyn Fn(&super::super::Exercise) -> Vec<String>| {
+            Layers::of(&course, texts, &[], None, Some(&cache))
+        };
+        let fresh = of(&texts);
+        assert!(cache.is_file());
+        assert_eq!(of(&texts), fresh, "read back from the cache");
+        // Other texts: computed again, not read from the cache.
+        let other = of(&|_| vec!["fn f() { serde_json::to_string(&1); }".to_string()]);
+        assert_eq!(other.dependencies(0).len(), 1);
+        assert_ne!(other, fresh);
+        // A cache of something else entirely is ignored.
+        std::fs::write(&cache, "layers-1 0000000000000000\nnonsense\n").unwrap();
+        assert_eq!(of(&texts), fresh);
+        assert!(layers.len() >= 3);
     }
 
     #[test]
