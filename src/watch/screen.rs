@@ -189,8 +189,7 @@ impl Terminal {
         }
         if let Some((step, of)) = self.warming {
             let line = format!(
-                "warming up the rest of the course in the background ({step} of {of}); your \
-                 checks go first"
+                "warming up the course in the background ({step} of {of}); your checks go first"
             );
             println!("{}", console::style(line).dim());
         }
