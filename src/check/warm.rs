@@ -63,12 +63,7 @@ pub fn warm(
 ) -> Result<Warmed, CheckError> {
     let project = compose::project_dir(build_dir);
     let target_dir = super::target_dir(build_dir, options);
-    // Composing writes the files a check builds: only under the build lock, after any check.
-    let placed = {
-        drop(lock_file(&project.join(WANTED)).map_err(CheckError::Io)?);
-        let _building = lock_file(&project.join(BUILDING)).map_err(CheckError::Io)?;
-        place(layers, targets, &project)?
-    };
+    let placed = place(layers, targets);
     let mut with_programs: Vec<usize> = placed.iter().map(|&(_, layer)| layer).collect();
     with_programs.sort_unstable();
     with_programs.dedup();
@@ -127,19 +122,22 @@ pub fn warm(
     Ok(Warmed::Done)
 }
 
-/// The targets a warm-up builds (by index), each with the layer it is built in.
-fn place(
-    layers: &Layers,
-    targets: &[Target<'_>],
-    project: &Path,
-) -> Result<Vec<(usize, usize)>, CheckError> {
-    let mut placed = Vec::new();
-    for (i, target) in targets.iter().enumerate() {
-        if let Some((layer, _)) = compose_one(project, layers, target)? {
-            placed.push((i, layer));
-        }
-    }
-    Ok(placed)
+/// The targets a warm-up builds (by index), each with the layer it is built in: the one its
+/// file and its grading tests need (layers nest, so the larger of the two). Read, not
+/// composed: composing writes what a check builds, which only a build under the lock may.
+/// A mutants exercise's program is composed afresh by every check (its tokens are new each
+/// time): building it now would only be thrown away.
+fn place(layers: &Layers, targets: &[Target<'_>]) -> Vec<(usize, usize)> {
+    targets
+        .iter()
+        .enumerate()
+        .filter(|(_, target)| target.mutants.is_none())
+        .filter_map(|(i, target)| {
+            let text = std::fs::read_to_string(&target.source).ok()?;
+            let tests = target.original.as_deref().map_or(0, |o| layers.layer_of(o));
+            Some((i, layers.layer_of(&text).max(tests)))
+        })
+        .collect()
 }
 
 /// Composes one target from its file as it is now; its layer and `[[bin]]` entries, or
