@@ -481,19 +481,7 @@ fn grade_students(
     }
     let names = students.iter().map(|s| s.name.clone()).collect();
     let progress = Progress::new(targets.len(), owners, names, course.exercises.len());
-    let layers = Layers::of(
-        course,
-        |ex| {
-            let e = course.index_of(&ex.name).unwrap_or(0);
-            [originals[e].clone(), solutions[e].clone()]
-                .into_iter()
-                .flatten()
-                .collect()
-        },
-        &support,
-        source.file("course.lock").as_deref(),
-        None,
-    );
+    let layers = Layers::of_source(course, &source);
     let verdicts = check::check(build_dir, &layers, &targets, options, &progress)?;
     progress.finish();
 

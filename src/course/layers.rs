@@ -113,6 +113,29 @@ impl Layers {
         self.layers = kept;
     }
 
+    /// The layers of the course `source` holds, from its exercises, solutions, support
+    /// modules and lock file as shipped.
+    pub fn of_source(course: &Course, source: &super::Source<'_>) -> Layers {
+        let text = |path: std::path::PathBuf| source.file(&super::slash_path(&path));
+        let support: Vec<(String, String)> = course
+            .support
+            .iter()
+            .filter_map(|path| Some((path.clone(), source.file(path)?)))
+            .collect();
+        Layers::of(
+            course,
+            |ex| {
+                [text(ex.path()), text(ex.solution_path())]
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            },
+            &support,
+            source.file("course.lock").as_deref(),
+            None,
+        )
+    }
+
     /// How many layers there are: at least one.
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
@@ -248,24 +271,7 @@ mod tests {
     fn bundled() -> (Course, Layers) {
         let source = Source::Bundled;
         let course = source.course().unwrap();
-        let text = |path: std::path::PathBuf| source.file(&crate::course::slash_path(&path));
-        let support: Vec<(String, String)> = course
-            .support
-            .iter()
-            .map(|path| (path.clone(), source.file(path).unwrap_or_default()))
-            .collect();
-        let layers = Layers::of(
-            &course,
-            |ex| {
-                [text(ex.path()), text(ex.solution_path())]
-                    .into_iter()
-                    .flatten()
-                    .collect()
-            },
-            &support,
-            source.file("course.lock").as_deref(),
-            None,
-        );
+        let layers = Layers::of_source(&course, &source);
         (course, layers)
     }
 
