@@ -5,9 +5,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::Target;
 use super::modes::{Composed, Prepared};
 use super::source;
+use super::{Options, Target};
 use crate::course::layers::Layers;
 
 /// Where graded sources are composed and built. Its target folder is the build project's, so
@@ -15,6 +15,9 @@ use crate::course::layers::Layers;
 pub fn project_dir(build_dir: &Path) -> PathBuf {
     build_dir.join("target").join("backendlings-graded")
 }
+
+/// The folder of the graded project where mutants mode keeps each exercise's tokens.
+const TOKENS: &str = "tokens";
 
 /// Composes `target` from `snapshot` into the graded project, as its grading mode says;
 /// returns what to expect, or why it is not built. `bins` collects the `[[bin]]` entries of
@@ -24,6 +27,7 @@ pub fn prepare(
     target: &Target<'_>,
     snapshot: &str,
     layers: &Layers,
+    options: &Options,
     bins: &mut Bins,
 ) -> std::io::Result<Prepared> {
     let mut composed = Composed {
@@ -31,6 +35,7 @@ pub fn prepare(
         mutant_tokens: Vec::new(),
         decoy_token: String::new(),
         path: PathBuf::new(),
+        tokens_kept_in: (!options.strict).then(|| project.join(TOKENS).join(&target.bin)),
         unreadable: None,
         layer: 0,
     };

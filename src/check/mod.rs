@@ -265,7 +265,7 @@ pub fn check(
             },
         };
         let prepared = match snapshot {
-            Ok(text) => compose::prepare(&project, target, &text, layers, &mut bins)
+            Ok(text) => compose::prepare(&project, target, &text, layers, options, &mut bins)
                 .map_err(CheckError::Io)?,
             Err(rejection) => Prepared::Rejected(rejection),
         };
@@ -334,9 +334,9 @@ pub fn check(
     if build.disk_full() {
         return Err(CheckError::DiskFull(target_dir));
     }
-    // The mutants' tokens live only in the built programs from now on.
+    // Fresh mutants' tokens live only in the built programs from now on.
     for (_, composed) in &ready {
-        if !composed.mutant_tokens.is_empty() {
+        if !composed.mutant_tokens.is_empty() && composed.tokens_kept_in.is_none() {
             let _ = std::fs::write(&composed.path, "");
         }
     }

@@ -125,13 +125,12 @@ pub fn warm(
 /// The targets a warm-up builds (by index), each with the layer it is built in: the one its
 /// file and its grading tests need (layers nest, so the larger of the two). Read, not
 /// composed: composing writes what a check builds, which only a build under the lock may.
-/// A mutants exercise's program is composed afresh by every check (its tokens are new each
-/// time): building it now would only be thrown away.
+/// A mutants exercise's program is built too: a learner's workspace keeps its tokens, so a
+/// check composes it to the same text (in strict mode nothing warms up).
 fn place(layers: &Layers, targets: &[Target<'_>]) -> Vec<(usize, usize)> {
     targets
         .iter()
         .enumerate()
-        .filter(|(_, target)| target.mutants.is_none())
         .filter_map(|(i, target)| {
             let text = std::fs::read_to_string(&target.source).ok()?;
             let tests = target.original.as_deref().map_or(0, |o| layers.layer_of(o));
@@ -146,6 +145,7 @@ fn compose_one(
     project: &Path,
     layers: &Layers,
     target: &Target<'_>,
+    options: &Options,
 ) -> Result<Option<(usize, compose::Bins)>, CheckError> {
     let text = match std::fs::read(&target.source) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| Rejection::NotText),
@@ -155,13 +155,11 @@ fn compose_one(
         return Ok(None);
     };
     let mut bins = compose::Bins::new();
-    match compose::prepare(project, target, &text, layers, &mut bins).map_err(CheckError::Io)? {
-        Prepared::Ready(composed) if composed.mutant_tokens.is_empty() => {
-            Ok(Some((composed.layer, bins)))
-        }
-        // A mutants exercise's program is composed afresh by every check; building it now
-        // would only be thrown away.
-        _ => Ok(None),
+    let prepared = compose::prepare(project, target, &text, layers, options, &mut bins)
+        .map_err(CheckError::Io)?;
+    match prepared {
+        Prepared::Ready(composed) => Ok(Some((composed.layer, bins))),
+        Prepared::Rejected(_) => Ok(None),
     }
 }
 
@@ -184,7 +182,7 @@ fn build_programs(
             compose::write_support_of(&project, std::slice::from_ref(*target))
                 .map_err(CheckError::Io)?;
         }
-        if let Some((at, entries)) = compose_one(&project, layers, target)?
+        if let Some((at, entries)) = compose_one(&project, layers, target, options)?
             && at == layer
         {
             bins.entry(layer).or_default().push_str(&entries[&layer]);

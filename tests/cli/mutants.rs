@@ -59,3 +59,50 @@ fn mutants_mode_rejects_no_tests_and_wrong_tests() {
         ],
     );
 }
+
+#[test]
+fn an_unchanged_file_is_not_rebuilt_but_grade_draws_new_tokens() {
+    let weak = "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn big_carts_ship_free() {\n        assert_eq!(shipping(100), 0);\n    }\n}\n";
+    let f = mutants_fixture(weak);
+    let root = f.ws.join("target/backendlings-graded/shipping.root.rs");
+    f.run(&["run", "shipping"])
+        .expect(1, &["1 of 2 bugs went unnoticed"]);
+    let built = std::fs::metadata(&root).unwrap().modified().unwrap();
+    let text = std::fs::read_to_string(&root).unwrap();
+    assert!(
+        text.contains("__backendlings_switch"),
+        "kept in a learner's workspace"
+    );
+    // The same file checked again composes to the same text: cargo has nothing to rebuild.
+    f.run(&["run", "shipping"])
+        .expect(1, &["1 of 2 bugs went unnoticed"]);
+    assert_eq!(std::fs::metadata(&root).unwrap().modified().unwrap(), built);
+    assert_eq!(std::fs::read_to_string(&root).unwrap(), text);
+
+    // Grading draws new tokens for each check and keeps them only in the built program.
+    let build = f._tmp.path().join("grade-build");
+    let course = f.course.to_str().unwrap();
+    Run::from(
+        command(&f.ws)
+            .args([
+                "grade",
+                "--course",
+                course,
+                "--build-dir",
+                build.to_str().unwrap(),
+            ])
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    )
+    .expect(1, &["\"survivors\""]);
+    let project = build.join("target/backendlings-graded");
+    let roots: Vec<_> = std::fs::read_dir(&project)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().ends_with(".root.rs"))
+        .collect();
+    assert_eq!(roots.len(), 1, "{roots:?}");
+    assert_eq!(std::fs::read_to_string(&roots[0]).unwrap(), "");
+}

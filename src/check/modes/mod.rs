@@ -28,8 +28,13 @@ pub struct Composed {
     /// for the run against the correct code (every run sees a token).
     pub mutant_tokens: Vec<String>,
     pub decoy_token: String,
-    /// The composed file (blanked after the build in mutants mode).
+    /// The composed file (blanked after the build in mutants mode, unless its tokens are kept).
     pub path: PathBuf,
+    /// `mutants` mode: where the tokens are kept between checks, so that a file composes to
+    /// the same text each time and cargo does not rebuild what has not changed (a learner's
+    /// workspace). `None` (strict mode): every check draws new tokens, and the composed file
+    /// is blanked once built, so the tokens live only in the built program.
+    pub tokens_kept_in: Option<PathBuf>,
     /// The line where the rules' parser gave up: if the compiler accepts the file anyway,
     /// the grader cannot vouch for it.
     pub unreadable: Option<usize>,

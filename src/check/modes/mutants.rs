@@ -54,8 +54,12 @@ impl GradingMode for Mutants {
         }
         let implementation = target.mutants.as_deref().unwrap_or_default();
         let count = target.exercise.mutants.len();
-        composed.mutant_tokens = (0..count).map(|_| random_token()).collect();
-        composed.decoy_token = random_token();
+        let mut tokens = match &composed.tokens_kept_in {
+            Some(file) => kept_tokens(file, count + 1),
+            None => (0..=count).map(|_| random_token()).collect(),
+        };
+        composed.decoy_token = tokens.remove(0);
+        composed.mutant_tokens = tokens;
         let implementation = switch_mutants(implementation, &composed.mutant_tokens);
         // The root holds the implementation and includes the learner's tests, which keep
         // their path and line numbers; it is blanked once built (see `Composed::path`).
@@ -241,6 +245,23 @@ fn switch_mutants(implementation: &str, tokens: &[String]) -> String {
     out
 }
 
+/// `count` tokens kept in `file` (one per line), drawn and written there the first time, or
+/// again when the file is not what it should be (a kill while it was written, a course that
+/// changed the number of mutants). The build folder is the owner's alone (`private_build_dir`).
+fn kept_tokens(file: &Path, count: usize) -> Vec<String> {
+    let is_token = |line: &str| line.len() == 32 && line.bytes().all(|b| b.is_ascii_hexdigit());
+    if let Ok(text) = fs::read_to_string(file) {
+        let kept: Vec<String> = text.lines().map(str::to_string).collect();
+        if kept.len() == count && kept.iter().all(|t| is_token(t)) {
+            return kept;
+        }
+    }
+    let tokens: Vec<String> = (0..count).map(|_| random_token()).collect();
+    // Not kept is not wrong: the next check draws new ones and rebuilds.
+    let _ = crate::sys::files::write_atomically(file, (tokens.join("\n") + "\n").as_bytes());
+    tokens
+}
+
 /// 128 random bits as hex, from the operating system.
 fn random_token() -> String {
     use std::io::Read as _;
@@ -271,6 +292,24 @@ mod tests {
         );
         assert_ne!(random_token(), random_token());
         assert_eq!(random_token().len(), 32);
+    }
+
+    #[test]
+    fn kept_tokens_stay_until_they_no_longer_fit() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("tokens").join("testing1");
+        let first = kept_tokens(&file, 3);
+        assert_eq!(first.len(), 3);
+        assert_eq!(kept_tokens(&file, 3), first, "kept between checks");
+        let more = kept_tokens(&file, 4);
+        assert_eq!(more.len(), 4);
+        assert!(
+            more.iter().all(|t| !first.contains(t)),
+            "a new count draws anew"
+        );
+        std::fs::write(&file, "not a token\n").unwrap();
+        let mended = kept_tokens(&file, 4);
+        assert!(mended.iter().all(|t| t.len() == 32 && !more.contains(t)));
     }
 
     #[test]
