@@ -266,6 +266,7 @@ pub fn build_until(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    crate::sys::processes::dies_with_starter(&mut command);
     let mut child = command.spawn().map_err(CheckError::CargoMissing)?;
     let pid = child.id() as crate::sys::processes::ProcessId;
     crate::sys::processes::register(pid);

@@ -100,6 +100,32 @@ pub fn spawn_detached(command: &mut std::process::Command) -> std::io::Result<st
     Ok(child)
 }
 
+/// Has the kernel kill the process `command` starts when the thread that starts it ends,
+/// however that ends (kill -9 included). A cargo nobody waits for any more then stops at once,
+/// instead of building on for minutes and keeping the next check waiting on cargo's lock of
+/// the target folder. macOS has no parent-death signal: there such a cargo runs to its end.
+pub fn dies_with_starter(command: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let starter = rustix::process::getpid();
+        // SAFETY: between fork and exec the closure makes two system calls, prctl(2) and
+        // getppid(2), and allocates nothing.
+        unsafe {
+            command.pre_exec(move || {
+                rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
+                // The starter may have died between the fork and the call above.
+                if rustix::process::getppid() != Some(starter) {
+                    return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
+                }
+                Ok(())
+            });
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
+}
+
 /// The descendants of `me` that are not, or are not below, a detached process.
 fn ours(me: ProcessId) -> Vec<ProcessId> {
     let detached = DETACHED.lock().unwrap_or_else(|e| e.into_inner()).clone();

@@ -222,3 +222,47 @@ fn a_check_that_needs_a_crate_not_built_yet_shows_it_being_built() {
         (Some("second"), Some("failed"))
     );
 }
+
+#[test]
+fn a_warm_up_killed_outright_leaves_no_cargo_behind() {
+    let course = Course::new();
+    let ws = course.init();
+    // Cargo's command line names no path: it runs in the workspace's graded project.
+    let cargo_running = || {
+        fs::read_dir("/proc").unwrap().flatten().any(|e| {
+            fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "cargo")
+                && fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(&ws))
+        })
+    };
+    // Killed while the dependency's build script runs: cargo has nothing to write for 20 s,
+    // so it does not learn from a closed pipe that nobody reads it any more.
+    let needle = course.root.display().to_string();
+    wait_until("building", || {
+        processes_with(&needle)
+            .iter()
+            .any(|p| p.contains("build-script-build"))
+    });
+    assert!(cargo_running());
+    let warm: Vec<i32> = fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let cmdline = fs::read(e.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            let pid = e.file_name().to_str()?.parse().ok()?;
+            let cwd = fs::read_link(e.path().join("cwd")).ok()?;
+            (cmdline.starts_with(BIN) && cmdline.contains(" warm") && cwd == ws).then_some(pid)
+        })
+        .collect();
+    assert_eq!(warm.len(), 1, "one warm-up: {warm:?}");
+    // kill -9: nothing of the runner's own runs after it, its cargo included.
+    std::process::Command::new("kill")
+        .args(["-9", &warm[0].to_string()])
+        .status()
+        .unwrap();
+    wait_until("gone", || !cargo_running());
+    assert!(
+        !course.built.exists(),
+        "the build went on to its end instead of stopping"
+    );
+}
