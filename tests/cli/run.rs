@@ -55,10 +55,15 @@ fn compile_errors_are_shown_as_rustc_renders_them() {
 
 #[test]
 fn unknown_exercise_suggests_a_close_name() {
-    Fixture::new()
-        .run(&["run", "secnd"])
-        .expect(2, &[])
-        .stderr_has(&["no exercise named \"secnd\"", "did you mean \"second\""]);
+    Test::new()
+        .args(["run", "secnd"])
+        .status(2)
+        .stdout("")
+        .stderr(
+            "error: there is no exercise named \"secnd\"; did you mean \"second\"?\n  \
+             fix: `backendlings list` shows every exercise's name\n",
+        )
+        .run();
 }
 
 #[test]
