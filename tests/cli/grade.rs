@@ -1,5 +1,6 @@
 //! End-to-end: grade: a workspace or a class, trusting only exercise files, in every report format.
 
+use super::builder::*;
 use super::report_specs::*;
 use super::support::*;
 
@@ -129,32 +130,26 @@ fn grade_trusts_nothing_in_the_workspace_but_its_exercise_files() {
     assert_eq!(review[0]["line"], 6);
 }
 
+/// A class of three: its JSON report, and the CSV summary beside it, where copies of the
+/// reference solution pass, flagged for review (`pass*`).
 #[test]
 fn grade_a_class_in_one_build_with_a_csv_summary() {
-    let f = Fixture::new();
-    let class = class_of(&f, &[("ada", 2), ("bob", 1), ("cy", 0)]);
-    let csv = class.join("summary.csv");
-    let out = Run::from(
-        command(&class)
-            .args([
-                "grade",
-                "--course",
-                f.course.to_str().unwrap(),
-                "--class",
-                ".",
-            ])
-            .arg("--csv")
-            .arg(&csv)
-            .env("BACKENDLINGS_TRUST_COURSE", "1")
-            .output()
-            .unwrap(),
-    );
-    out.expect(0, &["\"student\": \"ada\""]);
-    assert_eq!(
-        fs::read_to_string(&csv).unwrap(),
-        // Copies of the reference solution pass, flagged for review (`*`).
-        "student,first,second,printer,passed,total,status\nada,pass*,pass*,fail,2,3,graded\nbob,pass*,fail,fail,1,3,graded\ncy,fail,fail,fail,0,3,graded\n"
-    );
+    Test::new()
+        .class(&[("ada", 2), ("bob", 1), ("cy", 0)])
+        .current_dir("[TMP]/class")
+        .env("BACKENDLINGS_TRUST_COURSE", "1")
+        .args([
+            "grade",
+            "--course",
+            "[COURSE]",
+            "--class",
+            ".",
+            "--csv",
+            "[TMP]/class/summary.csv",
+        ])
+        .file("[TMP]/class/summary.csv")
+        .stderr_filter(progress_lines)
+        .snapshot("grade_a_class_in_one_build_with_a_csv_summary");
 }
 
 #[test]
@@ -478,7 +473,7 @@ fn grade_without_course_in_a_workspace_of_the_bundled_course_grades_it() {
 /// comes: timings taken out, the check's 30 s line left out (it depends on the machine's
 /// speed), and the students' lines, which come as their grading completes, in name order with
 /// their count checked to rise one by one.
-fn progress_lines(stderr: &str) -> String {
+pub fn progress_lines(stderr: &str) -> String {
     let mut lines: Vec<String> = Vec::new();
     let mut students: Vec<String> = Vec::new();
     for line in stderr.lines() {

@@ -2,6 +2,7 @@
 //! module per feature (just's integration tests are the model). Fixture exercises use no
 //! dependencies, so each check builds in well under a second.
 
+mod builder;
 mod support;
 
 mod dev;
@@ -13,7 +14,9 @@ mod isolation;
 mod mutants;
 mod report_html;
 mod report_specs;
+mod reports;
 mod run;
+mod screens;
 mod shards;
 mod trust;
 mod usage;

@@ -1,5 +1,6 @@
 //! End-to-end: run, hint, list, progress, reset, check-all on a fixture course.
 
+use super::builder::*;
 use super::support::*;
 
 use std::fs;
@@ -21,16 +22,11 @@ fn run_shows_the_failing_tests_messages_and_exits_1() {
 
 #[test]
 fn run_a_solved_exercise_passes_reveals_the_solution_and_moves_on() {
-    let f = Fixture::new();
-    f.solve("exercises/00_basics/first.rs");
-    f.run(&["run"]).expect(
-        0,
-        &[
-            "✓ first passed: all 2 tests passed",
-            "solutions/00_basics/first.rs",
-            "Next exercise: second",
-        ],
-    );
+    let test = Test::new()
+        .solve("exercises/00_basics/first.rs")
+        .args(["run"])
+        .snapshot("run_a_solved_exercise_passes_reveals_the_solution_and_moves_on");
+    let f = test.fixture();
     assert!(f.ws.join("solutions/00_basics/first.rs").is_file());
     assert!(f.state().contains("current = \"second\""), "{}", f.state());
     let settings = fs::read_to_string(f.ws.join(".vscode/settings.json")).unwrap();
@@ -59,66 +55,52 @@ fn compile_errors_are_shown_as_rustc_renders_them() {
 
 #[test]
 fn unknown_exercise_suggests_a_close_name() {
-    Fixture::new()
-        .run(&["run", "secnd"])
-        .expect(2, &[])
-        .stderr_has(&["no exercise named \"secnd\"", "did you mean \"second\""]);
+    Test::new()
+        .args(["run", "secnd"])
+        .status(2)
+        .stdout("")
+        .stderr(
+            "error: there is no exercise named \"secnd\"; did you mean \"second\"?\n  \
+             fix: `backendlings list` shows every exercise's name\n",
+        )
+        .run();
 }
 
 #[test]
 fn run_mode_compares_the_output() {
-    let f = Fixture::new();
-    f.run(&["run", "printer"]).expect(
-        1,
-        &[
-            "printer failed",
-            "should print:\n  42",
-            "but printed:\n  41",
-        ],
-    );
-    f.solve("exercises/01_more/printer.rs");
-    f.run(&["run", "printer"]).expect(0, &["✓ printer passed"]);
+    Test::new()
+        .args(["run", "printer"])
+        .status(1)
+        .run()
+        .solve("exercises/01_more/printer.rs")
+        .args(["run", "printer"])
+        .snapshot("run_mode_compares_the_output");
 }
 
+/// Each `hint` shows one more, up to the last, which says so.
 #[test]
 fn hints_are_progressive() {
-    let f = Fixture::new();
-    f.run(&["hint"])
-        .expect(0, &["Hint 1 of 3 for first: Look at answer.", "ask again"]);
-    let second = f.run(&["hint"]);
-    second.expect(0, &["Hint 1 of 3", "Hint 2 of 3 for first: It returns 0."]);
-    assert!(!second.stdout.contains("Hint 3"));
-    f.run(&["hint"]).expect(
-        0,
-        &[
-            "Hint 3 of 3 for first: Return 42.",
-            "that was the last hint",
-        ],
-    );
-    f.run(&["hint"])
-        .expect(0, &["Hint 3 of 3", "that was the last hint"]);
+    Test::new()
+        .args(["hint"])
+        .run()
+        .args(["hint"])
+        .run()
+        .args(["hint"])
+        .run()
+        .args(["hint"])
+        .snapshot("hints_are_progressive");
 }
 
 #[test]
 fn list_and_progress_show_status() {
-    let f = Fixture::new();
-    f.solve("exercises/00_basics/first.rs");
-    f.run(&["run"]).expect(0, &[]);
-    f.run(&["list"]).expect(
-        0,
-        &[
-            "  first          00_basics        done",
-            "> second         00_basics        pending  (current)",
-        ],
-    );
-    f.run(&["progress"]).expect(
-        0,
-        &[
-            "00_basics  [##########>---------] 1/2",
-            "01_more    [>-------------------] 0/1",
-            "all        [######>-------------] 1/3",
-        ],
-    );
+    Test::new()
+        .solve("exercises/00_basics/first.rs")
+        .args(["run"])
+        .run()
+        .args(["list"])
+        .run()
+        .args(["progress"])
+        .snapshot("list_and_progress_show_status");
 }
 
 /// Issue 18, 12: the warnings that unfinished `todo!()` stubs alone cause (their unused
@@ -266,26 +248,20 @@ fn reset_restores_the_original_and_keeps_a_backup() {
 
 #[test]
 fn check_all_grades_everything_and_records_progress() {
-    let f = Fixture::new();
-    f.solve("exercises/00_basics/second.rs");
-    f.run(&["check-all"]).expect(
-        1,
-        &[
-            "✗ first failed",
-            "✗ printer failed",
-            "1 of 3 exercises pass",
-            "Current exercise: first",
-        ],
+    let test = Test::new()
+        .solve("exercises/00_basics/second.rs")
+        .args(["check-all"])
+        .status(1)
+        .run();
+    assert!(
+        test.fixture().state().contains("done = [\"second\"]"),
+        "{}",
+        test.fixture().state()
     );
-    assert!(f.state().contains("done = [\"second\"]"), "{}", f.state());
-    for path in [
-        "exercises/00_basics/first.rs",
-        "exercises/01_more/printer.rs",
-    ] {
-        f.solve(path);
-    }
-    f.run(&["check-all"])
-        .expect(0, &["3 of 3 exercises pass", "Everything is done!"]);
+    test.solve("exercises/00_basics/first.rs")
+        .solve("exercises/01_more/printer.rs")
+        .args(["check-all"])
+        .snapshot("check_all_grades_everything_and_records_progress");
 }
 
 #[test]
