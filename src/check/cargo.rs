@@ -312,7 +312,7 @@ fn read_build(
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
         if let Some(crate_name) = build.read_message(&line) {
-            events.event(super::Event::Compiled(&crate_name));
+            events.event(super::Event::Compiled(crate_name));
         }
     }
     let status = child.wait().map_err(CheckError::CargoMissing)?;

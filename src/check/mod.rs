@@ -16,8 +16,8 @@ pub mod warm;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -208,29 +208,33 @@ pub struct Target<'a> {
 /// What a check reports while it runs, in order: each crate as cargo compiles it, the end
 /// of the build, then each verdict as it comes (a snapshot refused before the build gives
 /// its verdict first). Progress bars, watch mode's loop and the reports read these.
-#[derive(Debug, Clone, Copy)]
-pub enum Event<'a> {
-    Compiled(&'a str),
+///
+/// Owned, so that a reader can pass an event on to another thread as it is (watch mode's
+/// loop receives them so); a verdict is shared with the check's result, not copied.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Cargo compiled this crate.
+    Compiled(String),
     Built,
     /// The warm-up began a step (`warm`).
     Warming(warm::Step),
     /// The verdict of `targets[target]`.
     Verdict {
         target: usize,
-        verdict: &'a Verdict,
+        verdict: Arc<Verdict>,
     },
 }
 
 /// Where a check's events go; a check may send them from several threads.
 pub trait Events: Sync {
-    fn event(&self, event: Event<'_>);
+    fn event(&self, event: Event);
 }
 
 /// Events nobody reads.
 pub struct Quiet;
 
 impl Events for Quiet {
-    fn event(&self, _event: Event<'_>) {}
+    fn event(&self, _event: Event) {}
 }
 
 /// Checks `targets` in `build_dir`: each file is read once (its snapshot) and composed into
@@ -244,7 +248,7 @@ pub fn check(
     events: &dyn Events,
 ) -> Result<Vec<Verdict>, CheckError> {
     let start = Instant::now();
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; targets.len()];
+    let mut verdicts: Vec<Option<Arc<Verdict>>> = vec![None; targets.len()];
     let project = compose::project_dir(build_dir);
     // One check at a time composes and builds in a build folder (two terminals, one workspace).
     // A warm-up in progress gives way to this check (`warm`).
@@ -272,17 +276,17 @@ pub fn check(
         match prepared {
             Prepared::Ready(composed) => ready.push((i, composed)),
             Prepared::Rejected(rejection) => {
-                let verdict = rejected(target, &rejection);
+                let verdict = Arc::new(rejected(target, &rejection));
                 events.event(Event::Verdict {
                     target: i,
-                    verdict: &verdict,
+                    verdict: verdict.clone(),
                 });
                 verdicts[i] = Some(verdict);
             }
         }
     }
     if ready.is_empty() {
-        return Ok(verdicts.into_iter().flatten().collect());
+        return Ok(in_order(verdicts));
     }
     compose::write_manifest(build_dir, layers, &bins).map_err(CheckError::Io)?;
     let target_dir = target_dir(build_dir, options);
@@ -364,9 +368,10 @@ pub fn check(
                     let run_start = Instant::now();
                     let mut verdict = run_one(build_dir, &targets[*i], composed, &build);
                     verdict.duration = build_time + run_start.elapsed();
+                    let verdict = Arc::new(verdict);
                     events.event(Event::Verdict {
                         target: *i,
-                        verdict: &verdict,
+                        verdict: verdict.clone(),
                     });
                     results
                         .lock()
@@ -379,7 +384,17 @@ pub fn check(
     for (i, verdict) in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
         verdicts[i] = Some(verdict);
     }
-    Ok(verdicts.into_iter().flatten().collect())
+    Ok(in_order(verdicts))
+}
+
+/// The verdicts given, in the order of their targets. A verdict an event's reader still
+/// holds (watch mode's loop, not yet at it) is copied; the others are taken as they are.
+fn in_order(verdicts: Vec<Option<Arc<Verdict>>>) -> Vec<Verdict> {
+    verdicts
+        .into_iter()
+        .flatten()
+        .map(Arc::unwrap_or_clone)
+        .collect()
 }
 
 /// The target folder of a build folder's projects: the build project's, so that dependencies

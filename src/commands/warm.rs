@@ -42,7 +42,7 @@ pub fn warm() -> CommandResult {
 struct WarmBar<'a>(&'a indicatif::ProgressBar);
 
 impl check::Events for WarmBar<'_> {
-    fn event(&self, event: check::Event<'_>) {
+    fn event(&self, event: check::Event) {
         match event {
             check::Event::Warming(step) => {
                 self.0.set_length(step.of as u64);

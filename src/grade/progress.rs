@@ -111,8 +111,8 @@ impl Progress {
 }
 
 impl check::Events for Progress {
-    fn event(&self, event: Event<'_>) {
-        match event {
+    fn event(&self, event: Event) {
+        match &event {
             Event::Built if self.plain() => {
                 self.bar.0.set_message("running tests");
                 ui::output::error_line(&format!(
@@ -121,7 +121,7 @@ impl check::Events for Progress {
                 ));
             }
             Event::Verdict { target, verdict } => {
-                let lines = self.count_verdict(target, verdict.passed());
+                let lines = self.count_verdict(*target, verdict.passed());
                 if self.plain() {
                     // The check's own line every 30 s: a long run of tests is not silent.
                     self.bar.event(event);

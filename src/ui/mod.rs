@@ -65,7 +65,7 @@ pub const PLAIN_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_
 impl CheckBar {
     /// The plain line for `event`, if a new period began since the last one (one check runs
     /// at a time in a process, so the last period shown is the process's).
-    fn plain_line(&self, event: &crate::check::Event<'_>) -> Option<String> {
+    fn plain_line(&self, event: &crate::check::Event) -> Option<String> {
         use crate::check::Event;
         use std::sync::atomic::{AtomicU64, Ordering};
         static SHOWN: AtomicU64 = AtomicU64::new(0);
@@ -92,7 +92,7 @@ impl CheckBar {
 }
 
 impl crate::check::Events for CheckBar {
-    fn event(&self, event: crate::check::Event<'_>) {
+    fn event(&self, event: crate::check::Event) {
         use crate::check::Event;
         if self.0.is_hidden()
             && let Some(line) = self.plain_line(&event)
