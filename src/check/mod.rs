@@ -2,15 +2,15 @@
 //! under time limits, each turned into a `Verdict`.
 
 pub mod cargo;
-pub mod compose;
+pub(crate) mod compose;
 pub mod finding;
-pub mod judge;
+pub(crate) mod judge;
 pub mod libtest;
 pub mod modes;
-pub mod names;
-pub mod process;
+pub(crate) mod names;
+pub(crate) mod process;
 pub mod rules;
-pub mod source;
+pub(crate) mod source;
 pub mod warm;
 
 use std::fmt;
@@ -30,17 +30,17 @@ use modes::{Composed, Prepared, Rejection};
 
 /// How a command checks exercises: given to every check, warm-up and build it starts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Options {
+pub(crate) struct Options {
     /// Strict mode (`grade`): the environment cannot change how exercises are built or graded.
     /// Variables that would (another cargo, a target folder, compiler flags, a wrapper) are
     /// ignored: a student's CI cannot set them.
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Compiler errors as rustc renders them in a terminal, with ANSI colours.
-    pub color: bool,
+    pub(crate) color: bool,
 }
 
 /// What strict mode removes from the environment of cargo and of the runs.
-pub const UNTRUSTED_VARS: &[&str] = &[
+pub(crate) const UNTRUSTED_VARS: &[&str] = &[
     "CARGO_TARGET_DIR",
     "CARGO_BUILD_TARGET_DIR",
     "RUSTFLAGS",
@@ -185,24 +185,24 @@ impl fmt::Display for CheckError {
 impl std::error::Error for CheckError {}
 
 /// One thing to check: an exercise's rules applied to a source file built as cargo bin `bin`.
-pub struct Target<'a> {
-    pub exercise: &'a Exercise,
-    pub bin: String,
-    pub source: PathBuf,
+pub(crate) struct Target<'a> {
+    pub(crate) exercise: &'a Exercise,
+    pub(crate) bin: String,
+    pub(crate) source: PathBuf,
     /// How the file is named to the learner, relative to the workspace (e.g.
     /// `exercises/01_http/http1.rs`): compiler errors and panics point there.
-    pub shown_as: PathBuf,
+    pub(crate) shown_as: PathBuf,
     /// The text to grade, read once by the caller; `None`: read `source` when the check starts.
-    pub snapshot: Option<String>,
+    pub(crate) snapshot: Option<String>,
     /// The course's support modules, composed next to the graded sources.
-    pub support: &'a [(String, String)],
+    pub(crate) support: &'a [(String, String)],
     /// Set by the caller when the verdict is no longer wanted (the file changed): the run is
     /// ended at once instead of waited for.
-    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    pub(crate) cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// The course's version of the file, whose grading tests must be kept (`None`: trust the file).
-    pub original: Option<String>,
+    pub(crate) original: Option<String>,
     /// For `mutants` mode: the course's implementation with its mutants.
-    pub mutants: Option<String>,
+    pub(crate) mutants: Option<String>,
 }
 
 /// What a check reports while it runs, in order: each crate as cargo compiles it, the end
@@ -240,7 +240,7 @@ impl Events for Quiet {
 /// Checks `targets` in `build_dir`: each file is read once (its snapshot) and composed into
 /// the graded project, built with one cargo invocation, then run in parallel.
 /// Verdicts come back in the order of `targets`.
-pub fn check(
+pub(crate) fn check(
     build_dir: &Path,
     layers: &Layers,
     targets: &[Target<'_>],
@@ -400,7 +400,7 @@ fn in_order(verdicts: Vec<Option<Arc<Verdict>>>) -> Vec<Verdict> {
 /// The target folder of a build folder's projects: the build project's, so that dependencies
 /// are compiled once for both; a CARGO_TARGET_DIR the user set applies to both, as it does to
 /// cargo itself (but in strict mode).
-pub fn target_dir(build_dir: &Path, options: &Options) -> PathBuf {
+pub(crate) fn target_dir(build_dir: &Path, options: &Options) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .filter(|_| !options.strict)
         .map_or_else(|| build_dir.join("target"), PathBuf::from)

@@ -11,7 +11,7 @@ use crate::warm_up;
 
 use super::CommandResult;
 
-pub use crate::warm_up::start_in_background;
+pub(crate) use crate::warm_up::start_in_background;
 
 pub fn warm() -> CommandResult {
     let session = Session::open()?;

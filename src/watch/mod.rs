@@ -9,7 +9,7 @@ mod screen;
 pub use crate::sys::terminal::restore_terminal;
 
 /// The version of the JSON-lines protocol of `watch --json` (docs/PROTOCOL.md).
-pub const PROTOCOL: u32 = 1;
+pub(crate) const PROTOCOL: u32 = 1;
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
