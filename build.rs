@@ -27,7 +27,7 @@ fn main() {
     let mut out = String::from(
         "/// Every file of the bundled course: (path relative to the course root, contents).\n",
     );
-    out.push_str("pub static FILES: &[(&str, &str)] = &[\n");
+    out.push_str("pub(crate) static FILES: &[(&str, &str)] = &[\n");
     for file in &files {
         let relative = file
             .to_str()

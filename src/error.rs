@@ -74,7 +74,7 @@ impl std::error::Error for Error {
 
 impl Error {
     /// A usage error: `message` says what is wrong, `fix` what to do instead.
-    pub fn usage(message: impl Into<String>, fix: impl Into<String>) -> Error {
+    pub(crate) fn usage(message: impl Into<String>, fix: impl Into<String>) -> Error {
         Error::Usage {
             message: message.into(),
             fix: fix.into(),

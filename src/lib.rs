@@ -16,22 +16,29 @@
 //! # Ok::<(), backendlings::Error>(())
 //! ```
 //!
+//! The public surface is this: `session`, `check` (its events, verdicts and findings), the
+//! commands `src/main.rs` dispatches to, and `Error`. Everything else is `pub(crate)`, and
+//! `unreachable_pub` keeps a `pub` from appearing where nobody outside can reach it.
+//!
 //! Nothing here reads standard input: consent to run a course folder's code is a question
 //! the caller answers (`Session::trust_question`, `Session::trust`).
+
+#![warn(unreachable_pub)]
 
 pub mod check;
 pub mod commands;
 pub mod course;
 pub mod dev;
-pub mod error;
+pub(crate) mod error;
 pub mod grade;
 pub mod report;
 pub mod session;
-pub mod state;
+pub(crate) mod state;
 pub mod sys;
 pub mod ui;
-pub mod warm_up;
+pub(crate) mod warm_up;
 pub mod watch;
-pub mod workspace;
+pub(crate) mod workspace;
 
 pub use error::Error;
+pub use workspace::WorkspaceError;

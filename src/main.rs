@@ -133,7 +133,7 @@ enum GradeCommand {
 }
 
 #[derive(clap::Args, Default)]
-pub struct WatchArgs {
+pub(crate) struct WatchArgs {
     /// Print events as JSON lines and read commands (next, hint, run, list, check-all, quit)
     /// as lines on standard input: for editors, tests and benchmarks
     #[arg(long)]

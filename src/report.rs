@@ -383,7 +383,7 @@ fn counts(course: &Course, results: &StudentResults) -> (usize, usize) {
 }
 
 /// One workspace's report.
-pub fn json(course: &Course, results: &StudentResults) -> String {
+pub(crate) fn json(course: &Course, results: &StudentResults) -> String {
     let (passed, total) = counts(course, results);
     let report = JsonReport {
         report_version: REPORT_VERSION,
@@ -436,7 +436,7 @@ pub fn json_class(course: &Course, class: &[StudentResults]) -> String {
 /// case per grading test with the time of its own run. An exercise that did not build, or
 /// whose tests were changed, is one case in error; a mutants exercise has a case per
 /// planted bug its tests must catch.
-pub fn junit(course: &Course, class: &[StudentResults]) -> Result<String, Error> {
+pub(crate) fn junit(course: &Course, class: &[StudentResults]) -> Result<String, Error> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("backendlings");
     let many = class.len() > 1;
@@ -542,7 +542,7 @@ struct GradescopeTest<'a> {
 /// Gradescope's autograder results (results.json), in the fields of its spec
 /// (<https://gradescope-autograders.readthedocs.io/en/latest/specs/>): one test per exercise,
 /// one point each.
-pub fn gradescope(course: &Course, results: &StudentResults) -> String {
+pub(crate) fn gradescope(course: &Course, results: &StudentResults) -> String {
     let (passed, total) = counts(course, results);
     let tests = course
         .exercises
@@ -586,7 +586,7 @@ pub fn gradescope(course: &Course, results: &StudentResults) -> String {
 /// One row per student: each exercise's outcome, then passed, total and whether the student
 /// was graded (`graded`, or `not graded: ` and why, with empty exercise cells); an exercise
 /// that needs an instructor's look is marked `*`.
-pub fn csv(course: &Course, class: &[StudentResults]) -> String {
+pub(crate) fn csv(course: &Course, class: &[StudentResults]) -> String {
     let mut out = String::from("student");
     for ex in &course.exercises {
         out.push(',');

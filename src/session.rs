@@ -12,22 +12,22 @@ use crate::ui;
 use crate::workspace::{Workspace, WorkspaceError};
 
 /// The file in `.backendlings/` that records a learner's go-ahead for a course folder.
-pub const TRUST_MARKER: &str = "trusted";
+pub(crate) const TRUST_MARKER: &str = "trusted";
 /// Set to 1 to trust a course folder without being asked (automation).
-pub const TRUST_VAR: &str = "BACKENDLINGS_TRUST_COURSE";
+pub(crate) const TRUST_VAR: &str = "BACKENDLINGS_TRUST_COURSE";
 
 pub struct Session {
-    pub ws: Workspace,
-    pub state: StateFile,
+    pub(crate) ws: Workspace,
+    pub(crate) state: StateFile,
     /// The course's support modules as shipped, for every check.
-    pub support: Vec<(String, String)>,
+    pub(crate) support: Vec<(String, String)>,
     /// Problems that did not stop the command (progress that could not be saved).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// What recording a verdict changed.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Advance {
+pub(crate) enum Advance {
     /// Not passed, or not the current exercise: nothing moves.
     Stay,
     /// Passed the current exercise; the new current one.
@@ -38,7 +38,7 @@ pub enum Advance {
 
 impl Session {
     /// Opens the workspace the current folder is in, printing any repair of the progress file.
-    pub fn open() -> Result<Session, WorkspaceError> {
+    pub(crate) fn open() -> Result<Session, WorkspaceError> {
         let here = std::env::current_dir()
             .map_err(crate::workspace::io_error("cannot read the current folder"))?;
         Self::open_at(&here)
@@ -82,7 +82,7 @@ impl Session {
 
     /// Before the first build in a course folder nobody vouched for, say that its code will
     /// run on this machine, and ask in the terminal. (`init` and `dev new` are such a say-so.)
-    pub fn ensure_trusted(&self) -> Result<(), Error> {
+    pub(crate) fn ensure_trusted(&self) -> Result<(), Error> {
         if !self.ws.is_course_folder() {
             return Ok(());
         }
@@ -142,7 +142,7 @@ impl Session {
             .map(|(_, n)| n)
     }
 
-    pub fn target<'a>(&'a self, ex: &'a Exercise) -> Target<'a> {
+    pub(crate) fn target<'a>(&'a self, ex: &'a Exercise) -> Target<'a> {
         Target {
             exercise: ex,
             bin: ex.name.clone(),
@@ -181,7 +181,10 @@ impl Session {
     /// Applies a verdict to the progress: a pass reveals the solution, marks the exercise
     /// done and, for the current exercise, moves on. Saves the state.
     /// Returns where to go and the revealed solution's path.
-    pub fn record(&mut self, verdict: &Verdict) -> Result<(Advance, Option<PathBuf>), Error> {
+    pub(crate) fn record(
+        &mut self,
+        verdict: &Verdict,
+    ) -> Result<(Advance, Option<PathBuf>), Error> {
         let Some(ex) = self.ws.course.find(&verdict.exercise) else {
             return Ok((Advance::Stay, None));
         };
@@ -204,7 +207,7 @@ impl Session {
 
     /// Checks every exercise and records each verdict. The learner stays on their current
     /// exercise unless it passed; then they move to the next unfinished one.
-    pub fn check_all(&mut self, events: &dyn Events) -> Result<Vec<Verdict>, Error> {
+    pub(crate) fn check_all(&mut self, events: &dyn Events) -> Result<Vec<Verdict>, Error> {
         let exercises = self.ws.course.exercises.clone();
         let refs: Vec<&Exercise> = exercises.iter().collect();
         let verdicts = self.check(&refs, events)?;
@@ -214,7 +217,7 @@ impl Session {
 
     /// Records the verdicts of a check of every exercise: the learner stays on their current
     /// exercise unless it passed.
-    pub fn record_all(&mut self, verdicts: &[Verdict]) -> Result<(), Error> {
+    pub(crate) fn record_all(&mut self, verdicts: &[Verdict]) -> Result<(), Error> {
         let current = self.state.state.current.clone();
         for verdict in verdicts {
             self.record(verdict)?;
@@ -227,13 +230,13 @@ impl Session {
     }
 
     /// Moves to another exercise without finishing this one.
-    pub fn set_current(&mut self, name: &str) -> Result<(), Error> {
+    pub(crate) fn set_current(&mut self, name: &str) -> Result<(), Error> {
         self.state.state.current = name.to_string();
         self.save()
     }
 
     /// Saves the progress, and points the editor's checks at the current exercise.
-    pub fn save(&mut self) -> Result<(), Error> {
+    pub(crate) fn save(&mut self) -> Result<(), Error> {
         self.state.save()?;
         layout::update_vscode_settings(&self.ws.root, &self.state.state.current).map_err(
             |error| Error::File {
@@ -248,13 +251,13 @@ impl Session {
     /// Saves, and keeps going if that fails: the learner's work is in their files, and the
     /// progress in memory is saved again on the next change. The problem is kept in
     /// `warnings`, for the caller to show.
-    pub fn save_or_warn(&mut self) {
+    pub(crate) fn save_or_warn(&mut self) {
         if let Err(e) = self.save() {
             self.warnings.push(e.to_string());
         }
     }
 
-    pub fn done_count(&self) -> usize {
+    pub(crate) fn done_count(&self) -> usize {
         self.state.state.done.len()
     }
 }
@@ -262,7 +265,7 @@ impl Session {
 /// Asks, once per course folder, before its code is compiled and run on this machine (its
 /// exercises, solutions and its dependencies' build scripts). The answer is remembered in
 /// the folder; `BACKENDLINGS_TRUST_COURSE=1` answers yes for automation.
-pub fn confirm_trust(course_root: &std::path::Path) -> Result<(), Error> {
+pub(crate) fn confirm_trust(course_root: &std::path::Path) -> Result<(), Error> {
     let marker = course_root
         .join(crate::workspace::DATA_DIR)
         .join(TRUST_MARKER);

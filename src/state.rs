@@ -12,29 +12,29 @@ use serde::{Deserialize, Serialize};
 use crate::course::Course;
 use crate::sys::files::write_atomically;
 
-pub const STATE_FILE: &str = "state.toml";
+pub(crate) const STATE_FILE: &str = "state.toml";
 
 /// Unknown keys are ignored, not fatal: a state file written by a newer version (or edited by
 /// hand) keeps the progress it holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct State {
+pub(crate) struct State {
     /// The exercise watch mode and `run`/`hint` work on by default.
-    pub current: String,
+    pub(crate) current: String,
     #[serde(default)]
-    pub done: BTreeSet<String>,
+    pub(crate) done: BTreeSet<String>,
     /// How many hints of each exercise the learner has seen.
     #[serde(default)]
-    pub hints_used: BTreeMap<String, usize>,
+    pub(crate) hints_used: BTreeMap<String, usize>,
     /// Whether the welcome message was shown.
     #[serde(default)]
-    pub welcomed: bool,
+    pub(crate) welcomed: bool,
 }
 
 /// The state and where it lives.
 #[derive(Debug)]
-pub struct StateFile {
+pub(crate) struct StateFile {
     path: PathBuf,
-    pub state: State,
+    pub(crate) state: State,
     /// The state as last read or written: what changed since is what a save applies.
     base: State,
     /// Passes (`true`) and failures recorded since then, in order: a pass on an exercise
@@ -45,7 +45,11 @@ pub struct StateFile {
 impl StateFile {
     /// Loads the state, repairing what cannot be trusted. The warnings say what was repaired.
     /// `expected`: the file should exist (a workspace made by `init`; a course folder starts without).
-    pub fn load(data_dir: &Path, course: &Course, expected: bool) -> (StateFile, Vec<String>) {
+    pub(crate) fn load(
+        data_dir: &Path,
+        course: &Course,
+        expected: bool,
+    ) -> (StateFile, Vec<String>) {
         let path = data_dir.join(STATE_FILE);
         let mut warnings = Vec::new();
         let state = match std::fs::read_to_string(&path) {
@@ -100,7 +104,7 @@ impl StateFile {
     }
 
     /// A fresh state at the first exercise (for `init`).
-    pub fn new(data_dir: &Path, course: &Course) -> StateFile {
+    pub(crate) fn new(data_dir: &Path, course: &Course) -> StateFile {
         let mut file = StateFile {
             path: data_dir.join(STATE_FILE),
             state: State::default(),
@@ -152,7 +156,7 @@ impl StateFile {
     /// Saves what this process changed since it last read or wrote the file, merged into
     /// what is on disk now (another terminal may have recorded progress meanwhile). Under a
     /// lock, so that two saves never interleave.
-    pub fn save(&mut self) -> io::Result<()> {
+    pub(crate) fn save(&mut self) -> io::Result<()> {
         self.save_merged().map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -181,12 +185,12 @@ impl StateFile {
         Ok(())
     }
 
-    pub fn is_done(&self, name: &str) -> bool {
+    pub(crate) fn is_done(&self, name: &str) -> bool {
         self.state.done.contains(name)
     }
 
     /// The next unfinished exercise at or after position `start`, wrapping around.
-    pub fn first_unfinished_after(&self, course: &Course, start: usize) -> Option<String> {
+    pub(crate) fn first_unfinished_after(&self, course: &Course, start: usize) -> Option<String> {
         let n = course.exercises.len();
         (0..n)
             .map(|i| &course.exercises[(start + i) % n])
@@ -197,7 +201,7 @@ impl StateFile {
     /// Records a pass and returns the next unfinished exercise (`None`: the course is
     /// finished). The learner moves there only if `name` was the exercise they were on:
     /// passing another one (with `run NAME`, or `check-all`) does not move them.
-    pub fn mark_done(&mut self, course: &Course, name: &str) -> Option<String> {
+    pub(crate) fn mark_done(&mut self, course: &Course, name: &str) -> Option<String> {
         self.state.done.insert(name.to_string());
         self.marks.push((name.to_string(), true));
         let after = course.index_of(name).map_or(0, |i| i + 1);
@@ -211,13 +215,13 @@ impl StateFile {
     }
 
     /// Records that an exercise did not pass (after a `check-all`, say).
-    pub fn mark_not_done(&mut self, name: &str) {
+    pub(crate) fn mark_not_done(&mut self, name: &str) {
         self.state.done.remove(name);
         self.marks.push((name.to_string(), false));
     }
 
     /// Counts one more hint seen; returns how many the learner has seen now.
-    pub fn use_hint(&mut self, name: &str, available: usize) -> usize {
+    pub(crate) fn use_hint(&mut self, name: &str, available: usize) -> usize {
         let used = self.state.hints_used.entry(name.to_string()).or_insert(0);
         *used = used.saturating_add(1).min(available);
         *used

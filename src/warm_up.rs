@@ -20,14 +20,14 @@ const LOCK: &str = "warm.lock";
 /// Who holds the lock: `background <pid>` or `watch <pid>`.
 const OWNER: &str = "warm.owner";
 /// Where a background warm-up writes what it says.
-pub const LOG: &str = "warm.log";
+pub(crate) const LOG: &str = "warm.log";
 
 /// The right to run the warm-up, until dropped.
-pub struct Owner(#[allow(dead_code)] fs::File);
+pub(crate) struct Owner(#[allow(dead_code)] fs::File);
 
 /// Takes the warm-up of `data_dir` for this process, unless another one runs it (with
 /// `wait`: once the other one is over).
-pub fn take(data_dir: &Path, background: bool, wait: bool) -> Option<Owner> {
+pub(crate) fn take(data_dir: &Path, background: bool, wait: bool) -> Option<Owner> {
     fs::create_dir_all(data_dir).ok()?;
     let file = fs::OpenOptions::new()
         .create(true)
@@ -50,7 +50,7 @@ pub fn take(data_dir: &Path, background: bool, wait: bool) -> Option<Owner> {
 
 /// Stops a warm-up running in the background (watch mode runs its own instead); one that
 /// another watch runs is left alone. Waits a few seconds at most for it to end.
-pub fn stop_background(data_dir: &Path) {
+pub(crate) fn stop_background(data_dir: &Path) {
     if !is_locked(&data_dir.join(LOCK)) {
         return;
     }
@@ -69,7 +69,11 @@ pub fn stop_background(data_dir: &Path) {
 }
 
 /// Runs the warm-up of `session`'s workspace: every exercise, as its file is now.
-pub fn run(session: &Session, events: &dyn Events, stop: &AtomicBool) -> Result<Warmed, Error> {
+pub(crate) fn run(
+    session: &Session,
+    events: &dyn Events,
+    stop: &AtomicBool,
+) -> Result<Warmed, Error> {
     let targets: Vec<_> = session
         .ws
         .course
@@ -88,7 +92,7 @@ pub fn run(session: &Session, events: &dyn Events, stop: &AtomicBool) -> Result<
 }
 
 /// Starts `backendlings warm` in `dir`, detached from this terminal, writing to its log.
-pub fn start_in_background(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn start_in_background(dir: &Path) -> std::io::Result<()> {
     let data_dir = dir.join(crate::workspace::DATA_DIR);
     fs::create_dir_all(&data_dir)?;
     let log = fs::File::create(data_dir.join(LOG))?;

@@ -11,7 +11,7 @@ use crate::course::layers::Layers;
 use crate::course::{Course, Exercise, InfoError, layout};
 
 /// The runner's own folder inside a workspace: state, originals, backups.
-pub const DATA_DIR: &str = ".backendlings";
+pub(crate) const DATA_DIR: &str = ".backendlings";
 
 #[derive(Debug)]
 pub enum WorkspaceError {
@@ -37,18 +37,18 @@ impl fmt::Display for WorkspaceError {
 
 impl std::error::Error for WorkspaceError {}
 
-pub fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> WorkspaceError {
+pub(crate) fn io_error(what: impl Into<String>) -> impl FnOnce(io::Error) -> WorkspaceError {
     let what = what.into();
     move |e| WorkspaceError::Io(what, e)
 }
 
 #[derive(Debug)]
-pub struct Workspace {
-    pub root: PathBuf,
-    pub course: Course,
+pub(crate) struct Workspace {
+    pub(crate) root: PathBuf,
+    pub(crate) course: Course,
     /// Where cargo runs: the workspace root when its Cargo.toml is ours, otherwise a
     /// generated project under `target/backendlings/` (a course folder, such as this repository).
-    pub build_dir: PathBuf,
+    pub(crate) build_dir: PathBuf,
     /// Folder holding the pristine `exercises/` tree (for `reset` and tamper checks).
     originals_root: PathBuf,
     /// Where the course as shipped is read from: for a workspace made from the bundled course
@@ -56,7 +56,7 @@ pub struct Workspace {
     /// mutants and solutions come from there, never from files a learner could edit here.
     origin: Origin,
     /// The build layers of the course: which dependencies each exercise is built with.
-    pub layers: Layers,
+    pub(crate) layers: Layers,
 }
 
 /// Where a workspace's course comes from.
@@ -75,14 +75,14 @@ enum Origin {
 const LAYERS_CACHE: &str = "layers";
 
 /// The file in the data folder that says which course a workspace was made from.
-pub const COURSE_MARKER: &str = "course";
+pub(crate) const COURSE_MARKER: &str = "course";
 /// Its text for the bundled course.
-pub const BUNDLED_MARKER: &str = "bundled\n";
+pub(crate) const BUNDLED_MARKER: &str = "bundled\n";
 /// Its first line for a course folder; the second is the folder's absolute path.
-pub const FOLDER_MARKER: &str = "folder\n";
+pub(crate) const FOLDER_MARKER: &str = "folder\n";
 
 /// The marker's text for a workspace made from the course folder `course`.
-pub fn folder_marker(course: &Path) -> String {
+pub(crate) fn folder_marker(course: &Path) -> String {
     format!("{FOLDER_MARKER}{}\n", course.display())
 }
 
@@ -109,7 +109,7 @@ impl Origin {
 
 impl Workspace {
     /// Opens the workspace or course folder at `root`.
-    pub fn open(root: &Path) -> Result<Workspace, WorkspaceError> {
+    pub(crate) fn open(root: &Path) -> Result<Workspace, WorkspaceError> {
         if !root.join("info.toml").is_file() {
             return Err(WorkspaceError::NotAWorkspace(root.to_path_buf()));
         }
@@ -205,7 +205,7 @@ impl Workspace {
 
     /// Writes the generated Cargo.toml (only if it changed: cargo re-resolves on any
     /// rewrite) and the lock file of a build project outside the workspace root.
-    pub fn write_build_project(&self, bins: &[layout::Bin]) -> Result<(), WorkspaceError> {
+    pub(crate) fn write_build_project(&self, bins: &[layout::Bin]) -> Result<(), WorkspaceError> {
         fs::create_dir_all(&self.build_dir).map_err(io_error("cannot create the build folder"))?;
         let manifest = self.build_dir.join("Cargo.toml");
         let text = layout::cargo_toml(&self.course, bins);
@@ -223,36 +223,27 @@ impl Workspace {
     }
 
     /// The same workspace, built in another folder (`dev check` builds solutions too).
-    pub fn with_build_dir(self, build_dir: PathBuf) -> Workspace {
+    pub(crate) fn with_build_dir(self, build_dir: PathBuf) -> Workspace {
         Workspace { build_dir, ..self }
     }
 
     /// A course folder used directly (not a workspace made by `init`): its code is someone
     /// else's until the learner says otherwise.
-    pub fn is_course_folder(&self) -> bool {
+    pub(crate) fn is_course_folder(&self) -> bool {
         self.originals_root == self.root
     }
 
-    /// The course folder this workspace reads its course from, if it is one made from a
-    /// course folder that is still there.
-    pub fn course_folder(&self) -> Option<&Path> {
-        match &self.origin {
-            Origin::Folder(course) => Some(course),
-            _ => None,
-        }
-    }
-
-    pub fn data_dir(&self) -> PathBuf {
+    pub(crate) fn data_dir(&self) -> PathBuf {
         self.root.join(DATA_DIR)
     }
 
     /// Absolute path of the learner's file for an exercise.
-    pub fn exercise_file(&self, ex: &Exercise) -> PathBuf {
+    pub(crate) fn exercise_file(&self, ex: &Exercise) -> PathBuf {
         self.root.join(ex.path())
     }
 
     /// The exercise as the course shipped it.
-    pub fn original(&self, ex: &Exercise) -> Option<String> {
+    pub(crate) fn original(&self, ex: &Exercise) -> Option<String> {
         self.course_file(&ex.path())
     }
 
@@ -269,7 +260,7 @@ impl Workspace {
     }
 
     /// The course's support modules as shipped: (path relative to the course, text).
-    pub fn support_files(&self) -> Vec<(String, String)> {
+    pub(crate) fn support_files(&self) -> Vec<(String, String)> {
         self.course
             .support
             .iter()
@@ -279,7 +270,7 @@ impl Workspace {
 
     /// For `mutants` mode: the course's implementation with its mutants, kept out of the
     /// learner's way by `init` (or in the course folder's `mutants/`).
-    pub fn mutants_impl(&self, ex: &Exercise) -> Option<String> {
+    pub(crate) fn mutants_impl(&self, ex: &Exercise) -> Option<String> {
         let mutants = ex.mutants_file()?;
         if self.origin != Origin::Own {
             return self.course_file(&mutants);
@@ -291,7 +282,7 @@ impl Workspace {
 
     /// Writes the solution into `solutions/` once the exercise passed; returns its path,
     /// or `None` when there is no solution to reveal (or it is already there).
-    pub fn reveal_solution(&self, ex: &Exercise) -> Result<Option<PathBuf>, WorkspaceError> {
+    pub(crate) fn reveal_solution(&self, ex: &Exercise) -> Result<Option<PathBuf>, WorkspaceError> {
         let path = self.root.join(ex.solution_path());
         if path.exists() {
             return Ok(Some(path));
@@ -319,7 +310,7 @@ impl Workspace {
 
     /// Restores the original exercise, first copying the learner's version to a backup.
     /// Returns the backup's path (`None` when the file was missing or unchanged).
-    pub fn reset(&self, ex: &Exercise) -> Result<Option<PathBuf>, WorkspaceError> {
+    pub(crate) fn reset(&self, ex: &Exercise) -> Result<Option<PathBuf>, WorkspaceError> {
         let original = self.original(ex).ok_or_else(|| {
             WorkspaceError::Io(
                 format!("no original of {} is known", ex.name),
@@ -359,11 +350,11 @@ fn unique_path(dir: &Path, stem: &str, ext: &str) -> PathBuf {
     candidate
 }
 
-pub use crate::course::slash_path;
+pub(crate) use crate::course::slash_path;
 
 /// The workspace or course folder that `start` is in: the nearest folder, from `start`
 /// upward, that holds an `info.toml` (as cargo looks for Cargo.toml).
-pub fn find_root(start: &Path) -> Option<PathBuf> {
+pub(crate) fn find_root(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
         .find(|dir| dir.join("info.toml").is_file())
@@ -371,6 +362,6 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 }
 
 /// Whether `dir` is a learner's workspace made by `init` (not a course folder).
-pub fn is_learner_workspace(dir: &Path) -> bool {
+pub(crate) fn is_learner_workspace(dir: &Path) -> bool {
     dir.join("info.toml").is_file() && dir.join(DATA_DIR).join("originals").is_dir()
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use super::{CheckError, Options};
 
 /// What to build.
-pub enum Selection<'a> {
+pub(crate) enum Selection<'a> {
     /// One exercise's test harness (`cargo test --no-run --bin X`).
     OneTest(&'a str),
     /// One exercise's program (`cargo build --bin X`).
@@ -24,27 +24,27 @@ pub enum Selection<'a> {
 }
 
 #[derive(Debug, Default)]
-pub struct Build {
+pub(crate) struct Build {
     /// Test harness executables, by bin name.
-    pub tests: HashMap<String, PathBuf>,
+    pub(crate) tests: HashMap<String, PathBuf>,
     /// Program executables, by bin name.
-    pub programs: HashMap<String, PathBuf>,
+    pub(crate) programs: HashMap<String, PathBuf>,
     /// rustc's rendered errors and warnings, by bin name.
-    pub diagnostics: HashMap<String, Diagnostics>,
+    pub(crate) diagnostics: HashMap<String, Diagnostics>,
     /// What cargo itself printed on stderr (shown when the build failed without diagnostics).
-    pub cargo_stderr: String,
-    pub success: bool,
+    pub(crate) cargo_stderr: String,
+    pub(crate) success: bool,
     /// The build was stopped before it ended (`build_until`).
-    pub stopped: bool,
+    pub(crate) stopped: bool,
 }
 
 #[derive(Debug, Default, Clone)]
-pub struct Diagnostics {
+pub(crate) struct Diagnostics {
     /// rustc's rendering of each error and warning, as it prints them.
-    pub errors: Vec<String>,
-    pub warnings: Vec<String>,
+    pub(crate) errors: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// The same diagnostics as data, in the order rustc reported them.
-    pub items: Vec<Diagnostic>,
+    pub(crate) items: Vec<Diagnostic>,
 }
 
 /// One compiler diagnostic: what, and where its primary span is.
@@ -107,7 +107,7 @@ struct Span {
 
 impl Build {
     /// Adds what another cargo invocation built.
-    pub fn merge(&mut self, other: Build) {
+    pub(crate) fn merge(&mut self, other: Build) {
         self.tests.extend(other.tests);
         self.programs.extend(other.programs);
         self.diagnostics.extend(other.diagnostics);
@@ -117,7 +117,7 @@ impl Build {
     }
 
     /// Did the build stop because the disk is full (cargo's or rustc's own words)?
-    pub fn disk_full(&self) -> bool {
+    pub(crate) fn disk_full(&self) -> bool {
         const NO_SPACE: &str = "No space left on device";
         self.cargo_stderr.contains(NO_SPACE)
             || self
@@ -184,7 +184,7 @@ impl Build {
 }
 
 /// Runs cargo in `dir`; each crate compiled is an `Event::Compiled` to `events`.
-pub fn build(
+pub(crate) fn build(
     dir: &Path,
     target_dir: Option<&Path>,
     package: Option<&str>,
@@ -206,7 +206,7 @@ pub fn build(
 /// `build`, stopped (cargo and every compiler it started killed) as soon as `stop` says so:
 /// the warm-up gives way to a check that way. A stopped build has `stopped` set; what cargo
 /// finished before is kept, and the next build starts from there.
-pub fn build_until(
+pub(crate) fn build_until(
     dir: &Path,
     target_dir: Option<&Path>,
     package: Option<&str>,
@@ -313,7 +313,7 @@ fn read_build(
     for line in BufReader::new(stdout).lines() {
         let Ok(line) = line else { break };
         if let Some(crate_name) = build.read_message(&line) {
-            events.event(super::Event::Compiled(&crate_name));
+            events.event(super::Event::Compiled(crate_name));
         }
     }
     let status = child.wait().map_err(CheckError::CargoMissing)?;
@@ -323,7 +323,7 @@ fn read_build(
 }
 
 /// Whether cargo can be started at all (`cargo --version`).
-pub fn available(options: &Options) -> Result<(), CheckError> {
+pub(crate) fn available(options: &Options) -> Result<(), CheckError> {
     Command::new(cargo_program(options))
         .arg("--version")
         .stdout(Stdio::null())
@@ -335,7 +335,7 @@ pub fn available(options: &Options) -> Result<(), CheckError> {
 
 /// The cargo to run: `$BACKENDLINGS_CARGO` if set (a wrapper, a toolchain) but in strict
 /// mode, else from PATH.
-pub fn cargo_program(options: &Options) -> String {
+pub(crate) fn cargo_program(options: &Options) -> String {
     std::env::var("BACKENDLINGS_CARGO")
         .ok()
         .filter(|_| !options.strict)

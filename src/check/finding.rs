@@ -9,11 +9,11 @@ use super::modes::Rejection;
 use super::process::RunOutput;
 
 /// How many of the last lines a run printed are kept when it ended before reporting.
-pub const ENDING_LINES: usize = 30;
+pub(crate) const ENDING_LINES: usize = 30;
 /// How many of the last lines a run printed are kept when it was stopped at its time limit.
-pub const TIMED_OUT_LINES: usize = 20;
+pub(crate) const TIMED_OUT_LINES: usize = 20;
 /// How many of the last lines a run printed are kept when it printed too much.
-pub const TOO_MUCH_OUTPUT_LINES: usize = 10;
+pub(crate) const TOO_MUCH_OUTPUT_LINES: usize = 10;
 
 /// What happened when an exercise was checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,16 +75,16 @@ pub enum Finding {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ending {
     /// `None`: it did not exit (it was stopped).
-    pub exit: Option<Exit>,
+    pub(crate) exit: Option<Exit>,
     /// The last lines it printed on stdout and stderr (`ENDING_LINES` at most).
-    pub stdout_tail: String,
-    pub stderr_tail: String,
+    pub(crate) stdout_tail: String,
+    pub(crate) stderr_tail: String,
 }
 
 /// How a process exited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Exit {
+pub(crate) enum Exit {
     /// It exited with this status.
     Status(i32),
     /// It was killed by this signal.
@@ -92,7 +92,7 @@ pub enum Exit {
 }
 
 impl Ending {
-    pub fn of(run: &RunOutput) -> Ending {
+    pub(crate) fn of(run: &RunOutput) -> Ending {
         let tail = |stream: &str| match stream.trim().is_empty() {
             true => String::new(),
             false => last_lines(stream, ENDING_LINES),
@@ -114,7 +114,7 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
 }
 
 /// The last `n` lines of `text`.
-pub fn last_lines(text: &str, n: usize) -> String {
+pub(crate) fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
@@ -122,7 +122,7 @@ pub fn last_lines(text: &str, n: usize) -> String {
 impl Finding {
     /// Every text the finding holds that may name a path (file names, compiler errors,
     /// output): for a caller that rewrites paths, like `grade` taking out its build prefix.
-    pub fn texts_mut(&mut self) -> Vec<&mut String> {
+    pub(crate) fn texts_mut(&mut self) -> Vec<&mut String> {
         match self {
             Finding::Rejected { file, rejection } => {
                 let mut texts = vec![file];

@@ -7,13 +7,13 @@ use super::libtest::{TestResult, TestStatus};
 use super::process::RunOutput;
 
 /// The outcome, and what was found.
-pub struct Judgement {
-    pub outcome: Outcome,
-    pub finding: Finding,
+pub(crate) struct Judgement {
+    pub(crate) outcome: Outcome,
+    pub(crate) finding: Finding,
 }
 
 impl Judgement {
-    pub fn failed(finding: Finding) -> Judgement {
+    pub(crate) fn failed(finding: Finding) -> Judgement {
         Judgement {
             outcome: Outcome::Failed,
             finding,
@@ -23,7 +23,7 @@ impl Judgement {
 
 /// Judges a `test`-mode run from what the harness reported of each grading test: every one
 /// of them passed.
-pub fn test_run(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -> Judgement {
+pub(crate) fn test_run(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -> Judgement {
     if let Some(limit) = limit_exceeded(run, timeout_secs) {
         return limit;
     }
@@ -60,7 +60,7 @@ pub fn test_run(run: &RunOutput, timeout_secs: u64, results: &[TestResult]) -> J
 }
 
 /// Grades a `run`-mode run: exit status 0, and the expected output if one is given.
-pub fn program_run(run: &RunOutput, timeout_secs: u64, expected: Option<&str>) -> Judgement {
+pub(crate) fn program_run(run: &RunOutput, timeout_secs: u64, expected: Option<&str>) -> Judgement {
     if let Some(limit) = limit_exceeded(run, timeout_secs) {
         return limit;
     }
@@ -104,12 +104,12 @@ fn limit_exceeded(run: &RunOutput, timeout_secs: u64) -> Option<Judgement> {
 }
 
 /// `n` with its noun, singular or plural: "1 test", "2 tests", "0 tests".
-pub fn count(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Every line of `text`, after `prefix`.
-pub fn indent_by(prefix: &str, text: &str) -> String {
+pub(crate) fn indent_by(prefix: &str, text: &str) -> String {
     text.lines()
         .map(|l| format!("{prefix}{l}"))
         .collect::<Vec<_>>()

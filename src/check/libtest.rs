@@ -44,11 +44,11 @@ pub enum TestStatus {
 }
 
 /// How a test says it did not run its checks because one they depend on failed.
-pub const SKIPPED_PREFIX: &str = "skipped:";
+pub(crate) const SKIPPED_PREFIX: &str = "skipped:";
 
 /// Arguments for a test harness: run exactly `names`, log results to `logfile`, and describe
 /// each test as a JSON event (with its time).
-pub fn args(logfile: &Path, names: &[String]) -> Vec<OsString> {
+pub(crate) fn args(logfile: &Path, names: &[String]) -> Vec<OsString> {
     let mut args: Vec<OsString> = [
         "--logfile",
         &logfile.display().to_string(),
@@ -68,11 +68,15 @@ pub fn args(logfile: &Path, names: &[String]) -> Vec<OsString> {
 }
 
 /// libtest accepts `-Zunstable-options` when this variable is set at run time.
-pub const UNSTABLE_VAR: (&str, &str) = ("RUSTC_BOOTSTRAP", "1");
+pub(crate) const UNSTABLE_VAR: (&str, &str) = ("RUSTC_BOOTSTRAP", "1");
 
 /// Combines the log file (statuses) and the JSON events (details) into one result per
 /// expected test, in the order given.
-pub fn results(expected: &[(String, usize)], logfile: &str, stdout: &str) -> Vec<TestResult> {
+pub(crate) fn results(
+    expected: &[(String, usize)],
+    logfile: &str,
+    stdout: &str,
+) -> Vec<TestResult> {
     let mut statuses: HashMap<&str, TestStatus> = HashMap::new();
     for line in logfile.lines() {
         // `<status> <name>`, and with `--report-time` its time, as `<0.012s>`.

@@ -2,22 +2,22 @@
 //! under time limits, each turned into a `Verdict`.
 
 pub mod cargo;
-pub mod compose;
+pub(crate) mod compose;
 pub mod finding;
-pub mod judge;
+pub(crate) mod judge;
 pub mod libtest;
 pub mod modes;
-pub mod names;
-pub mod process;
+pub(crate) mod names;
+pub(crate) mod process;
 pub mod rules;
-pub mod source;
+pub(crate) mod source;
 pub mod warm;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -30,17 +30,17 @@ use modes::{Composed, Prepared, Rejection};
 
 /// How a command checks exercises: given to every check, warm-up and build it starts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Options {
+pub(crate) struct Options {
     /// Strict mode (`grade`): the environment cannot change how exercises are built or graded.
     /// Variables that would (another cargo, a target folder, compiler flags, a wrapper) are
     /// ignored: a student's CI cannot set them.
-    pub strict: bool,
+    pub(crate) strict: bool,
     /// Compiler errors as rustc renders them in a terminal, with ANSI colours.
-    pub color: bool,
+    pub(crate) color: bool,
 }
 
 /// What strict mode removes from the environment of cargo and of the runs.
-pub const UNTRUSTED_VARS: &[&str] = &[
+pub(crate) const UNTRUSTED_VARS: &[&str] = &[
     "CARGO_TARGET_DIR",
     "CARGO_BUILD_TARGET_DIR",
     "RUSTFLAGS",
@@ -185,58 +185,62 @@ impl fmt::Display for CheckError {
 impl std::error::Error for CheckError {}
 
 /// One thing to check: an exercise's rules applied to a source file built as cargo bin `bin`.
-pub struct Target<'a> {
-    pub exercise: &'a Exercise,
-    pub bin: String,
-    pub source: PathBuf,
+pub(crate) struct Target<'a> {
+    pub(crate) exercise: &'a Exercise,
+    pub(crate) bin: String,
+    pub(crate) source: PathBuf,
     /// How the file is named to the learner, relative to the workspace (e.g.
     /// `exercises/01_http/http1.rs`): compiler errors and panics point there.
-    pub shown_as: PathBuf,
+    pub(crate) shown_as: PathBuf,
     /// The text to grade, read once by the caller; `None`: read `source` when the check starts.
-    pub snapshot: Option<String>,
+    pub(crate) snapshot: Option<String>,
     /// The course's support modules, composed next to the graded sources.
-    pub support: &'a [(String, String)],
+    pub(crate) support: &'a [(String, String)],
     /// Set by the caller when the verdict is no longer wanted (the file changed): the run is
     /// ended at once instead of waited for.
-    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    pub(crate) cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// The course's version of the file, whose grading tests must be kept (`None`: trust the file).
-    pub original: Option<String>,
+    pub(crate) original: Option<String>,
     /// For `mutants` mode: the course's implementation with its mutants.
-    pub mutants: Option<String>,
+    pub(crate) mutants: Option<String>,
 }
 
 /// What a check reports while it runs, in order: each crate as cargo compiles it, the end
 /// of the build, then each verdict as it comes (a snapshot refused before the build gives
 /// its verdict first). Progress bars, watch mode's loop and the reports read these.
-#[derive(Debug, Clone, Copy)]
-pub enum Event<'a> {
-    Compiled(&'a str),
+///
+/// Owned, so that a reader can pass an event on to another thread as it is (watch mode's
+/// loop receives them so); a verdict is shared with the check's result, not copied.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// Cargo compiled this crate.
+    Compiled(String),
     Built,
     /// The warm-up began a step (`warm`).
     Warming(warm::Step),
     /// The verdict of `targets[target]`.
     Verdict {
         target: usize,
-        verdict: &'a Verdict,
+        verdict: Arc<Verdict>,
     },
 }
 
 /// Where a check's events go; a check may send them from several threads.
 pub trait Events: Sync {
-    fn event(&self, event: Event<'_>);
+    fn event(&self, event: Event);
 }
 
 /// Events nobody reads.
 pub struct Quiet;
 
 impl Events for Quiet {
-    fn event(&self, _event: Event<'_>) {}
+    fn event(&self, _event: Event) {}
 }
 
 /// Checks `targets` in `build_dir`: each file is read once (its snapshot) and composed into
 /// the graded project, built with one cargo invocation, then run in parallel.
 /// Verdicts come back in the order of `targets`.
-pub fn check(
+pub(crate) fn check(
     build_dir: &Path,
     layers: &Layers,
     targets: &[Target<'_>],
@@ -244,7 +248,7 @@ pub fn check(
     events: &dyn Events,
 ) -> Result<Vec<Verdict>, CheckError> {
     let start = Instant::now();
-    let mut verdicts: Vec<Option<Verdict>> = vec![None; targets.len()];
+    let mut verdicts: Vec<Option<Arc<Verdict>>> = vec![None; targets.len()];
     let project = compose::project_dir(build_dir);
     // One check at a time composes and builds in a build folder (two terminals, one workspace).
     // A warm-up in progress gives way to this check (`warm`).
@@ -272,17 +276,17 @@ pub fn check(
         match prepared {
             Prepared::Ready(composed) => ready.push((i, composed)),
             Prepared::Rejected(rejection) => {
-                let verdict = rejected(target, &rejection);
+                let verdict = Arc::new(rejected(target, &rejection));
                 events.event(Event::Verdict {
                     target: i,
-                    verdict: &verdict,
+                    verdict: verdict.clone(),
                 });
                 verdicts[i] = Some(verdict);
             }
         }
     }
     if ready.is_empty() {
-        return Ok(verdicts.into_iter().flatten().collect());
+        return Ok(in_order(verdicts));
     }
     compose::write_manifest(build_dir, layers, &bins).map_err(CheckError::Io)?;
     let target_dir = target_dir(build_dir, options);
@@ -362,9 +366,10 @@ pub fn check(
                     let run_start = Instant::now();
                     let mut verdict = run_one(build_dir, &targets[*i], composed, &build);
                     verdict.duration = build_time + run_start.elapsed();
+                    let verdict = Arc::new(verdict);
                     events.event(Event::Verdict {
                         target: *i,
-                        verdict: &verdict,
+                        verdict: verdict.clone(),
                     });
                     results
                         .lock()
@@ -377,7 +382,17 @@ pub fn check(
     for (i, verdict) in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
         verdicts[i] = Some(verdict);
     }
-    Ok(verdicts.into_iter().flatten().collect())
+    Ok(in_order(verdicts))
+}
+
+/// The verdicts given, in the order of their targets. A verdict an event's reader still
+/// holds (watch mode's loop, not yet at it) is copied; the others are taken as they are.
+fn in_order(verdicts: Vec<Option<Arc<Verdict>>>) -> Vec<Verdict> {
+    verdicts
+        .into_iter()
+        .flatten()
+        .map(Arc::unwrap_or_clone)
+        .collect()
 }
 
 /// How many programs a check runs at once. A learner's checks run two per core: most tests
@@ -393,7 +408,7 @@ fn runs_at_once(options: &Options) -> usize {
 /// The target folder of a build folder's projects: the build project's, so that dependencies
 /// are compiled once for both; a CARGO_TARGET_DIR the user set applies to both, as it does to
 /// cargo itself (but in strict mode).
-pub fn target_dir(build_dir: &Path, options: &Options) -> PathBuf {
+pub(crate) fn target_dir(build_dir: &Path, options: &Options) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .filter(|_| !options.strict)
         .map_or_else(|| build_dir.join("target"), PathBuf::from)

@@ -27,7 +27,7 @@ enum Binding {
 /// Findings for every top-level name in `learner` that the grading tests (`tests`) use and
 /// that `learner` binds otherwise than the course's own code above the marker (`original`).
 /// Code that does not parse has no findings here: the rules refuse it already.
-pub fn shadowed(learner: &str, original: &str, tests: &str) -> Vec<Finding> {
+pub(crate) fn shadowed(learner: &str, original: &str, tests: &str) -> Vec<Finding> {
     let Ok(file) = syn::parse_file(learner) else {
         return Vec::new();
     };

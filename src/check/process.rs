@@ -12,18 +12,18 @@ use std::time::Duration;
 
 /// What a limited run produced.
 #[derive(Debug)]
-pub struct RunOutput {
+pub(crate) struct RunOutput {
     /// `None` when the run was killed for exceeding a limit.
-    pub status: Option<ExitStatus>,
-    pub stdout: String,
-    pub stderr: String,
-    pub timed_out: bool,
-    pub output_capped: bool,
+    pub(crate) status: Option<ExitStatus>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) timed_out: bool,
+    pub(crate) output_capped: bool,
 }
 
 /// Runs `command` (stdin closed) until it exits, `timeout` passes, or it prints more than
 /// `cap` bytes on either stream; in the last two cases its whole process group is killed.
-pub fn run_limited(
+pub(crate) fn run_limited(
     mut command: Command,
     timeout: Duration,
     cap: usize,

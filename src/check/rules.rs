@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use syn::spanned::Spanned as _;
 use syn::visit::Visit;
 
-pub use crate::course::Capability;
+pub(crate) use crate::course::Capability;
 
 /// What a rule found: a capability used, or a construct that tampers with the tests.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind", content = "capability")]
-pub enum Rule {
+pub(crate) enum Rule {
     Uses(Capability),
     Tampers,
 }
@@ -25,23 +25,23 @@ pub enum Rule {
 /// One finding, with the 1-based line of the learner's file where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Finding {
-    pub line: usize,
-    pub rule: Rule,
+    pub(crate) line: usize,
+    pub(crate) rule: Rule,
     /// What was found, as code: `std::fs::write`, `extern crate`, `impl PartialEq`.
-    pub what: String,
+    pub(crate) what: String,
 }
 
 /// The learner's code could not be parsed (the compiler will say why; if it compiles
 /// anyway, the grader cannot vouch for it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unreadable {
-    pub line: usize,
+pub(crate) struct Unreadable {
+    pub(crate) line: usize,
 }
 
 /// Checks `learner` (the code above the marker) against the rules: findings for everything
 /// it uses that `allowed` does not grant and the course's own version (`original`) does not
 /// do itself, in line order.
-pub fn check(
+pub(crate) fn check(
     learner: &str,
     original: &str,
     allowed: &[Capability],
@@ -65,7 +65,7 @@ pub fn check(
 
 /// Every use of a name that starts with `prefix`, in any case (raw identifiers unrawed,
 /// macro bodies included): the runner's own internals are out of bounds for the learner.
-pub fn names_starting_with(src: &str, prefix: &str) -> Vec<Finding> {
+pub(crate) fn names_starting_with(src: &str, prefix: &str) -> Vec<Finding> {
     fn walk(tokens: TokenStream, prefix: &str, out: &mut Vec<Finding>) {
         for tree in tokens {
             match tree {

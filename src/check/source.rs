@@ -5,15 +5,15 @@
 
 /// One token: its kind, its byte range in the source, and its 1-based line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Token {
-    pub kind: Kind,
-    pub start: usize,
-    pub end: usize,
-    pub line: usize,
+pub(crate) struct Token {
+    pub(crate) kind: Kind,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+    pub(crate) line: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Ident,
     Literal,
     Lifetime,
@@ -22,13 +22,13 @@ pub enum Kind {
 
 /// Why a piece of source does not end cleanly, with the line where the trouble starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unclosed {
-    pub what: &'static str,
-    pub line: usize,
+pub(crate) struct Unclosed {
+    pub(crate) what: &'static str,
+    pub(crate) line: usize,
 }
 
 /// Splits `src` into tokens. Fails on a comment or literal still open at the end.
-pub fn tokens(src: &str) -> Result<Vec<Token>, Unclosed> {
+pub(crate) fn tokens(src: &str) -> Result<Vec<Token>, Unclosed> {
     let bytes = src.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -229,7 +229,7 @@ fn char_end(bytes: &[u8], mut i: usize) -> Option<usize> {
 /// Checks that the learner's part of a file ends at an item boundary, so that nothing in it
 /// can reach into the grading tests appended after it: no open comment, literal or bracket,
 /// and no attribute left waiting for an item.
-pub fn ends_cleanly(src: &str) -> Result<(), Unclosed> {
+pub(crate) fn ends_cleanly(src: &str) -> Result<(), Unclosed> {
     let toks = tokens(src)?;
     let mut open: Vec<(u8, usize)> = Vec::new();
     for t in &toks {
@@ -314,7 +314,7 @@ const PRELUDE_NAMES: &[&str] = &[
 ];
 
 /// The standard library's macros that tests call; pinned to `::std::` in the grading tests.
-pub const STD_MACROS: &[&str] = &[
+pub(crate) const STD_MACROS: &[&str] = &[
     "assert",
     "assert_eq",
     "assert_ne",
@@ -346,7 +346,7 @@ pub const STD_MACROS: &[&str] = &[
 /// Where code above the marker redefines something the tests rely on: a prelude name, a
 /// standard macro, or how two values compare. Each is a (line, name) pair, in file order.
 /// Names the course's own version of that code defines are allowed (`allowed`).
-pub fn redefinitions(src: &str, allowed: &[String]) -> Vec<(usize, String)> {
+pub(crate) fn redefinitions(src: &str, allowed: &[String]) -> Vec<(usize, String)> {
     let Ok(toks) = tokens(src) else {
         return Vec::new();
     };
@@ -484,7 +484,7 @@ fn enum_variants(src: &str, toks: &[Token], k: usize) -> Vec<(usize, String)> {
 
 /// The grading tests with every call of a standard macro written as `::std::name!`, so that
 /// a macro of the same name defined above the marker cannot stand in for it. Lines are kept.
-pub fn pin_std_macros(section: &str) -> String {
+pub(crate) fn pin_std_macros(section: &str) -> String {
     let Ok(toks) = tokens(section) else {
         return section.to_string();
     };
@@ -519,7 +519,7 @@ pub fn pin_std_macros(section: &str) -> String {
 
 /// The tests in a grading section, by their full name as libtest reports it
 /// (`tests::answer_is_42`), in the order they stand in the file, with their line.
-pub fn test_names(section: &str) -> Vec<(String, usize)> {
+pub(crate) fn test_names(section: &str) -> Vec<(String, usize)> {
     let Ok(toks) = tokens(section) else {
         return Vec::new();
     };
@@ -580,7 +580,7 @@ pub fn test_names(section: &str) -> Vec<(String, usize)> {
 
 /// The source of the test `name` (its last path segment) in a grading section: from its
 /// attributes to the end of its body, as a report shows it next to a failure.
-pub fn test_code(section: &str, name: &str) -> Option<String> {
+pub(crate) fn test_code(section: &str, name: &str) -> Option<String> {
     let toks = tokens(section).ok()?;
     let text = |t: &Token| &section[t.start..t.end];
     let at = toks
@@ -640,7 +640,7 @@ pub fn test_code(section: &str, name: &str) -> Option<String> {
 }
 
 /// Removes the indentation all lines share.
-pub fn dedent(text: &str) -> String {
+pub(crate) fn dedent(text: &str) -> String {
     let common = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -657,7 +657,7 @@ pub fn dedent(text: &str) -> String {
 /// ending the process, unsafe code, link-level attributes, reading the runner's environment
 /// or other files at compile time. Returns (line, what) for each one the course's own
 /// version of the file (`original`) does not have.
-pub fn needs_review(learner: &str, original: &str) -> Vec<(usize, String)> {
+pub(crate) fn needs_review(learner: &str, original: &str) -> Vec<(usize, String)> {
     let found = |src: &str| -> Vec<(usize, String)> {
         let Ok(toks) = tokens(src) else {
             return Vec::new();

@@ -18,9 +18,9 @@ use crate::sys::files::{is_locked, lock_file, lock_file_shared};
 
 /// Held (shared) by every check from before it waits for the build lock until its build is
 /// done; the warm-up gives way while anyone holds it.
-pub const WANTED: &str = ".wanted";
+pub(crate) const WANTED: &str = ".wanted";
 /// Held by the build in progress, check or warm-up: one build at a time per project.
-pub const BUILDING: &str = ".lock";
+pub(crate) const BUILDING: &str = ".lock";
 
 /// One step of the warm-up, for a progress line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct Step {
 
 /// How a warm-up ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Warmed {
+pub(crate) enum Warmed {
     /// Everything is built (what does not compile is left for its check to show).
     Done,
     /// `stop` was set.
@@ -43,17 +43,17 @@ pub enum Warmed {
 }
 
 /// A check's claim on the project: the warm-up gives way until it is dropped.
-pub struct Claim(#[allow(dead_code)] std::fs::File);
+pub(crate) struct Claim(#[allow(dead_code)] std::fs::File);
 
 /// Claims `project` for a check (see the module's comment).
-pub fn claim(project: &Path) -> std::io::Result<Claim> {
+pub(crate) fn claim(project: &Path) -> std::io::Result<Claim> {
     lock_file_shared(&project.join(WANTED)).map(Claim)
 }
 
 /// Builds the dependencies of every layer, then the programs of `targets` (read now from
 /// their files), unless `stop` is set first. Each step is an `Event::Warming`, and each crate
 /// an `Event::Compiled`.
-pub fn warm(
+pub(crate) fn warm(
     build_dir: &Path,
     layers: &Layers,
     targets: &[Target<'_>],

@@ -30,7 +30,7 @@ pub fn list() -> CommandResult {
 /// The table: `> name  topic  status`. The `>` marks the selected row where one is (the
 /// cursor, visible without colours too), else the current exercise; "(current)" always
 /// marks the current one.
-pub fn table(session: &Session, selected: Option<usize>, filter: &str) -> String {
+pub(crate) fn table(session: &Session, selected: Option<usize>, filter: &str) -> String {
     let mut out = format!("  {:<14} {:<16} {}\n", "exercise", "topic", "status");
     for (i, ex) in visible(session, filter) {
         let current = ex.name == session.state.state.current;

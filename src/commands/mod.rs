@@ -18,19 +18,19 @@ pub use list::list;
 pub use warm::warm;
 
 /// The plain exercise table (for watch mode's `l` when not in a terminal).
-pub fn list_table(session: &Session) -> String {
+pub(crate) fn list_table(session: &Session) -> String {
     list::table(session, None, "")
 }
 
 /// The exercises (their indices) whose name or topic contains `filter`.
-pub fn list_matching(session: &Session, filter: &str) -> Vec<usize> {
+pub(crate) fn list_matching(session: &Session, filter: &str) -> Vec<usize> {
     list::visible(session, filter).map(|(i, _)| i).collect()
 }
 
 /// At most `rows` rows of the table of the exercises matching `filter` around `selected`
 /// (none: no row is selected), with the header, and how many more there are above and below:
 /// watch mode's list fits the terminal.
-pub fn list_window(
+pub(crate) fn list_window(
     session: &Session,
     selected: Option<usize>,
     filter: &str,
@@ -63,7 +63,7 @@ pub fn list_window(
     out
 }
 
-pub type CommandResult = Result<ExitCode, Error>;
+pub(crate) type CommandResult = Result<ExitCode, Error>;
 
 pub fn run(name: Option<&str>) -> CommandResult {
     let mut session = Session::open()?;
@@ -97,7 +97,7 @@ pub fn hint(name: Option<&str>) -> CommandResult {
 }
 
 /// The hints seen so far, the newest last, and whether more remain.
-pub fn hints_text(name: &str, hints: &[String], seen: usize) -> String {
+pub(crate) fn hints_text(name: &str, hints: &[String], seen: usize) -> String {
     let mut out = String::new();
     let width = ui::wrap_width();
     for (i, hint) in hints.iter().enumerate().take(seen) {
@@ -175,7 +175,7 @@ pub fn progress() -> CommandResult {
 }
 
 /// One bar per topic, then the total.
-pub fn progress_text(session: &Session) -> String {
+pub(crate) fn progress_text(session: &Session) -> String {
     let topics = session.ws.course.topics();
     let width = topics.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
     let mut out = String::new();
@@ -197,7 +197,7 @@ pub fn progress_text(session: &Session) -> String {
     out
 }
 
-pub fn exit_for(passed: bool) -> ExitCode {
+pub(crate) fn exit_for(passed: bool) -> ExitCode {
     if passed {
         ExitCode::SUCCESS
     } else {

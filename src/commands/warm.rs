@@ -11,7 +11,7 @@ use crate::warm_up;
 
 use super::CommandResult;
 
-pub use crate::warm_up::start_in_background;
+pub(crate) use crate::warm_up::start_in_background;
 
 pub fn warm() -> CommandResult {
     let session = Session::open()?;
@@ -42,7 +42,7 @@ pub fn warm() -> CommandResult {
 struct WarmBar<'a>(&'a indicatif::ProgressBar);
 
 impl check::Events for WarmBar<'_> {
-    fn event(&self, event: check::Event<'_>) {
+    fn event(&self, event: check::Event) {
         match event {
             check::Event::Warming(step) => {
                 self.0.set_length(step.of as u64);

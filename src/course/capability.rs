@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// in `grade`, with its line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Capability {
+pub(crate) enum Capability {
     /// Files and folders: `std::fs`, `tokio::fs`, OS file handles, compile-time includes.
     FileSystem,
     /// Starting or ending processes: `std::process`, `tokio::process`.
@@ -23,7 +23,7 @@ pub enum Capability {
 }
 
 impl Capability {
-    pub const ALL: [Capability; 6] = [
+    pub(crate) const ALL: [Capability; 6] = [
         Capability::FileSystem,
         Capability::Processes,
         Capability::Environment,
@@ -33,7 +33,7 @@ impl Capability {
     ];
 
     /// The name used in info.toml (`allow = ["file_system"]`).
-    pub fn key(self) -> &'static str {
+    pub(crate) fn key(self) -> &'static str {
         match self {
             Capability::FileSystem => "file_system",
             Capability::Processes => "processes",
@@ -44,7 +44,7 @@ impl Capability {
         }
     }
 
-    pub fn from_key(key: &str) -> Option<Capability> {
+    pub(crate) fn from_key(key: &str) -> Option<Capability> {
         Capability::ALL.into_iter().find(|c| c.key() == key)
     }
 }

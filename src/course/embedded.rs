@@ -5,7 +5,7 @@ include!(concat!(env!("OUT_DIR"), "/embedded_course.rs"));
 use super::{Course, InfoError, info};
 
 /// The text of a file of the bundled course, by its path relative to the course root.
-pub fn file(path: &str) -> Option<&'static str> {
+pub(crate) fn file(path: &str) -> Option<&'static str> {
     FILES
         .iter()
         .find(|(p, _)| *p == path)
@@ -13,7 +13,7 @@ pub fn file(path: &str) -> Option<&'static str> {
 }
 
 /// The bundled course's `info.toml`, parsed.
-pub fn course() -> Result<Course, InfoError> {
+pub(crate) fn course() -> Result<Course, InfoError> {
     let mut course = info::parse("info.toml (bundled)", file("info.toml").unwrap_or(""))?;
     course.support = FILES
         .iter()

@@ -12,26 +12,26 @@ use toml::Spanned;
 use super::{Course, Exercise, Mode, Mutant};
 
 /// The `format_version` this runner reads.
-pub const FORMAT_VERSION: i64 = 1;
+pub(crate) const FORMAT_VERSION: i64 = 1;
 /// Time limit for running an exercise's tests when `timeout_secs` is not given.
-pub const DEFAULT_TIMEOUT_SECS: u64 = 10;
+pub(crate) const DEFAULT_TIMEOUT_SECS: u64 = 10;
 const MAX_TIMEOUT_SECS: u64 = 600;
 
 /// One problem found in `info.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub line: usize,
-    pub column: usize,
-    pub field: String,
-    pub message: String,
-    pub fix: String,
+pub(crate) struct Problem {
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) field: String,
+    pub(crate) message: String,
+    pub(crate) fix: String,
 }
 
 /// Everything wrong with one `info.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InfoError {
-    pub file: String,
-    pub problems: Vec<Problem>,
+    pub(crate) file: String,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl fmt::Display for InfoError {
@@ -340,7 +340,7 @@ pub fn parse(file: &str, text: &str) -> Result<Course, InfoError> {
 
 /// Where a field of an exercise is, for a check made after parsing (such as a missing file):
 /// the exercise's `name = "..."` line, or its `field` key within the same table.
-pub fn locate_exercise_field(text: &str, name: &str, field: &str) -> (usize, usize) {
+pub(crate) fn locate_exercise_field(text: &str, name: &str, field: &str) -> (usize, usize) {
     let Some(name_at) = text.find(&format!("name = \"{name}\"")) else {
         return (1, 1);
     };
@@ -396,7 +396,7 @@ fn dependency_offset(text: &str, name: &str) -> usize {
 }
 
 /// `[a-z0-9_]+`: exercise names double as cargo target names and path segments.
-pub fn is_identifier(s: &str) -> bool {
+pub(crate) fn is_identifier(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')

@@ -21,7 +21,7 @@ use super::Course;
 
 /// The course's layers, smallest first; the last holds every dependency.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layers {
+pub(crate) struct Layers {
     layers: Vec<BTreeSet<String>>,
     /// Each dependency's name as code names it (`tower_http` for `tower-http`), with the
     /// name it has in the manifest.
@@ -36,7 +36,7 @@ impl Layers {
     /// (path and text).
     /// Lexing every file of a course takes a while: with `cache`, the layers are kept in that
     /// file, with a fingerprint of everything they were computed from.
-    pub fn of(
+    pub(crate) fn of(
         course: &Course,
         texts: impl Fn(&super::Exercise) -> Vec<String>,
         support: &[(String, String)],
@@ -115,7 +115,7 @@ impl Layers {
 
     /// The layers of the course `source` holds, from its exercises, solutions, support
     /// modules and lock file as shipped.
-    pub fn of_source(course: &Course, source: &super::Source<'_>) -> Layers {
+    pub(crate) fn of_source(course: &Course, source: &super::Source<'_>) -> Layers {
         let text = |path: std::path::PathBuf| source.file(&super::slash_path(&path));
         let support: Vec<(String, String)> = course
             .support
@@ -138,17 +138,17 @@ impl Layers {
 
     /// How many layers there are: at least one.
     #[allow(clippy::len_without_is_empty)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.layers.len()
     }
 
     /// The dependencies (manifest names) of layer `index`.
-    pub fn dependencies(&self, index: usize) -> &BTreeSet<String> {
+    pub(crate) fn dependencies(&self, index: usize) -> &BTreeSet<String> {
         &self.layers[index]
     }
 
     /// The first layer that can build `text`: one holding every dependency it names.
-    pub fn layer_of(&self, text: &str) -> usize {
+    pub(crate) fn layer_of(&self, text: &str) -> usize {
         let needs = self.needs(text);
         self.layers
             .iter()

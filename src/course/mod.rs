@@ -2,25 +2,25 @@
 //! (embedded in the binary, or a folder on disk).
 
 mod capability;
-pub mod embedded;
+pub(crate) mod embedded;
 pub mod info;
-pub mod layers;
-pub mod layout;
-pub mod stubs;
-pub mod tests_section;
+pub(crate) mod layers;
+pub(crate) mod layout;
+pub(crate) mod stubs;
+pub(crate) mod tests_section;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
-pub use capability::Capability;
-pub use info::InfoError;
+pub(crate) use capability::Capability;
+pub(crate) use info::InfoError;
 
 /// How an exercise is graded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Mode {
+pub(crate) enum Mode {
     /// The course's tests in the file (below the marker line) must pass.
     #[default]
     Test,
@@ -32,8 +32,8 @@ pub enum Mode {
 
 /// A buggy variant of an exercise's solution, for `mutants` mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Mutant {
-    pub description: String,
+pub(crate) struct Mutant {
+    pub(crate) description: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,21 +41,21 @@ pub struct Exercise {
     pub name: String,
     /// The topic's folder below `exercises/`, e.g. `01_http`.
     pub dir: String,
-    pub mode: Mode,
-    pub hints: Vec<String>,
+    pub(crate) mode: Mode,
+    pub(crate) hints: Vec<String>,
     /// Time limit for running (not building) the exercise.
-    pub timeout: Duration,
-    pub expected_output: Option<String>,
-    pub mutants: Vec<Mutant>,
+    pub(crate) timeout: Duration,
+    pub(crate) expected_output: Option<String>,
+    pub(crate) mutants: Vec<Mutant>,
     /// What the solution may use beyond plain computation and loopback networking
     /// (`allow = ["environment"]`); anything else in the learner's code is refused.
-    pub allow: Vec<Capability>,
+    pub(crate) allow: Vec<Capability>,
 }
 
 impl Exercise {
     /// An exercise with no hints, mutants or capabilities, for unit tests.
     #[cfg(test)]
-    pub fn fixture(name: &str, dir: &str, mode: Mode) -> Exercise {
+    pub(crate) fn fixture(name: &str, dir: &str, mode: Mode) -> Exercise {
         Exercise {
             name: name.into(),
             dir: dir.into(),
@@ -69,33 +69,33 @@ impl Exercise {
     }
 
     /// `exercises/<dir>/<name>.rs`, relative to the course or workspace root.
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         Path::new("exercises")
             .join(&self.dir)
             .join(format!("{}.rs", self.name))
     }
 
     /// `solutions/<dir>/<name>.rs`, relative to the course or workspace root.
-    pub fn solution_path(&self) -> PathBuf {
+    pub(crate) fn solution_path(&self) -> PathBuf {
         Path::new("solutions")
             .join(&self.dir)
             .join(format!("{}.rs", self.name))
     }
 
     /// `mutants/<dir>/<name>.rs`: for `mutants` mode, the implementation with its mutants.
-    pub fn mutants_path(&self) -> PathBuf {
+    pub(crate) fn mutants_path(&self) -> PathBuf {
         Path::new("mutants")
             .join(&self.dir)
             .join(format!("{}.rs", self.name))
     }
 
     /// The course's implementation with its bugs, which only a `mutants` exercise has.
-    pub fn mutants_file(&self) -> Option<PathBuf> {
+    pub(crate) fn mutants_file(&self) -> Option<PathBuf> {
         (self.mode == Mode::Mutants).then(|| self.mutants_path())
     }
 
     /// The topic, as shown to learners.
-    pub fn topic(&self) -> &str {
+    pub(crate) fn topic(&self) -> &str {
         &self.dir
     }
 }
@@ -119,14 +119,14 @@ fn support_files(root: &Path) -> Vec<String> {
 
 /// Where a course comes from: the one in the binary, or a course folder.
 #[derive(Debug, Clone, Copy)]
-pub enum Source<'a> {
+pub(crate) enum Source<'a> {
     Bundled,
     Folder(&'a Path),
 }
 
 impl Source<'_> {
     /// A file of the course, by its path relative to the course root.
-    pub fn file(&self, relative: &str) -> Option<String> {
+    pub(crate) fn file(&self, relative: &str) -> Option<String> {
         match self {
             Source::Bundled => embedded::file(relative).map(str::to_string),
             // Regular files only, never through a link, and of a sane size.
@@ -139,7 +139,7 @@ impl Source<'_> {
     }
 
     /// The course, with every exercise's files checked to be there.
-    pub fn course(&self) -> Result<Course, InfoError> {
+    pub(crate) fn course(&self) -> Result<Course, InfoError> {
         match self {
             Source::Bundled => embedded::course(),
             Source::Folder(root) => Course::load_dir(root, true),
@@ -151,36 +151,36 @@ impl Source<'_> {
 const COURSE_FILE_CAP: u64 = 4 << 20;
 
 /// The folder of a course's support modules.
-pub const SUPPORT_DIR: &str = "support";
+pub(crate) const SUPPORT_DIR: &str = "support";
 
 #[derive(Debug, Clone)]
 pub struct Course {
-    pub welcome_message: String,
-    pub final_message: String,
+    pub(crate) welcome_message: String,
+    pub(crate) final_message: String,
     /// The exercises' `[dependencies]`, copied into the generated Cargo.toml.
-    pub dependencies: toml::Table,
+    pub(crate) dependencies: toml::Table,
     /// Crates compiled with optimisations even in the dev profile (hashing that must be fast).
-    pub optimize_dependencies: Vec<String>,
+    pub(crate) optimize_dependencies: Vec<String>,
     /// How many wrong attempts (`wrong/<dir>/<name>/`) `dev check` demands of each exercise
     /// graded by tests or mutants: the course's proof that plausible mistakes fail.
-    pub min_wrong_attempts: usize,
+    pub(crate) min_wrong_attempts: usize,
     pub exercises: Vec<Exercise>,
     /// The course's support modules (`support/<name>.rs`), which grading tests may use with
     /// `#[path = "../../support/<name>.rs"] mod <name>;`. Owned by the course like the tests.
-    pub support: Vec<String>,
+    pub(crate) support: Vec<String>,
 }
 
 impl Course {
-    pub fn find(&self, name: &str) -> Option<&Exercise> {
+    pub(crate) fn find(&self, name: &str) -> Option<&Exercise> {
         self.exercises.iter().find(|e| e.name == name)
     }
 
-    pub fn index_of(&self, name: &str) -> Option<usize> {
+    pub(crate) fn index_of(&self, name: &str) -> Option<usize> {
         self.exercises.iter().position(|e| e.name == name)
     }
 
     /// Topics in course order, each with its exercises.
-    pub fn topics(&self) -> Vec<(&str, Vec<&Exercise>)> {
+    pub(crate) fn topics(&self) -> Vec<(&str, Vec<&Exercise>)> {
         let mut topics: Vec<(&str, Vec<&Exercise>)> = Vec::new();
         for ex in &self.exercises {
             match topics.iter_mut().find(|(t, _)| *t == ex.topic()) {
@@ -193,7 +193,7 @@ impl Course {
 
     /// Loads `info.toml` from a learner's workspace, where a missing exercise file is the
     /// learner's to bring back (`reset` does), not a broken course.
-    pub fn load_workspace(root: &Path) -> Result<Course, InfoError> {
+    pub(crate) fn load_workspace(root: &Path) -> Result<Course, InfoError> {
         let (course, _) = Self::read_info(root)?;
         Ok(course)
     }
@@ -218,7 +218,7 @@ impl Course {
 
     /// Loads `info.toml` from a folder and checks that every exercise file exists
     /// (and every solution, when `require_solutions`).
-    pub fn load_dir(root: &Path, require_solutions: bool) -> Result<Course, InfoError> {
+    pub(crate) fn load_dir(root: &Path, require_solutions: bool) -> Result<Course, InfoError> {
         let (course, text) = Self::read_info(root)?;
         let file = root.join("info.toml").display().to_string();
         let mut problems = Vec::new();
@@ -270,6 +270,6 @@ impl Course {
 }
 
 /// Paths in the embedded course use `/` on every platform.
-pub fn slash_path(path: &Path) -> String {
+pub(crate) fn slash_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }

@@ -17,13 +17,13 @@ use syn::visit::{self, Visit};
 
 /// The line ranges (1-based, inclusive) of a file's unfinished functions.
 #[derive(Debug, Default)]
-pub struct Stubs {
+pub(crate) struct Stubs {
     ranges: Vec<(usize, usize)>,
 }
 
 impl Stubs {
     /// The stubs of `source`; none if it does not parse (the compiler says why).
-    pub fn of(source: &str) -> Stubs {
+    pub(crate) fn of(source: &str) -> Stubs {
         let mut stubs = Stubs::default();
         if let Ok(file) = syn::parse_file(source) {
             stubs.visit_file(&file);
@@ -33,7 +33,12 @@ impl Stubs {
 
     /// Whether a warning (its lint and the `file:line:column` of its span) comes from the
     /// stubs of `file` alone.
-    pub fn explain_warning(&self, lint: Option<&str>, span: Option<&str>, file: &Path) -> bool {
+    pub(crate) fn explain_warning(
+        &self,
+        lint: Option<&str>,
+        span: Option<&str>,
+        file: &Path,
+    ) -> bool {
         let line = span.and_then(|span| {
             let mut parts = span.rsplitn(3, ':');
             let (_column, line, path) = (parts.next()?, parts.next()?, parts.next()?);

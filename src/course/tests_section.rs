@@ -2,10 +2,10 @@
 //! whether a learner changed them.
 
 /// The marker line starts with this; from it to the end of the file, the text is the course's.
-pub const MARKER_PREFIX: &str = "// ---- grading tests";
+pub(crate) const MARKER_PREFIX: &str = "// ---- grading tests";
 
 /// The grading section of an exercise file (from the marker line to the end), if it has one.
-pub fn grading_section(source: &str) -> Option<&str> {
+pub(crate) fn grading_section(source: &str) -> Option<&str> {
     let mut offset = 0;
     for line in source.split_inclusive('\n') {
         if line.trim_start().starts_with(MARKER_PREFIX) {
@@ -18,7 +18,7 @@ pub fn grading_section(source: &str) -> Option<&str> {
 
 /// How a learner's file differs from the original in its grading section.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Tampering {
+pub(crate) enum Tampering {
     /// The marker line is gone (and with it, maybe, the tests).
     MarkerRemoved,
     /// The tests differ; the first differing line of the original, 1-based within the file.
@@ -32,7 +32,7 @@ pub enum Tampering {
 /// (so that rustfmt or an editor's trailing-space trimming is not called tampering).
 /// Text added after the end of the tests (a note, a test of the learner's own) is fine:
 /// it cannot change the tests above it.
-pub fn find_tampering(original_file: &str, learner_file: &str) -> Option<Tampering> {
+pub(crate) fn find_tampering(original_file: &str, learner_file: &str) -> Option<Tampering> {
     let original = grading_section(original_file)?;
     let Some(learner) = grading_section(learner_file) else {
         return Some(Tampering::MarkerRemoved);
@@ -72,7 +72,7 @@ pub fn find_tampering(original_file: &str, learner_file: &str) -> Option<Tamperi
 
 /// The learner's part of a file: everything before the grading marker (all of it when there
 /// is none).
-pub fn learner_part(source: &str) -> &str {
+pub(crate) fn learner_part(source: &str) -> &str {
     let section = grading_section(source).unwrap_or_default();
     &source[..source.len() - section.len()]
 }

@@ -25,18 +25,18 @@ struct Problem {
 }
 
 /// The folder (below the course's `target/`) where `dev check` builds exercises and solutions.
-pub fn build_dir(root: &Path) -> PathBuf {
+pub(crate) fn build_dir(root: &Path) -> PathBuf {
     root.join("target").join("backendlings-dev")
 }
 
 /// Bin name of an exercise's solution in the dev build project (`-` cannot be in a name).
-pub fn solution_bin(ex: &Exercise) -> String {
+pub(crate) fn solution_bin(ex: &Exercise) -> String {
     format!("{}-solution", ex.name)
 }
 
 /// The dev build project: every exercise and every solution as a bin (absolute paths, so that
 /// the project may live in any folder).
-pub fn dev_bins(root: &Path, course: &Course) -> Vec<layout::Bin> {
+pub(crate) fn dev_bins(root: &Path, course: &Course) -> Vec<layout::Bin> {
     let prefix = format!("{}/", slash_path(root));
     let mut bins = layout::exercise_bins(course, &prefix);
     bins.extend(course.exercises.iter().map(|ex| layout::Bin {

@@ -28,7 +28,7 @@ pub fn update() -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn update_in(root: &Path) -> Result<(), Error> {
+pub(crate) fn update_in(root: &Path) -> Result<(), Error> {
     // Opening writes the build project of a course folder whose Cargo.toml is not ours.
     let ws = Workspace::open(root)?;
     if ws.build_dir == root {

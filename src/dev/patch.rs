@@ -6,7 +6,7 @@ use crate::course::{Exercise, tests_section};
 
 /// Why a patch gives no attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PatchError {
+pub(crate) enum PatchError {
     /// The text after the header is not a unified diff.
     NotADiff(String),
     /// A hunk's context or removed lines are not in the solution (any more).
@@ -37,7 +37,7 @@ impl std::fmt::Display for PatchError {
 /// the solution above the grading marker, ending in one newline (the grading tests are appended
 /// to the attempt as to a full copy); otherwise the whole solution (a mutants attempt is the
 /// learner's whole file).
-pub fn base(ex: &Exercise, solution: &str) -> String {
+pub(crate) fn base(ex: &Exercise, solution: &str) -> String {
     match tests_section::grading_section(solution) {
         Some(section) if crate::check::modes::of(ex.mode).course_tests() => {
             let learner = solution[..solution.len() - section.len()].trim_end();
@@ -49,7 +49,7 @@ pub fn base(ex: &Exercise, solution: &str) -> String {
 
 /// Applies `diff` to `base`: context and removed lines must match the base exactly (no fuzz);
 /// a hunk may only have moved (lines added or removed above it), as with `patch` and `git apply`.
-pub fn apply(base: &str, diff: &str) -> Result<String, PatchError> {
+pub(crate) fn apply(base: &str, diff: &str) -> Result<String, PatchError> {
     // diffy skips text before `---`; here the diff must follow the header at once.
     if !diff.starts_with("--- ") {
         return Err(PatchError::NotADiff(
@@ -75,7 +75,7 @@ pub fn apply(base: &str, diff: &str) -> Result<String, PatchError> {
 
 /// The unified diff (as `diff -u` writes it, three lines of context) that turns `base` into
 /// `code`, naming the two files.
-pub fn diff(base: &str, code: &str, base_name: &str, code_name: &str) -> String {
+pub(crate) fn diff(base: &str, code: &str, base_name: &str, code_name: &str) -> String {
     let patch = diffy::DiffOptions::new()
         .set_original_filename(base_name.to_string())
         .set_modified_filename(code_name.to_string())

@@ -23,7 +23,7 @@ const FIX: &str = "run `backendlings dev update` (and commit what it changes)";
 
 /// `root/Cargo.toml`, when it is ours, as `dev update` would write it now: `None` when it is
 /// not ours or up to date, else what is wrong.
-pub fn manifest_problem(root: &Path, course: &Course) -> Option<String> {
+pub(crate) fn manifest_problem(root: &Path, course: &Course) -> Option<String> {
     let path = root.join("Cargo.toml");
     if !layout::is_generated(&path) {
         return None;
@@ -40,7 +40,7 @@ pub fn manifest_problem(root: &Path, course: &Course) -> Option<String> {
 
 /// Whether `course.lock` pins what the course's dependencies resolve to, judged by cargo in
 /// `build_dir`, whose Cargo.lock is a copy of it. `None` when it does.
-pub fn lock_problem(root: &Path, course: &Course, build_dir: &Path) -> Option<String> {
+pub(crate) fn lock_problem(root: &Path, course: &Course, build_dir: &Path) -> Option<String> {
     let Ok(pinned) = std::fs::read_to_string(root.join("course.lock")) else {
         // With no dependencies there is nothing to pin.
         return (!course.dependencies.is_empty()).then(|| {

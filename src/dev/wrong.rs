@@ -10,49 +10,49 @@ use crate::course::{Exercise, tests_section};
 use crate::workspace::slash_path;
 
 /// A line of the header that names the mistake: `// wrong: exactly 50.00 pays shipping`.
-pub const WHAT_PREFIX: &str = "// wrong:";
+pub(crate) const WHAT_PREFIX: &str = "// wrong:";
 /// A header line naming text the learner's failure message must contain: `// expect: 404`.
 const EXPECT_PREFIX: &str = "// expect:";
 
 /// One wrong attempt, read from the course.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WrongAttempt {
+pub(crate) struct WrongAttempt {
     /// `wrong/<dir>/<name>/<slug>.rs` or `.patch`, relative to the course root.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The slug, unique within the exercise: `[a-z0-9_]+`.
-    pub slug: String,
+    pub(crate) slug: String,
     /// What is wrong, from the `// wrong:` line.
-    pub what: String,
+    pub(crate) what: String,
     /// Texts the failure message must contain, from the `// expect:` lines.
-    pub expect: Vec<String>,
+    pub(crate) expect: Vec<String>,
     /// The attempt as a full file: the `.rs` file, or the `.patch` file's header followed by
     /// the solution with the patch applied.
-    pub file: String,
+    pub(crate) file: String,
     /// The file as the learner would have it (the grading tests appended where they were left out).
-    pub source: String,
+    pub(crate) source: String,
 }
 
 impl WrongAttempt {
     /// Whether the attempt is stored as a patch against the solution.
-    pub fn is_patch(&self) -> bool {
+    pub(crate) fn is_patch(&self) -> bool {
         self.path.extension().is_some_and(|e| e == "patch")
     }
 
     /// `wrong/<dir>/<name>/<slug>.rs`: the attempt as a full file, where compiler messages
     /// place it (for a patch, a file that exists only in the build folder).
-    pub fn full_path(&self) -> PathBuf {
+    pub(crate) fn full_path(&self) -> PathBuf {
         self.path.with_extension("rs")
     }
 }
 
 /// `wrong/<dir>/<name>/`, relative to the course root.
-pub fn folder(ex: &Exercise) -> PathBuf {
+pub(crate) fn folder(ex: &Exercise) -> PathBuf {
     Path::new("wrong").join(&ex.dir).join(&ex.name)
 }
 
 /// Reads an exercise's wrong attempts, sorted by file name. A file that is not a well-formed
 /// wrong attempt is returned as a problem (its path and what to fix).
-pub fn read(
+pub(crate) fn read(
     root: &Path,
     ex: &Exercise,
     exercise_text: &str,
@@ -140,7 +140,7 @@ pub fn read(
 
 /// Splits an attempt into its header (the `// wrong:` line and the `// expect:` lines after
 /// it, as written) and the rest. The header is empty when the first line is not `// wrong:`.
-pub fn split_header(text: &str) -> (&str, &str) {
+pub(crate) fn split_header(text: &str) -> (&str, &str) {
     let mut end = 0;
     for (i, line) in text.split_inclusive('\n').enumerate() {
         let prefix = if i == 0 { WHAT_PREFIX } else { EXPECT_PREFIX };
@@ -154,7 +154,7 @@ pub fn split_header(text: &str) -> (&str, &str) {
 
 /// The full file a patch attempt stands for: its header, then the solution with the patch
 /// applied. A patch that does not apply is a problem that says which hunk and what to do.
-pub fn full_file(text: &str, base: &str, ex: &Exercise) -> Result<String, String> {
+pub(crate) fn full_file(text: &str, base: &str, ex: &Exercise) -> Result<String, String> {
     let (header, diff) = split_header(text);
     if header.is_empty() {
         return Err(no_header());
@@ -180,7 +180,7 @@ pub fn full_file(text: &str, base: &str, ex: &Exercise) -> Result<String, String
 /// `dev check` turns back into exactly `attempt`. A `test` attempt that carries the exercise's
 /// grading tests is stored without them (they are appended again); one that changes them is
 /// refused.
-pub fn from_full_copy(
+pub(crate) fn from_full_copy(
     ex: &Exercise,
     solution: &str,
     exercise_text: &str,
@@ -260,7 +260,7 @@ fn parse(
     Ok((what, expect, source))
 }
 
-pub fn no_header() -> String {
+pub(crate) fn no_header() -> String {
     format!(
         "must start with a line `{WHAT_PREFIX} <the mistake, in a few words>` so that readers \
          know what it proves"
@@ -268,7 +268,7 @@ pub fn no_header() -> String {
 }
 
 /// Bin name of a wrong attempt in the dev build project.
-pub fn bin(ex: &Exercise, attempt: &WrongAttempt) -> String {
+pub(crate) fn bin(ex: &Exercise, attempt: &WrongAttempt) -> String {
     format!("{}-wrong-{}", ex.name, attempt.slug)
 }
 

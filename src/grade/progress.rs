@@ -11,7 +11,7 @@ use crate::check::{self, Event};
 use crate::ui;
 
 /// A class's grading: the bar, and which students each checked target belongs to.
-pub struct Progress {
+pub(crate) struct Progress {
     bar: ui::CheckBar,
     /// Per target, the students (by index) whose exercise file it grades.
     owners: Vec<Vec<usize>>,
@@ -34,7 +34,7 @@ impl Progress {
     /// The progress of checking `targets` targets, where `owners[t]` are the students whose
     /// file target `t` grades, of students named `names`, each with `exercises` exercises
     /// (a student who owns no target is not graded, and not counted).
-    pub fn new(
+    pub(crate) fn new(
         targets: usize,
         owners: Vec<Vec<usize>>,
         names: Vec<String>,
@@ -75,7 +75,7 @@ impl Progress {
         }
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         self.bar.0.finish_and_clear();
     }
 
@@ -111,8 +111,8 @@ impl Progress {
 }
 
 impl check::Events for Progress {
-    fn event(&self, event: Event<'_>) {
-        match event {
+    fn event(&self, event: Event) {
+        match &event {
             Event::Built if self.plain() => {
                 self.bar.0.set_message("running tests");
                 ui::output::error_line(&format!(
@@ -121,7 +121,7 @@ impl check::Events for Progress {
                 ));
             }
             Event::Verdict { target, verdict } => {
-                let lines = self.count_verdict(target, verdict.passed());
+                let lines = self.count_verdict(*target, verdict.passed());
                 if self.plain() {
                     // The check's own line every 30 s: a long run of tests is not silent.
                     self.bar.event(event);

@@ -25,8 +25,8 @@ const VERSION: u32 = 2;
 /// Share `index` (from 1) of `total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Share {
-    pub index: usize,
-    pub total: usize,
+    pub(crate) index: usize,
+    pub(crate) total: usize,
 }
 
 impl std::str::FromStr for Share {
@@ -54,7 +54,7 @@ impl std::str::FromStr for Share {
 
 impl Share {
     /// Whether the student with this folder name is in this share.
-    pub fn holds(self, name: &str) -> bool {
+    pub(crate) fn holds(self, name: &str) -> bool {
         (fnv1a(name.as_bytes()) % self.total as u64) as usize == self.index - 1
     }
 }
@@ -88,14 +88,14 @@ struct ShardExercise {
 }
 
 /// The class's identity: every student's name, whichever share grades them.
-pub fn class_id(students: &[Student]) -> String {
+pub(crate) fn class_id(students: &[Student]) -> String {
     let mut names: Vec<&str> = students.iter().map(|s| s.name.as_str()).collect();
     names.sort_unstable();
     format!("{:016x}", fnv1a(names.join("\n").as_bytes()))
 }
 
 /// The course's identity: its info.toml and every exercise as shipped.
-pub fn course_id(course: &Course, source: Source<'_>) -> String {
+pub(crate) fn course_id(course: &Course, source: Source<'_>) -> String {
     let mut text = source.file("info.toml").unwrap_or_default();
     for ex in &course.exercises {
         text.push('\0');
@@ -109,7 +109,12 @@ pub fn course_id(course: &Course, source: Source<'_>) -> String {
 }
 
 /// The shard file of share `share` of the class `class`.
-pub fn write(share: Share, class: String, course: String, results: &[StudentResults]) -> String {
+pub(crate) fn write(
+    share: Share,
+    class: String,
+    course: String,
+    results: &[StudentResults],
+) -> String {
     let file = ShardFile {
         kind: KIND.into(),
         version: VERSION,
@@ -140,7 +145,7 @@ pub fn write(share: Share, class: String, course: String, results: &[StudentResu
 /// Reads the shard files `paths` and joins them into the class's results, in the order an
 /// unsharded run gives them; refuses shards of another class, course or N, the same share
 /// twice, and a missing share.
-pub fn merge(
+pub(crate) fn merge(
     paths: &[PathBuf],
     course: &Course,
     source: Source<'_>,

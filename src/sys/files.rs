@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Why an untrusted file was not read.
 #[derive(Debug)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// It is a symbolic link, a pipe, a socket or a device, not a regular file.
     NotRegular(&'static str),
     /// It is larger than the cap.
@@ -30,7 +30,7 @@ impl std::fmt::Display for Refused {
 /// Reads `path` if it is a regular file of at most `cap` bytes. The last component is not
 /// followed if it is a symlink, and opening never blocks (a named pipe is refused, not
 /// waited on).
-pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, Refused> {
+pub(crate) fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, Refused> {
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
@@ -75,7 +75,7 @@ pub fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, Refused> {
 /// owned by this user that nobody else can write, with no cargo configuration inside that
 /// cargo would read when building there (a `.cargo/config.toml` can name a compiler
 /// wrapper). A new folder is made private (mode 0700).
-pub fn private_build_dir(dir: &Path) -> Result<(), String> {
+pub(crate) fn private_build_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     let existed = dir.exists();
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
@@ -123,7 +123,7 @@ pub fn private_build_dir(dir: &Path) -> Result<(), String> {
 
 /// Takes an exclusive lock on the file at `path` (created if missing), released when the
 /// returned file is dropped: two processes on one workspace take turns.
-pub fn lock_file(path: &Path) -> io::Result<fs::File> {
+pub(crate) fn lock_file(path: &Path) -> io::Result<fs::File> {
     let file = open_lock(path)?;
     // flock(2) on Unix, LockFileEx on Windows.
     file.lock()?;
@@ -132,7 +132,7 @@ pub fn lock_file(path: &Path) -> io::Result<fs::File> {
 
 /// Takes a shared lock on the file at `path` (created if missing): any number of holders at
 /// once, but none while someone holds it exclusively.
-pub fn lock_file_shared(path: &Path) -> io::Result<fs::File> {
+pub(crate) fn lock_file_shared(path: &Path) -> io::Result<fs::File> {
     let file = open_lock(path)?;
     file.lock_shared()?;
     Ok(file)
@@ -140,7 +140,7 @@ pub fn lock_file_shared(path: &Path) -> io::Result<fs::File> {
 
 /// Whether someone holds a lock on the file at `path` (taking it exclusively, for an instant,
 /// fails).
-pub fn is_locked(path: &Path) -> bool {
+pub(crate) fn is_locked(path: &Path) -> bool {
     open_lock(path).is_ok_and(|file| matches!(file.try_lock(), Err(fs::TryLockError::WouldBlock)))
 }
 
@@ -157,7 +157,7 @@ fn open_lock(path: &Path) -> io::Result<fs::File> {
 
 /// Writes through a temporary file in the same folder and a rename, so that a crash
 /// never leaves half a file.
-pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     use std::io::Write as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;

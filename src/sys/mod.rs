@@ -2,7 +2,7 @@
 //! isolating the programs a learner wrote (`sandbox`) and reading files someone else
 //! controls (`files`).
 
-pub mod files;
+pub(crate) mod files;
 pub mod processes;
 pub mod sandbox;
 pub mod terminal;

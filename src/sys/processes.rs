@@ -14,7 +14,7 @@ use std::time::Duration;
 use rustix::process::{Pid, Signal};
 
 /// A process id, as the OS numbers it.
-pub type ProcessId = i32;
+pub(crate) type ProcessId = i32;
 
 /// How long descendants get to exit after SIGTERM before they are killed.
 const GRACE: Duration = Duration::from_millis(300);
@@ -59,16 +59,16 @@ pub fn default_sigpipe() {
 }
 
 /// Records a process group while its run is in progress.
-pub fn register(group: ProcessId) {
+pub(crate) fn register(group: ProcessId) {
     lock().push(group);
 }
 
 /// The runner's own children (runs and builds in progress), which are not orphans.
-pub fn own_children() -> HashSet<ProcessId> {
+pub(crate) fn own_children() -> HashSet<ProcessId> {
     lock().iter().copied().collect()
 }
 
-pub fn unregister(group: ProcessId) {
+pub(crate) fn unregister(group: ProcessId) {
     lock().retain(|g| *g != group);
 }
 
@@ -89,7 +89,9 @@ static DETACHED: Mutex<Vec<ProcessId>> = Mutex::new(Vec::new());
 /// Starts `command` to outlive this process: in a process group of its own (the terminal's
 /// Ctrl-C, which goes to the foreground group, does not reach it), and left alone when this
 /// process ends its descendants. (Windows would pass CREATE_NEW_PROCESS_GROUP.)
-pub fn spawn_detached(command: &mut std::process::Command) -> std::io::Result<std::process::Child> {
+pub(crate) fn spawn_detached(
+    command: &mut std::process::Command,
+) -> std::io::Result<std::process::Child> {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(command, 0);
     let child = command.spawn()?;
@@ -104,7 +106,7 @@ pub fn spawn_detached(command: &mut std::process::Command) -> std::io::Result<st
 /// however that ends (kill -9 included). A cargo nobody waits for any more then stops at once,
 /// instead of building on for minutes and keeping the next check waiting on cargo's lock of
 /// the target folder. macOS has no parent-death signal: there such a cargo runs to its end.
-pub fn dies_with_starter(command: &mut std::process::Command) {
+pub(crate) fn dies_with_starter(command: &mut std::process::Command) {
     #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt as _;
@@ -140,19 +142,19 @@ fn ours(me: ProcessId) -> Vec<ProcessId> {
 }
 
 /// Asks another process to end (SIGTERM), as `kill` does.
-pub fn terminate(pid: ProcessId) {
+pub(crate) fn terminate(pid: ProcessId) {
     signal_process(pid, Signal::TERM);
 }
 
 /// Kills a whole process group.
-pub fn kill_group(group: ProcessId) {
+pub(crate) fn kill_group(group: ProcessId) {
     if let Some(group) = Pid::from_raw(group) {
         let _ = rustix::process::kill_process_group(group, Signal::KILL);
     }
 }
 
 /// Whether a process with this id exists (a zombie counts).
-pub fn exists(pid: ProcessId) -> bool {
+pub(crate) fn exists(pid: ProcessId) -> bool {
     Pid::from_raw(pid).is_some_and(|pid| rustix::process::test_kill_process(pid).is_ok())
 }
 
@@ -182,7 +184,7 @@ pub fn end_descendants() {
 }
 
 /// Kills `root` and every process below it, whatever their process group.
-pub fn kill_tree(root: ProcessId) {
+pub(crate) fn kill_tree(root: ProcessId) {
     let mut all = descendants_of(root);
     all.push(root);
     for pid in all {
@@ -192,7 +194,7 @@ pub fn kill_tree(root: ProcessId) {
 
 /// Kills the processes the runner adopted (orphans whose parent died) that are not one of
 /// `own`, its direct children, and everything below them.
-pub fn kill_adopted(own: &HashSet<ProcessId>) {
+pub(crate) fn kill_adopted(own: &HashSet<ProcessId>) {
     let me = std::process::id() as ProcessId;
     for (&pid, &parent) in &parent_map() {
         if parent == me && !own.contains(&pid) {
@@ -202,7 +204,7 @@ pub fn kill_adopted(own: &HashSet<ProcessId>) {
 }
 
 /// Every process below `root` (empty where the process table cannot be read).
-pub fn descendants_of(root: ProcessId) -> Vec<ProcessId> {
+pub(crate) fn descendants_of(root: ProcessId) -> Vec<ProcessId> {
     let mut children: HashMap<ProcessId, Vec<ProcessId>> = HashMap::new();
     for (&pid, &parent) in &parent_map() {
         children.entry(parent).or_default().push(pid);

@@ -43,20 +43,20 @@ const SYSTEM_READABLE: &[&str] = &[
 
 /// What a sandboxed run may do.
 #[derive(Debug, Clone)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// The only folder it may write: also its working directory, `TMPDIR` and `HOME`.
-    pub scratch: PathBuf,
+    pub(crate) scratch: PathBuf,
     /// Folders it may read and execute from besides the system's (its own build output).
-    pub readable: Vec<PathBuf>,
+    pub(crate) readable: Vec<PathBuf>,
     /// CPU seconds, all threads together; the kernel kills the process past them.
-    pub cpu_secs: u64,
+    pub(crate) cpu_secs: u64,
     /// May it reach networks other than its own loopback interface?
-    pub network: bool,
+    pub(crate) network: bool,
 }
 
 /// A command that runs `program` under `policy`; the caller adds the program's arguments
 /// and environment as for the program itself.
-pub fn command(program: &Path, policy: &Policy) -> Command {
+pub(crate) fn command(program: &Path, policy: &Policy) -> Command {
     let mut command = Command::new(trampoline());
     command.arg(TRAMPOLINE_ARG);
     command.arg("--scratch").arg(&policy.scratch);
@@ -85,7 +85,7 @@ fn trampoline() -> PathBuf {
 
 /// Which layers of isolation this machine gives, in words (for reports and `--version`-like
 /// diagnostics): probed once by running the trampoline.
-pub fn probe() -> &'static Isolation {
+pub(crate) fn probe() -> &'static Isolation {
     static PROBED: OnceLock<Isolation> = OnceLock::new();
     PROBED.get_or_init(|| {
         let output = Command::new(trampoline())
@@ -102,17 +102,17 @@ pub fn probe() -> &'static Isolation {
 
 /// The layers of isolation a run gets on this machine.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Isolation {
+pub(crate) struct Isolation {
     /// Writes confined to the scratch folder, reads to the system and the build output.
-    pub file_system: bool,
+    pub(crate) file_system: bool,
     /// Only a private loopback interface.
-    pub network: bool,
+    pub(crate) network: bool,
     /// Cannot signal processes outside its own sandbox.
-    pub signals: bool,
+    pub(crate) signals: bool,
     /// CPU time, memory, file size and open files limited.
-    pub limits: bool,
+    pub(crate) limits: bool,
     /// Processes limited (the kernel exempts root).
-    pub processes: bool,
+    pub(crate) processes: bool,
 }
 
 impl Isolation {
@@ -128,7 +128,7 @@ impl Isolation {
     }
 
     /// The layers missing on this machine, in words; empty when isolation is complete.
-    pub fn missing(&self) -> Vec<&'static str> {
+    pub(crate) fn missing(&self) -> Vec<&'static str> {
         let mut missing = Vec::new();
         if !self.file_system {
             missing.push("file system confinement (Landlock, Linux 5.13 or later)");
@@ -348,7 +348,7 @@ fn confine_files(_scratch: &Path, _readable: &[PathBuf]) -> (bool, bool) {
 
 /// The few system calls the crates above do not wrap: thin, commented calls into libc.
 mod kernel {
-    pub enum Limit {
+    pub(crate) enum Limit {
         Cpu,
         AddressSpace,
         FileSize,
@@ -357,7 +357,7 @@ mod kernel {
         CoreDump,
     }
 
-    pub fn set_limit(limit: Limit, value: u64) -> bool {
+    pub(crate) fn set_limit(limit: Limit, value: u64) -> bool {
         use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
         let resource = match limit {
             Limit::Cpu => Resource::Cpu,
@@ -379,42 +379,42 @@ mod kernel {
     }
 
     #[cfg(target_os = "linux")]
-    pub fn set_parent_death_signal() -> bool {
+    pub(crate) fn set_parent_death_signal() -> bool {
         // SAFETY: prctl(PR_SET_PDEATHSIG) only sets which signal this process gets.
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) == 0 }
     }
 
-    pub fn parent_pid() -> i32 {
+    pub(crate) fn parent_pid() -> i32 {
         rustix::process::Pid::as_raw(rustix::process::getppid())
     }
 
-    pub fn is_root() -> bool {
+    pub(crate) fn is_root() -> bool {
         uid() == 0
     }
 
-    pub fn uid() -> u32 {
+    pub(crate) fn uid() -> u32 {
         rustix::process::geteuid().as_raw()
     }
 
-    pub fn gid() -> u32 {
+    pub(crate) fn gid() -> u32 {
         rustix::process::getegid().as_raw()
     }
 
     #[cfg(target_os = "linux")]
-    pub fn unshare_user_and_network() -> bool {
+    pub(crate) fn unshare_user_and_network() -> bool {
         // SAFETY: unshare(2) with namespace flags; this process is single-threaded.
         unsafe { libc::unshare(libc::CLONE_NEWUSER | libc::CLONE_NEWNET) == 0 }
     }
 
     #[cfg(target_os = "linux")]
-    pub fn unshare_network() -> bool {
+    pub(crate) fn unshare_network() -> bool {
         // SAFETY: as above.
         unsafe { libc::unshare(libc::CLONE_NEWNET) == 0 }
     }
 
     #[cfg(target_os = "linux")]
     /// Sets the loopback interface up (a new network namespace starts with it down).
-    pub fn loopback_up() -> bool {
+    pub(crate) fn loopback_up() -> bool {
         // SAFETY: a datagram socket for the interface ioctls, a zeroed ifreq naming "lo",
         // and close(2); no memory outside these locals is touched.
         unsafe {

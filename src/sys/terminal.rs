@@ -7,7 +7,7 @@ use rustix::termios::{LocalModes, OptionalActions, SpecialCodeIndex, Termios};
 
 /// Puts the terminal in a mode where keys arrive one at a time without echo; the previous
 /// mode comes back when this is dropped (on quit, Ctrl-C included, since Ctrl-C is a key here).
-pub struct RawTerminal {
+pub(crate) struct RawTerminal {
     saved: Termios,
 }
 
@@ -16,7 +16,7 @@ static SAVED: Mutex<Option<Termios>> = Mutex::new(None);
 
 impl RawTerminal {
     /// `None` when standard input is not a terminal.
-    pub fn enable() -> Option<RawTerminal> {
+    pub(crate) fn enable() -> Option<RawTerminal> {
         let stdin = std::io::stdin();
         let saved = rustix::termios::tcgetattr(&stdin).ok()?;
         let mut raw = saved.clone();

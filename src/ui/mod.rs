@@ -21,16 +21,16 @@ pub fn init_colors() {
     console::set_colors_enabled_stderr(on);
 }
 
-pub fn colors() -> bool {
+pub(crate) fn colors() -> bool {
     console::colors_enabled()
 }
 
-pub fn warn(message: &str) {
+pub(crate) fn warn(message: &str) {
     output::error_line(&format!("{} {message}", style("warning:").yellow().bold()));
 }
 
 /// A clickable link to a file (OSC 8) where colours are on; plain text otherwise.
-pub fn file_link(path: &Path, text: &str) -> String {
+pub(crate) fn file_link(path: &Path, text: &str) -> String {
     if !colors() {
         return text.to_string();
     }
@@ -43,7 +43,7 @@ pub fn file_link(path: &Path, text: &str) -> String {
 }
 
 /// A progress bar on stderr (indicatif draws nothing when stderr is not a terminal).
-pub fn progress_bar(len: usize, prefix: &str) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(len: usize, prefix: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len as u64);
     let template = format!("{prefix}{{bar:30.green}} {{pos}}/{{len}} {{msg}}");
     bar.set_style(
@@ -57,15 +57,15 @@ pub fn progress_bar(len: usize, prefix: &str) -> indicatif::ProgressBar {
 /// the bar is not drawn (stderr is not a terminal: CI, an autograder), a line on stderr every
 /// [`PLAIN_PROGRESS_EVERY`] instead, so that a cold build of the dependencies is not minutes
 /// of silence; a check shorter than that prints nothing.
-pub struct CheckBar(pub indicatif::ProgressBar);
+pub(crate) struct CheckBar(pub indicatif::ProgressBar);
 
 /// How often a check shows it is alive where no bar is drawn.
-pub const PLAIN_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+pub(crate) const PLAIN_PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl CheckBar {
     /// The plain line for `event`, if a new period began since the last one (one check runs
     /// at a time in a process, so the last period shown is the process's).
-    fn plain_line(&self, event: &crate::check::Event<'_>) -> Option<String> {
+    fn plain_line(&self, event: &crate::check::Event) -> Option<String> {
         use crate::check::Event;
         use std::sync::atomic::{AtomicU64, Ordering};
         static SHOWN: AtomicU64 = AtomicU64::new(0);
@@ -92,7 +92,7 @@ impl CheckBar {
 }
 
 impl crate::check::Events for CheckBar {
-    fn event(&self, event: crate::check::Event<'_>) {
+    fn event(&self, event: crate::check::Event) {
         use crate::check::Event;
         if self.0.is_hidden()
             && let Some(line) = self.plain_line(&event)
@@ -113,7 +113,7 @@ impl crate::check::Events for CheckBar {
 
 /// What a step of the warm-up builds, e.g. "warming up (3 of 20): crates for the next
 /// exercises".
-pub fn warm_step(step: &crate::check::warm::Step) -> String {
+pub(crate) fn warm_step(step: &crate::check::warm::Step) -> String {
     let what = if step.programs {
         "the exercises' programs"
     } else if step.layer == 0 {
@@ -125,7 +125,7 @@ pub fn warm_step(step: &crate::check::warm::Step) -> String {
 }
 
 /// "2 of 5 exercises pass", "1 of 5 exercises passes", "1 of 1 exercise passes".
-pub fn passing(passed: usize, total: usize) -> String {
+pub(crate) fn passing(passed: usize, total: usize) -> String {
     format!(
         "{passed} of {} {}",
         crate::check::judge::count(total, "exercise", "exercises"),
@@ -134,7 +134,7 @@ pub fn passing(passed: usize, total: usize) -> String {
 }
 
 /// `[#####>-----] 5/12`
-pub fn bar(done: usize, total: usize, width: usize) -> String {
+pub(crate) fn bar(done: usize, total: usize, width: usize) -> String {
     let filled = (done * width).checked_div(total).unwrap_or(0);
     let mut bar = "#".repeat(filled);
     if filled < width {
@@ -145,7 +145,7 @@ pub fn bar(done: usize, total: usize, width: usize) -> String {
 }
 
 /// The verdict's headline: `✓ intro1: all 3 tests passed`.
-pub fn headline(verdict: &Verdict) -> String {
+pub(crate) fn headline(verdict: &Verdict) -> String {
     let (mark, word) = match verdict.outcome {
         Outcome::Passed => (style("✓").green().bold(), style("passed").green().bold()),
         Outcome::Failed => (style("✗").red().bold(), style("failed").red().bold()),
@@ -167,7 +167,7 @@ pub fn headline(verdict: &Verdict) -> String {
 }
 
 /// Headline and details, ready to print.
-pub fn verdict_text(verdict: &Verdict) -> String {
+pub(crate) fn verdict_text(verdict: &Verdict) -> String {
     let mut text = headline(verdict);
     let details = verdict::details(verdict);
     if !verdict.passed() && !details.is_empty() {
@@ -178,7 +178,7 @@ pub fn verdict_text(verdict: &Verdict) -> String {
 }
 
 /// The width to wrap prose at: the terminal's, or none (0) when output is not a terminal.
-pub fn wrap_width() -> usize {
+pub(crate) fn wrap_width() -> usize {
     let term = console::Term::stdout();
     if term.is_term() {
         usize::from(term.size().1).clamp(40, 120)
@@ -189,7 +189,7 @@ pub fn wrap_width() -> usize {
 
 /// Wraps prose at word boundaries to `width` columns (0: unchanged), keeping each line's
 /// indentation on the lines it wraps into. Words longer than the width stay whole.
-pub fn wrap(text: &str, width: usize) -> String {
+pub(crate) fn wrap(text: &str, width: usize) -> String {
     if width == 0 {
         return text.to_string();
     }
@@ -224,7 +224,7 @@ pub fn wrap(text: &str, width: usize) -> String {
 }
 
 /// At most `rows` lines of `text`, and a last line saying how many were left out.
-pub fn fit(text: &str, rows: usize, more: &str) -> String {
+pub(crate) fn fit(text: &str, rows: usize, more: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
     if rows == 0 || lines.len() <= rows {
         return text.to_string();

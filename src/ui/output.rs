@@ -49,7 +49,7 @@ pub fn guarded<T, E: From<String>>(command: impl FnOnce() -> Result<T, E>) -> Re
 }
 
 /// Ends the command as a failed print of std's macros does, for output written another way.
-pub fn write_failed(stream: &str, error: &std::io::Error) -> ! {
+pub(crate) fn write_failed(stream: &str, error: &std::io::Error) -> ! {
     panic::panic_any(WriteFailed(write_error(stream, &error.to_string())))
 }
 

@@ -18,7 +18,7 @@ pub fn summary(verdict: &Verdict) -> String {
 
 /// What to show under the summary: rustc's errors, the failing tests' messages, what was
 /// tampered with; then the compiler's warnings when the exercise did not pass.
-pub fn details(verdict: &Verdict) -> String {
+pub(crate) fn details(verdict: &Verdict) -> String {
     let details = details_of(
         &verdict.finding,
         &verdict.exercise,
@@ -36,13 +36,13 @@ pub fn details(verdict: &Verdict) -> String {
 }
 
 /// The summary and the details, one after the other: all a learner reads of a verdict.
-pub fn shown(verdict: &Verdict) -> String {
+pub(crate) fn shown(verdict: &Verdict) -> String {
     format!("{}\n{}", summary(verdict), details(verdict))
 }
 
 /// A verdict as protocol 1 of the JSON-lines stream sends it (docs/PROTOCOL.md): its fields,
 /// with `summary` and `details` in words, and what was found as data (`finding`).
-pub struct WithWords<'a>(pub &'a Verdict);
+pub(crate) struct WithWords<'a>(pub &'a Verdict);
 
 impl Serialize for WithWords<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

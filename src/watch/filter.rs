@@ -7,7 +7,7 @@ use notify::event::{AccessKind, AccessMode, EventKind, MetadataKind, ModifyKind,
 
 /// How soon a relevant event should start a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Urgency {
+pub(crate) enum Urgency {
     /// The writer may not be done (a write without a close): wait a moment for more.
     Soon,
     /// The file is complete (closed after writing, or renamed into place): check now.
@@ -15,7 +15,7 @@ pub enum Urgency {
 }
 
 /// Whether `event` may have changed a file's content, and how soon to act on it.
-pub fn classify(kind: &EventKind) -> Option<Urgency> {
+pub(crate) fn classify(kind: &EventKind) -> Option<Urgency> {
     match kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => Some(Urgency::Now),
         EventKind::Access(_) => None,
@@ -33,7 +33,7 @@ pub fn classify(kind: &EventKind) -> Option<Urgency> {
 /// (the watched folder) that are not editor swap or backup files, and nothing below a
 /// `target` folder inside it. Only the part below `root` is looked at: a workspace may
 /// itself live below a folder named `target`.
-pub fn relevant_paths<'a>(
+pub(crate) fn relevant_paths<'a>(
     root: &'a Path,
     paths: &'a [PathBuf],
 ) -> impl Iterator<Item = &'a PathBuf> {

@@ -8,7 +8,7 @@ use super::Input;
 
 /// A key pressed in the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     Char(char),
     Up,
     Down,
@@ -20,7 +20,7 @@ pub enum Key {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     Next,
     /// Back to the exercise before the current one.
     Previous,
@@ -35,7 +35,7 @@ pub enum Command {
 
 impl Command {
     /// A key (`n`) or word (`next`) to a command.
-    pub fn parse(word: &str) -> Option<Command> {
+    pub(crate) fn parse(word: &str) -> Option<Command> {
         Some(match word.trim() {
             "n" | "next" => Command::Next,
             "p" | "previous" | "prev" => Command::Previous,
@@ -51,7 +51,7 @@ impl Command {
 
 /// A command of the editor protocol (docs/PROTOCOL.md): `{"cmd":"check","exercise":"http1"}`.
 /// `check`, `hint` and `set_current` with an `exercise` move to it first.
-pub fn parse_json(line: &str) -> Result<Vec<Command>, String> {
+pub(crate) fn parse_json(line: &str) -> Result<Vec<Command>, String> {
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not a JSON command: {e}"))?;
     let cmd = value["cmd"]
@@ -79,7 +79,7 @@ pub fn parse_json(line: &str) -> Result<Vec<Command>, String> {
 }
 
 /// Reads key presses from a terminal (arrow keys arrive as `ESC [ A`/`B`).
-pub fn read_keys(tx: Sender<Input>) {
+pub(crate) fn read_keys(tx: Sender<Input>) {
     let mut stdin = std::io::stdin().lock();
     let mut byte = [0u8; 1];
     let mut read = || match stdin.read(&mut byte) {
@@ -114,7 +114,7 @@ pub fn read_keys(tx: Sender<Input>) {
 }
 
 /// Reads one command per line; an unknown line is reported, end of input quits.
-pub fn read_lines(tx: Sender<Input>) {
+pub(crate) fn read_lines(tx: Sender<Input>) {
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         if line.trim().is_empty() {

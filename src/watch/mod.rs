@@ -1,6 +1,7 @@
 //! Watch mode: a loop that turns file saves and commands into checks, and verdicts into
 //! screens. Checks run on a worker thread; this loop alone talks to the screen.
 
+mod engine;
 mod filter;
 mod input;
 mod screen;
@@ -8,7 +9,7 @@ mod screen;
 pub use crate::sys::terminal::restore_terminal;
 
 /// The version of the JSON-lines protocol of `watch --json` (docs/PROTOCOL.md).
-pub const PROTOCOL: u32 = 1;
+pub(crate) const PROTOCOL: u32 = 1;
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -28,6 +29,7 @@ use crate::check::{self, Target, Verdict};
 use crate::course::Exercise;
 use crate::session::{Advance, Session};
 use crate::ui;
+use engine::{Job, ToLoop};
 use filter::Urgency;
 use input::Command;
 use screen::{Event, JsonLines, Screen, Terminal};
@@ -46,87 +48,28 @@ pub struct Options {
 }
 
 /// Everything the loop waits for.
-pub enum Input {
+enum Input {
     FileChanged(PathBuf, Urgency),
     Command(Command),
     /// A key pressed in the terminal: a command, or a move in the list.
     Key(input::Key),
     Unknown(String),
+    /// What a check or the warm-up reported while it ran (`engine`).
+    Engine {
+        of: Job,
+        event: check::Event,
+    },
     CheckDone {
         verdict: Result<Box<Verdict>, String>,
         hash: u64,
         /// The check was of the current exercise (not of another one saved).
         of_current: bool,
     },
-    /// One more exercise of a check of all of them has its verdict.
-    CheckAllProgress {
-        checked: usize,
-        total: usize,
-    },
     CheckAllDone(Result<Vec<Verdict>, String>),
-    /// A check of one exercise compiled a crate it needs (`compiled` so far).
-    Building {
-        exercise: String,
-        compiled: usize,
-        latest: String,
-    },
-    /// The warm-up began a step.
-    Warming(check::warm::Step),
     /// The warm-up ended: everything is built, or it stopped, or it failed.
     Warmed(Result<check::warm::Warmed, String>),
     /// The terminal changed size.
     Resized,
-}
-
-/// Sends the progress of a check of every exercise to the loop.
-struct ProgressToLoop {
-    tx: Sender<Input>,
-    checked: std::sync::atomic::AtomicUsize,
-    total: usize,
-}
-
-impl check::Events for ProgressToLoop {
-    fn event(&self, event: check::Event<'_>) {
-        if !matches!(event, check::Event::Verdict { .. }) {
-            return;
-        }
-        let checked = self
-            .checked
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            + 1;
-        let _ = self.tx.send(Input::CheckAllProgress {
-            checked,
-            total: self.total,
-        });
-    }
-}
-
-/// Sends the crates a check of one exercise compiles to the loop: a check that needs
-/// dependencies the warm-up has not built yet shows them being built.
-struct BuildToLoop {
-    tx: Sender<Input>,
-    exercise: String,
-    compiled: std::sync::atomic::AtomicUsize,
-}
-
-impl check::Events for BuildToLoop {
-    fn event(&self, event: check::Event<'_>) {
-        let check::Event::Compiled(name) = event else {
-            return;
-        };
-        if name == self.exercise {
-            return;
-        }
-        let compiled = self
-            .compiled
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-            + 1;
-        let _ = self.tx.send(Input::Building {
-            exercise: self.exercise.clone(),
-            compiled,
-            latest: name.to_string(),
-        });
-    }
 }
 
 pub fn run(options: Options) -> Result<ExitCode, Error> {
@@ -201,6 +144,8 @@ pub fn run(options: Options) -> Result<ExitCode, Error> {
         filter: String::new(),
         typing: false,
         warm_up: None,
+        compiled: 0,
+        verdicts: 0,
     };
     watch.show(&Event::Hello {
         protocol: PROTOCOL,
@@ -291,17 +236,10 @@ struct Watch<'s> {
     typing: bool,
     /// The warm-up this watch runs: set `stop` to end it.
     warm_up: Option<(Arc<AtomicBool>, thread::JoinHandle<()>)>,
-}
-
-/// Sends the warm-up's steps to the loop.
-struct WarmToLoop(Sender<Input>);
-
-impl check::Events for WarmToLoop {
-    fn event(&self, event: check::Event<'_>) {
-        if let check::Event::Warming(step) = event {
-            let _ = self.0.send(Input::Warming(step));
-        }
-    }
+    /// Counted from the running check's events, for its progress line: the crates a check
+    /// of one exercise compiled, the verdicts a check of every exercise gave.
+    compiled: usize,
+    verdicts: usize,
 }
 
 /// What a check of some exercises needs from the session, to be made into `Target`s on
@@ -386,23 +324,8 @@ impl Watch<'_> {
                     hash,
                     of_current,
                 }) => self.check_done(verdict.map(|v| *v), hash, of_current)?,
-                Ok(Input::CheckAllProgress { checked, total }) => {
-                    self.show(&Event::CheckAllProgress { checked, total });
-                }
+                Ok(Input::Engine { of, event }) => self.engine_event(of, event),
                 Ok(Input::CheckAllDone(verdicts)) => self.check_all_done(verdicts)?,
-                Ok(Input::Building {
-                    exercise,
-                    compiled,
-                    latest,
-                }) => self.show(&Event::Building {
-                    exercise: &exercise,
-                    compiled,
-                    latest: &latest,
-                }),
-                Ok(Input::Warming(step)) => self.show(&Event::WarmingUp {
-                    step: step.number,
-                    of: step.of,
-                }),
                 Ok(Input::Warmed(Ok(check::warm::Warmed::Done))) => self.show(&Event::WarmedUp),
                 Ok(Input::Warmed(Ok(check::warm::Warmed::Stopped))) => {}
                 Ok(Input::Warmed(Err(error))) => self.show(&Event::Warning {
@@ -540,6 +463,7 @@ impl Watch<'_> {
         let of_current = *name == self.session.state.state.current;
         self.checked.insert(name.to_string(), hash);
         self.checking = Some(name.to_string());
+        self.compiled = 0;
         self.running = true;
         let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         self.cancel = Some(cancel.clone());
@@ -567,12 +491,11 @@ impl Watch<'_> {
                 original,
                 mutants,
             };
-            let building = BuildToLoop {
+            let events = ToLoop {
                 tx: tx.clone(),
-                exercise: ex.name.clone(),
-                compiled: 0.into(),
+                of: Job::One,
             };
-            let verdict = check::check(&build_dir, &layers, &[target], &options, &building)
+            let verdict = check::check(&build_dir, &layers, &[target], &options, &events)
                 .map_err(|e| e.to_string())
                 .and_then(|mut v| {
                     v.pop()
@@ -843,6 +766,7 @@ impl Watch<'_> {
             return Ok(());
         }
         self.running = true;
+        self.verdicts = 0;
         let total = self.session.ws.course.exercises.len();
         self.show(&Event::CheckAllProgress { checked: 0, total });
         let ws = &self.session.ws;
@@ -857,12 +781,11 @@ impl Watch<'_> {
         };
         thread::spawn(move || {
             let targets = targets(&parts, &support);
-            let progress = ProgressToLoop {
+            let events = ToLoop {
                 tx: tx.clone(),
-                checked: 0.into(),
-                total: targets.len(),
+                of: Job::All,
             };
-            let verdicts = check::check(&build_dir, &layers, &targets, &options, &progress)
+            let verdicts = check::check(&build_dir, &layers, &targets, &options, &events)
                 .map_err(|e| e.to_string());
             let _ = tx.send(Input::CheckAllDone(verdicts));
         });
@@ -895,7 +818,10 @@ impl Watch<'_> {
                 &layers,
                 &targets,
                 &check::Options::default(),
-                &WarmToLoop(tx.clone()),
+                &ToLoop {
+                    tx: tx.clone(),
+                    of: Job::WarmUp,
+                },
                 &stopped,
             )
             .map_err(|e| e.to_string());

@@ -11,7 +11,7 @@ use crate::ui;
 
 #[derive(Debug, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Event<'a> {
+pub(crate) enum Event<'a> {
     /// The first event: which version of this protocol (docs/PROTOCOL.md) the stream speaks.
     Hello {
         protocol: u32,
@@ -102,12 +102,12 @@ fn with_words<S: serde::Serializer>(verdict: &&Verdict, s: S) -> Result<S::Ok, S
     ui::verdict::WithWords(verdict).serialize(s)
 }
 
-pub trait Screen {
+pub(crate) trait Screen {
     fn show(&mut self, event: &Event<'_>, session: &Session);
 }
 
 /// One JSON object per line on stdout, flushed at once.
-pub struct JsonLines;
+pub(crate) struct JsonLines;
 
 impl Screen for JsonLines {
     fn show(&mut self, event: &Event<'_>, session: &Session) {
@@ -134,8 +134,8 @@ impl Screen for JsonLines {
 }
 
 /// The human screen: the verdict of the current exercise, progress and the keys.
-pub struct Terminal {
-    pub clear: bool,
+pub(crate) struct Terminal {
+    pub(crate) clear: bool,
     /// Shown above the verdict for a while: the welcome, or "intro1 is done!".
     notice: Option<String>,
     /// Checks started since the notice appeared; it goes at the learner's second one.
@@ -147,7 +147,7 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    pub fn new(clear: bool, welcome: Option<String>) -> Terminal {
+    pub(crate) fn new(clear: bool, welcome: Option<String>) -> Terminal {
         Terminal {
             clear,
             notice: welcome.map(|w| w.trim().to_string()),

@@ -8,38 +8,38 @@ mod test;
 
 use std::path::{Path, PathBuf};
 
-pub use mutants::{MUTANT_VAR, YOUR_TESTS_PREFIX, learner_tests};
+pub(crate) use mutants::{MUTANT_VAR, YOUR_TESTS_PREFIX, learner_tests};
 
 use super::{Target, Verdict};
 use crate::course::Mode;
 
 /// A target ready to build, or the reason it is not worth building.
-pub enum Prepared {
+pub(crate) enum Prepared {
     Ready(Composed),
     Rejected(Rejection),
 }
 
 /// A composed source: what to expect of its run.
-pub struct Composed {
+pub(crate) struct Composed {
     /// The tests to run by full name, with their line in the learner's file: the grading
     /// tests (`test` mode) or the learner's own (`mutants` mode).
-    pub tests: Vec<(String, usize)>,
+    pub(crate) tests: Vec<(String, usize)>,
     /// `mutants` mode: the token that switches each mutant on, in order, and a decoy token
     /// for the run against the correct code (every run sees a token).
-    pub mutant_tokens: Vec<String>,
-    pub decoy_token: String,
+    pub(crate) mutant_tokens: Vec<String>,
+    pub(crate) decoy_token: String,
     /// The composed file (blanked after the build in mutants mode, unless its tokens are kept).
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// `mutants` mode: where the tokens are kept between checks, so that a file composes to
     /// the same text each time and cargo does not rebuild what has not changed (a learner's
     /// workspace). `None` (strict mode): every check draws new tokens, and the composed file
     /// is blanked once built, so the tokens live only in the built program.
-    pub tokens_kept_in: Option<PathBuf>,
+    pub(crate) tokens_kept_in: Option<PathBuf>,
     /// The line where the rules' parser gave up: if the compiler accepts the file anyway,
     /// the grader cannot vouch for it.
-    pub unreadable: Option<usize>,
+    pub(crate) unreadable: Option<usize>,
     /// The build layer it is built in (see `course::layers`).
-    pub layer: usize,
+    pub(crate) layer: usize,
 }
 
 /// Why a snapshot is not built.
@@ -69,7 +69,7 @@ pub enum Rejection {
 }
 
 /// What a grading mode does with an exercise.
-pub trait GradingMode: Sync {
+pub(crate) trait GradingMode: Sync {
     /// The files to write into the graded project for `snapshot` (the first is the root of
     /// the cargo target), or why it is not built. Fills in what to expect of the run.
     fn compose(
@@ -93,11 +93,6 @@ pub trait GradingMode: Sync {
         composed: &Composed,
     ) -> Verdict;
 
-    /// The part of a file that is the learner's own work (what a wrong attempt changes).
-    fn learner_part<'a>(&self, text: &'a str) -> &'a str {
-        text
-    }
-
     /// The grading tests are the course's own, below the marker of the learner's file.
     fn course_tests(&self) -> bool {
         false
@@ -115,7 +110,7 @@ pub trait GradingMode: Sync {
 }
 
 /// The grading mode of an exercise.
-pub fn of(mode: Mode) -> &'static dyn GradingMode {
+pub(crate) fn of(mode: Mode) -> &'static dyn GradingMode {
     match mode {
         Mode::Test => &test::Test,
         Mode::Run => &run::Run,

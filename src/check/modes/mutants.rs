@@ -12,12 +12,12 @@ use super::super::{Outcome, Target, Verdict, rules, run_harness, source, verdict
 use super::{Composed, GradingMode, Rejection};
 
 /// The marker line above the learner's own tests (mutants mode) starts with this.
-pub const YOUR_TESTS_PREFIX: &str = "// ---- your tests";
+pub(crate) const YOUR_TESTS_PREFIX: &str = "// ---- your tests";
 
 /// The environment variable through which a run learns its mutant token.
-pub const MUTANT_VAR: &str = "BACKENDLINGS_MUTANT";
+pub(crate) const MUTANT_VAR: &str = "BACKENDLINGS_MUTANT";
 
-pub struct Mutants;
+pub(crate) struct Mutants;
 
 impl GradingMode for Mutants {
     fn compose(
@@ -191,7 +191,7 @@ fn grade(
 
 /// The learner's tests (mutants mode): from the marker line to the end of their file, with the
 /// lines above kept blank so that errors and panics point at the learner's own line numbers.
-pub fn learner_tests(source: &str) -> Option<String> {
+pub(crate) fn learner_tests(source: &str) -> Option<String> {
     let mut offset = 0;
     for (index, line) in source.split_inclusive('\n').enumerate() {
         if line.trim_start().starts_with(YOUR_TESTS_PREFIX) {

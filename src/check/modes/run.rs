@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::super::{Target, Verdict, rules, run_program, verdict_of};
 use super::{Composed, GradingMode, Rejection};
 
-pub struct Run;
+pub(crate) struct Run;
 
 impl GradingMode for Run {
     fn compose(

@@ -8,7 +8,7 @@ use super::super::{Target, Verdict, judge_tests, rules, source};
 use super::{Composed, GradingMode, Rejection};
 use crate::course::tests_section;
 
-pub struct Test;
+pub(crate) struct Test;
 
 impl GradingMode for Test {
     fn compose(
@@ -44,10 +44,6 @@ impl GradingMode for Test {
         composed: &Composed,
     ) -> Verdict {
         judge_tests(executable, build_dir, target, &composed.tests)
-    }
-
-    fn learner_part<'a>(&self, text: &'a str) -> &'a str {
-        tests_section::learner_part(text)
     }
 
     fn course_tests(&self) -> bool {
