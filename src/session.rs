@@ -193,7 +193,11 @@ impl Session {
             self.save_or_warn();
             return Ok((Advance::Stay, None));
         }
-        let solution = self.ws.reveal_solution(ex)?;
+        // Named from the workspace, as the exercises are (a shorter path to click).
+        let solution = self.ws.reveal_solution(ex)?.map(|path| {
+            path.strip_prefix(&self.ws.root)
+                .map_or_else(|_| path.clone(), Path::to_path_buf)
+        });
         let was_current = self.state.state.current == ex.name;
         let next = self.state.mark_done(&self.ws.course, &ex.name.clone());
         self.save_or_warn();

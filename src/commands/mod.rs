@@ -156,8 +156,12 @@ pub fn check_all() -> CommandResult {
     for verdict in &failed {
         println!("{}", ui::headline(verdict));
     }
+    // A blank line between the failures and the summary, none above a summary alone.
+    if !failed.is_empty() {
+        println!();
+    }
     println!(
-        "\n{}. {}",
+        "{}. {}",
         ui::passing(verdicts.len() - failed.len(), verdicts.len()),
         if failed.is_empty() {
             "Everything is done!".to_string()

@@ -266,12 +266,20 @@ fn details_of(
         ),
         Finding::MutantsSurvived { total } => {
             let list: Vec<String> = survivors.iter().map(|d| format!("  - {d}")).collect();
+            let missed = if *total == 1 {
+                "would not notice the bug".to_string()
+            } else if survivors.len() == *total {
+                format!("would notice none of the {total} bugs")
+            } else {
+                format!(
+                    "would not notice {} of the {}",
+                    survivors.len(),
+                    count(*total, "bug", "bugs")
+                )
+            };
             format!(
-                "Your tests pass on the correct code, but they would not notice {} of the {} \
-                 the grader planted:\n{}\n\nFor each, write a test that fails when the code has \
-                 that bug.",
-                survivors.len(),
-                count(*total, "bug", "bugs"),
+                "Your tests pass on the correct code, but they {missed} the grader planted:\n{}\n\n\
+                 For each, write a test that fails when the code has that bug.",
                 list.join("\n")
             )
         }
@@ -389,6 +397,8 @@ fn failure_text(results: &[TestResult]) -> String {
             why.lines().next().unwrap_or_default()
         ));
     }
+    // Like every other finding's words, these end without a line break: the screen spaces them.
+    out.truncate(out.trim_end_matches('\n').len());
     out
 }
 

@@ -540,9 +540,12 @@ impl Watch<'_> {
             self.start_check_of(&name);
             return Ok(());
         }
-        self.show(&Event::Verdict(&verdict));
         let was_done = self.session.state.is_done(&name);
-        let (advance, solution) = self.session.record(&verdict)?;
+        // Recorded first, so that the screen with the verdict shows the progress it made; shown
+        // even when the state cannot be saved.
+        let recorded = self.session.record(&verdict);
+        self.show(&Event::Verdict(&verdict));
+        let (advance, solution) = recorded?;
         if was_done && !verdict.passed() {
             let message = format!(
                 "{name} was done, and no longer passes: it counts as not done until it passes \
@@ -554,10 +557,7 @@ impl Watch<'_> {
         if verdict.passed() {
             self.show(&Event::Solved {
                 exercise: &verdict.exercise,
-                solution: solution.map(|p| {
-                    let root = &self.session.ws.root;
-                    p.strip_prefix(root).unwrap_or(&p).display().to_string()
-                }),
+                solution: solution.map(|p| p.display().to_string()),
             });
         }
         match advance {

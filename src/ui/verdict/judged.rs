@@ -76,7 +76,7 @@ fn failing_test_shows_its_message_then_where() {
     assert_eq!(graded.summary, "1 of 2 tests failed");
     assert_eq!(
         graded.details,
-        "✗ unknown user is 404\n  assertion `left == right` failed: GET /users/7 should answer 404, but answered 200\n    left: 200\n   right: 404\n  (at exercises/01_http/http6.rs:80:9)\n"
+        "✗ unknown user is 404\n  assertion `left == right` failed: GET /users/7 should answer 404, but answered 200\n    left: 200\n   right: 404\n  (at exercises/01_http/http6.rs:80:9)"
     );
 }
 
@@ -99,7 +99,7 @@ fn tests_that_depend_on_a_failure_are_named_as_skipped() {
     assert!(
         graded
             .details
-            .ends_with("\n⊘ routes — skipped: the server did not start (see server_starts)\n"),
+            .ends_with("\n⊘ routes — skipped: the server did not start (see server_starts)"),
         "{}",
         graded.details
     );
@@ -112,7 +112,7 @@ fn a_reached_todo_says_where_to_work() {
     let graded = test_run(&run("", 101), 10, &results);
     assert_eq!(
         graded.details,
-        "✗ a\n  not yet implemented (a `todo!()` was reached: that is a place to work)\n  (at exercises/01_http/http6.rs:80:9)\n"
+        "✗ a\n  not yet implemented (a `todo!()` was reached: that is a place to work)\n  (at exercises/01_http/http6.rs:80:9)"
     );
 }
 
@@ -125,10 +125,7 @@ fn many_failures_show_the_first_in_full_and_name_the_rest() {
     let details = test_run(&run("", 101), 10, &results).details;
     assert!(details.contains("✗ c\n  boom c"), "{details}");
     assert!(!details.contains("boom d"), "{details}");
-    assert!(
-        details.ends_with("… and 2 more failing: d, e\n"),
-        "{details}"
-    );
+    assert!(details.ends_with("… and 2 more failing: d, e"), "{details}");
 }
 
 #[test]
