@@ -3,10 +3,12 @@
 //! The commands are read from the README: a recipe changed there is the recipe tested here.
 //!
 //! What it proves: `cargo install --locked --path .backendlings-src` works inside a template
-//! (whose own Cargo.toml has `[workspace]`); each recipe's `grade` writes its report in its
-//! format with the exit status the README gives (1 for the template as made, 0 once every
-//! exercise is solved); grade's build folder lands where each recipe's cache step looks for
-//! it; Gradescope's `setup.sh` leaves that build folder warm for `run_autograder`.
+//! (whose own Cargo.toml has `[workspace]`); the template's first commit, made with the
+//! README's git lines, holds the exercises but no solution and no build; each recipe's
+//! `grade` writes its report in its format with the exit status the README gives (1 for the
+//! template as made, 0 once every exercise is solved); grade's build folder lands where each
+//! recipe's cache step looks for it; Gradescope's `setup.sh` leaves that build folder warm for
+//! `run_autograder`.
 //!
 //! What differs from a CI runner, and why:
 //! - the toolchain is this machine's: the lines of `setup.sh` that install curl,
@@ -187,9 +189,41 @@ fn the_three_ci_recipes_run_as_written_on_a_template_made_as_the_readme_says() {
     assert!(making.contains("git submodule add <your copy of backendlings> .backendlings-src"));
     let template = source.join("class-template");
     vendor_backendlings(&template.join(".backendlings-src"));
+    // The README's git lines, but the submodule's (a copy stands in for it, above).
+    let git = Shell {
+        env: ["AUTHOR", "COMMITTER"]
+            .iter()
+            .flat_map(|who| {
+                [
+                    (format!("GIT_{who}_NAME"), "Instructor".to_string()),
+                    (
+                        format!("GIT_{who}_EMAIL"),
+                        "instructor@localhost".to_string(),
+                    ),
+                ]
+            })
+            .collect(),
+    };
+    let lines: Vec<&str> = making.lines().collect();
+    assert_eq!(lines[1], "cd class-template && git init", "{making}");
+    assert!(lines[4].starts_with("git add . && git commit"), "{making}");
+    assert_eq!(git.steps(&source, &[lines[1].to_string()]), [0]);
+    assert_eq!(git.steps(&template, &[lines[4].to_string()]), [0]);
+    let committed = Command::new("git")
+        .args(["ls-files"])
+        .current_dir(&template)
+        .output()
+        .unwrap();
+    let committed = String::from_utf8_lossy(&committed.stdout).into_owned();
     assert!(
-        !template.join("solutions/00_basics/first.rs").exists(),
-        "a template holds no solutions"
+        committed.contains("exercises/00_basics/first.rs\n"),
+        "{committed}"
+    );
+    assert!(
+        !committed.lines().any(
+            |f| (f.starts_with("solutions/") && f.ends_with(".rs")) || f.starts_with("target/")
+        ),
+        "the template's commit holds a solution or a build: {committed}"
     );
 
     // GitHub Actions, on the template as made: nothing solved yet, so grade exits 1.

@@ -78,7 +78,13 @@ pub(crate) fn read_regular(path: &Path, cap: u64) -> Result<Vec<u8>, Refused> {
 pub(crate) fn private_build_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
     let existed = dir.exists();
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        format!(
+            "cannot make the build folder {}: {e}\n  fix: pass --build-dir with a folder of \
+             your own",
+            dir.display()
+        )
+    })?;
     if !existed {
         let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     }

@@ -464,3 +464,92 @@ fn an_exercise_that_allows_the_network_reaches_beyond_loopback() {
     );
     f.run(&["run", "first"]).expect(0, &["first passed"]);
 }
+
+/// Issue 18, 5: the default build folder was one name in the shared temporary folder, so one
+/// user reused another's build, and a second user got "Permission denied" with no path. It is
+/// now in each user's own cache folder (`$XDG_CACHE_HOME`, else `~/.cache`), made private; a
+/// folder that cannot be used is named, with `--build-dir` as the way out.
+#[test]
+fn the_default_build_folder_is_each_users_own_and_private() {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let f = Fixture::new();
+    let tmp = f.ws.parent().unwrap();
+    let grade_with_home = |home: &std::path::Path| {
+        Run::from(
+            command(&f.ws)
+                .args(["grade", "--course"])
+                .arg(&f.course)
+                .env_remove("XDG_CACHE_HOME")
+                .env("HOME", home)
+                .env("BACKENDLINGS_TRUST_COURSE", "1")
+                .output()
+                .unwrap(),
+        )
+    };
+    let builds_of = |home: &std::path::Path| -> Vec<std::path::PathBuf> {
+        fs::read_dir(home.join(".cache/backendlings"))
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    // Two users grade the same course: each builds in a folder of their own, that only they
+    // can enter.
+    let (ada, bob) = (tmp.join("home-ada"), tmp.join("home-bob"));
+    for home in [&ada, &bob] {
+        fs::create_dir_all(home).unwrap();
+        grade_with_home(home).expect(1, &["\"total\": 3"]);
+        let builds = builds_of(home);
+        assert_eq!(builds.len(), 1, "{builds:?}");
+        assert!(builds[0].join("target").is_dir(), "{builds:?}");
+        let mode = fs::metadata(&builds[0]).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{} is not private", builds[0].display());
+    }
+    // $XDG_CACHE_HOME, where set, is the cache folder (the GitLab recipe sets it).
+    let xdg = tmp.join("xdg");
+    Run::from(
+        command(&f.ws)
+            .args(["grade", "--course"])
+            .arg(&f.course)
+            .env("XDG_CACHE_HOME", &xdg)
+            .env("BACKENDLINGS_TRUST_COURSE", "1")
+            .output()
+            .unwrap(),
+    )
+    .expect(1, &["\"total\": 3"]);
+    assert!(xdg.join("backendlings").is_dir());
+
+    // A cache folder that cannot be made: its path, and `--build-dir`.
+    let file = tmp.join("not-a-folder");
+    write(&file, "a file\n");
+    let out = grade_with_home(&file.join("home"));
+    out.expect(2, &[]).stderr_has(&[
+        "cannot make the build folder ",
+        &file
+            .join("home/.cache/backendlings/grade-")
+            .display()
+            .to_string(),
+        "fix: pass --build-dir with a folder of your own",
+    ]);
+    assert_eq!(out.stdout, "");
+
+    // Another user's build folder is not built in (only root can make one here to show it).
+    let build = &builds_of(&bob)[0];
+    let nobody = std::process::Command::new("chown")
+        .args(["65534:65534"])
+        .arg(build)
+        .output()
+        .unwrap();
+    if fs::metadata(build).unwrap().uid() != 65534 {
+        eprintln!(
+            "skipped: not allowed to give a folder to another user: {}",
+            String::from_utf8_lossy(&nobody.stderr)
+        );
+        return;
+    }
+    grade_with_home(&bob).expect(2, &[]).stderr_has(&[
+        &format!(
+            "the build folder {} is not safe to build in: it belongs to another user",
+            build.display()
+        ),
+        "fix: pass --build-dir with a folder of your own",
+    ]);
+}

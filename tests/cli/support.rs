@@ -475,11 +475,18 @@ impl Pty {
     /// Waits (60 s at most) until the screen has shown `needle` since the last `clear`.
     #[track_caller]
     pub fn wait_for(&mut self, needle: &str) {
+        self.wait_until(&format!("no {needle:?}"), |seen| seen.contains(needle));
+    }
+
+    /// Waits (60 s at most) until what the screen showed since the last `clear` is `done`;
+    /// `what` says what never came.
+    #[track_caller]
+    pub fn wait_until(&mut self, what: &str, done: impl Fn(&str) -> bool) {
         let start = std::time::Instant::now();
-        while !self.seen.contains(needle) {
+        while !done(&self.seen) {
             assert!(
                 start.elapsed() < Duration::from_secs(60),
-                "no {needle:?} in {}",
+                "{what} in {}",
                 self.seen
             );
             if let Ok(chunk) = self.output.recv_timeout(Duration::from_millis(200)) {

@@ -266,3 +266,53 @@ fn a_warm_up_killed_outright_leaves_no_cargo_behind() {
         "the build went on to its end instead of stopping"
     );
 }
+
+/// Every file cargo wrote under the workspace's target folder, with when it was written (the
+/// composed sources and the checks' scratch folders left out: they are not compiled code).
+fn compiled(ws: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
+    let mut files = Vec::new();
+    let mut stack = vec![ws.join("target")];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if entry.file_name() == "backendlings-graded" {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let written = entry.metadata().unwrap().modified().unwrap();
+                files.push((path, written));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Issue 18, 13: the first `c` took 99 s, because no exercise's program had been built. The
+/// warm-up builds each exercise's program too (a mutants exercise's included), as its file
+/// is: once it is over, checking everything compiles nothing.
+#[test]
+fn after_the_warm_up_checking_every_exercise_compiles_nothing() {
+    // The learner has written tests for the mutants exercise (they catch both bugs).
+    let f = mutants_fixture(
+        "#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn boundary() {\n        assert_eq!(shipping(49), 5);\n        assert_eq!(shipping(50), 0);\n    }\n}\n",
+    );
+    run(&f.ws, &["warm"]).expect(0, &["The course is built"]);
+    let built = compiled(&f.ws);
+    for program in ["first", "second", "printer", "shipping"] {
+        assert!(
+            built.iter().any(|(p, _)| p
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&format!("{program}-"))),
+            "the warm-up did not build {program}: {built:?}"
+        );
+    }
+    run(&f.ws, &["check-all"]).expect(1, &["1 of 4 exercises pass"]);
+    let after = compiled(&f.ws);
+    let rebuilt: Vec<_> = after.iter().filter(|file| !built.contains(file)).collect();
+    assert!(rebuilt.is_empty(), "check-all compiled: {rebuilt:?}");
+}

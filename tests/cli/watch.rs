@@ -463,16 +463,29 @@ fn the_list_filters_and_the_screen_follows_the_terminal_size() {
     );
 
     // The terminal becomes narrower: the screen is drawn again.
-    let tty = terminal_of(&f.ws);
     pty.clear();
-    let resized = Command::new("stty")
-        .args(["-F", &tty, "cols", "50", "rows", "30"])
-        .status()
-        .unwrap();
-    assert!(resized.success());
+    resize_terminal_of(&f.ws, 50, 30);
     pty.wait_for("Current exercise: exercises/01_more/printer.rs");
     pty.keys(b"q");
     assert!(pty.child.wait().unwrap().success());
+}
+
+/// Gives the terminal of the backendlings process running in `dir` a new size, as a
+/// learner's window does: the process gets SIGWINCH.
+fn resize_terminal_of(dir: &std::path::Path, cols: u16, rows: u16) {
+    let tty = terminal_of(dir);
+    let resized = Command::new("stty")
+        .args([
+            "-F",
+            &tty,
+            "cols",
+            &cols.to_string(),
+            "rows",
+            &rows.to_string(),
+        ])
+        .status()
+        .unwrap();
+    assert!(resized.success());
 }
 
 /// The terminal (`/dev/pts/N`) of the backendlings process running in `dir`.
@@ -493,4 +506,71 @@ fn terminal_of(dir: &std::path::Path) -> String {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Issue 18, 10 and 14, as a learner's terminal shows them: `c` names the exercise that was
+/// done and no longer passes, and in a narrow terminal a long line of a verdict breaks
+/// between words (it was cut wherever the terminal's edge fell).
+#[test]
+fn the_terminal_names_a_regression_and_breaks_long_lines_between_words() {
+    const MESSAGE: &str = "answer() should be 42, the answer to the ultimate question of life, \
+                           the universe and everything, as computed by Deep Thought";
+    let long = |name: &str, body: &str| {
+        exercise(name, body).replace("\"answer() should be 42\"", &format!("{MESSAGE:?}"))
+    };
+    let f = Fixture::with_files(
+        INFO,
+        &[
+            ("exercises/00_basics/first.rs", long("first", "0")),
+            (
+                "solutions/00_basics/first.rs",
+                long("first", "42").replace("// TODO: return the answer.", "// Returns it."),
+            ),
+            ("exercises/00_basics/second.rs", long("second", "1")),
+        ],
+    );
+    // `first` is done, then broken while watch mode was not running.
+    f.solve("exercises/00_basics/first.rs");
+    f.run(&["run", "first"]).expect(0, &["first passed"]);
+    write(
+        &f.ws.join("exercises/00_basics/first.rs"),
+        &long("first", "0"),
+    );
+    let mut pty = Pty::start(&f.ws, "watch", &[]);
+    pty.wait_for("second failed");
+    pty.clear();
+    pty.keys(b"c");
+    pty.wait_for("no longer passing (they were done): first");
+    pty.wait_for("not passing yet: second, printer");
+
+    // 50 columns: the verdict is drawn again, its long line broken between words.
+    pty.clear();
+    resize_terminal_of(&f.ws, 50, 40);
+    // The last whole screen: the verdict, the message's lines no wider than the terminal.
+    let message_lines = |seen: &str| -> Option<Vec<String>> {
+        let screen = seen.replace("\r\n", "\n");
+        let screen = screen.rsplit("\u{1b}[2J").next()?;
+        if !screen.contains("q quit") {
+            return None;
+        }
+        let lines: Vec<&str> = screen.lines().collect();
+        let end = lines.iter().position(|l| l.contains("Deep Thought"))?;
+        let start = lines[..end]
+            .iter()
+            .rposition(|l| l.contains("failed: answer()"))?;
+        let lines = &lines[start..=end];
+        lines
+            .iter()
+            .all(|l| l.chars().count() <= 50)
+            .then(|| lines.iter().map(|l| l.trim().to_string()).collect())
+    };
+    pty.wait_until(
+        "no screen with the message in lines of at most 50 columns",
+        |seen| message_lines(seen).is_some(),
+    );
+    // Joined again at the breaks, the lines give the message back: no word was cut.
+    let said = message_lines(&pty.seen).unwrap().join(" ");
+    assert!(said.ends_with(MESSAGE), "{said:?}\n{}", pty.seen);
+    pty.keys(b"q");
+    assert!(pty.child.wait().unwrap().success());
 }
