@@ -482,8 +482,17 @@ fn grade_students(
     let names = students.iter().map(|s| s.name.clone()).collect();
     let progress = Progress::new(targets.len(), owners, names, course.exercises.len());
     let layers = Layers::of_source(course, &source);
-    let verdicts = check::check(build_dir, &layers, &targets, options, &progress)?;
+    // The report reads the check's event stream, as the progress lines do.
+    let filed = Filed(std::sync::Mutex::new(vec![None; targets.len()]));
+    check::check(
+        build_dir,
+        &layers,
+        &targets,
+        options,
+        &check::Both(&progress, &filed),
+    )?;
     progress.finish();
+    let verdicts = filed.into_verdicts(&targets)?;
 
     let mut results = Vec::new();
     for (student, row) in students.into_iter().zip(assignment) {
@@ -519,6 +528,36 @@ fn grade_students(
         results.push(StudentResults { student, exercises });
     }
     Ok(results)
+}
+
+/// Each verdict of a grade filed under the file it is for, as the check reports it.
+struct Filed(std::sync::Mutex<Vec<Option<std::sync::Arc<Verdict>>>>);
+
+impl check::Events for Filed {
+    fn event(&self, event: check::Event) {
+        if let check::Event::Verdict { target, verdict } = event {
+            let mut filed = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(slot) = filed.get_mut(target) {
+                *slot = Some(verdict);
+            }
+        }
+    }
+}
+
+impl Filed {
+    /// The verdicts in the order of `targets`: a check reports one for each.
+    fn into_verdicts(self, targets: &[Target<'_>]) -> Result<Vec<std::sync::Arc<Verdict>>, Error> {
+        let filed = self.0.into_inner().unwrap_or_else(|e| e.into_inner());
+        filed
+            .into_iter()
+            .zip(targets)
+            .map(|(verdict, target)| {
+                verdict.ok_or_else(|| {
+                    Error::Message(format!("the check reported no verdict for {}", target.bin))
+                })
+            })
+            .collect()
+    }
 }
 
 /// A verdict with the build's folder prefix taken out of every path it shows, so that it

@@ -230,6 +230,16 @@ pub trait Events: Sync {
     fn event(&self, event: Event);
 }
 
+/// Each event to two readers in turn (a grade's progress lines and its report).
+pub(crate) struct Both<'a>(pub(crate) &'a dyn Events, pub(crate) &'a dyn Events);
+
+impl Events for Both<'_> {
+    fn event(&self, event: Event) {
+        self.0.event(event.clone());
+        self.1.event(event);
+    }
+}
+
 /// Events nobody reads.
 pub struct Quiet;
 
