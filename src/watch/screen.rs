@@ -187,13 +187,15 @@ impl Terminal {
         if !below.is_empty() {
             println!("{below}");
         }
+        // The quiet lines, too, break between words in a narrow terminal.
+        let columns = usize::from(term.size().1);
         if let Some((step, of)) = self.warming {
             let line = format!(
                 "warming up the course in the background ({step} of {of}); your checks go first"
             );
-            println!("{}", console::style(line).dim());
+            println!("{}", console::style(wrap_long(&line, columns)).dim());
         }
-        println!("{}", footer(session));
+        println!("{}", footer(session, columns));
     }
 }
 
@@ -244,7 +246,7 @@ fn names(all: &[String], most: usize) -> String {
     text
 }
 
-fn footer(session: &Session) -> String {
+fn footer(session: &Session, columns: usize) -> String {
     let course = &session.ws.course;
     let current = &session.state.state.current;
     let (path, topic) = course
@@ -255,8 +257,11 @@ fn footer(session: &Session) -> String {
         "{}\nCurrent exercise: {} ({topic})\n{}",
         ui::bar(session.done_count(), course.exercises.len(), 40),
         ui::file_link(&session.ws.root.join(&path), &path.display().to_string()),
-        console::style("h hint · n next · p previous · l list · c check all · r re-run · q quit")
-            .dim()
+        console::style(wrap_long(
+            "h hint · n next · p previous · l list · c check all · r re-run · q quit",
+            columns
+        ))
+        .dim()
     )
 }
 

@@ -571,6 +571,18 @@ fn the_terminal_names_a_regression_and_breaks_long_lines_between_words() {
     // Joined again at the breaks, the lines give the message back: no word was cut.
     let said = message_lines(&pty.seen).unwrap().join(" ");
     assert!(said.ends_with(MESSAGE), "{said:?}\n{}", pty.seen);
+    // The line of keys below breaks between words too.
+    let screen = pty.seen.replace("\r\n", "\n");
+    let screen = screen.rsplit("\u{1b}[2J").next().unwrap();
+    let lines: Vec<&str> = screen.lines().collect();
+    let first = lines.iter().position(|l| l.starts_with("h hint")).unwrap();
+    let last = lines.iter().rposition(|l| l.contains("q quit")).unwrap();
+    let keys = &lines[first..=last];
+    assert!(keys.iter().all(|l| l.chars().count() <= 50), "{keys:?}");
+    assert_eq!(
+        keys.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" "),
+        "h hint · n next · p previous · l list · c check all · r re-run · q quit"
+    );
     pty.keys(b"q");
     assert!(pty.child.wait().unwrap().success());
 }
