@@ -266,10 +266,14 @@ pub(crate) fn build_until(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    // Cargo leads a process group of its own, with the compilers and build scripts it starts,
+    // and dies with the runner; the guard ends the rest of the group then.
     crate::sys::processes::dies_with_starter(&mut command);
+    crate::sys::processes::leads_own_group(&mut command);
     let mut child = command.spawn().map_err(CheckError::CargoMissing)?;
     let pid = child.id() as crate::sys::processes::ProcessId;
     crate::sys::processes::register(pid);
+    let guard = crate::sys::processes::GroupGuard::start(pid);
     let stopped = std::sync::atomic::AtomicBool::new(false);
     let result = std::thread::scope(|scope| {
         // Watches `stop` while cargo runs; hears at once when cargo is done (the sender drops).
@@ -290,6 +294,9 @@ pub(crate) fn build_until(
         result
     });
     crate::sys::processes::unregister(pid);
+    if let Some(guard) = guard {
+        guard.release();
+    }
     let mut build = result?;
     build.stopped = stopped.into_inner();
     Ok(build)

@@ -2,7 +2,6 @@
 //! a timeout kills everything it started.
 
 use std::io::Read;
-use std::os::unix::process::CommandExt as _;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,8 +31,8 @@ pub(crate) fn run_limited(
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
+    crate::sys::processes::leads_own_group(&mut command);
     let child = command.spawn()?;
     let group = child.id() as crate::sys::processes::ProcessId;
     crate::sys::processes::register(group);

@@ -83,6 +83,15 @@ fn signal_process(pid: ProcessId, signal: Signal) {
     }
 }
 
+/// Has the process `command` starts lead a process group of its own, so that it can be ended
+/// with everything it starts. (Windows would put it in a job object.)
+pub(crate) fn leads_own_group(command: &mut std::process::Command) {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    #[cfg(not(unix))]
+    let _ = command;
+}
+
 /// Processes started to outlive the runner (`spawn_detached`).
 static DETACHED: Mutex<Vec<ProcessId>> = Mutex::new(Vec::new());
 
@@ -92,8 +101,7 @@ static DETACHED: Mutex<Vec<ProcessId>> = Mutex::new(Vec::new());
 pub(crate) fn spawn_detached(
     command: &mut std::process::Command,
 ) -> std::io::Result<std::process::Child> {
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(command, 0);
+    leads_own_group(command);
     let child = command.spawn()?;
     DETACHED
         .lock()
@@ -126,6 +134,61 @@ pub(crate) fn dies_with_starter(command: &mut std::process::Command) {
     }
     #[cfg(not(target_os = "linux"))]
     let _ = command;
+}
+
+/// A process group that is killed if the runner dies before it says the group is done: the
+/// parent-death signal reaches only cargo, not the compilers and build scripts cargo started,
+/// which would otherwise build on after a kill -9 and race the next build in the same folder.
+///
+/// The guard is a shell reading a pipe whose other end only the runner holds. When the runner
+/// ends, however it ends, the kernel closes that end; the shell then reads end-of-file instead
+/// of "done" and kills the group. It ignores the terminal's signals, so that Ctrl-C, which
+/// reaches the runner, does not end the guard before the runner does.
+pub(crate) struct GroupGuard {
+    tell: Option<std::process::ChildStdin>,
+    shell: std::process::Child,
+}
+
+/// The guard's script; `$1` is the process group.
+const GUARD_SCRIPT: &str = "trap '' INT HUP TERM QUIT; IFS= read -r said; [ \"$said\" = done ] || kill -s KILL -- \"-$1\" 2>/dev/null";
+
+impl GroupGuard {
+    /// Starts a guard of `group`; `None` where no shell can be started (the group is then only
+    /// as safe as the parent-death signal makes it).
+    pub(crate) fn start(group: ProcessId) -> Option<GroupGuard> {
+        let mut command = std::process::Command::new("/bin/sh");
+        command
+            .args(["-c", GUARD_SCRIPT, "guard", &group.to_string()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        leads_own_group(&mut command);
+        let mut shell = command.spawn().ok()?;
+        // The guard is the runner's own child, not an orphan to clear away.
+        register(shell.id() as ProcessId);
+        Some(GroupGuard {
+            tell: shell.stdin.take(),
+            shell,
+        })
+    }
+
+    /// The group is done with: the guard leaves it alone and exits.
+    pub(crate) fn release(mut self) {
+        use std::io::Write as _;
+        if let Some(mut tell) = self.tell.take() {
+            let _ = tell.write_all(b"done\n");
+        }
+    }
+}
+
+impl Drop for GroupGuard {
+    /// Without `release` (an unwinding thread), the guard kills the group as it would after a
+    /// kill -9; either way it is waited for, so no zombie is left.
+    fn drop(&mut self) {
+        drop(self.tell.take());
+        let _ = self.shell.wait();
+        unregister(self.shell.id() as ProcessId);
+    }
 }
 
 /// The descendants of `me` that are not, or are not below, a detached process.
@@ -267,6 +330,50 @@ fn parent_map() -> HashMap<ProcessId, ProcessId> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A process group with a grandchild in it, as cargo's is with a build script.
+    fn group_with_grandchild() -> (std::process::Child, ProcessId) {
+        use std::os::unix::process::CommandExt as _;
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & echo $!; wait"])
+            .process_group(0)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+            &mut line,
+        )
+        .unwrap();
+        (child, line.trim().parse().unwrap())
+    }
+
+    fn running(pid: ProcessId) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z "))
+    }
+
+    #[test]
+    fn a_group_whose_guard_loses_the_runner_is_killed_and_a_released_one_is_not() {
+        let (mut child, grandchild) = group_with_grandchild();
+        let guard = GroupGuard::start(child.id() as ProcessId).unwrap();
+        guard.release();
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(running(grandchild), "a released guard killed its group");
+
+        // Dropped without a release, as the kernel closes the pipe of a runner killed outright.
+        let guard = GroupGuard::start(child.id() as ProcessId).unwrap();
+        drop(guard);
+        let _ = child.wait();
+        let start = std::time::Instant::now();
+        while running(grandchild) {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "the grandchild survived"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 
     #[test]
     fn descendants_are_found_across_process_groups() {

@@ -2,9 +2,10 @@
 //! check never waits for it; watch mode takes it over and stops it on quit; the next start
 //! resumes it; `warm` waits for it and says when everything is built.
 //!
-//! The course has one dependency, a local crate whose build script takes a while (and
-//! leaves a file when it is done): the warm-up is still building it when the first check
-//! comes, without any timing in the test.
+//! The course has one dependency, a local crate whose build script waits for a gate file
+//! that the test opens (and leaves a file when it is done): the warm-up is still building
+//! it when the first check comes, however slow or loaded the machine, without any timing
+//! in the test.
 
 use super::support::*;
 
@@ -12,15 +13,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-/// How long the dependency's build script sleeps: far longer than a check of a std-only
-/// exercise, even on a loaded machine.
-const SLOW_BUILD_SECS: u64 = 20;
+/// How long the dependency's build script waits for its gate at most, so that a test that
+/// fails before opening it leaves nothing running for long.
+const GATE_TIMEOUT_SECS: u64 = 300;
 
 struct Course {
     _tmp: tempfile::TempDir,
     root: PathBuf,
     /// Written by the dependency's build script when it finishes.
     built: PathBuf,
+    /// The dependency's build script finishes only once this file exists.
+    gate: PathBuf,
 }
 
 impl Course {
@@ -29,6 +32,7 @@ impl Course {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().to_path_buf();
         let built = root.join("slowdep-built");
+        let gate = root.join("slowdep-gate");
         let slowdep = root.join("slowdep");
         write(
             &slowdep.join("Cargo.toml"),
@@ -41,9 +45,13 @@ impl Course {
         write(
             &slowdep.join("build.rs"),
             &format!(
-                "fn main() {{\n    std::thread::sleep(std::time::Duration::from_secs({SLOW_BUILD_SECS}));\n    \
-                 std::fs::write({:?}, \"\").unwrap();\n}}\n",
-                built.display().to_string()
+                "fn main() {{\n    let start = std::time::Instant::now();\n    \
+                 while !std::path::Path::new({gate:?}).exists() {{\n        \
+                 assert!(start.elapsed().as_secs() < {GATE_TIMEOUT_SECS}, \"the gate never opened\");\n        \
+                 std::thread::sleep(std::time::Duration::from_millis(50));\n    }}\n    \
+                 std::fs::write({built:?}, \"\").unwrap();\n}}\n",
+                gate = gate.display().to_string(),
+                built = built.display().to_string(),
             ),
         );
         let info = format!(
@@ -79,7 +87,13 @@ impl Course {
             _tmp: tmp,
             root,
             built,
+            gate,
         }
+    }
+
+    /// Lets the dependency's build script finish.
+    fn open_gate(&self) {
+        write(&self.gate, "");
     }
 
     /// `init` as a learner runs it: the warm-up starts in the background.
@@ -123,6 +137,7 @@ fn a_check_after_init_does_not_wait_for_the_warm_up_and_warm_waits_for_it() {
         "the check waited for the warm-up's dependency build"
     );
     // `warm` waits for the warm-up init started, then finds everything built.
+    course.open_gate();
     run(&ws, &["warm"]).expect(0, &["The course is built"]);
     assert!(course.built.exists());
     let log = fs::read_to_string(ws.join(".backendlings/warm.log")).unwrap();
@@ -172,6 +187,7 @@ fn watch_takes_the_warm_up_over_stops_it_on_quit_and_the_next_start_resumes_it()
     assert!(!course.built.exists(), "the warm-up was not stopped");
 
     // The next start resumes it, to the end.
+    course.open_gate();
     let again = Watcher::start(&ws);
     again.next("warming_up");
     let start = Instant::now();
@@ -199,6 +215,7 @@ fn a_check_that_needs_a_crate_not_built_yet_shows_it_being_built() {
             .unwrap(),
     );
     out.expect(0, &["Created ws"]);
+    course.open_gate();
     let mut w = Watcher::start(&course.root.join("ws"));
     assert_eq!(w.next("verdict")["exercise"], "first");
     w.send(r#"{"cmd":"check","exercise":"second"}"#);
@@ -234,8 +251,8 @@ fn a_warm_up_killed_outright_leaves_no_cargo_behind() {
                 && fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(&ws))
         })
     };
-    // Killed while the dependency's build script runs: cargo has nothing to write for 20 s,
-    // so it does not learn from a closed pipe that nobody reads it any more.
+    // Killed while the dependency's build script waits at its gate: cargo has nothing to
+    // write meanwhile, so it does not learn from a closed pipe that nobody reads it any more.
     let needle = course.root.display().to_string();
     wait_until("building", || {
         processes_with(&needle)
@@ -261,6 +278,15 @@ fn a_warm_up_killed_outright_leaves_no_cargo_behind() {
         .status()
         .unwrap();
     wait_until("gone", || !cargo_running());
+    // The build script cargo had started goes too, or it would finish the build once the
+    // gate opens.
+    wait_until("no build script left", || {
+        !processes_with(&needle)
+            .iter()
+            .any(|p| p.contains("build-script-build"))
+    });
+    course.open_gate();
+    std::thread::sleep(Duration::from_millis(500));
     assert!(
         !course.built.exists(),
         "the build went on to its end instead of stopping"
