@@ -10,59 +10,121 @@ use super::source;
 use super::{Options, Target};
 use crate::course::layers::Layers;
 
-/// Where graded sources are composed and built. Its target folder is the build project's, so
-/// the dependencies are compiled once for both.
+/// Where graded sources are composed and built, but those of the std-only project (see
+/// `Project`). Its target folder is the build project's, so the dependencies are compiled
+/// once for both. The checks' scratch folders and mutants mode's tokens live here too.
 pub(crate) fn project_dir(build_dir: &Path) -> PathBuf {
     build_dir.join("target").join("backendlings-graded")
+}
+
+/// The project of the exercises that need no crate at all.
+pub(crate) fn std_project_dir(build_dir: &Path) -> PathBuf {
+    build_dir.join("target").join("backendlings-std")
+}
+
+/// A cargo workspace where some of the layers are composed and built, with a target folder
+/// and locks of its own. When the first layer needs no crate at all (the first topics of a
+/// course need only std), it is a project of its own: its checks then never wait for the
+/// warm-up, which meanwhile builds the crates of later topics in the other project, nor
+/// stop it (a stopped build loses the crates it was compiling).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Project {
+    pub(crate) dir: PathBuf,
+    pub(crate) target_dir: PathBuf,
+    /// The layers it builds.
+    pub(crate) layers: std::ops::Range<usize>,
+}
+
+/// The projects of `build_dir`, the one of the first layer first; every layer is in one.
+pub(crate) fn projects(build_dir: &Path, layers: &Layers, options: &Options) -> Vec<Project> {
+    let target_dir = super::target_dir(build_dir, options);
+    let main = |first| Project {
+        dir: project_dir(build_dir),
+        target_dir: target_dir.clone(),
+        layers: first..layers.len(),
+    };
+    if !layers.dependencies(0).is_empty() {
+        return vec![main(0)];
+    }
+    let std = Project {
+        dir: std_project_dir(build_dir),
+        target_dir: target_dir.join("backendlings-std").join("target"),
+        layers: 0..1,
+    };
+    if layers.len() == 1 {
+        vec![std]
+    } else {
+        vec![std, main(1)]
+    }
+}
+
+/// The project that builds `layer`.
+pub(crate) fn project_of(projects: &[Project], layer: usize) -> &Project {
+    projects
+        .iter()
+        .find(|p| p.layers.contains(&layer))
+        .unwrap_or(&projects[projects.len() - 1])
 }
 
 /// The folder of the graded project where mutants mode keeps each exercise's tokens.
 const TOKENS: &str = "tokens";
 
-/// Composes `target` from `snapshot` into the graded project, as its grading mode says;
-/// returns what to expect, or why it is not built. `bins` collects the `[[bin]]` entries of
-/// each layer's manifest (see `course::layers`), in the layer its composed file needs.
-pub(crate) fn prepare(
-    project: &Path,
+/// Composes `target` from `snapshot`, as its grading mode says: what to write, in which
+/// layer, and what to expect; or why it is not built. Nothing is written yet but a mutants
+/// exercise's kept tokens (atomically: two checks at once each build what they drew).
+pub(crate) fn plan(
+    build_dir: &Path,
     target: &Target<'_>,
     snapshot: &str,
     layers: &Layers,
     options: &Options,
-    bins: &mut Bins,
-) -> std::io::Result<Prepared> {
+) -> Prepared {
     let mut composed = Composed {
         tests: Vec::new(),
         mutant_tokens: Vec::new(),
         decoy_token: String::new(),
         path: PathBuf::new(),
-        tokens_kept_in: (!options.strict).then(|| project.join(TOKENS).join(&target.bin)),
+        tokens_kept_in: (!options.strict)
+            .then(|| project_dir(build_dir).join(TOKENS).join(&target.bin)),
         unreadable: None,
         layer: 0,
+        files: Vec::new(),
     };
     let mode = super::modes::of(target.exercise.mode);
-    let files = match mode.compose(target, snapshot, &mut composed) {
+    composed.files = match mode.compose(target, snapshot, &mut composed) {
         Ok(files) => files,
-        Err(rejection) => return Ok(Prepared::Rejected(rejection)),
+        Err(rejection) => return Prepared::Rejected(rejection),
     };
-    for (path, text) in &files {
+    composed.layer = composed
+        .files
+        .iter()
+        .map(|(_, text)| layers.layer_of(text))
+        .max()
+        .unwrap_or(0);
+    Prepared::Ready(composed)
+}
+
+/// Writes what `plan` composed into `project` (the one of its layer), and adds its
+/// `[[bin]]` entry to `bins`.
+pub(crate) fn place(
+    project: &Path,
+    target: &Target<'_>,
+    composed: &mut Composed,
+    bins: &mut Bins,
+) -> std::io::Result<()> {
+    for (path, text) in &composed.files {
         write_if_changed(&project.join(path), text)?;
     }
-    if let Some((root, text)) = files.first() {
+    if let Some((root, _)) = composed.files.first() {
         composed.path = project.join(root);
-        let layer = files
-            .iter()
-            .map(|(_, text)| layers.layer_of(text))
-            .max()
-            .unwrap_or_else(|| layers.layer_of(text));
-        composed.layer = layer;
         // By absolute path: cargo then names the file to rustc relative to the project, as
         // `exercises/01_http/http1.rs`, in its messages and in panics' locations.
         let absolute = std::path::absolute(project.join(root))?;
-        bins.entry(layer)
+        bins.entry(composed.layer)
             .or_default()
             .push_str(&bin_entry(&target.bin, &absolute.to_string_lossy()));
     }
-    Ok(Prepared::Ready(composed))
+    Ok(())
 }
 
 /// The `[[bin]]` entries of each layer's package, by layer.
@@ -81,7 +143,7 @@ fn bin_entry(name: &str, path: &str) -> String {
 /// `#[path = "../../support/<name>.rs"]`, relative to the composed file's folder: they are
 /// written where that path leads for every target (a wrong attempt or a class's file sits
 /// deeper than an exercise).
-pub(crate) fn write_support_of(project: &Path, targets: &[Target<'_>]) -> std::io::Result<()> {
+pub(crate) fn write_support_of(project: &Path, targets: &[&Target<'_>]) -> std::io::Result<()> {
     let mut roots = std::collections::BTreeSet::new();
     for target in targets.iter().filter(|t| !t.support.is_empty()) {
         let base = target
@@ -116,16 +178,17 @@ pub(crate) fn layer_program(index: usize) -> String {
     format!("layer-{index}")
 }
 
-/// Writes the graded project's manifests: a cargo workspace with one package per layer, each
-/// with that layer's dependencies (as the build project's manifest declares them) and its
-/// `bins`; the build project's profiles; and the lock file the course pins.
+/// Writes the manifests of a graded project: a cargo workspace with one package per layer
+/// it builds, each with that layer's dependencies (as the build project's manifest declares
+/// them) and its `bins`; the build project's profiles; and the lock file the course pins.
 pub(crate) fn write_manifest(
     build_dir: &Path,
+    project: &Project,
     layers: &Layers,
     bins: &Bins,
 ) -> std::io::Result<()> {
-    let project = project_dir(build_dir);
-    fs::create_dir_all(&project)?;
+    let (project, built) = (&project.dir, project.layers.clone());
+    fs::create_dir_all(project)?;
     let manifest = fs::read_to_string(build_dir.join("Cargo.toml"))?;
     let manifest: toml::Table = manifest
         .parse()
@@ -135,7 +198,7 @@ pub(crate) fn write_manifest(
         .and_then(toml::Value::as_table)
         .cloned()
         .unwrap_or_default();
-    let members: Vec<String> = (0..layers.len()).map(|i| format!("layer-{i}")).collect();
+    let members: Vec<String> = built.clone().map(|i| format!("layer-{i}")).collect();
     let mut root = toml::Table::new();
     let mut workspace = toml::Table::new();
     workspace.insert("resolver".into(), "3".into());
@@ -159,7 +222,7 @@ pub(crate) fn write_manifest(
         &project.join("layer.rs"),
         "//! Empty: building it builds a layer's dependencies.\nfn main() {}\n",
     )?;
-    for (index, member) in members.iter().enumerate() {
+    for (index, member) in built.clone().zip(&members) {
         let mut package = toml::Table::new();
         package.insert("name".into(), layer_package(index).into());
         package.insert("version".into(), "0.0.0".into());
@@ -185,8 +248,10 @@ pub(crate) fn write_manifest(
         write_if_changed(&project.join(member).join("Cargo.toml"), &text)?;
     }
     // The course's lock file pins the versions. Cargo adds the layers' packages to the
-    // project's copy; it is replaced only when the course's own changes.
-    if let Ok(lock) = fs::read_to_string(build_dir.join("Cargo.lock")) {
+    // project's copy; it is replaced only when the course's own changes. (A project with no
+    // dependency needs none: cargo writes its own.)
+    let needs_crates = built.clone().any(|i| !layers.dependencies(i).is_empty());
+    if needs_crates && let Ok(lock) = fs::read_to_string(build_dir.join("Cargo.lock")) {
         let pinned = project.join("course.lock");
         if fs::read_to_string(&pinned).ok().as_deref() != Some(lock.as_str()) {
             fs::write(project.join("Cargo.lock"), &lock)?;

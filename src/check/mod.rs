@@ -259,16 +259,8 @@ pub(crate) fn check(
 ) -> Result<Vec<Verdict>, CheckError> {
     let start = Instant::now();
     let mut verdicts: Vec<Option<Arc<Verdict>>> = vec![None; targets.len()];
-    let project = compose::project_dir(build_dir);
-    // One check at a time composes and builds in a build folder (two terminals, one workspace).
-    // A warm-up in progress gives way to this check (`warm`).
-    let claim = warm::claim(&project).map_err(CheckError::Io)?;
-    let _lock =
-        crate::sys::files::lock_file(&project.join(warm::BUILDING)).map_err(CheckError::Io)?;
-    sweep_runs(&project);
-
-    compose::write_support_of(&project, targets).map_err(CheckError::Io)?;
-    let mut bins = compose::Bins::new();
+    // Each file is read once and composed in memory; nothing is written before the lock of
+    // the project that builds it is held.
     let mut ready: Vec<(usize, Composed)> = Vec::new();
     for (i, target) in targets.iter().enumerate() {
         let snapshot = match &target.snapshot {
@@ -279,8 +271,7 @@ pub(crate) fn check(
             },
         };
         let prepared = match snapshot {
-            Ok(text) => compose::prepare(&project, target, &text, layers, options, &mut bins)
-                .map_err(CheckError::Io)?,
+            Ok(text) => compose::plan(build_dir, target, &text, layers, options),
             Err(rejection) => Prepared::Rejected(rejection),
         };
         match prepared {
@@ -298,55 +289,97 @@ pub(crate) fn check(
     if ready.is_empty() {
         return Ok(in_order(verdicts));
     }
-    compose::write_manifest(build_dir, layers, &bins).map_err(CheckError::Io)?;
-    let target_dir = target_dir(build_dir, options);
+    let projects = compose::projects(build_dir, layers, options);
+    let used: Vec<&compose::Project> = projects
+        .iter()
+        .filter(|p| ready.iter().any(|(_, c)| p.layers.contains(&c.layer)))
+        .collect();
+    // One check at a time composes and builds in a project (two terminals, one workspace); a
+    // warm-up in progress there gives way to this check (`warm`). Projects are locked in
+    // one order, so two checks never wait for each other's.
+    let mut locks = Vec::new();
+    for project in &used {
+        let claim = warm::claim(&project.dir).map_err(CheckError::Io)?;
+        let lock = crate::sys::files::lock_file(&project.dir.join(warm::BUILDING))
+            .map_err(CheckError::Io)?;
+        locks.push((claim, lock));
+    }
+    let runs = compose::project_dir(build_dir);
+    sweep_runs(&runs);
+
+    let mut bins = compose::Bins::new();
+    for project in &used {
+        let here: Vec<&Target<'_>> = ready
+            .iter()
+            .filter(|(_, c)| project.layers.contains(&c.layer))
+            .map(|(i, _)| &targets[*i])
+            .collect();
+        compose::write_support_of(&project.dir, &here).map_err(CheckError::Io)?;
+    }
+    for (i, composed) in &mut ready {
+        let project = compose::project_of(&projects, composed.layer);
+        compose::place(&project.dir, &targets[*i], composed, &mut bins).map_err(CheckError::Io)?;
+    }
     let mut build = cargo::Build {
         success: true,
         ..Default::default()
     };
-    // One cargo per layer, smallest first: cargo picks a crate's features from the packages
-    // it builds together, and a layer built alone is what a learner's next check builds too.
-    // Grading builds once and is not checked again: one cargo for every layer, each crate
-    // compiled once with every feature, and both cores busy to the end.
-    let groups: Vec<Option<usize>> = if options.strict && bins.len() > 1 {
-        vec![None]
-    } else {
-        bins.keys().copied().map(Some).collect()
-    };
-    for layer in groups {
-        let here: Vec<&Target<'_>> = ready
-            .iter()
-            .filter(|(_, composed)| layer.is_none_or(|layer| composed.layer == layer))
-            .map(|(i, _)| &targets[*i])
+    for project in &used {
+        compose::write_manifest(build_dir, project, layers, &bins).map_err(CheckError::Io)?;
+        // One cargo per layer, smallest first: cargo picks a crate's features from the
+        // packages it builds together, and a layer built alone is what a learner's next
+        // check builds too. Grading builds once and is not checked again: one cargo for every
+        // layer of the project, each crate compiled once with every feature, and both cores
+        // busy to the end.
+        let here: Vec<usize> = bins
+            .keys()
+            .copied()
+            .filter(|layer| project.layers.contains(layer))
             .collect();
-        let programs: Vec<&str> = here
-            .iter()
-            .filter(|t| modes::of(t.exercise.mode).builds_program())
-            .map(|t| t.bin.as_str())
-            .collect();
-        // A check of one file builds it alone; a check of many builds them all as the
-        // warm-up does, whichever layer has only one of them.
-        let selection = match (&here[..], programs.len(), ready.len()) {
-            ([only], 1, 1) => cargo::Selection::OneProgram(&only.bin),
-            ([only], _, 1) => cargo::Selection::OneTest(&only.bin),
-            _ => cargo::Selection::All {
-                programs: &programs,
-            },
+        let groups: Vec<Option<usize>> = if options.strict && here.len() > 1 {
+            vec![None]
+        } else {
+            here.into_iter().map(Some).collect()
         };
-        let package = layer.map(compose::layer_package);
-        let layer_build = cargo::build(
-            &project,
-            Some(&target_dir),
-            package.as_deref(),
-            selection,
-            options,
-            events,
-        )?;
-        build.merge(layer_build);
+        for layer in groups {
+            let in_group = |c: &Composed| match layer {
+                Some(layer) => c.layer == layer,
+                None => project.layers.contains(&c.layer),
+            };
+            let here: Vec<&Target<'_>> = ready
+                .iter()
+                .filter(|(_, composed)| in_group(composed))
+                .map(|(i, _)| &targets[*i])
+                .collect();
+            let programs: Vec<&str> = here
+                .iter()
+                .filter(|t| modes::of(t.exercise.mode).builds_program())
+                .map(|t| t.bin.as_str())
+                .collect();
+            // A check of one file builds it alone; a check of many builds them all as the
+            // warm-up does, whichever layer has only one of them.
+            let selection = match (&here[..], programs.len(), ready.len()) {
+                ([only], 1, 1) => cargo::Selection::OneProgram(&only.bin),
+                ([only], _, 1) => cargo::Selection::OneTest(&only.bin),
+                _ => cargo::Selection::All {
+                    programs: &programs,
+                },
+            };
+            let package = layer.map(compose::layer_package);
+            let layer_build = cargo::build(
+                &project.dir,
+                Some(&project.target_dir),
+                package.as_deref(),
+                selection,
+                options,
+                events,
+            )?;
+            build.merge(layer_build);
+        }
     }
     // A full disk says nothing about anyone's code: no verdict rather than a false one.
     if build.disk_full() {
-        return Err(CheckError::DiskFull(target_dir));
+        return Err(CheckError::DiskFull(target_dir(build_dir, options)));
     }
     // Fresh mutants' tokens live only in the built programs from now on.
     for (_, composed) in &ready {
@@ -356,9 +389,8 @@ pub(crate) fn check(
     }
     // This check runs its own links to the programs it built: another check that rebuilds
     // them meanwhile (two terminals, one exercise) cannot swap a program under this one.
-    let _programs = pin_programs(&project, &mut build).map_err(CheckError::Io)?;
-    drop(_lock);
-    drop(claim);
+    let _programs = pin_programs(&runs, &mut build).map_err(CheckError::Io)?;
+    drop(locks);
     events.event(Event::Built);
     let build_time = start.elapsed();
 

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::modes::Prepared;
-use super::{CheckError, Event, Events, Options, Rejection, Target, cargo, compose};
+use super::{CheckError, Event, Events, Options, Target, cargo, compose};
 use crate::course::layers::Layers;
 use crate::sys::files::{is_locked, lock_file, lock_file_shared};
 
@@ -61,8 +61,7 @@ pub(crate) fn warm(
     events: &dyn Events,
     stop: &AtomicBool,
 ) -> Result<Warmed, CheckError> {
-    let project = compose::project_dir(build_dir);
-    let target_dir = super::target_dir(build_dir, options);
+    let projects = compose::projects(build_dir, layers, options);
     let placed = place(layers, targets);
     let mut with_programs: Vec<usize> = placed.iter().map(|&(_, layer)| layer).collect();
     with_programs.sort_unstable();
@@ -80,14 +79,15 @@ pub(crate) fn warm(
         .collect();
     for step in steps {
         events.event(Event::Warming(step));
+        let project = compose::project_of(&projects, step.layer);
         loop {
             if stop.load(Ordering::SeqCst) {
                 return Ok(Warmed::Stopped);
             }
             // Wait while a check has the project, then build with the lock held.
-            drop(lock_file(&project.join(WANTED)).map_err(CheckError::Io)?);
-            let _building = lock_file(&project.join(BUILDING)).map_err(CheckError::Io)?;
-            let give_way = || stop.load(Ordering::SeqCst) || is_locked(&project.join(WANTED));
+            drop(lock_file(&project.dir.join(WANTED)).map_err(CheckError::Io)?);
+            let _building = lock_file(&project.dir.join(BUILDING)).map_err(CheckError::Io)?;
+            let give_way = || stop.load(Ordering::SeqCst) || is_locked(&project.dir.join(WANTED));
             let build = if step.programs {
                 let here: Vec<&Target<'_>> = placed
                     .iter()
@@ -95,15 +95,15 @@ pub(crate) fn warm(
                     .map(|&(i, _)| &targets[i])
                     .collect();
                 build_programs(
-                    build_dir, layers, &here, step.layer, options, events, &give_way,
+                    build_dir, project, layers, &here, step.layer, options, events, &give_way,
                 )?
             } else {
                 // Each layer's package must exist: the manifests are written as a check would.
-                compose::write_manifest(build_dir, layers, &compose::Bins::new())
+                compose::write_manifest(build_dir, project, layers, &compose::Bins::new())
                     .map_err(CheckError::Io)?;
-                cargo::build_until(
-                    &project,
-                    Some(&target_dir),
+                cargo::build_in_background(
+                    &project.dir,
+                    Some(&project.target_dir),
                     Some(&compose::layer_package(step.layer)),
                     cargo::Selection::DependenciesOf(&compose::layer_program(step.layer)),
                     options,
@@ -112,7 +112,7 @@ pub(crate) fn warm(
                 )?
             };
             if build.disk_full() {
-                return Err(CheckError::DiskFull(target_dir));
+                return Err(CheckError::DiskFull(project.target_dir.clone()));
             }
             if !build.stopped {
                 break;
@@ -139,34 +139,12 @@ fn place(layers: &Layers, targets: &[Target<'_>]) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Composes one target from its file as it is now; its layer and `[[bin]]` entries, or
-/// `None` when its check would refuse it before building.
-fn compose_one(
-    project: &Path,
-    layers: &Layers,
-    target: &Target<'_>,
-    options: &Options,
-) -> Result<Option<(usize, compose::Bins)>, CheckError> {
-    let text = match std::fs::read(&target.source) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| Rejection::NotText),
-        Err(_) => Err(Rejection::Missing),
-    };
-    let Ok(text) = text else {
-        return Ok(None);
-    };
-    let mut bins = compose::Bins::new();
-    let prepared = compose::prepare(project, target, &text, layers, options, &mut bins)
-        .map_err(CheckError::Io)?;
-    match prepared {
-        Prepared::Ready(composed) => Ok(Some((composed.layer, bins))),
-        Prepared::Rejected(_) => Ok(None),
-    }
-}
-
 /// Builds the test programs of `targets`, which were placed in `layer` (one the learner
 /// changed since is built where it now belongs, by its own check).
+#[allow(clippy::too_many_arguments)]
 fn build_programs(
     build_dir: &Path,
+    project: &compose::Project,
     layers: &Layers,
     targets: &[&Target<'_>],
     layer: usize,
@@ -174,27 +152,34 @@ fn build_programs(
     events: &dyn Events,
     give_way: &(dyn Fn() -> bool + Sync),
 ) -> Result<cargo::Build, CheckError> {
-    let project = compose::project_dir(build_dir);
     let mut bins = compose::Bins::new();
     let mut programs = Vec::new();
-    for target in targets {
-        if !target.support.is_empty() {
-            compose::write_support_of(&project, std::slice::from_ref(*target))
-                .map_err(CheckError::Io)?;
+    for &target in targets {
+        // Composed from the file as it is now; one its check would refuse is left to it.
+        let Ok(text) = std::fs::read(&target.source).map(String::from_utf8) else {
+            continue;
+        };
+        let Ok(text) = text else { continue };
+        let Prepared::Ready(mut composed) =
+            compose::plan(build_dir, target, &text, layers, options)
+        else {
+            continue;
+        };
+        if composed.layer != layer {
+            continue;
         }
-        if let Some((at, entries)) = compose_one(&project, layers, target, options)?
-            && at == layer
-        {
-            bins.entry(layer).or_default().push_str(&entries[&layer]);
-            if super::modes::of(target.exercise.mode).builds_program() {
-                programs.push(target.bin.as_str());
-            }
+        if !target.support.is_empty() {
+            compose::write_support_of(&project.dir, &[target]).map_err(CheckError::Io)?;
+        }
+        compose::place(&project.dir, target, &mut composed, &mut bins).map_err(CheckError::Io)?;
+        if super::modes::of(target.exercise.mode).builds_program() {
+            programs.push(target.bin.as_str());
         }
     }
-    compose::write_manifest(build_dir, layers, &bins).map_err(CheckError::Io)?;
-    cargo::build_until(
-        &project,
-        Some(&super::target_dir(build_dir, options)),
+    compose::write_manifest(build_dir, project, layers, &bins).map_err(CheckError::Io)?;
+    cargo::build_in_background(
+        &project.dir,
+        Some(&project.target_dir),
         Some(&compose::layer_package(layer)),
         cargo::Selection::All {
             programs: &programs,

@@ -113,6 +113,7 @@ pub(crate) fn private_build_dir(dir: &Path) -> Result<(), String> {
         dir.join("target")
             .join("backendlings-graded")
             .join(".cargo"),
+        dir.join("target").join("backendlings-std").join(".cargo"),
     ] {
         if config.exists() {
             return Err(format!(

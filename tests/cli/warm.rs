@@ -126,15 +126,34 @@ fn wait_until(what: &str, done: impl Fn() -> bool) {
     }
 }
 
+/// The process id of the dependency's build script, while it runs.
+fn build_script(needle: &str) -> Option<String> {
+    fs::read_dir("/proc").unwrap().flatten().find_map(|entry| {
+        let cmdline = fs::read(entry.path().join("cmdline")).ok()?;
+        let cmdline = String::from_utf8_lossy(&cmdline);
+        (cmdline.contains(needle) && cmdline.contains("build-script-build"))
+            .then(|| entry.file_name().to_string_lossy().into_owned())
+    })
+}
+
 #[test]
 fn a_check_after_init_does_not_wait_for_the_warm_up_and_warm_waits_for_it() {
     let course = Course::new();
     let ws = course.init();
-    // The std-only exercise is checked while the dependency is still being built.
+    // The std-only exercise is checked while the dependency is still being built, and the
+    // build goes on: a std-only exercise is built in a project of its own.
+    let needle = course.root.display().to_string();
+    wait_until("building", || build_script(&needle).is_some());
+    let building = build_script(&needle);
     run(&ws, &["run", "first"]).expect(1, &["answer() should be 42"]);
     assert!(
         !course.built.exists(),
         "the check waited for the warm-up's dependency build"
+    );
+    assert_eq!(
+        build_script(&needle),
+        building,
+        "the check of a std-only exercise stopped the warm-up's build"
     );
     // `warm` waits for the warm-up init started, then finds everything built.
     course.open_gate();

@@ -40,6 +40,8 @@ pub(crate) struct Composed {
     pub(crate) unreadable: Option<usize>,
     /// The build layer it is built in (see `course::layers`).
     pub(crate) layer: usize,
+    /// The files to write into the graded project, by path in it; the first is the root.
+    pub(crate) files: Vec<(PathBuf, String)>,
 }
 
 /// Why a snapshot is not built.
