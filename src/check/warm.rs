@@ -2,11 +2,13 @@
 //! needs it. First each layer's dependencies, smallest layer first (the next topics' crates
 //! before the last topics'), then the exercises' programs, layer by layer.
 //!
-//! A check always goes first. It holds the project's `WANTED` lock (shared) from before it
-//! waits for the build lock until its build is over; the warm-up looks at that lock while
-//! cargo runs, stops its cargo at once when a check wants the project, and waits until the
-//! check's build is done. Cargo keeps every crate it finished, so a stopped step resumes
-//! where it stopped: in the next step, the next warm-up, or the check itself.
+//! A check always goes first. One of an exercise that needs no crate builds in a project of
+//! its own (`compose::Project`), beside the warm-up, whose builds run at a lower CPU
+//! priority. Any other holds its project's `WANTED` lock (shared) from before it waits for
+//! the build lock until its build is over; the warm-up looks at that lock while cargo runs,
+//! stops its cargo at once when a check wants the project, and waits until the check's
+//! build is done. Cargo keeps every crate it finished, so a stopped step resumes where it
+//! stopped: in the next step, the next warm-up, or the check itself.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
