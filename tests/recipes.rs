@@ -160,9 +160,16 @@ fn has_grade_build(cache: &Path) -> bool {
     let Ok(entries) = fs::read_dir(cache.join("backendlings")) else {
         return false;
     };
-    entries
-        .flatten()
-        .any(|e| e.path().join("target").join("debug").join("deps").is_dir())
+    // The target folder of the graded projects: the std-only one sits inside the other.
+    entries.flatten().any(|e| {
+        let target = e.path().join("target");
+        [
+            target.clone(),
+            target.join("backendlings-std").join("target"),
+        ]
+        .iter()
+        .any(|t| t.join("debug").join("deps").is_dir())
+    })
 }
 
 #[test]
