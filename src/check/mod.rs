@@ -168,14 +168,14 @@ impl fmt::Display for CheckError {
             CheckError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => write!(
                 f,
                 "the disk is full: the build folder could not be written\n  fix: free some \
-                 space (or pass --build-dir on another disk) and check again"
+                 space and check again (`grade` can build on another disk: --build-dir)"
             ),
             CheckError::Io(e) => write!(f, "could not write the build folder: {e}"),
             CheckError::DiskFull(dir) => write!(
                 f,
                 "the disk is full: the build in {} stopped (No space left on device); no \
-                 verdict was given\n  fix: free some space (or pass --build-dir on another \
-                 disk) and check again",
+                 verdict was given\n  fix: free some space and check again (`grade` can \
+                 build on another disk: --build-dir)",
                 dir.display()
             ),
         }
@@ -374,12 +374,12 @@ pub(crate) fn check(
                 options,
                 events,
             )?;
+            // A full disk says nothing about anyone's code: no verdict rather than a false one.
+            if layer_build.disk_full() {
+                return Err(CheckError::DiskFull(project.target_dir.clone()));
+            }
             build.merge(layer_build);
         }
-    }
-    // A full disk says nothing about anyone's code: no verdict rather than a false one.
-    if build.disk_full() {
-        return Err(CheckError::DiskFull(target_dir(build_dir, options)));
     }
     // Fresh mutants' tokens live only in the built programs from now on.
     for (_, composed) in &ready {

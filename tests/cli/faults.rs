@@ -218,3 +218,42 @@ fn folders_a_killed_check_left_under_runs_are_swept_by_the_next_check() {
         .collect();
     assert_eq!(rest.len(), 1, "{rest:?}");
 }
+
+/// A build that fills the disk is called a full disk, gives no verdict and records nothing.
+/// The disk is a 256 KiB tmpfs over the workspace's target folder, mounted in a user and
+/// mount namespace of the runner's own (where the kernel allows one; said and skipped where
+/// it does not).
+#[test]
+fn a_build_that_fills_the_disk_is_called_a_full_disk_and_gives_no_verdict() {
+    let f = Fixture::new();
+    fs::create_dir_all(f.ws.join("target")).unwrap();
+    let allowed = std::process::Command::new("unshare")
+        .args(["-rm", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !allowed {
+        eprintln!("skipped: no user and mount namespace here");
+        return;
+    }
+    let state = fs::read_to_string(f.ws.join(".backendlings/state.toml")).unwrap();
+    let out = Run::from(
+        std::process::Command::new("unshare")
+            .current_dir(&f.ws)
+            .env("NO_COLOR", "1")
+            .args(["-rm", "sh", "-c"])
+            .arg("mount -t tmpfs -o size=256k,mode=0755 tmpfs target && exec \"$0\" run first")
+            .arg(env!("CARGO_BIN_EXE_backendlings"))
+            .output()
+            .unwrap(),
+    );
+    out.expect(2, &[]).stderr_has(&[
+        "error: the disk is full: the build in",
+        "target/backendlings-std/target stopped (No space left on device); no verdict was given",
+        "fix: free some space and check again",
+    ]);
+    assert_eq!(
+        fs::read_to_string(f.ws.join(".backendlings/state.toml")).unwrap(),
+        state,
+        "a check that gave no verdict changed the state"
+    );
+}
