@@ -158,10 +158,12 @@ fn build_programs(
     let mut programs = Vec::new();
     for &target in targets {
         // Composed from the file as it is now; one its check would refuse is left to it.
-        let Ok(text) = std::fs::read(&target.source).map(String::from_utf8) else {
+        let Some(text) = std::fs::read(&target.source)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+        else {
             continue;
         };
-        let Ok(text) = text else { continue };
         let Prepared::Ready(mut composed) =
             compose::plan(build_dir, target, &text, layers, options)
         else {
