@@ -34,7 +34,7 @@ pub(crate) struct Build {
     /// What cargo itself printed on stderr (shown when the build failed without diagnostics).
     pub(crate) cargo_stderr: String,
     pub(crate) success: bool,
-    /// The build was stopped before it ended (`build_in_background`).
+    /// The build was stopped before it ended (`Priority::Background`).
     pub(crate) stopped: bool,
 }
 
@@ -183,6 +183,19 @@ impl Build {
     }
 }
 
+/// Whom a build is for.
+#[derive(Clone, Copy)]
+pub(crate) enum Priority<'a> {
+    /// A check: as fast as it can go, to its end.
+    Check,
+    /// The warm-up: below every check in CPU priority (a check the learner asks for
+    /// meanwhile, in a project of its own, gets the cores first), and stopped (cargo and
+    /// every compiler it started killed) as soon as the function says so: the warm-up gives
+    /// way to a check in its own project that way. A stopped build has `stopped` set; what
+    /// cargo finished before is kept, and the next build starts from there.
+    Background(&'a (dyn Fn() -> bool + Sync)),
+}
+
 /// Runs cargo in `dir`; each crate compiled is an `Event::Compiled` to `events`.
 pub(crate) fn build(
     dir: &Path,
@@ -191,48 +204,7 @@ pub(crate) fn build(
     selection: Selection<'_>,
     options: &Options,
     events: &dyn super::Events,
-) -> Result<Build, CheckError> {
-    build_with(
-        dir,
-        target_dir,
-        package,
-        selection,
-        options,
-        events,
-        &|| false,
-        false,
-    )
-}
-
-/// `build` for the warm-up: below every check in CPU priority (a check the learner asks for
-/// meanwhile, in a project of its own, gets the cores first), and stopped (cargo and every
-/// compiler it started killed) as soon as `stop` says so: the warm-up gives way to a check
-/// in its own project that way. A stopped build has `stopped` set; what cargo finished
-/// before is kept, and the next build starts from there.
-pub(crate) fn build_in_background(
-    dir: &Path,
-    target_dir: Option<&Path>,
-    package: Option<&str>,
-    selection: Selection<'_>,
-    options: &Options,
-    events: &dyn super::Events,
-    stop: &(dyn Fn() -> bool + Sync),
-) -> Result<Build, CheckError> {
-    build_with(
-        dir, target_dir, package, selection, options, events, stop, true,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn build_with(
-    dir: &Path,
-    target_dir: Option<&Path>,
-    package: Option<&str>,
-    selection: Selection<'_>,
-    options: &Options,
-    events: &dyn super::Events,
-    stop: &(dyn Fn() -> bool + Sync),
-    background: bool,
+    priority: Priority<'_>,
 ) -> Result<Build, CheckError> {
     let format = if options.color {
         "--message-format=json-diagnostic-rendered-ansi"
@@ -287,7 +259,14 @@ fn build_with(
         .stderr(Stdio::piped());
     // Cargo leads a process group of its own, with the compilers and build scripts it starts,
     // and dies with the runner; the guard ends the rest of the group then.
-    crate::sys::processes::dies_with_starter(&mut command, background);
+    crate::sys::processes::dies_with_starter(&mut command);
+    let stop = match priority {
+        Priority::Check => &|| false,
+        Priority::Background(stop) => {
+            crate::sys::processes::yields_cpu(&mut command);
+            stop
+        }
+    };
     crate::sys::processes::leads_own_group(&mut command);
     let mut child = command.spawn().map_err(CheckError::CargoMissing)?;
     let pid = child.id() as crate::sys::processes::ProcessId;

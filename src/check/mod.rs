@@ -373,6 +373,7 @@ pub(crate) fn check(
                 selection,
                 options,
                 events,
+                cargo::Priority::Check,
             )?;
             // A full disk says nothing about anyone's code: no verdict rather than a false one.
             if layer_build.disk_full() {

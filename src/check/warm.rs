@@ -103,14 +103,14 @@ pub(crate) fn warm(
                 // Each layer's package must exist: the manifests are written as a check would.
                 compose::write_manifest(build_dir, project, layers, &compose::Bins::new())
                     .map_err(CheckError::Io)?;
-                cargo::build_in_background(
+                cargo::build(
                     &project.dir,
                     Some(&project.target_dir),
                     Some(&compose::layer_package(step.layer)),
                     cargo::Selection::DependenciesOf(&compose::layer_program(step.layer)),
                     options,
                     events,
-                    &give_way,
+                    cargo::Priority::Background(&give_way),
                 )?
             };
             if build.disk_full() {
@@ -181,7 +181,7 @@ fn build_programs(
         }
     }
     compose::write_manifest(build_dir, project, layers, &bins).map_err(CheckError::Io)?;
-    cargo::build_in_background(
+    cargo::build(
         &project.dir,
         Some(&project.target_dir),
         Some(&compose::layer_package(layer)),
@@ -190,6 +190,6 @@ fn build_programs(
         },
         options,
         events,
-        give_way,
+        cargo::Priority::Background(give_way),
     )
 }

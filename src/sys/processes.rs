@@ -110,45 +110,56 @@ pub(crate) fn spawn_detached(
     Ok(child)
 }
 
-/// How much nicer than the runner a background build is (nice(1)'s scale, -20 to 19).
-const BACKGROUND_NICENESS: i32 = 10;
-
 /// Has the kernel kill the process `command` starts when the thread that starts it ends,
 /// however that ends (kill -9 included). A cargo nobody waits for any more then stops at once,
 /// instead of building on for minutes and keeping the next check waiting on cargo's lock of
 /// the target folder. macOS has no parent-death signal: there such a cargo runs to its end
-/// (but for the `GroupGuard`, which ends its group). With `background`, the process and
-/// everything it starts also run below the runner's other work in CPU priority.
-pub(crate) fn dies_with_starter(command: &mut std::process::Command, background: bool) {
-    #[cfg(unix)]
+/// (but for the `GroupGuard`, which ends its group).
+pub(crate) fn dies_with_starter(command: &mut std::process::Command) {
+    #[cfg(target_os = "linux")]
     {
         use std::os::unix::process::CommandExt as _;
-        #[cfg(target_os = "linux")]
         let starter = rustix::process::getpid();
-        // SAFETY: between fork and exec the closure makes at most four system calls,
-        // getpriority(2), setpriority(2), prctl(2) and getppid(2), and allocates nothing.
+        // SAFETY: between fork and exec the closure makes two system calls, prctl(2) and
+        // getppid(2), and allocates nothing.
         unsafe {
             command.pre_exec(move || {
-                if background {
-                    // Only the priority is lost if this fails: not worth refusing the build.
-                    let now = rustix::process::getpriority_process(None).unwrap_or(0);
-                    let nicer = (now + BACKGROUND_NICENESS).min(19);
-                    let _ = rustix::process::setpriority_process(None, nicer);
-                }
-                #[cfg(target_os = "linux")]
-                {
-                    rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
-                    // The starter may have died between the fork and the call above.
-                    if rustix::process::getppid() != Some(starter) {
-                        return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
-                    }
+                rustix::process::set_parent_process_death_signal(Some(Signal::KILL))?;
+                // The starter may have died between the fork and the call above.
+                if rustix::process::getppid() != Some(starter) {
+                    return Err(std::io::Error::from(std::io::ErrorKind::Interrupted));
                 }
                 Ok(())
             });
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = command;
+}
+
+/// How much nicer than the runner a background build is (nice(1)'s scale, -20 to 19).
+const BACKGROUND_NICENESS: i32 = 10;
+
+/// Has the process `command` starts, and everything it starts, run below the runner's other
+/// work in CPU priority.
+pub(crate) fn yields_cpu(command: &mut std::process::Command) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: between fork and exec the closure makes two system calls, getpriority(2)
+        // and setpriority(2), and allocates nothing.
+        unsafe {
+            command.pre_exec(|| {
+                let now = rustix::process::getpriority_process(None).unwrap_or(0);
+                let nicer = (now + BACKGROUND_NICENESS).min(19);
+                // Only the priority is lost if this fails: not worth refusing the build.
+                let _ = rustix::process::setpriority_process(None, nicer);
+                Ok(())
+            });
+        }
+    }
     #[cfg(not(unix))]
-    let _ = (command, background);
+    let _ = command;
 }
 
 /// A process group that is killed if the runner dies before it says the group is done: the
